@@ -1,0 +1,36 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+
+namespace EchoAtTime.Api;
+
+public static class EchoApiExtensions
+{
+    public const string ReadyTag = "ready";
+
+    /// <summary>The HTTP API's services: limits, scheduler, problem details, OpenAPI and health checks.</summary>
+    public static IHostApplicationBuilder AddEchoApi(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<ApiOptions>().BindConfiguration(ApiOptions.Section);
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<EchoScheduler>();
+        builder.Services.AddProblemDetails();
+        builder.Services.AddOpenApi();
+        builder.Services.AddHealthChecks().AddCheck<RedisHealthCheck>("redis", tags: [ReadyTag]);
+        return builder;
+    }
+
+    /// <summary>The endpoints: scheduling, health (all, live, ready) and the OpenAPI document.</summary>
+    public static IEndpointRouteBuilder MapEchoApi(this IEndpointRouteBuilder app)
+    {
+        app.MapEchoEndpoints();
+        app.MapHealthChecks("/health");
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains(ReadyTag) });
+        app.MapOpenApi();
+        return app;
+    }
+}

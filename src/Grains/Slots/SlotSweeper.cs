@@ -1,0 +1,89 @@
+using EchoAtTime.Grains.Storage;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace EchoAtTime.Grains.Slots;
+
+/// <summary>
+/// Catch-up and the safety net under reminders. When the silo becomes active, and then every
+/// <see cref="EchoOptions.SweepInterval"/>, it pokes the earliest pending slots that are due (or
+/// about to be). Reminder ticks missed while the cluster was down are never replayed by Orleans,
+/// and a slot whose silo died comes back on the next poke after the death is detected.
+/// One cheap ZRANGEBYSCORE per interval per silo; nothing here is on the printing path.
+/// </summary>
+public sealed partial class SlotSweeper(
+    SlotStore store,
+    IGrainFactory grains,
+    TimeProvider clock,
+    IOptions<EchoOptions> options,
+    ILogger<SlotSweeper> logger) : ILifecycleParticipant<ISiloLifecycle>, IDisposable
+{
+    private const int SlotsPerSweep = 2;
+
+    private readonly CancellationTokenSource _stopping = new();
+    private Task _loop = Task.CompletedTask;
+
+    public void Participate(ISiloLifecycle lifecycle) =>
+        lifecycle.Subscribe(nameof(SlotSweeper), ServiceLifecycleStage.Active, OnStartAsync, OnStopAsync);
+
+    /// <summary>Pokes the earliest pending slots whose minute has come (or is within the wake lead).</summary>
+    public async Task<long[]> SweepOnceAsync()
+    {
+        var lead = (long)options.Value.WakeLead.TotalMilliseconds;
+        var through = TimeSlot.Of(clock.GetUtcNow().ToUnixTimeMilliseconds() + lead);
+        var slots = await store.PendingSlotsThroughAsync(through, SlotsPerSweep).ConfigureAwait(false);
+        foreach (var slot in slots)
+        {
+            grains.GetGrain<ITimeSlotGrain>(slot).Wake().Ignore();
+        }
+
+        return slots;
+    }
+
+    public void Dispose() => _stopping.Dispose();
+
+    private Task OnStartAsync(CancellationToken cancellationToken)
+    {
+        _loop = Task.Run(() => RunAsync(_stopping.Token), CancellationToken.None);
+        return Task.CompletedTask;
+    }
+
+    private async Task OnStopAsync(CancellationToken cancellationToken)
+    {
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        await _loop.ConfigureAwait(false);
+    }
+
+    private async Task RunAsync(CancellationToken stopping)
+    {
+        using var timer = new PeriodicTimer(options.Value.SweepInterval, clock);
+        try
+        {
+            do
+            {
+                try
+                {
+                    var poked = await SweepOnceAsync().ConfigureAwait(false);
+                    if (poked.Length > 0)
+                    {
+                        LogPoked(poked[0], poked.Length);
+                    }
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    LogSweepFailed(ex);
+                }
+            }
+            while (await timer.WaitForNextTickAsync(stopping).ConfigureAwait(false));
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Trace, Message = "Sweep poked {Count} slot(s) from {First}")]
+    private partial void LogPoked(long first, int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Sweep failed; retrying at the next interval")]
+    private partial void LogSweepFailed(Exception exception);
+}

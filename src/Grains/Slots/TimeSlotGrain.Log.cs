@@ -1,0 +1,24 @@
+using Microsoft.Extensions.Logging;
+
+namespace EchoAtTime.Grains.Slots;
+
+public sealed partial class TimeSlotGrain
+{
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Slot {Slot} loaded: {Pending} pending, {Printed} already printed, {Redelivered} to redeliver")]
+    private partial void LogLoaded(long slot, int pending, int printed, int redelivered);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Slot {Slot} drained after {Printed} messages")]
+    private partial void LogDrained(long slot, int printed);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Slot {Slot} waits for earlier slot {Earlier}")]
+    private partial void LogWaitingForEarlierSlot(long slot, long earlier);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Slot {Slot}: another activation owns this slot; this one stops printing")]
+    private partial void LogFenced(long slot);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Slot {Slot}: message {Seq} was appended by another activation")]
+    private partial void LogUnseenMessage(long slot, int seq);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Slot {Slot}: store error, retrying")]
+    private partial void LogStoreError(Exception exception, long slot);
+}

@@ -1,0 +1,476 @@
+using System.Collections.Immutable;
+using EchoAtTime.Grains.Output;
+using EchoAtTime.Grains.Storage;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace EchoAtTime.Grains.Slots;
+
+/// <summary>
+/// Owns one minute of due time. Accepting appends to the slot's Redis list (the list index is the
+/// acceptance sequence). Near its minute the grain loads the list, keeps it sorted in memory and
+/// prints with one timer re-armed for the next due message. Every batch passes a fence in Redis
+/// first, so a duplicate activation can't print, and a batch cut off by a crash is printed again,
+/// flagged. A slot prints only when no earlier slot holds unprinted messages.
+/// </summary>
+public sealed partial class TimeSlotGrain(
+    SlotStore store,
+    IEchoSink sink,
+    TimeProvider clock,
+    IOptions<EchoOptions> options,
+    ILogger<TimeSlotGrain> logger) : Grain, ITimeSlotGrain, IRemindable
+{
+    private const string ReminderName = "wake";
+
+    // Retry pace while this slot waits for an earlier one, or after a store error. Only failure paths use it.
+    private static readonly TimeSpan RetryDelay = TimeSpan.FromMilliseconds(500);
+
+    private readonly EchoOptions _options = options.Value;
+    private readonly SortedSet<PendingMessage> _pending = [];
+
+    // Sequences we appended ourselves beyond the contiguous loaded prefix of the list.
+    private readonly HashSet<int> _heldBeyondLoaded = [];
+
+    private long _slot;
+    private long _slotStartMs;
+    private bool _loaded;
+    private bool _orderCleared;
+    // Closed: the slot takes no more messages (drained, or closed by a later slot). Stopped: this
+    // activation lost the fence to another one and must not print; accepting stays safe for it.
+    private bool _closed;
+    private bool _stopped;
+    private bool _reminderRegistered;
+    private long _version;
+    private long _printedCursor = SlotCursor.None;
+    private long _floorCursor = SlotCursor.None;
+    private int _printedCount;
+    private int _loadedCount;
+    private IGrainTimer? _timer;
+
+    private long NowMs => clock.GetUtcNow().ToUnixTimeMilliseconds();
+
+    private bool IsNear(long nowMs) => nowMs >= _slotStartMs - (long)_options.WakeLead.TotalMilliseconds;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _slot = this.GetPrimaryKeyLong();
+        _slotStartMs = TimeSlot.StartMs(_slot);
+        return Task.CompletedTask;
+    }
+
+    public async Task<ImmutableArray<MessageId>> Schedule(ImmutableArray<ScheduleRequest> messages)
+    {
+        var now = NowMs;
+        if (IsNear(now) && !_loaded && !_closed && !_stopped)
+        {
+            // Load first: new messages must sort after anything an earlier activation already printed.
+            await LoadAsync();
+        }
+
+        // Nothing may be due before "now", nor before what this slot already printed.
+        var floorMs = Math.Max(now, _slotStartMs + SlotCursor.OffsetOf(_floorCursor));
+        var ids = new MessageId[messages.Length];
+        var mine = new List<int>(messages.Length);
+        var elsewhere = new List<int>();
+        for (var i = 0; i < messages.Length; i++)
+        {
+            var due = Math.Max(messages[i].DueMs, floorMs);
+            ids[i] = new MessageId(due, -1);
+            (TimeSlot.Of(due) == _slot ? mine : elsewhere).Add(i);
+        }
+
+        if (mine.Count > 0 && !_closed)
+        {
+            var elements = new RedisValue[mine.Count];
+            for (var k = 0; k < mine.Count; k++)
+            {
+                elements[k] = SlotElement.Encode(TimeSlot.OffsetMs(ids[mine[k]].DueMs), messages[mine[k]].Message);
+            }
+
+            var seqs = await store.AppendAsync(_slot, elements);
+            if (seqs is null)
+            {
+                _closed = true;
+            }
+            else
+            {
+                for (var k = 0; k < mine.Count; k++)
+                {
+                    var i = mine[k];
+                    ids[i] = ids[i] with { Seq = seqs[k] };
+                    Remember(new PendingMessage(TimeSlot.OffsetMs(ids[i].DueMs), seqs[k], messages[i].Message, Redelivered: false));
+                }
+
+                await EnsureReminderAsync(now);
+                if (_loaded && !_stopped)
+                {
+                    ArmTimer();
+                }
+            }
+        }
+
+        if (_closed)
+        {
+            // The slot is closed: whatever was meant for it is due now, which is in a later slot.
+            elsewhere.AddRange(mine);
+            foreach (var i in mine)
+            {
+                ids[i] = new MessageId(Math.Max(ids[i].DueMs, TimeSlot.EndMs(_slot)), -1);
+            }
+        }
+
+        if (elsewhere.Count > 0)
+        {
+            await ForwardAsync(messages, ids, elsewhere);
+        }
+
+        return ImmutableArray.Create(ids);
+    }
+
+    public Task Wake() => RunAsync();
+
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        _reminderRegistered = true;
+        await RunAsync();
+    }
+
+    private async Task ForwardAsync(ImmutableArray<ScheduleRequest> messages, MessageId[] ids, List<int> indexes)
+    {
+        var calls = indexes
+            .GroupBy(i => TimeSlot.Of(ids[i].DueMs))
+            .Select(async group =>
+            {
+                var batch = group.Select(i => new ScheduleRequest(ids[i].DueMs, messages[i].Message)).ToImmutableArray();
+                var result = await GrainFactory.GetGrain<ITimeSlotGrain>(group.Key).Schedule(batch);
+                var k = 0;
+                foreach (var i in group)
+                {
+                    ids[i] = result[k++];
+                }
+            });
+        await Task.WhenAll(calls);
+    }
+
+    private void Remember(PendingMessage message)
+    {
+        if (!_loaded)
+        {
+            return;
+        }
+
+        if (message.Seq == _loadedCount)
+        {
+            _loadedCount++;
+            while (_heldBeyondLoaded.Remove(_loadedCount))
+            {
+                _loadedCount++;
+            }
+        }
+        else
+        {
+            _heldBeyondLoaded.Add(message.Seq);
+        }
+
+        _pending.Add(message);
+    }
+
+    /// <summary>Takes in list elements from <see cref="_loadedCount"/> on that another activation appended.</summary>
+    private void MergeUnseen(RedisValue[] tail)
+    {
+        foreach (var element in tail)
+        {
+            var seq = _loadedCount++;
+            if (_heldBeyondLoaded.Remove(seq))
+            {
+                continue;
+            }
+
+            var (offset, message) = SlotElement.Decode(element);
+            _pending.Add(new PendingMessage(offset, seq, message, Redelivered: false));
+            LogUnseenMessage(_slot, seq);
+        }
+    }
+
+    private async Task RunAsync()
+    {
+        if (_closed || _stopped)
+        {
+            return;
+        }
+
+        try
+        {
+            var now = NowMs;
+            if (!IsNear(now))
+            {
+                await EnsureReminderAsync(now);
+                return;
+            }
+
+            if (!_loaded && !await LoadAsync())
+            {
+                return;
+            }
+
+            if (!_orderCleared && HasDue(NowMs) && !await ClearEarlierSlotsAsync())
+            {
+                ArmRetry();
+                return;
+            }
+
+            if (!await PrintDueAsync())
+            {
+                return;
+            }
+
+            if (_pending.Count == 0 && NowMs >= TimeSlot.EndMs(_slot))
+            {
+                await DrainAsync();
+                return;
+            }
+
+            ArmTimer();
+        }
+        catch (Exception ex)
+        {
+            // Redis down, a reminder or grain call failing: never give up on a slot, come back soon.
+            LogStoreError(ex, _slot);
+            ArmRetry();
+        }
+    }
+
+    /// <summary>Reads the slot. False when it turns out already finished.</summary>
+    private async Task<bool> LoadAsync()
+    {
+        var snapshot = await store.LoadAsync(_slot);
+        if (snapshot.Closed)
+        {
+            await FinishAsync(pokeNext: false);
+            return false;
+        }
+
+        _version = snapshot.Version;
+        _printedCursor = snapshot.PrintedCursor;
+        _floorCursor = Math.Max(snapshot.PrintedCursor, snapshot.PrintingCursor);
+        _printedCount = 0;
+        _pending.Clear();
+        _heldBeyondLoaded.Clear();
+        var redelivered = 0;
+        for (var seq = 0; seq < snapshot.Elements.Length; seq++)
+        {
+            var (offset, message) = SlotElement.Decode(snapshot.Elements[seq]);
+            var cursor = SlotCursor.Of(offset, seq);
+            if (cursor <= snapshot.PrintedCursor)
+            {
+                _printedCount++;
+                continue;
+            }
+
+            // Declared by a batch that was cut off: it may have printed, so it prints again, flagged.
+            var inDoubt = cursor <= snapshot.PrintingCursor;
+            redelivered += inDoubt ? 1 : 0;
+            _pending.Add(new PendingMessage(offset, seq, message, inDoubt));
+        }
+
+        _loadedCount = snapshot.Elements.Length;
+        _loaded = true;
+        LogLoaded(_slot, _pending.Count, _printedCount, redelivered);
+        return true;
+    }
+
+    private bool HasDue(long nowMs) => _pending.Count > 0 && _slotStartMs + _pending.Min!.OffsetMs <= nowMs;
+
+    /// <summary>
+    /// Order across slots: closes the previous minute (so nothing can still join it), then makes
+    /// sure no earlier slot holds unprinted messages. Fully printed earlier slots are closed on their
+    /// owner's behalf; one still printing is poked and we wait for it to poke us back.
+    /// </summary>
+    private async Task<bool> ClearEarlierSlotsAsync()
+    {
+        await store.CloseAsync(_slot - 1);
+        while (true)
+        {
+            var earliest = await store.EarliestPendingAsync();
+            if (earliest is null || earliest >= _slot)
+            {
+                _orderCleared = true;
+                return true;
+            }
+
+            var earlier = GrainFactory.GetGrain<ITimeSlotGrain>(earliest.Value);
+            if (await store.CloseAsync(earliest.Value))
+            {
+                await store.RemoveFromIndexAsync(earliest.Value);
+                earlier.Wake().Ignore();
+                continue;
+            }
+
+            LogWaitingForEarlierSlot(_slot, earliest.Value);
+            earlier.Wake().Ignore();
+            return false;
+        }
+    }
+
+    /// <summary>Prints everything due, batch by batch, each behind the fence. False when fenced.</summary>
+    private async Task<bool> PrintDueAsync()
+    {
+        var batch = new List<PendingMessage>(Math.Min(_options.BatchSize, 1024));
+        var unconfirmed = false;
+        while (true)
+        {
+            var now = NowMs;
+            batch.Clear();
+            foreach (var message in _pending)
+            {
+                if (_slotStartMs + message.OffsetMs > now || batch.Count == _options.BatchSize)
+                {
+                    break;
+                }
+
+                batch.Add(message);
+            }
+
+            if (batch.Count == 0 && !unconfirmed)
+            {
+                return true;
+            }
+
+            // One round trip confirms the previous batch and declares this one.
+            var printing = batch.Count > 0 ? Math.Max(_printedCursor, batch[^1].Cursor) : _printedCursor;
+            var unseen = await store.CommitAsync(_slot, _version, _printedCursor, _printedCount, printing, _loadedCount);
+            if (unseen is null)
+            {
+                await FencedAsync();
+                return false;
+            }
+
+            _version++;
+            _floorCursor = Math.Max(_floorCursor, printing);
+            MergeUnseen(unseen);
+            if (batch.Count == 0)
+            {
+                unconfirmed = false;
+                continue;
+            }
+
+            Print(batch);
+            _printedCursor = printing;
+            _printedCount += batch.Count;
+            unconfirmed = true;
+        }
+    }
+
+    private void Print(List<PendingMessage> batch)
+    {
+        var printedAt = NowMs;
+        var lines = new EchoLine[batch.Count];
+        for (var i = 0; i < batch.Count; i++)
+        {
+            var m = batch[i];
+            lines[i] = new EchoLine(new MessageId(_slotStartMs + m.OffsetMs, m.Seq), m.Message, printedAt, m.Redelivered);
+            _pending.Remove(m);
+        }
+
+        sink.Write(lines);
+    }
+
+    private async Task DrainAsync()
+    {
+        while (true)
+        {
+            var (outcome, unseen) = await store.DrainAsync(_slot, _version, _loadedCount);
+            switch (outcome)
+            {
+                case DrainOutcome.Fenced:
+                    await FencedAsync();
+                    return;
+                case DrainOutcome.UnseenMessages:
+                    MergeUnseen(unseen);
+                    if (!await PrintDueAsync())
+                    {
+                        return;
+                    }
+
+                    continue;
+                default:
+                    LogDrained(_slot, _printedCount);
+                    await FinishAsync(pokeNext: true);
+                    return;
+            }
+        }
+    }
+
+    private async Task FinishAsync(bool pokeNext)
+    {
+        _closed = true;
+        _timer?.Dispose();
+        _timer = null;
+        await store.RemoveFromIndexAsync(_slot);
+        if (pokeNext && await store.EarliestPendingAsync() is { } next)
+        {
+            GrainFactory.GetGrain<ITimeSlotGrain>(next).Wake().Ignore();
+        }
+
+        if (await this.GetReminder(ReminderName) is { } reminder)
+        {
+            await this.UnregisterReminder(reminder);
+        }
+
+        DeactivateOnIdle();
+    }
+
+    private Task FencedAsync()
+    {
+        LogFenced(_slot);
+        _stopped = true;
+        _timer?.Dispose();
+        _timer = null;
+        DeactivateOnIdle();
+        return Task.CompletedTask;
+    }
+
+    private async Task EnsureReminderAsync(long nowMs)
+    {
+        if (_reminderRegistered)
+        {
+            return;
+        }
+
+        // Never a zero due time: Orleans skips the first tick then. The reminder is the durable
+        // retry net; the timer, not the reminder, is what makes printing punctual.
+        var due = TimeSpan.FromMilliseconds(Math.Max(1_000, _slotStartMs - (long)_options.WakeLead.TotalMilliseconds - nowMs));
+        await this.RegisterOrUpdateReminder(ReminderName, due, TimeSpan.FromMinutes(1));
+        _reminderRegistered = true;
+    }
+
+    private void ArmTimer()
+    {
+        var now = NowMs;
+        var wakeAt = _pending.Count > 0 ? _slotStartMs + _pending.Min!.OffsetMs : TimeSlot.EndMs(_slot);
+        Arm(TimeSpan.FromMilliseconds(Math.Max(0, wakeAt - now)));
+    }
+
+    private void ArmRetry() => Arm(RetryDelay);
+
+    private void Arm(TimeSpan dueTime)
+    {
+        if (_closed || _stopped)
+        {
+            return;
+        }
+
+        if (_timer is null)
+        {
+            _timer = this.RegisterGrainTimer(
+                static (grain, _) => grain.RunAsync(),
+                this,
+                new GrainTimerCreationOptions { DueTime = dueTime, Period = Timeout.InfiniteTimeSpan, KeepAlive = true });
+        }
+        else
+        {
+            _timer.Change(dueTime, Timeout.InfiniteTimeSpan);
+        }
+    }
+}

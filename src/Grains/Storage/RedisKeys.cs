@@ -1,0 +1,19 @@
+using StackExchange.Redis;
+
+namespace EchoAtTime.Grains.Storage;
+
+/// <summary>
+/// Every Redis key the service uses. A slot's keys share the hash tag <c>{s:N}</c>, so the Lua
+/// scripts that touch them run on Redis Cluster too; the index of pending slots is the only global key.
+/// </summary>
+public sealed class RedisKeys(string prefix)
+{
+    /// <summary>ZSET: member and score are the Unix minute of every slot that holds unprinted messages.</summary>
+    public RedisKey PendingSlots { get; } = prefix + "slots";
+
+    /// <summary>LIST: the slot's messages in acceptance order; the index of an element is its sequence.</summary>
+    public RedisKey Messages(long slot) => $"{prefix}{{s:{slot}}}:l";
+
+    /// <summary>HASH: the slot's fence and progress (version, printed and printing cursors, counts, closed).</summary>
+    public RedisKey Meta(long slot) => $"{prefix}{{s:{slot}}}:m";
+}

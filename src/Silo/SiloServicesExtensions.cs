@@ -1,0 +1,95 @@
+using Orleans.Dashboard;
+using System.Globalization;
+using System.Net;
+using EchoAtTime.Api;
+using EchoAtTime.Grains;
+using Microsoft.Extensions.Options;
+using Orleans.Configuration;
+using StackExchange.Redis;
+
+namespace EchoAtTime.Silo;
+
+public static partial class SiloServicesExtensions
+{
+    /// <summary>
+    /// Everything the silo host runs: logs on stderr, the store (configured Redis, else embedded
+    /// Garnet), an Orleans silo on it (clustering, grain storage, reminders, dashboard), the slot
+    /// grains and the HTTP API.
+    /// </summary>
+    public static WebApplicationBuilder AddEchoServices(this WebApplicationBuilder builder)
+    {
+        var config = builder.Configuration;
+        builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+
+        using var bootLoggers = LoggerFactory.Create(b => b
+            .AddConfiguration(config.GetSection("Logging"))
+            .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace));
+        var bootLog = bootLoggers.CreateLogger("EchoAtTime.Silo");
+
+        var connectionString = config["Redis:ConnectionString"];
+        if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            var dataDir = config["Echo:DataDir"] is { Length: > 0 } dir ? dir : "data";
+            var garnetLoggers = LoggerFactory.Create(b => b
+                .SetMinimumLevel(LogLevel.Warning)
+                .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace));
+            var store = EmbeddedStore.Start(dataDir, config.GetValue("Echo:EmbeddedPort", 0), garnetLoggers);
+            builder.Services.AddSingleton(store);
+            connectionString = store.ConnectionString;
+            LogEmbeddedStore(bootLog, store.DataDir, store.Port);
+        }
+        else
+        {
+            var redacted = RedactPassword(connectionString);
+            LogExternalStore(bootLog, redacted);
+        }
+
+        var redis = RedisConfiguration(connectionString);
+        builder.Services.AddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer.Connect(redis));
+        builder.Services.AddOptions<EchoOptions>().BindConfiguration(EchoOptions.Section);
+
+        var siloPort = config.GetValue("Orleans:SiloPort", EndpointOptions.DEFAULT_SILO_PORT);
+        var gatewayPort = config.GetValue("Orleans:GatewayPort", EndpointOptions.DEFAULT_GATEWAY_PORT);
+        var advertised = config["Orleans:AdvertisedIP"] is { Length: > 0 } ip ? IPAddress.Parse(ip) : IPAddress.Loopback;
+        builder.UseOrleans(silo =>
+        {
+            silo.Configure<ClusterOptions>(o =>
+            {
+                o.ClusterId = config["Orleans:ClusterId"] ?? "echo-at-time";
+                o.ServiceId = config["Orleans:ServiceId"] ?? "echo-at-time";
+            });
+            silo.ConfigureEndpoints(advertised, siloPort, gatewayPort, listenOnAnyHostAddress: advertised.Equals(IPAddress.Any));
+            silo.UseRedisClustering(o => o.ConfigurationOptions = redis.Clone());
+            silo.AddRedisGrainStorageAsDefault(o => o.ConfigurationOptions = redis.Clone());
+            silo.UseRedisReminderService(o => o.ConfigurationOptions = redis.Clone());
+            silo.AddDashboard();
+            silo.Services.AddEchoGrains();
+        });
+        LogSilo(bootLog, config["Orleans:ClusterId"] ?? "echo-at-time", siloPort, gatewayPort);
+
+        builder.AddEchoApi();
+        builder.Services.AddHealthChecks().AddCheck<SiloHealthCheck>("silo", tags: [EchoApiExtensions.ReadyTag]);
+        return builder;
+    }
+
+    private static ConfigurationOptions RedisConfiguration(string connectionString)
+    {
+        var options = ConfigurationOptions.Parse(connectionString);
+        // Keep retrying through a Redis restart instead of failing the process.
+        options.AbortOnConnectFail = false;
+        return options;
+    }
+
+    private static string RedactPassword(string connectionString) =>
+        string.Join(',', connectionString.Split(',').Select(part =>
+            part.TrimStart().StartsWith("password=", true, CultureInfo.InvariantCulture) ? "password=***" : part));
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Store: embedded Garnet at 127.0.0.1:{Port}, persisting to {DataDir}")]
+    private static partial void LogEmbeddedStore(ILogger logger, string dataDir, int port);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Store: Redis at {Redis}")]
+    private static partial void LogExternalStore(ILogger logger, string redis);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Silo joins cluster {ClusterId}: silo port {SiloPort}, gateway port {GatewayPort}")]
+    private static partial void LogSilo(ILogger logger, string clusterId, int siloPort, int gatewayPort);
+}
