@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using Garnet;
@@ -48,13 +49,19 @@ public sealed partial class EmbeddedStore : IDisposable
             "--recover",
             "--aof-size-limit", "256m",
             "--lua",
+            "-q",
         ];
-        // Garnet prints a banner on Console.Out; stdout belongs to echoed messages alone.
+        // Garnet prints a banner and trace output on Console.Out; stdout belongs to echoed messages alone.
         var stdout = Console.Out;
         Console.SetOut(Console.Error);
         try
         {
             var server = new GarnetServer(args, loggerFactory);
+            foreach (var listener in Trace.Listeners.OfType<ConsoleTraceListener>().ToList())
+            {
+                Trace.Listeners.Remove(listener);
+            }
+
             server.Start();
             return new EmbeddedStore(server, port, dataDir);
         }

@@ -19,7 +19,7 @@ public static partial class SiloServicesExtensions
     public static WebApplicationBuilder AddEchoServices(this WebApplicationBuilder builder)
     {
         var config = builder.Configuration;
-        builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+        builder.Logging.ClearProviders().AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
 
         using var bootLoggers = LoggerFactory.Create(b => b
             .AddConfiguration(config.GetSection("Logging"))
@@ -44,8 +44,11 @@ public static partial class SiloServicesExtensions
             LogExternalStore(bootLog, redacted);
         }
 
+        // One multiplexer for the whole silo: our slot store and Orleans' three Redis providers.
         var redis = RedisConfiguration(connectionString);
-        builder.Services.AddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer.Connect(redis));
+        var multiplexer = ConnectionMultiplexer.Connect(redis);
+        builder.Services.AddSingleton<IConnectionMultiplexer>(multiplexer);
+        Task<(IConnectionMultiplexer, bool)> Shared(object _) => Task.FromResult(((IConnectionMultiplexer)multiplexer, true));
         builder.Services.AddOptions<EchoOptions>().BindConfiguration(EchoOptions.Section);
 
         var siloPort = config.GetValue("Orleans:SiloPort", EndpointOptions.DEFAULT_SILO_PORT);
@@ -59,9 +62,10 @@ public static partial class SiloServicesExtensions
                 o.ServiceId = config["Orleans:ServiceId"] ?? "echo-at-time";
             });
             silo.ConfigureEndpoints(advertised, siloPort, gatewayPort, listenOnAnyHostAddress: advertised.Equals(IPAddress.Any));
-            silo.UseRedisClustering(o => o.ConfigurationOptions = redis.Clone());
-            silo.AddRedisGrainStorageAsDefault(o => o.ConfigurationOptions = redis.Clone());
-            silo.UseRedisReminderService(o => o.ConfigurationOptions = redis.Clone());
+            silo.UseRedisClustering(o => (o.ConfigurationOptions, o.CreateMultiplexer) = (redis, Shared));
+            silo.AddRedisGrainStorageAsDefault(o => (o.ConfigurationOptions, o.CreateMultiplexer) = (redis, Shared));
+            silo.UseRedisReminderService(o => (o.ConfigurationOptions, o.CreateMultiplexer) = (redis, Shared));
+            silo.Configure<ClusterMembershipOptions>(config.GetSection("Orleans:Membership").Bind);
             silo.AddDashboard();
             silo.Services.AddEchoGrains();
         });

@@ -1,0 +1,40 @@
+using EchoAtTime.Api;
+using Orleans.Configuration;
+using StackExchange.Redis;
+
+namespace EchoAtTime.Gateway;
+
+public static class GatewayServicesExtensions
+{
+    public const string RedisKey = "Redis:ConnectionString";
+
+    /// <summary>
+    /// A stateless front end: an Orleans client that finds the silos through Redis clustering and
+    /// serves the same HTTP API as a silo. Logs go to stderr.
+    /// </summary>
+    public static WebApplicationBuilder AddEchoServices(this WebApplicationBuilder builder)
+    {
+        var config = builder.Configuration;
+        builder.Logging.ClearProviders().AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+
+        var redis = ConfigurationOptions.Parse(config[RedisKey]!);
+        redis.AbortOnConnectFail = false;
+        var multiplexer = ConnectionMultiplexer.Connect(redis);
+        builder.Services.AddSingleton<IConnectionMultiplexer>(multiplexer);
+        builder.UseOrleansClient(client =>
+        {
+            client.Configure<ClusterOptions>(o =>
+            {
+                o.ClusterId = config["Orleans:ClusterId"] ?? "echo-at-time";
+                o.ServiceId = config["Orleans:ServiceId"] ?? "echo-at-time";
+            });
+            client.UseRedisClustering(o => (o.ConfigurationOptions, o.CreateMultiplexer) =
+                (redis, _ => Task.FromResult(((IConnectionMultiplexer)multiplexer, true))));
+            // Notice new and dead silos within seconds rather than the default minute.
+            client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(5));
+        });
+
+        builder.AddEchoApi();
+        return builder;
+    }
+}
