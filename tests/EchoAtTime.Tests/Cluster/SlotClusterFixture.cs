@@ -1,0 +1,82 @@
+using EchoAtTime.Grains;
+using EchoAtTime.Grains.Output;
+using EchoAtTime.Grains.Storage;
+using EchoAtTime.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Orleans.Hosting;
+using Orleans.TestingHost;
+using StackExchange.Redis;
+
+namespace EchoAtTime.Tests.Cluster;
+
+/// <summary>
+/// Two in-process silos running the real slot grains on a private redis-server, printing into a
+/// <see cref="CapturingSink"/>. Membership is in-memory (TestingHost's own); slot data and reminders are in Redis.
+/// </summary>
+public sealed class SlotClusterFixture : IAsyncLifetime
+{
+    public const string Name = "slot cluster";
+
+    private readonly string _serviceId = $"echo-test-{Guid.NewGuid():N}";
+
+    public RedisServer Redis { get; } = new();
+
+    public CapturingSink Sink { get; } = new();
+
+    public EchoOptions Options { get; } = new()
+    {
+        KeyPrefix = $"t{Guid.NewGuid():N}:",
+        SweepInterval = TimeSpan.FromMilliseconds(500),
+        BatchSize = 64,
+    };
+
+    public InProcessTestCluster Cluster { get; private set; } = null!;
+
+    public IConnectionMultiplexer Multiplexer { get; private set; } = null!;
+
+    public IGrainFactory Grains => Cluster.Client;
+
+    /// <summary>Direct access to the store, to set up what an earlier run of the cluster would have left.</summary>
+    public SlotStore Store => new(Multiplexer, Microsoft.Extensions.Options.Options.Create(Options));
+
+    public async Task InitializeAsync()
+    {
+        await Redis.StartAsync();
+        Multiplexer = await ConnectionMultiplexer.ConnectAsync(Redis.ConnectionString);
+        var builder = new InProcessTestClusterBuilder(2);
+        builder.Options.ServiceId = _serviceId;
+        builder.Options.ConfigureFileLogging = false;
+        builder.ConfigureSilo((_, silo) =>
+        {
+            silo.Services.AddSingleton(Multiplexer);
+            silo.Services.AddSingleton<IEchoSink>(Sink);
+            silo.Services.AddSingleton<IOptions<EchoOptions>>(Microsoft.Extensions.Options.Options.Create(Options));
+            silo.Services.AddEchoGrains();
+            silo.UseRedisReminderService(o => (o.ConfigurationOptions, o.CreateMultiplexer) =
+                (ConfigurationOptions.Parse(Redis.ConnectionString), _ => Task.FromResult((Multiplexer, true))));
+        });
+        Cluster = builder.Build();
+        await Cluster.DeployAsync();
+    }
+
+    /// <summary>Stops every silo (the whole cluster is down), runs <paramref name="whileDown"/>, starts two silos again.</summary>
+    public async Task RestartAllSilosAsync(Func<Task> whileDown)
+    {
+        await Cluster.StopAllSilosAsync();
+        await whileDown();
+        await Cluster.StartSilosAsync(2);
+        await Cluster.InitializeClientAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Cluster.StopAllSilosAsync();
+        await Cluster.DisposeAsync();
+        await Multiplexer.DisposeAsync();
+        await Redis.DisposeAsync();
+    }
+}
+
+[CollectionDefinition(SlotClusterFixture.Name)]
+public sealed class SlotClusterCollection : ICollectionFixture<SlotClusterFixture>;

@@ -1,0 +1,150 @@
+using System.Collections.Immutable;
+using EchoAtTime.Grains.Output;
+using EchoAtTime.Grains.Storage;
+using EchoAtTime.Tests.Infrastructure;
+using StackExchange.Redis;
+
+namespace EchoAtTime.Tests.Cluster;
+
+[Collection(SlotClusterFixture.Name)]
+public sealed class TimeSlotGrainTests(SlotClusterFixture fixture)
+{
+    private static readonly TimeSpan PrintTimeout = TimeSpan.FromSeconds(30);
+
+    private static long NowMs => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+
+    private static string NewTag() => $"{Guid.NewGuid():N}:";
+
+    private async Task<MessageId[]> ScheduleAsync(params ScheduleRequest[] requests)
+    {
+        var ids = new List<MessageId>();
+        foreach (var group in requests.GroupBy(r => TimeSlot.Of(Math.Max(r.DueMs, NowMs))))
+        {
+            ids.AddRange(await fixture.Grains.GetGrain<ITimeSlotGrain>(group.Key).Schedule([.. group]));
+        }
+
+        return [.. ids];
+    }
+
+    private Task<IReadOnlyList<EchoLine>> WaitForTaggedAsync(string tag, int count) =>
+        fixture.Sink.WaitForAsync(lines => CapturingSink.Tagged(lines, tag).Count >= count, PrintTimeout);
+
+    [Fact]
+    public async Task A_scheduled_message_prints_once_at_its_due_time_and_never_before()
+    {
+        var tag = NewTag();
+        var due = NowMs + 1_500;
+        var ids = await ScheduleAsync(new ScheduleRequest(due, tag + "hello"));
+
+        Assert.Equal(due, ids[0].DueMs);
+        var line = Assert.Single(CapturingSink.Tagged(await WaitForTaggedAsync(tag, 1), tag));
+        Assert.Equal(ids[0], line.Id);
+        Assert.True(line.PrintedAtMs >= due, $"printed {due - line.PrintedAtMs} ms early");
+        Assert.False(line.Redelivered);
+    }
+
+    [Fact]
+    public async Task Messages_due_at_the_same_millisecond_print_in_acceptance_order()
+    {
+        var tag = NewTag();
+        var due = NowMs + 1_000;
+        var batch = Enumerable.Range(0, 150).Select(i => new ScheduleRequest(due, $"{tag}{i:D3}")).ToArray();
+        var first = await ScheduleAsync(batch[..100]);
+        var second = await ScheduleAsync(batch[100..]);
+
+        var printed = CapturingSink.Tagged(await WaitForTaggedAsync(tag, 150), tag);
+        Assert.Equal(batch.Select(b => b.Message), printed.Select(l => l.Message));
+        Assert.Equal(first.Concat(second), printed.Select(l => l.Id));
+        Assert.All(printed, l => Assert.True(l.PrintedAtMs >= due));
+    }
+
+    [Fact]
+    public async Task Messages_print_in_due_order_whatever_order_they_were_accepted_in()
+    {
+        var tag = NewTag();
+        var start = NowMs + 1_000;
+        var offsets = new[] { 900, 100, 500, 100, 0, 700, 300 };
+        await ScheduleAsync(offsets.Select((o, i) => new ScheduleRequest(start + o, $"{tag}{i}")).ToArray());
+
+        var printed = CapturingSink.Tagged(await WaitForTaggedAsync(tag, offsets.Length), tag);
+        Assert.Equal(new[] { 4, 1, 3, 6, 2, 5, 0 }.Select(i => $"{tag}{i}"), printed.Select(l => l.Message));
+    }
+
+    [Fact]
+    public async Task A_time_in_the_past_means_now()
+    {
+        var tag = NewTag();
+        var before = NowMs;
+        var ids = await ScheduleAsync(new ScheduleRequest(before - 3_600_000, tag + "late"));
+
+        Assert.InRange(ids[0].DueMs, before, NowMs);
+        var line = Assert.Single(CapturingSink.Tagged(await WaitForTaggedAsync(tag, 1), tag));
+        Assert.True(line.PrintedAtMs >= ids[0].DueMs);
+    }
+
+    [Fact]
+    public async Task A_printed_slot_is_deleted_from_redis_and_leaves_the_index_keeping_only_an_expiring_summary()
+    {
+        // An overdue slot: its minute is over, so it drains as soon as it has printed.
+        var tag = NewTag();
+        var slot = TimeSlot.Of(NowMs) - 10;
+        Assert.NotNull(await fixture.Store.AppendAsync(slot, [SlotElement.Encode(1, tag + "x"), SlotElement.Encode(2, tag + "y")]));
+        var keys = new RedisKeys(fixture.Options.KeyPrefix);
+        var db = fixture.Multiplexer.GetDatabase();
+        Assert.True(await db.KeyExistsAsync(keys.Messages(slot)));
+
+        await WaitForTaggedAsync(tag, 2);
+        await RedisServer.WaitUntilAsync(
+            async () => await db.SortedSetScoreAsync(keys.PendingSlots, slot) is null,
+            TimeSpan.FromSeconds(10), "the drained slot did not leave the index");
+        Assert.False(await db.KeyExistsAsync(keys.Messages(slot)));
+        Assert.NotNull(await db.KeyTimeToLiveAsync(keys.Meta(slot)));
+        Assert.Null(await fixture.Store.AppendAsync(slot, [SlotElement.Encode(3, tag + "too late")]));
+    }
+
+    [Fact]
+    public async Task Overdue_slots_left_from_before_print_in_global_order_without_any_reminder_tick()
+    {
+        // What a cluster that was down for minutes finds: three past slots, each accepted out of due order.
+        var tag = NewTag();
+        var nowSlot = TimeSlot.Of(NowMs);
+        var store = fixture.Store;
+        var expected = new List<(long Due, string Message)>();
+        foreach (var slot in new[] { nowSlot - 2, nowSlot - 4, nowSlot - 3 })
+        {
+            var offsets = new[] { 30_000, 10_000, 30_000, 5 };
+            var elements = offsets.Select((o, i) => SlotElement.Encode(o, $"{tag}{slot}:{i}")).ToArray();
+            Assert.NotNull(await store.AppendAsync(slot, elements));
+            expected.AddRange(offsets.Select((o, i) => (TimeSlot.StartMs(slot) + o, $"{tag}{slot}:{i}")));
+        }
+
+        var printed = CapturingSink.Tagged(await WaitForTaggedAsync(tag, expected.Count), tag);
+        Assert.Equal(
+            expected.OrderBy(e => e.Due).ThenBy(e => int.Parse(e.Message.Split(':')[^1], System.Globalization.CultureInfo.InvariantCulture)).Select(e => e.Message),
+            printed.Select(l => l.Message));
+        Assert.All(printed, l => Assert.False(l.Redelivered));
+    }
+
+    [Fact]
+    public async Task Messages_pending_when_every_silo_stops_print_once_after_the_cluster_starts_again()
+    {
+        var tag = NewTag();
+        var due = NowMs + 1_000;
+        var ids = await ScheduleAsync(
+            new ScheduleRequest(due, tag + "a"),
+            new ScheduleRequest(due, tag + "b"),
+            new ScheduleRequest(due + 2_500, tag + "c"));
+
+        await fixture.RestartAllSilosAsync(async () =>
+        {
+            // The scenario itself: the cluster stays down past the due times.
+            var downUntil = due + 3_000;
+            await Task.Delay(TimeSpan.FromMilliseconds(Math.Max(0, downUntil - NowMs)));
+        });
+
+        var printed = CapturingSink.Tagged(await WaitForTaggedAsync(tag, 3), tag);
+        Assert.Equal(ids, printed.Select(l => l.Id));
+        Assert.All(printed, l => Assert.True(l.PrintedAtMs >= l.Id.DueMs));
+        Assert.All(printed, l => Assert.False(l.Redelivered));
+    }
+}

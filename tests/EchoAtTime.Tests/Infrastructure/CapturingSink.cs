@@ -1,0 +1,69 @@
+using EchoAtTime.Grains.Output;
+
+namespace EchoAtTime.Tests.Infrastructure;
+
+/// <summary>An <see cref="IEchoSink"/> that keeps every line, in print order, and wakes waiters on each batch.</summary>
+public sealed class CapturingSink : IEchoSink
+{
+    private readonly Lock _lock = new();
+    private readonly List<EchoLine> _lines = [];
+    private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public void Write(IReadOnlyList<EchoLine> batch)
+    {
+        TaskCompletionSource changed;
+        lock (_lock)
+        {
+            _lines.AddRange(batch);
+            changed = _changed;
+            _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+
+        changed.SetResult();
+    }
+
+    public IReadOnlyList<EchoLine> Lines
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _lines];
+            }
+        }
+    }
+
+    /// <summary>Waits until <paramref name="condition"/> holds for the lines printed so far.</summary>
+    public async Task<IReadOnlyList<EchoLine>> WaitForAsync(Func<IReadOnlyList<EchoLine>, bool> condition, TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        while (true)
+        {
+            Task changed;
+            IReadOnlyList<EchoLine> snapshot;
+            lock (_lock)
+            {
+                snapshot = [.. _lines];
+                changed = _changed.Task;
+            }
+
+            if (condition(snapshot))
+            {
+                return snapshot;
+            }
+
+            try
+            {
+                await changed.WaitAsync(cts.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                throw new TimeoutException($"Condition not met within {timeout}; {snapshot.Count} lines printed.");
+            }
+        }
+    }
+
+    /// <summary>Lines whose message starts with <paramref name="tag"/>, so concurrent tests don't see each other's output.</summary>
+    public static List<EchoLine> Tagged(IReadOnlyList<EchoLine> lines, string tag) =>
+        lines.Where(l => l.Message.StartsWith(tag, StringComparison.Ordinal)).ToList();
+}
