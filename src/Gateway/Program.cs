@@ -1,7 +1,8 @@
 using EchoAtTime.Api;
 using EchoAtTime.Gateway;
 
-var builder = WebApplication.CreateBuilder(args);
+// appsettings.json sits next to the binary, wherever the process is started from.
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 if (string.IsNullOrWhiteSpace(builder.Configuration[GatewayServicesExtensions.RedisKey]))
 {
     await Console.Error.WriteLineAsync(

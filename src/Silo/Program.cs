@@ -2,7 +2,8 @@ using Orleans.Dashboard;
 using EchoAtTime.Api;
 using EchoAtTime.Silo;
 
-var builder = WebApplication.CreateBuilder(args);
+// appsettings.json sits next to the binary, wherever the process is started from.
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 builder.AddEchoServices();
 
 var app = builder.Build();

@@ -1,0 +1,105 @@
+using System.Globalization;
+using EchoAtTime.Tests.Infrastructure;
+
+namespace EchoAtTime.Tests.EndToEnd;
+
+/// <summary>
+/// A whole deployment as real processes: a private redis-server, two silos on it (own silo,
+/// gateway and HTTP ports, JSON output, a cluster id of their own) and one gateway in front.
+/// </summary>
+public sealed class ClusterProcessesFixture : IAsyncLifetime
+{
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(10);
+
+    private readonly List<ServiceProcess> _processes = [];
+
+    public RedisServer Redis { get; } = new();
+
+    public string ClusterId { get; } = $"e2e-{Guid.NewGuid():N}";
+
+    public HttpClient Http { get; } = new() { Timeout = TimeSpan.FromSeconds(10) };
+
+    public ServiceProcess SiloA { get; private set; } = null!;
+
+    public ServiceProcess SiloB { get; private set; } = null!;
+
+    public ServiceProcess Gateway { get; private set; } = null!;
+
+    public IReadOnlyList<ServiceProcess> Silos => [SiloA, SiloB];
+
+    public IReadOnlyList<ServiceProcess> Processes => _processes;
+
+    /// <summary>Every process's stderr tail, for failure messages.</summary>
+    public string Diagnostics() => string.Join(Environment.NewLine, _processes.Select(p => p.StderrTail()));
+
+    public async Task InitializeAsync()
+    {
+        await Redis.StartAsync();
+        try
+        {
+            // The two silos start together: membership in Redis lets them join in any order.
+            SiloA = Track(ServiceProcess.Start("silo-a", ServiceProcess.SiloDll, SiloEnvironment()));
+            SiloB = Track(ServiceProcess.Start("silo-b", ServiceProcess.SiloDll, SiloEnvironment()));
+            await Task.WhenAll(SiloA.WaitUntilReadyAsync(Http, StartTimeout), SiloB.WaitUntilReadyAsync(Http, StartTimeout));
+
+            // The gateway's Orleans client needs a silo to connect to when it starts.
+            Gateway = Track(ServiceProcess.Start("gateway", ServiceProcess.GatewayDll, new Dictionary<string, string>
+            {
+                ["Redis__ConnectionString"] = Redis.ConnectionString,
+                ["Orleans__ClusterId"] = ClusterId,
+            }));
+            await Gateway.WaitUntilReadyAsync(Http, StartTimeout);
+        }
+        catch (Exception ex) when (ex is TimeoutException or InvalidOperationException)
+        {
+            throw new InvalidOperationException($"The cluster did not start: {ex.Message}\n{Diagnostics()}", ex);
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        try
+        {
+            // Front end first, then both silos together (graceful, falling back to SIGKILL), then Redis.
+            foreach (var gateway in _processes.Where(p => p != SiloA && p != SiloB))
+            {
+                await gateway.StopAsync(StopTimeout);
+            }
+
+            await Task.WhenAll(_processes.Where(p => p == SiloA || p == SiloB).Select(p => p.StopAsync(StopTimeout)));
+        }
+        finally
+        {
+            foreach (var process in _processes)
+            {
+                await process.DisposeAsync();
+            }
+
+            await Redis.DisposeAsync();
+            Http.Dispose();
+        }
+    }
+
+    private Dictionary<string, string> SiloEnvironment() => new()
+    {
+        ["Redis__ConnectionString"] = Redis.ConnectionString,
+        ["Orleans__ClusterId"] = ClusterId,
+        ["Orleans__SiloPort"] = RedisServer.FreePort().ToString(CultureInfo.InvariantCulture),
+        ["Orleans__GatewayPort"] = RedisServer.FreePort().ToString(CultureInfo.InvariantCulture),
+        ["Echo__Output"] = "json",
+    };
+
+    private ServiceProcess Track(ServiceProcess process)
+    {
+        _processes.Add(process);
+        return process;
+    }
+}
+
+/// <summary>Tests that share one <see cref="ClusterProcessesFixture"/>; they run one at a time.</summary>
+[CollectionDefinition(Name)]
+public sealed class ClusterProcessesGroup : ICollectionFixture<ClusterProcessesFixture>
+{
+    public const string Name = "Cluster processes";
+}

@@ -1,0 +1,259 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using EchoAtTime.Tests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace EchoAtTime.Tests.EndToEnd;
+
+[Collection(ClusterProcessesGroup.Name)]
+public sealed class TwoSilosAndGatewayTests(ClusterProcessesFixture cluster, ITestOutputHelper output)
+{
+    private const int MessageCount = 200;
+    private const int SharedDueGroups = 6;
+    private const int SharedDueGroupSize = 8;
+    private const long EarliestAheadMs = 2_000;
+    private const long LatestAheadMs = 5_000;
+    private const string TimestampFormat = "yyyy-MM-dd'T'HH:mm:ss.fff'Z'";
+    private static readonly TimeSpan PrintTimeout = TimeSpan.FromSeconds(30);
+
+    [Fact]
+    public async Task Messages_posted_to_any_silo_or_the_gateway_print_once_in_order_and_never_early()
+    {
+        var seed = Random.Shared.Next();
+        var plan = Plan(new Random(seed), DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+        var targets = new[] { cluster.SiloA, cluster.SiloB, cluster.Gateway };
+        Report($"e2e: seed {seed}, {MessageCount} messages due {EarliestAheadMs}-{LatestAheadMs} ms ahead, "
+               + $"{SharedDueGroups} groups of {SharedDueGroupSize} sharing a due millisecond, cluster {cluster.ClusterId}");
+
+        // Sequential posts: the acceptance index is the position in this loop.
+        var problems = new List<string>();
+        var accepted = new Accepted[MessageCount];
+        var posting = Stopwatch.StartNew();
+        for (var i = 0; i < MessageCount; i++)
+        {
+            var (dueMs, text) = plan[i];
+            var target = targets[i % targets.Length];
+            var sentAtMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+            using var content = JsonContent.Create(new { time = dueMs, message = text });
+            using var response = await cluster.Http.PostAsync(new Uri(target.BaseUrl, "echoAtTime"), content);
+            var body = await response.Content.ReadAsStringAsync();
+            if (response.StatusCode != HttpStatusCode.Accepted)
+            {
+                Fail([$"POST #{i} to {target.Name} answered {(int)response.StatusCode}: {body}"]);
+            }
+
+            if (dueMs <= sentAtMs)
+            {
+                Fail([$"Posting is too slow for this test: message #{i} was sent at {sentAtMs}, after its due time {dueMs} "
+                      + $"({posting.ElapsedMilliseconds} ms into posting)."]);
+            }
+
+            using var json = JsonDocument.Parse(body);
+            var id = json.RootElement.GetProperty("id").GetString()!;
+            var answeredDue = json.RootElement.GetProperty("dueAt").GetString()!;
+            if (ParseMs(answeredDue) != dueMs)
+            {
+                problems.Add($"#{i} ({text}) asked for {Format(dueMs)} but was accepted for {answeredDue}");
+            }
+
+            accepted[i] = new Accepted(i, text, dueMs, id, target.Name);
+        }
+
+        posting.Stop();
+        Report($"e2e: posted {MessageCount} messages in {posting.ElapsedMilliseconds} ms");
+
+        try
+        {
+            await RedisServer.WaitUntilAsync(
+                () => Task.FromResult(cluster.SiloA.StdoutCount + cluster.SiloB.StdoutCount >= MessageCount),
+                PrintTimeout,
+                $"{MessageCount} echoed lines did not appear on the silos' stdout");
+        }
+        catch (TimeoutException ex)
+        {
+            problems.Add($"{ex.Message} Got {cluster.SiloA.StdoutCount} from silo-a and {cluster.SiloB.StdoutCount} from silo-b.");
+        }
+
+        var byText = accepted.ToDictionary(a => a.Text);
+        var silos = cluster.Silos.Select(s => (s.Name, Lines: Parse(s.Name, s.StdoutLines(), problems))).ToList();
+
+        // Exactly once, as accepted, never early.
+        var seen = new Dictionary<string, Printed>();
+        foreach (var printed in silos.SelectMany(s => s.Lines))
+        {
+            if (!byText.TryGetValue(printed.Message, out var message))
+            {
+                problems.Add($"{printed.Silo} printed a message nobody posted: {printed.Raw}");
+                continue;
+            }
+
+            if (!seen.TryAdd(printed.Message, printed))
+            {
+                problems.Add($"printed twice: #{message.Index} by {seen[printed.Message].Silo} and again by {printed.Silo}: {printed.Raw}");
+            }
+
+            if (printed.Redelivered)
+            {
+                problems.Add($"flagged redelivered without any crash: {printed.Raw}");
+            }
+
+            if (printed.Id != message.Id || printed.DueMs != message.DueMs)
+            {
+                problems.Add($"#{message.Index} was accepted as {message.Id} due {Format(message.DueMs)} but printed as {printed.Raw}");
+            }
+
+            if (printed.PrintedMs < printed.DueMs)
+            {
+                problems.Add($"printed {printed.DueMs - printed.PrintedMs} ms early: {printed.Raw}");
+            }
+        }
+
+        foreach (var missing in accepted.Where(a => !seen.ContainsKey(a.Text)))
+        {
+            problems.Add($"never printed: #{missing.Index} {missing.Text} due {Format(missing.DueMs)} (id {missing.Id}, posted to {missing.PostedTo})");
+        }
+
+        // Order: both consoles merged by print time, the sequence of (due, acceptance index) never goes back.
+        var merged = Merge(silos[0].Lines, silos[1].Lines, byText);
+        for (var k = 1; k < merged.Count; k++)
+        {
+            var (before, after) = (merged[k - 1], merged[k]);
+            if (Key(before, byText).CompareTo(Key(after, byText)) > 0)
+            {
+                problems.Add($"out of order: {before.Silo} {before.Raw} then {after.Silo} {after.Raw} "
+                             + $"(acceptance #{byText[before.Message].Index} before #{byText[after.Message].Index})");
+            }
+        }
+
+        // Lateness, reported whatever the outcome.
+        var lateness = silos.SelectMany(s => s.Lines).Select(p => p.PrintedMs - p.DueMs).Order().ToArray();
+        var perSilo = string.Join(", ", silos.Select(s =>
+            $"{s.Name} {s.Lines.Count} (slots {string.Join(' ', s.Lines.Select(p => p.DueMs / 60_000).Distinct())})"));
+        Report(lateness.Length == 0
+            ? $"e2e: nothing printed ({perSilo})"
+            : $"e2e: lateness ms p50 {Percentile(lateness, 0.50)}, p99 {Percentile(lateness, 0.99)}, max {lateness[^1]}; "
+              + $"lines per silo: {perSilo}");
+
+        if (problems.Count > 0)
+        {
+            Fail(problems);
+        }
+    }
+
+    /// <summary>
+    /// (due ms, text) in posting order: due times spread over the window, some groups sharing one
+    /// exact millisecond. Posting order is shuffled within each second of due time, so acceptance
+    /// order and due order differ, while every message is still posted well before it is due.
+    /// </summary>
+    private static (long DueMs, string Text)[] Plan(Random random, long nowMs)
+    {
+        var dues = new List<long>(MessageCount);
+        for (var g = 0; g < SharedDueGroups; g++)
+        {
+            var shared = nowMs + random.NextInt64(EarliestAheadMs, LatestAheadMs + 1);
+            dues.AddRange(Enumerable.Repeat(shared, SharedDueGroupSize));
+        }
+
+        while (dues.Count < MessageCount)
+        {
+            dues.Add(nowMs + random.NextInt64(EarliestAheadMs, LatestAheadMs + 1));
+        }
+
+        var order = dues
+            .GroupBy(due => (due - nowMs) / 1_000)
+            .OrderBy(second => second.Key)
+            .SelectMany(second =>
+            {
+                var shuffled = second.ToArray();
+                random.Shuffle(shuffled);
+                return shuffled;
+            });
+        var run = Guid.NewGuid().ToString("N")[..8];
+        return [.. order.Select((due, i) => (due, $"e2e {run} message {i:D3}"))];
+    }
+
+    private static List<Printed> Parse(string silo, IReadOnlyList<string> lines, List<string> problems)
+    {
+        var parsed = new List<Printed>(lines.Count);
+        foreach (var line in lines)
+        {
+            try
+            {
+                using var json = JsonDocument.Parse(line);
+                var root = json.RootElement;
+                parsed.Add(new Printed(
+                    silo,
+                    root.GetProperty("id").GetString()!,
+                    ParseMs(root.GetProperty("dueAt").GetString()!),
+                    ParseMs(root.GetProperty("printedAt").GetString()!),
+                    root.GetProperty("message").GetString()!,
+                    root.GetProperty("redelivered").GetBoolean(),
+                    line));
+            }
+            catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
+            {
+                problems.Add($"{silo} wrote a stdout line that is not an echoed message ({ex.Message}): {line}");
+            }
+        }
+
+        return parsed;
+    }
+
+    /// <summary>Merges two consoles by print time, each in its own order; ties go to the smaller (due, acceptance).</summary>
+    private static List<Printed> Merge(List<Printed> a, List<Printed> b, Dictionary<string, Accepted> byText)
+    {
+        a = [.. a.Where(p => byText.ContainsKey(p.Message))];
+        b = [.. b.Where(p => byText.ContainsKey(p.Message))];
+        var merged = new List<Printed>(a.Count + b.Count);
+        int i = 0, j = 0;
+        while (i < a.Count || j < b.Count)
+        {
+            var takeA = j == b.Count
+                        || (i < a.Count && (a[i].PrintedMs, Key(a[i], byText)).CompareTo((b[j].PrintedMs, Key(b[j], byText))) <= 0);
+            merged.Add(takeA ? a[i++] : b[j++]);
+        }
+
+        return merged;
+    }
+
+    private static (long DueMs, int Index) Key(Printed printed, Dictionary<string, Accepted> byText) =>
+        (printed.DueMs, byText[printed.Message].Index);
+
+    private static long Percentile(long[] sorted, double p) =>
+        sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Length) - 1, 0, sorted.Length - 1)];
+
+    private static long ParseMs(string timestamp) =>
+        DateTimeOffset.ParseExact(timestamp, TimestampFormat, CultureInfo.InvariantCulture,
+            DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal).ToUnixTimeMilliseconds();
+
+    private static string Format(long ms) =>
+        DateTimeOffset.FromUnixTimeMilliseconds(ms).ToString(TimestampFormat, CultureInfo.InvariantCulture);
+
+    private void Report(string line)
+    {
+        output.WriteLine(line);
+        Console.Error.WriteLine(line);
+    }
+
+    private void Fail(List<string> problems)
+    {
+        const int Shown = 40;
+        var message = new StringBuilder()
+            .Append(CultureInfo.InvariantCulture, $"{problems.Count} problem(s)").AppendLine(problems.Count > Shown ? $", first {Shown}:" : ":");
+        foreach (var problem in problems.Take(Shown))
+        {
+            message.Append("  ").AppendLine(problem);
+        }
+
+        message.AppendLine().AppendLine(cluster.Diagnostics());
+        Assert.Fail(message.ToString());
+    }
+
+    private sealed record Accepted(int Index, string Text, long DueMs, string Id, string PostedTo);
+
+    private sealed record Printed(string Silo, string Id, long DueMs, long PrintedMs, string Message, bool Redelivered, string Raw);
+}
