@@ -36,10 +36,13 @@ public sealed partial class TimeSlotGrain(
     private long _slotStartMs;
     private bool _loaded;
     private bool _orderCleared;
-    // Closed: the slot takes no more messages (drained, or closed by a later slot). Stopped: this
-    // activation lost the fence to another one and must not print; accepting stays safe for it.
+    // Closed: the slot takes no more messages (drained, or closed by a later slot); done: the
+    // cleanup after closing (index, reminder) has completed. Stopped: this activation lost the fence
+    // to another one and must not print (appending stays safe: Redis enforces the floor).
     private bool _closed;
+    private bool _done;
     private bool _stopped;
+    private bool _waitingForEarlier;
     private bool _reminderRegistered;
     private long _version;
     private long _printedCursor = SlotCursor.None;
@@ -68,53 +71,77 @@ public sealed partial class TimeSlotGrain(
             await LoadAsync();
         }
 
-        // Nothing may be due before "now", nor before what this slot already printed.
-        var floorMs = Math.Max(now, _slotStartMs + SlotCursor.OffsetOf(_floorCursor));
         var ids = new MessageId[messages.Length];
         var mine = new List<int>(messages.Length);
         var elsewhere = new List<int>();
-        for (var i = 0; i < messages.Length; i++)
+        for (var attempt = 0; ; attempt++)
         {
-            var due = Math.Max(messages[i].DueMs, floorMs);
-            ids[i] = new MessageId(due, -1);
-            (TimeSlot.Of(due) == _slot ? mine : elsewhere).Add(i);
-        }
+            // Nothing may be due before "now", nor at or before what this slot is already printing.
+            var floorMs = Math.Max(now, _slotStartMs + SlotCursor.OffsetOf(_floorCursor));
+            mine.Clear();
+            elsewhere.Clear();
+            for (var i = 0; i < messages.Length; i++)
+            {
+                var due = Math.Max(messages[i].DueMs, floorMs);
+                ids[i] = new MessageId(due, -1);
+                (TimeSlot.Of(due) == _slot && !_closed ? mine : elsewhere).Add(i);
+            }
 
-        if (mine.Count > 0 && !_closed)
-        {
+            if (mine.Count == 0)
+            {
+                break;
+            }
+
+            // Before the append: if this fails, nothing was stored and the caller gets an error.
+            await EnsureReminderAsync(now);
             var elements = new RedisValue[mine.Count];
+            var minOffset = int.MaxValue;
             for (var k = 0; k < mine.Count; k++)
             {
-                elements[k] = SlotElement.Encode(TimeSlot.OffsetMs(ids[mine[k]].DueMs), messages[mine[k]].Message);
+                var offset = TimeSlot.OffsetMs(ids[mine[k]].DueMs);
+                minOffset = Math.Min(minOffset, offset);
+                elements[k] = SlotElement.Encode(offset, messages[mine[k]].Message);
             }
 
-            var seqs = await store.AppendAsync(_slot, elements);
-            if (seqs is null)
+            var result = await store.AppendAsync(_slot, elements, minOffset);
+            if (result.IsClosed)
             {
+                // A later slot closed this one: these messages are due "now", which is later.
                 _closed = true;
+                await FinishQuietlyAsync();
+                continue;
             }
-            else
+
+            if (result.FloorOffsetMs is { } floor)
             {
-                for (var k = 0; k < mine.Count; k++)
+                // Another activation printed further than we knew: move the floor and clamp again.
+                _floorCursor = Math.Max(_floorCursor, SlotCursor.Of(floor, int.MaxValue));
+                if (attempt < 3)
                 {
-                    var i = mine[k];
-                    ids[i] = ids[i] with { Seq = seqs[k] };
-                    Remember(new PendingMessage(TimeSlot.OffsetMs(ids[i].DueMs), seqs[k], messages[i].Message, Redelivered: false));
+                    continue;
                 }
 
-                await EnsureReminderAsync(now);
-                if (_loaded && !_stopped)
-                {
-                    ArmTimer();
-                }
+                throw new InvalidOperationException($"Slot {_slot}: append kept landing below the printing floor.");
             }
+
+            for (var k = 0; k < mine.Count; k++)
+            {
+                var i = mine[k];
+                ids[i] = ids[i] with { Seq = result.Seqs[k] };
+                Remember(new PendingMessage(TimeSlot.OffsetMs(ids[i].DueMs), result.Seqs[k], messages[i].Message, Redelivered: false));
+            }
+
+            if (_loaded && !_stopped && !_waitingForEarlier)
+            {
+                ArmTimer();
+            }
+
+            break;
         }
 
         if (_closed)
         {
-            // The slot is closed: whatever was meant for it is due now, which is in a later slot.
-            elsewhere.AddRange(mine);
-            foreach (var i in mine)
+            foreach (var i in elsewhere)
             {
                 ids[i] = new MessageId(Math.Max(ids[i].DueMs, TimeSlot.EndMs(_slot)), -1);
             }
@@ -195,13 +222,19 @@ public sealed partial class TimeSlotGrain(
 
     private async Task RunAsync()
     {
-        if (_closed || _stopped)
+        if (_stopped || _done)
         {
             return;
         }
 
         try
         {
+            if (_closed)
+            {
+                await FinishAsync(pokeNext: true);
+                return;
+            }
+
             var now = NowMs;
             if (!IsNear(now))
             {
@@ -211,16 +244,11 @@ public sealed partial class TimeSlotGrain(
 
             if (!_loaded && !await LoadAsync())
             {
+                await FinishAsync(pokeNext: false);
                 return;
             }
 
-            if (!_orderCleared && HasDue(NowMs) && !await ClearEarlierSlotsAsync())
-            {
-                ArmRetry();
-                return;
-            }
-
-            if (!await PrintDueAsync())
+            if (!await EnsureOrderClearedAsync() || !await PrintDueAsync())
             {
                 return;
             }
@@ -235,10 +263,32 @@ public sealed partial class TimeSlotGrain(
         }
         catch (Exception ex)
         {
-            // Redis down, a reminder or grain call failing: never give up on a slot, come back soon.
+            // Redis down or slow, a reminder or grain call failing, the console failing: never give
+            // up on a slot. Whatever was in flight, Redis holds the truth: reload it next time (a
+            // batch declared but not confirmed then prints again, flagged).
             LogStoreError(ex, _slot);
+            _loaded = false;
             ArmRetry();
         }
+    }
+
+    /// <summary>True once no earlier slot holds messages; otherwise pokes it and retries later.</summary>
+    private async Task<bool> EnsureOrderClearedAsync()
+    {
+        if (_orderCleared || !HasDue(NowMs))
+        {
+            return true;
+        }
+
+        if (await ClearEarlierSlotsAsync())
+        {
+            _waitingForEarlier = false;
+            return true;
+        }
+
+        _waitingForEarlier = true;
+        ArmRetry();
+        return false;
     }
 
     /// <summary>Reads the slot. False when it turns out already finished.</summary>
@@ -247,7 +297,7 @@ public sealed partial class TimeSlotGrain(
         var snapshot = await store.LoadAsync(_slot);
         if (snapshot.Closed)
         {
-            await FinishAsync(pokeNext: false);
+            _closed = true;
             return false;
         }
 
@@ -370,10 +420,15 @@ public sealed partial class TimeSlotGrain(
         {
             var m = batch[i];
             lines[i] = new EchoLine(new MessageId(_slotStartMs + m.OffsetMs, m.Seq), m.Message, printedAt, m.Redelivered);
-            _pending.Remove(m);
         }
 
+        // If the console fails mid-batch the messages stay pending; RunAsync reloads and the
+        // declared batch prints again, flagged.
         sink.Write(lines);
+        foreach (var m in batch)
+        {
+            _pending.Remove(m);
+        }
     }
 
     private async Task DrainAsync()
@@ -388,7 +443,7 @@ public sealed partial class TimeSlotGrain(
                     return;
                 case DrainOutcome.UnseenMessages:
                     MergeUnseen(unseen);
-                    if (!await PrintDueAsync())
+                    if (!await EnsureOrderClearedAsync() || !await PrintDueAsync())
                     {
                         return;
                     }
@@ -402,11 +457,13 @@ public sealed partial class TimeSlotGrain(
         }
     }
 
+    /// <summary>
+    /// Cleanup of a closed slot: out of the index (safe, the slot refuses appends), next slot poked,
+    /// reminder gone, activation released. Retried by <see cref="RunAsync"/> until it completes.
+    /// </summary>
     private async Task FinishAsync(bool pokeNext)
     {
         _closed = true;
-        _timer?.Dispose();
-        _timer = null;
         await store.RemoveFromIndexAsync(_slot);
         if (pokeNext && await store.EarliestPendingAsync() is { } next)
         {
@@ -418,7 +475,23 @@ public sealed partial class TimeSlotGrain(
             await this.UnregisterReminder(reminder);
         }
 
+        _done = true;
+        _timer?.Dispose();
+        _timer = null;
         DeactivateOnIdle();
+    }
+
+    private async Task FinishQuietlyAsync()
+    {
+        try
+        {
+            await FinishAsync(pokeNext: false);
+        }
+        catch (Exception ex)
+        {
+            LogStoreError(ex, _slot);
+            ArmRetry();
+        }
     }
 
     private Task FencedAsync()
@@ -456,7 +529,7 @@ public sealed partial class TimeSlotGrain(
 
     private void Arm(TimeSpan dueTime)
     {
-        if (_closed || _stopped)
+        if (_done || _stopped)
         {
             return;
         }

@@ -9,26 +9,44 @@ namespace EchoAtTime.Grains.Storage;
 /// </summary>
 internal static class SlotScripts
 {
-    /// <summary>ARGV = elements. Appends unless the slot is closed; returns the new length or -1.</summary>
+    /// <summary>
+    /// ARGV = smallest due offset among the elements, then the elements. Returns { new length },
+    /// { -1 } when the slot is closed, or { -2, floor } when an element would sort at or before what
+    /// is already printing: the floor is the offset of the printing cursor, which a duplicate
+    /// activation may have moved past the caller's view. Cursors are below 2^48, so tonumber and
+    /// the division are exact.
+    /// </summary>
     public const string Append = """
-        if redis.call('HEXISTS', KEYS[2], 'x') == 1 then return -1 end
-        return redis.call('RPUSH', KEYS[1], unpack(ARGV))
+        local m = redis.call('HMGET', KEYS[2], 'x', 'n')
+        if m[1] then return { -1 } end
+        if m[2] then
+          local floor = math.floor(tonumber(m[2]) / 4294967296)
+          if tonumber(ARGV[1]) < floor then return { -2, floor } end
+        end
+        return { redis.call('RPUSH', KEYS[1], unpack(ARGV, 2)) }
         """;
 
-    /// <summary>Returns { {v, p, n, x}, elements }.</summary>
+    /// <summary>
+    /// ARGV = page size. Returns { {v, p, n, x}, length, first page }; the rest is read in pages
+    /// (the list only grows at its end, so later pages stay consistent with this snapshot).
+    /// </summary>
     public const string Load = """
         local m = redis.call('HMGET', KEYS[2], 'v', 'p', 'n', 'x')
-        return { m, redis.call('LRANGE', KEYS[1], 0, -1) }
+        return { m, redis.call('LLEN', KEYS[1]), redis.call('LRANGE', KEYS[1], 0, tonumber(ARGV[1]) - 1) }
         """;
 
     /// <summary>
     /// ARGV = version, printed cursor, printed count, printing cursor, loaded count.
     /// Fails (false) unless the caller holds the current version; otherwise bumps it, records
-    /// progress and returns the elements appended after what the caller loaded.
+    /// progress and returns the elements appended after what the caller loaded. The printing
+    /// cursor never moves back: what a dead owner declared stays "maybe printed" until passed.
     /// </summary>
     public const string Commit = """
-        if (redis.call('HGET', KEYS[2], 'v') or '0') ~= ARGV[1] then return false end
-        redis.call('HSET', KEYS[2], 'v', ARGV[1] + 1, 'p', ARGV[2], 'c', ARGV[3], 'n', ARGV[4])
+        local m = redis.call('HMGET', KEYS[2], 'v', 'n')
+        if (m[1] or '0') ~= ARGV[1] then return false end
+        local n = ARGV[4]
+        if m[2] and tonumber(m[2]) > tonumber(n) then n = m[2] end
+        redis.call('HSET', KEYS[2], 'v', ARGV[1] + 1, 'p', ARGV[2], 'c', ARGV[3], 'n', n)
         return redis.call('LRANGE', KEYS[1], ARGV[5], -1)
         """;
 

@@ -12,3 +12,13 @@ public enum DrainOutcome
     Fenced,
     UnseenMessages,
 }
+
+/// <summary>Outcome of an append: the sequences given, or why the slot refused.</summary>
+public sealed record AppendResult(int[] Seqs, bool IsClosed, int? FloorOffsetMs)
+{
+    public static AppendResult Closed { get; } = new([], true, null);
+
+    public static AppendResult Appended(int[] seqs) => new(seqs, false, null);
+
+    public static AppendResult BelowFloor(int floorOffsetMs) => new([], false, floorOffsetMs);
+}

@@ -10,6 +10,9 @@ public sealed class SlotStore(IConnectionMultiplexer redis, IOptions<EchoOptions
     // Lua's unpack has a stack limit of a few thousand values; append in chunks well below it.
     private const int AppendChunk = 1000;
 
+    // A whole minute can hold millions of messages: read it in bounded replies.
+    private const int LoadPage = 20_000;
+
     private readonly RedisKeys _keys = new(options.Value.KeyPrefix);
     private readonly long _retentionSeconds = (long)Math.Max(1, options.Value.Retention.TotalSeconds);
 
@@ -18,9 +21,8 @@ public sealed class SlotStore(IConnectionMultiplexer redis, IOptions<EchoOptions
     /// <summary>
     /// Registers the slot as pending, then appends. Both go out in one pipelined round trip, index
     /// first, so a message is never in a list the index does not point to.
-    /// Returns the sequence of each element, or null when the slot is closed.
     /// </summary>
-    public async Task<int[]?> AppendAsync(long slot, IReadOnlyList<RedisValue> elements)
+    public async Task<AppendResult> AppendAsync(long slot, IReadOnlyList<RedisValue> elements, int minOffsetMs)
     {
         var db = Db;
         var keys = new RedisKey[] { _keys.Messages(slot), _keys.Meta(slot) };
@@ -29,10 +31,11 @@ public sealed class SlotStore(IConnectionMultiplexer redis, IOptions<EchoOptions
         for (var start = 0; start < elements.Count; start += AppendChunk)
         {
             var count = Math.Min(AppendChunk, elements.Count - start);
-            var values = new RedisValue[count];
+            var values = new RedisValue[count + 1];
+            values[0] = minOffsetMs;
             for (var i = 0; i < count; i++)
             {
-                values[i] = elements[start + i];
+                values[i + 1] = elements[start + i];
             }
 
             chunks.Add((db.ScriptEvaluateAsync(SlotScripts.Append, keys, values), count));
@@ -43,11 +46,13 @@ public sealed class SlotStore(IConnectionMultiplexer redis, IOptions<EchoOptions
         var next = 0;
         foreach (var (result, count) in chunks)
         {
-            var length = (long)await result.ConfigureAwait(false);
+            var reply = (RedisValue[])(await result.ConfigureAwait(false))!;
+            var length = (long)reply[0];
             if (length < 0)
             {
-                // Later chunks can't have landed either: nothing closes a slot holding unprinted messages.
-                return null;
+                // Later chunks are refused too: the slot's state only moves forward, and nothing
+                // closes a slot or moves its floor past messages that are not printed yet.
+                return length == -1 ? AppendResult.Closed : AppendResult.BelowFloor((int)reply[1]);
             }
 
             for (var i = 0; i < count; i++)
@@ -56,20 +61,36 @@ public sealed class SlotStore(IConnectionMultiplexer redis, IOptions<EchoOptions
             }
         }
 
-        return seqs;
+        return AppendResult.Appended(seqs);
     }
 
     public async Task<SlotSnapshot> LoadAsync(long slot)
     {
-        var result = await Db.ScriptEvaluateAsync(SlotScripts.Load, [_keys.Messages(slot), _keys.Meta(slot)]).ConfigureAwait(false);
+        var db = Db;
+        var messages = _keys.Messages(slot);
+        var result = await db.ScriptEvaluateAsync(SlotScripts.Load, [messages, _keys.Meta(slot)], [LoadPage]).ConfigureAwait(false);
         var parts = (RedisResult[])result!;
         var meta = (RedisValue[])parts[0]!;
+        var length = (long)parts[1];
+        var first = (RedisValue[])parts[2]!;
+        var elements = first;
+        if (length > first.Length)
+        {
+            var pages = new List<Task<RedisValue[]>>();
+            for (var start = (long)first.Length; start < length; start += LoadPage)
+            {
+                pages.Add(db.ListRangeAsync(messages, start, Math.Min(length, start + LoadPage) - 1));
+            }
+
+            elements = [.. first, .. (await Task.WhenAll(pages).ConfigureAwait(false)).SelectMany(p => p)];
+        }
+
         return new SlotSnapshot(
             Version: meta[0].IsNull ? 0 : (long)meta[0],
             PrintedCursor: meta[1].IsNullOrEmpty ? SlotCursor.None : (long)meta[1],
             PrintingCursor: meta[2].IsNullOrEmpty ? SlotCursor.None : (long)meta[2],
             Closed: !meta[3].IsNull,
-            Elements: (RedisValue[])parts[1]!);
+            Elements: elements);
     }
 
     /// <summary>

@@ -40,6 +40,10 @@ public sealed class SlotClusterFixture : IAsyncLifetime
     /// <summary>Direct access to the store, to set up what an earlier run of the cluster would have left.</summary>
     public SlotStore Store => new(Multiplexer, Microsoft.Extensions.Options.Options.Create(Options));
 
+    /// <summary>Appends straight to a slot, as an earlier run of the cluster would have.</summary>
+    public Task<AppendResult> AppendRawAsync(long slot, params (int OffsetMs, string Message)[] messages) =>
+        Store.AppendAsync(slot, messages.Select(m => SlotElement.Encode(m.OffsetMs, m.Message)).ToArray(), messages.Min(m => m.OffsetMs));
+
     public async Task InitializeAsync()
     {
         await Redis.StartAsync();

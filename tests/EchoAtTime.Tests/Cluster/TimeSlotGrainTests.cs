@@ -87,8 +87,9 @@ public sealed class TimeSlotGrainTests(SlotClusterFixture fixture)
     {
         // An overdue slot: its minute is over, so it drains as soon as it has printed.
         var tag = NewTag();
-        var slot = TimeSlot.Of(NowMs) - 10;
-        Assert.NotNull(await fixture.Store.AppendAsync(slot, [SlotElement.Encode(1, tag + "x"), SlotElement.Encode(2, tag + "y")]));
+        var slot = TimeSlot.Of(NowMs) - 700;
+        var appended = await fixture.AppendRawAsync(slot, (1, tag + "x"), (2, tag + "y"));
+        Assert.Equal(new[] { 0, 1 }, appended.Seqs);
         var keys = new RedisKeys(fixture.Options.KeyPrefix);
         var db = fixture.Multiplexer.GetDatabase();
         Assert.True(await db.KeyExistsAsync(keys.Messages(slot)));
@@ -99,7 +100,7 @@ public sealed class TimeSlotGrainTests(SlotClusterFixture fixture)
             TimeSpan.FromSeconds(10), "the drained slot did not leave the index");
         Assert.False(await db.KeyExistsAsync(keys.Messages(slot)));
         Assert.NotNull(await db.KeyTimeToLiveAsync(keys.Meta(slot)));
-        Assert.Null(await fixture.Store.AppendAsync(slot, [SlotElement.Encode(3, tag + "too late")]));
+        Assert.True((await fixture.AppendRawAsync(slot, (3, tag + "too late"))).IsClosed);
     }
 
     [Fact]
@@ -108,13 +109,13 @@ public sealed class TimeSlotGrainTests(SlotClusterFixture fixture)
         // What a cluster that was down for minutes finds: three past slots, each accepted out of due order.
         var tag = NewTag();
         var nowSlot = TimeSlot.Of(NowMs);
-        var store = fixture.Store;
         var expected = new List<(long Due, string Message)>();
-        foreach (var slot in new[] { nowSlot - 2, nowSlot - 4, nowSlot - 3 })
+        // Slots far apart from other tests' past slots: a printing slot closes the minute before it.
+        foreach (var slot in new[] { nowSlot - 302, nowSlot - 304, nowSlot - 303 })
         {
             var offsets = new[] { 30_000, 10_000, 30_000, 5 };
-            var elements = offsets.Select((o, i) => SlotElement.Encode(o, $"{tag}{slot}:{i}")).ToArray();
-            Assert.NotNull(await store.AppendAsync(slot, elements));
+            var appended = await fixture.AppendRawAsync(slot, offsets.Select((o, i) => (o, $"{tag}{slot}:{i}")).ToArray());
+            Assert.Equal(offsets.Length, appended.Seqs.Length);
             expected.AddRange(offsets.Select((o, i) => (TimeSlot.StartMs(slot) + o, $"{tag}{slot}:{i}")));
         }
 
@@ -146,5 +147,34 @@ public sealed class TimeSlotGrainTests(SlotClusterFixture fixture)
         Assert.Equal(ids, printed.Select(l => l.Id));
         Assert.All(printed, l => Assert.True(l.PrintedAtMs >= l.Id.DueMs));
         Assert.All(printed, l => Assert.False(l.Redelivered));
+    }
+
+    [Fact]
+    public async Task A_batch_declared_by_a_printer_that_died_prints_again_flagged_and_the_rest_prints_once()
+    {
+        // What a silo killed mid-batch leaves: messages 0-2 declared as printing, nothing confirmed.
+        var tag = NewTag();
+        var slot = TimeSlot.Of(NowMs) - 500;
+        var appended = await fixture.AppendRawAsync(slot, Enumerable.Range(0, 6).Select(i => (100 + i, $"{tag}{i}")).ToArray());
+        Assert.Equal(6, appended.Seqs.Length);
+        Assert.NotNull(await fixture.Store.CommitAsync(slot, 0, SlotCursor.None, 0, SlotCursor.Of(102, 2), 6));
+
+        var printed = CapturingSink.Tagged(await WaitForTaggedAsync(tag, 6), tag);
+        Assert.Equal(Enumerable.Range(0, 6).Select(i => $"{tag}{i}"), printed.Select(l => l.Message));
+        Assert.Equal(new[] { true, true, true, false, false, false }, printed.Select(l => l.Redelivered));
+    }
+
+    [Fact]
+    public async Task A_console_failure_mid_batch_loses_nothing_the_batch_prints_again_flagged()
+    {
+        var tag = NewTag();
+        var due = NowMs + 500;
+        fixture.Sink.FailWrites(tag, times: 1);
+        await ScheduleAsync(Enumerable.Range(0, 4).Select(i => new ScheduleRequest(due, $"{tag}{i}")).ToArray());
+
+        // Half the batch reached the console before it failed; then the whole batch again, flagged.
+        var printed = CapturingSink.Tagged(await WaitForTaggedAsync(tag, 6), tag);
+        Assert.Equal(new[] { 0, 1, 0, 1, 2, 3 }.Select(i => $"{tag}{i}"), printed.Select(l => l.Message));
+        Assert.All(printed[2..], l => Assert.True(l.Redelivered));
     }
 }

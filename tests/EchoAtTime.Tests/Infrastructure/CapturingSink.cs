@@ -8,12 +8,29 @@ public sealed class CapturingSink : IEchoSink
     private readonly Lock _lock = new();
     private readonly List<EchoLine> _lines = [];
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private (string Tag, int Times) _failing;
+
+    /// <summary>The next <paramref name="times"/> batches holding a message tagged <paramref name="tag"/> fail after writing half.</summary>
+    public void FailWrites(string tag, int times)
+    {
+        lock (_lock)
+        {
+            _failing = (tag, times);
+        }
+    }
 
     public void Write(IReadOnlyList<EchoLine> batch)
     {
         TaskCompletionSource changed;
         lock (_lock)
         {
+            if (_failing.Times > 0 && batch.Any(l => l.Message.StartsWith(_failing.Tag, StringComparison.Ordinal)))
+            {
+                _failing.Times--;
+                _lines.AddRange(batch.Take(batch.Count / 2));
+                throw new IOException("Simulated console failure.");
+            }
+
             _lines.AddRange(batch);
             changed = _changed;
             _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -1,0 +1,131 @@
+using EchoAtTime.Grains;
+using EchoAtTime.Grains.Storage;
+using EchoAtTime.Tests.Infrastructure;
+using Microsoft.Extensions.Options;
+
+namespace EchoAtTime.Tests.Storage;
+
+/// <summary>The slot scripts against a real redis-server: the fence, the floor, close and drain.</summary>
+[Collection(RedisFixture.Name)]
+public sealed class SlotStoreTests(RedisFixture redis)
+{
+    private static readonly string Prefix = $"t{Guid.NewGuid():N}:";
+    private readonly SlotStore _store = new(redis.Multiplexer, Options.Create(new EchoOptions { KeyPrefix = Prefix }));
+    private readonly RedisKeys _keys = new(Prefix);
+    private readonly long _slot = Random.Shared.NextInt64(1_000_000, 2_000_000);
+
+    private Task<AppendResult> AppendAsync(params (int Offset, string Message)[] messages) =>
+        _store.AppendAsync(_slot, messages.Select(m => SlotElement.Encode(m.Offset, m.Message)).ToArray(), messages.Min(m => m.Offset));
+
+    [Fact]
+    public async Task Appends_get_consecutive_sequences_in_acceptance_order_and_index_the_slot()
+    {
+        Assert.Equal(new[] { 0, 1 }, (await AppendAsync((5, "a"), (1, "b"))).Seqs);
+        Assert.Equal(new[] { 2 }, (await AppendAsync((5, "c"))).Seqs);
+        Assert.Equal(_slot, await redis.Multiplexer.GetDatabase().SortedSetScoreAsync(_keys.PendingSlots, _slot));
+        var snapshot = await _store.LoadAsync(_slot);
+        Assert.Equal(new[] { "5|a", "1|b", "5|c" }, snapshot.Elements.Select(e => (string)e!));
+        Assert.Equal(SlotCursor.None, snapshot.PrintedCursor);
+    }
+
+    [Fact]
+    public async Task A_commit_with_a_stale_version_is_fenced_and_changes_nothing()
+    {
+        await AppendAsync((1, "a"), (2, "b"));
+        Assert.NotNull(await _store.CommitAsync(_slot, 0, SlotCursor.None, 0, SlotCursor.Of(1, 0), 2));
+        Assert.Null(await _store.CommitAsync(_slot, 0, SlotCursor.Of(1, 0), 1, SlotCursor.Of(2, 1), 2));
+
+        var snapshot = await _store.LoadAsync(_slot);
+        Assert.Equal(1, snapshot.Version);
+        Assert.Equal(SlotCursor.Of(1, 0), snapshot.PrintingCursor);
+    }
+
+    [Fact]
+    public async Task A_commit_returns_what_other_activations_appended_beyond_what_was_loaded()
+    {
+        await AppendAsync((1, "a"));
+        await AppendAsync((2, "b"), (3, "c"));
+        var unseen = await _store.CommitAsync(_slot, 0, SlotCursor.None, 0, SlotCursor.Of(1, 0), 1);
+        Assert.Equal(new[] { "2|b", "3|c" }, unseen!.Select(e => (string)e!));
+    }
+
+    [Fact]
+    public async Task The_printing_cursor_never_moves_back_so_a_dead_owners_batch_stays_in_doubt()
+    {
+        await AppendAsync((1, "a"), (2, "b"), (3, "c"));
+        await _store.CommitAsync(_slot, 0, SlotCursor.None, 0, SlotCursor.Of(3, 2), 3);
+        // A successor whose first batch is smaller than what the dead owner declared.
+        await _store.CommitAsync(_slot, 1, SlotCursor.None, 0, SlotCursor.Of(1, 0), 3);
+        Assert.Equal(SlotCursor.Of(3, 2), (await _store.LoadAsync(_slot)).PrintingCursor);
+    }
+
+    [Fact]
+    public async Task An_append_that_would_sort_before_what_is_printing_is_refused_with_the_floor()
+    {
+        await AppendAsync((40_003, "printed"));
+        await _store.CommitAsync(_slot, 0, SlotCursor.None, 0, SlotCursor.Of(40_003, 0), 1);
+
+        var refused = await AppendAsync((39_999, "late"), (50_000, "fine"));
+        Assert.Equal(40_003, refused.FloorOffsetMs);
+        Assert.Empty(refused.Seqs);
+        Assert.Single((await _store.LoadAsync(_slot)).Elements);
+        Assert.Equal(new[] { 1 }, (await AppendAsync((40_003, "same ms, later seq"))).Seqs);
+    }
+
+    [Fact]
+    public async Task A_slot_closes_only_when_everything_in_it_is_printed_and_then_refuses_appends()
+    {
+        await AppendAsync((1, "a"), (2, "b"));
+        Assert.False(await _store.CloseAsync(_slot));
+        await _store.CommitAsync(_slot, 0, SlotCursor.Of(2, 1), 2, SlotCursor.Of(2, 1), 2);
+
+        Assert.True(await _store.CloseAsync(_slot));
+        Assert.True((await AppendAsync((3, "c"))).IsClosed);
+        Assert.True((await _store.LoadAsync(_slot)).Closed);
+        Assert.Empty((await _store.LoadAsync(_slot)).Elements);
+    }
+
+    [Fact]
+    public async Task An_empty_slot_can_be_closed_so_nothing_joins_a_minute_that_is_over()
+    {
+        Assert.True(await _store.CloseAsync(_slot));
+        Assert.True((await AppendAsync((3, "late"))).IsClosed);
+    }
+
+    [Fact]
+    public async Task Drain_refuses_while_there_are_unseen_messages_and_is_fenced_by_version()
+    {
+        await AppendAsync((1, "a"), (2, "b"));
+        var (outcome, unseen) = await _store.DrainAsync(_slot, 0, 1);
+        Assert.Equal(DrainOutcome.UnseenMessages, outcome);
+        Assert.Equal(new[] { "2|b" }, unseen.Select(e => (string)e!));
+
+        Assert.Equal(DrainOutcome.Fenced, (await _store.DrainAsync(_slot, 7, 2)).Outcome);
+        Assert.Equal(DrainOutcome.Drained, (await _store.DrainAsync(_slot, 0, 2)).Outcome);
+        Assert.True((await _store.LoadAsync(_slot)).Closed);
+    }
+
+    [Fact]
+    public async Task Load_reads_a_minute_larger_than_one_reply_page_completely_and_in_order()
+    {
+        const int count = 45_000;
+        for (var start = 0; start < count; start += 5_000)
+        {
+            await AppendAsync(Enumerable.Range(start, 5_000).Select(i => (i % 60_000, $"m{i}")).ToArray());
+        }
+
+        var elements = (await _store.LoadAsync(_slot)).Elements;
+        Assert.Equal(count, elements.Length);
+        Assert.Equal(Enumerable.Range(0, count).Select(i => $"{i % 60_000}|m{i}"), elements.Select(e => (string)e!));
+    }
+
+    [Fact]
+    public async Task A_drained_slot_leaves_no_list_and_its_summary_expires()
+    {
+        await AppendAsync((1, "a"));
+        await _store.DrainAsync(_slot, 0, 1);
+        var db = redis.Multiplexer.GetDatabase();
+        Assert.False(await db.KeyExistsAsync(_keys.Messages(_slot)));
+        Assert.NotNull(await db.KeyTimeToLiveAsync(_keys.Meta(_slot)));
+    }
+}
