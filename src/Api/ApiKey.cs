@@ -1,6 +1,7 @@
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -41,6 +42,23 @@ public static class ApiKey
     public static IResult Unauthorized() => TypedResults.Problem(
         statusCode: StatusCodes.Status401Unauthorized,
         title: $"This endpoint needs the {Header} header.");
+
+    /// <summary>
+    /// Guards every request under <paramref name="path"/> (the dashboard): 401 with a Basic challenge,
+    /// so a browser asks for the key as a password.
+    /// </summary>
+    public static IApplicationBuilder RequireApiKeyUnder(this IApplicationBuilder app, string path) =>
+        app.Use(async (context, next) =>
+        {
+            if (!context.Request.Path.StartsWithSegments(path) || IsAuthorized(context))
+            {
+                await next(context);
+                return;
+            }
+
+            context.Response.Headers.WWWAuthenticate = "Basic realm=\"EchoAtTime\"";
+            await Unauthorized().ExecuteAsync(context);
+        });
 
     /// <summary>Endpoint filter for the write endpoints.</summary>
     public static async ValueTask<object?> RequireAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next) =>

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace EchoAtTime.Api;
 
 /// <summary>Body of <c>POST /echoAtTime</c> (documentation shape; the handler validates the raw JSON).</summary>
@@ -10,7 +12,12 @@ public sealed record EchoRequest(object Time, string Message, string? Id = null)
 public sealed record EchoAccepted(string Id, string DueAt);
 
 /// <summary>One item of a batch answer: <c>status</c> 202 with id and dueAt, or 400/409 with the errors.</summary>
-public sealed record BatchItemResult(int Index, int Status, string? Id = null, string? DueAt = null, IDictionary<string, string[]>? Errors = null);
+public sealed record BatchItemResult(
+    int Index,
+    int Status,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Id = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? DueAt = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IDictionary<string, string[]>? Errors = null);
 
 /// <summary>Answer of <c>GET /messages/{id}</c>.</summary>
 public sealed record MessageState(string Id, string DueAt, string Status);
