@@ -17,6 +17,8 @@ public static class EchoApiExtensions
         builder.Services.AddOptions<ApiOptions>().BindConfiguration(ApiOptions.Section);
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<EchoScheduler>();
+        builder.Services.AddMetrics();
+        builder.Services.TryAddSingleton<EchoMetrics>();
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi();
         builder.Services.AddHealthChecks().AddCheck<RedisHealthCheck>("redis", tags: [ReadyTag]);

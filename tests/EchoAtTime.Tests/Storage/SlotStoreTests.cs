@@ -135,11 +135,11 @@ public sealed class SlotStoreTests(RedisFixture redis)
         await AppendAsync((1, "a"), (2, "b"), (3, "c"));
         await _store.CommitAsync(_slot, 0, SlotCursor.None, 0, SlotCursor.Of(1, 0), 3);
 
-        Assert.Equal(CancelOutcome.AlreadyPrinted, await _store.CancelAsync(Id(1, 0)));
-        Assert.Equal(CancelOutcome.Canceled, await _store.CancelAsync(Id(2, 1)));
-        Assert.Equal(CancelOutcome.Canceled, await _store.CancelAsync(Id(2, 1)));
-        Assert.Equal(CancelOutcome.Unknown, await _store.CancelAsync(Id(9, 1)));
-        Assert.Equal(CancelOutcome.Unknown, await _store.CancelAsync(Id(3, 7)));
+        Assert.Equal((CancelOutcome.AlreadyPrinted, false), await _store.CancelAsync(Id(1, 0)));
+        Assert.Equal((CancelOutcome.Canceled, true), await _store.CancelAsync(Id(2, 1)));
+        Assert.Equal((CancelOutcome.Canceled, false), await _store.CancelAsync(Id(2, 1)));
+        Assert.Equal((CancelOutcome.Unknown, false), await _store.CancelAsync(Id(9, 1)));
+        Assert.Equal((CancelOutcome.Unknown, false), await _store.CancelAsync(Id(3, 7)));
         Assert.Equal(MessageStatus.Canceled, await _store.StatusAsync(Id(2, 1)));
         Assert.Equal(MessageStatus.Scheduled, await _store.StatusAsync(Id(3, 2)));
 
@@ -155,7 +155,7 @@ public sealed class SlotStoreTests(RedisFixture redis)
     public async Task A_slot_with_an_uncanceled_unprinted_message_does_not_close()
     {
         await AppendAsync((1, "a"), (2, "b"));
-        Assert.Equal(CancelOutcome.Canceled, await _store.CancelAsync(Id(1, 0)));
+        Assert.Equal((CancelOutcome.Canceled, true), await _store.CancelAsync(Id(1, 0)));
         Assert.False(await _store.CloseAsync(_slot));
     }
 
