@@ -22,6 +22,7 @@ public static class EchoGrainsServiceCollectionExtensions
         services.AddSingleton<SlotStore>();
         services.AddSingleton<SlotSweeper>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<SlotSweeper>());
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, SiloStartupLog>();
         return services;
     }
 }
