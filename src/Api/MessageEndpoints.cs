@@ -1,7 +1,6 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Logging;
 
@@ -24,7 +23,7 @@ public static partial class MessageEndpoints
         return group;
     }
 
-    public static async Task<Results<Ok<MessageState>, NotFound<ProblemDetails>, ProblemHttpResult>> GetMessage(
+    public static async Task<Results<Ok<MessageState>, ProblemHttpResult>> GetMessage(
         string id, EchoScheduler scheduler, ILoggerFactory loggers)
     {
         if (!MessageId.TryParse(id, out var messageId))
@@ -49,7 +48,7 @@ public static partial class MessageEndpoints
     }
 
     /// <summary>204 when canceled (it will never print), 409 when already printed (or printing), 404 when unknown.</summary>
-    public static async Task<Results<NoContent, NotFound<ProblemDetails>, Conflict<ProblemDetails>, ProblemHttpResult>> CancelMessage(
+    public static async Task<Results<NoContent, ProblemHttpResult>> CancelMessage(
         string id, EchoScheduler scheduler, ILoggerFactory loggers)
     {
         if (!MessageId.TryParse(id, out var messageId))
@@ -71,21 +70,17 @@ public static partial class MessageEndpoints
         return outcome switch
         {
             CancelOutcome.Canceled => TypedResults.NoContent(),
-            CancelOutcome.AlreadyPrinted => TypedResults.Conflict(new ProblemDetails
-            {
-                Status = StatusCodes.Status409Conflict,
-                Title = "The message was already printed (or is being printed) and cannot be canceled.",
-            }),
+            CancelOutcome.AlreadyPrinted => TypedResults.Problem(
+                statusCode: StatusCodes.Status409Conflict,
+                title: "The message was already printed (or is being printed) and cannot be canceled."),
             _ => NotFound(id),
         };
     }
 
-    private static NotFound<ProblemDetails> NotFound(string id) => TypedResults.NotFound(new ProblemDetails
-    {
-        Status = StatusCodes.Status404NotFound,
-        Title = "No such message (or its record has expired).",
-        Detail = id.Length > 64 ? null : $"id '{id}'",
-    });
+    private static ProblemHttpResult NotFound(string id) => TypedResults.Problem(
+        statusCode: StatusCodes.Status404NotFound,
+        title: "No such message (or its record has expired).",
+        detail: id.Length > 64 ? null : $"id '{id}'");
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Message lookup or cancel failed; answered 503")]
     private static partial void LogLookupFailed(ILogger logger, Exception exception);

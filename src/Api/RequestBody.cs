@@ -1,4 +1,6 @@
+using System.Runtime.InteropServices;
 using System.Text.Json;
+using System.Text.Unicode;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -27,13 +29,14 @@ internal static class RequestBody
             size.MaxRequestBodySize = limits.MaxBodyBytes;
         }
 
+        JsonDocument document;
         try
         {
-            return (await JsonDocument.ParseAsync(request.Body, ParseOptions, request.HttpContext.RequestAborted), null);
+            document = await JsonDocument.ParseAsync(request.Body, ParseOptions, request.HttpContext.RequestAborted);
         }
         catch (JsonException ex)
         {
-            return (null, TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "The body is not valid JSON.", detail: ex.Message));
+            return (null, NotJson(ex.Message));
         }
         catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
@@ -43,7 +46,20 @@ internal static class RequestBody
         {
             return (null, TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "The body could not be read.", detail: ex.Message));
         }
+
+        // The parser checks the structure but not the bytes inside strings: invalid UTF-8 there
+        // would surface later as an exception (500) or a misleading field error.
+        if (!Utf8.IsValid(JsonMarshal.GetRawUtf8Value(document.RootElement)))
+        {
+            document.Dispose();
+            return (null, NotJson("The body is not valid UTF-8."));
+        }
+
+        return (document, null);
     }
+
+    private static ProblemHttpResult NotJson(string detail) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "The body is not valid JSON.", detail: detail);
 
     private static ProblemHttpResult TooLarge(ApiOptions limits) =>
         TypedResults.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: $"The body must be at most {limits.MaxBodyBytes} bytes.");

@@ -21,6 +21,12 @@ public static class ScheduleItemReader
             return false;
         }
 
+        if (!HasUnicodeNames(item))
+        {
+            error = Error(prefix.Length == 0 ? "$" : prefix.TrimEnd('.'), "must have property names of valid Unicode text");
+            return false;
+        }
+
         if (!item.TryGetProperty("time", out var time))
         {
             error = Error(prefix + "time", "is required");
@@ -131,6 +137,27 @@ public static class ScheduleItemReader
 
         key = value;
         return true;
+    }
+
+    /// <summary>
+    /// False when a property name holds a lone surrogate escape ("\ud800"): looking a property up
+    /// by name would throw on it.
+    /// </summary>
+    private static bool HasUnicodeNames(JsonElement item)
+    {
+        try
+        {
+            foreach (var property in item.EnumerateObject())
+            {
+                _ = property.Name;
+            }
+
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
     }
 
     public static bool IsValidKey(string key, ApiOptions limits) =>

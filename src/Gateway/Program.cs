@@ -13,6 +13,7 @@ if (string.IsNullOrWhiteSpace(builder.Configuration[GatewayServicesExtensions.Re
 builder.AddEchoServices();
 
 var app = builder.Build();
+app.UseStatusCodePages(); // problem details for answers without a body (routing's 415 for a non-JSON Content-Type, 405)
 app.MapEchoApi();
 await app.RunAsync();
 return 0;

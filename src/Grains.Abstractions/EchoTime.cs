@@ -30,7 +30,19 @@ public static partial class EchoTime
 
                 return CheckRange(epochMs, out error);
             case JsonValueKind.String:
-                return TryParse(time.GetString(), out epochMs, out error);
+                string? text;
+                try
+                {
+                    text = time.GetString();
+                }
+                catch (InvalidOperationException)
+                {
+                    // A lone surrogate escape ("\ud800") or invalid UTF-8: not text at all.
+                    error = "must be an ISO-8601 date-time string or epoch milliseconds";
+                    return false;
+                }
+
+                return TryParse(text, out epochMs, out error);
             case JsonValueKind.Undefined:
             case JsonValueKind.Null:
                 error = "is required";

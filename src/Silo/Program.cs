@@ -7,6 +7,7 @@ var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = ar
 builder.AddEchoServices();
 
 var app = builder.Build();
+app.UseStatusCodePages(); // problem details for answers without a body (routing's 415 for a non-JSON Content-Type, 405)
 app.RequireApiKeyUnder("/dashboard");
 app.MapEchoApi();
 app.MapOrleansDashboard(routePrefix: "dashboard").ExcludeFromDescription();

@@ -1,0 +1,203 @@
+using System.Globalization;
+using System.Text;
+using EchoAtTime.Tests.Infrastructure;
+
+namespace EchoAtTime.Tests.Api;
+
+/// <summary>
+/// One private redis-server and ONE real silo process with <c>Echo__ApiKey</c> set, for the HTTP API
+/// tests. Requests go through <see cref="SendAsync"/>, which sends the key unless told not to.
+/// </summary>
+public sealed class ApiSiloFixture : IAsyncLifetime
+{
+    public const string KeyHeader = "X-Api-Key";
+    public const string Json = "application/json";
+
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(10);
+
+    public RedisServer Redis { get; } = new();
+
+    /// <summary>The silo's API key: mixed case, so a case-folded key is a different key.</summary>
+    public string ApiKey { get; } = $"Key-{Guid.NewGuid():N}";
+
+    public string ClusterId { get; } = $"api-{Guid.NewGuid():N}";
+
+    public ServiceProcess Silo { get; private set; } = null!;
+
+    /// <summary>No base address (it could not be set after the readiness probe): see <see cref="Url"/>.</summary>
+    public HttpClient Http { get; } = new() { Timeout = TimeSpan.FromSeconds(30) };
+
+    public async Task InitializeAsync()
+    {
+        await Redis.StartAsync();
+        Silo = ServiceProcess.Start("api-silo", ServiceProcess.SiloDll, new Dictionary<string, string>
+        {
+            ["Redis__ConnectionString"] = Redis.ConnectionString,
+            ["Orleans__ClusterId"] = ClusterId,
+            ["Orleans__SiloPort"] = RedisServer.FreePort().ToString(CultureInfo.InvariantCulture),
+            ["Orleans__GatewayPort"] = RedisServer.FreePort().ToString(CultureInfo.InvariantCulture),
+            ["Echo__ApiKey"] = ApiKey,
+        });
+        try
+        {
+            await Silo.WaitUntilReadyAsync(Http, StartTimeout);
+        }
+        catch (TimeoutException ex)
+        {
+            throw new InvalidOperationException($"The silo did not start: {ex.Message}\n{Silo.StderrTail()}", ex);
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        try
+        {
+            if (Silo is not null)
+            {
+                await Silo.StopAsync(StopTimeout);
+            }
+        }
+        finally
+        {
+            if (Silo is not null)
+            {
+                await Silo.DisposeAsync();
+            }
+
+            await Redis.DisposeAsync();
+            Http.Dispose();
+        }
+    }
+
+    public Uri Url(string pathAndQuery) => new(Silo.BaseUrl, pathAndQuery);
+
+    /// <summary>
+    /// Sends one request. <paramref name="contentType"/> is sent verbatim (null: no Content-Type);
+    /// <paramref name="chunked"/> sends the body with Transfer-Encoding: chunked and no Content-Length.
+    /// </summary>
+    public async Task<ApiResponse> SendAsync(
+        HttpMethod method,
+        string path,
+        byte[]? body = null,
+        string? contentType = null,
+        IEnumerable<KeyValuePair<string, string>>? headers = null,
+        bool withKey = true,
+        bool chunked = false,
+        CancellationToken cancellationToken = default)
+    {
+        using var request = new HttpRequestMessage(method, Url(path));
+        if (body is not null)
+        {
+            request.Content = chunked ? new ChunkedContent(body) : new ByteArrayContent(body);
+            if (chunked)
+            {
+                request.Headers.TransferEncodingChunked = true;
+            }
+
+            if (contentType is not null)
+            {
+                request.Content.Headers.TryAddWithoutValidation("Content-Type", contentType);
+            }
+        }
+
+        if (withKey)
+        {
+            request.Headers.TryAddWithoutValidation(KeyHeader, ApiKey);
+        }
+
+        foreach (var (name, value) in headers ?? [])
+        {
+            request.Headers.TryAddWithoutValidation(name, value);
+        }
+
+        using var response = await Http.SendAsync(request, cancellationToken);
+        var bytes = await response.Content.ReadAsByteArrayAsync(cancellationToken);
+        var all = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var header in response.Headers.Concat(response.Content.Headers))
+        {
+            all[header.Key] = string.Join(", ", header.Value);
+        }
+
+        return new ApiResponse((int)response.StatusCode, response.Content.Headers.ContentType?.MediaType, all, bytes);
+    }
+
+    public Task<ApiResponse> PostJsonAsync(string path, string json, bool withKey = true, params (string Name, string Value)[] headers) =>
+        SendAsync(HttpMethod.Post, path, Encoding.UTF8.GetBytes(json), Json,
+            headers.Select(h => KeyValuePair.Create(h.Name, h.Value)), withKey);
+
+    public Task<ApiResponse> GetAsync(string path, bool withKey = false, params (string Name, string Value)[] headers) =>
+        SendAsync(HttpMethod.Get, path, headers: headers.Select(h => KeyValuePair.Create(h.Name, h.Value)), withKey: withKey);
+
+    public Task<ApiResponse> DeleteAsync(string path, bool withKey = true, params (string Name, string Value)[] headers) =>
+        SendAsync(HttpMethod.Delete, path, headers: headers.Select(h => KeyValuePair.Create(h.Name, h.Value)), withKey: withKey);
+
+    /// <summary>A body whose length is not known up front, so HttpClient sends it chunked.</summary>
+    private sealed class ChunkedContent(byte[] body) : HttpContent
+    {
+        private const int ChunkSize = 64 * 1024;
+
+        protected override async Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context)
+        {
+            for (var offset = 0; offset < body.Length; offset += ChunkSize)
+            {
+                await stream.WriteAsync(body.AsMemory(offset, Math.Min(ChunkSize, body.Length - offset)));
+            }
+        }
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = -1;
+            return false;
+        }
+    }
+}
+
+/// <summary>Tests that share one <see cref="ApiSiloFixture"/>; they run one at a time.</summary>
+[CollectionDefinition(Name)]
+public sealed class ApiSiloGroup : ICollectionFixture<ApiSiloFixture>
+{
+    public const string Name = "API silo";
+}
+
+/// <summary>What came back: status, media type, headers (response and content) and the body bytes.</summary>
+public sealed record ApiResponse(int Status, string? MediaType, IReadOnlyDictionary<string, string> Headers, byte[] Body)
+{
+    public const string ProblemJson = "application/problem+json";
+    public const string NotJsonTitle = "The body is not valid JSON.";
+
+    public string Text => Encoding.UTF8.GetString(Body);
+
+    public string? Header(string name) => Headers.TryGetValue(name, out var value) ? value : null;
+
+    /// <summary>The body as JSON (a clone, independent of any document).</summary>
+    public System.Text.Json.JsonElement Json()
+    {
+        try
+        {
+            using var document = System.Text.Json.JsonDocument.Parse(Body);
+            return document.RootElement.Clone();
+        }
+        catch (System.Text.Json.JsonException ex)
+        {
+            throw new Xunit.Sdk.XunitException($"The body is not JSON ({ex.Message}): {this}");
+        }
+    }
+
+    /// <summary>The keys of a validation problem's <c>errors</c>, or null when it has none.</summary>
+    public IReadOnlyList<string>? ErrorKeys()
+    {
+        var json = Json();
+        return json.ValueKind == System.Text.Json.JsonValueKind.Object
+               && json.TryGetProperty("errors", out var errors)
+               && errors.ValueKind == System.Text.Json.JsonValueKind.Object
+            ? errors.EnumerateObject().Select(p => p.Name).ToList()
+            : null;
+    }
+
+    public override string ToString()
+    {
+        var text = Text;
+        return $"{Status} {MediaType ?? "(no content type)"} {(text.Length > 600 ? text[..600] + "…" : text)}";
+    }
+}

@@ -1,0 +1,251 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Xunit.Abstractions;
+
+namespace EchoAtTime.Tests.Api;
+
+/// <summary>
+/// Thousands of seeded random bodies against a real silo: no answer may be a 5xx, every answer must
+/// be one the API documents (and shaped as documented), a certainly-valid request must get 202, and
+/// the silo must be healthy and accepting afterwards. <c>ECHO_FUZZ_SEED</c> repeats a run,
+/// <c>ECHO_FUZZ_REQUESTS</c> sets how many requests (default 5000).
+/// </summary>
+[Collection(ApiSiloGroup.Name)]
+public sealed partial class RandomBodyTests(ApiSiloFixture api, ITestOutputHelper output)
+{
+    private const int DefaultRequests = 5000;
+    private const int Parallelism = 8;
+    private const int ReportedFailures = 15;
+    private static readonly TimeSpan Budget = TimeSpan.FromSeconds(60);
+    private static readonly int[] SingleStatuses = [202, 400, 409, 413, 415];
+    private static readonly int[] BatchStatuses = [202, 207, 400, 413, 415];
+    private static readonly string[] SingleFields = ["$", "time", "message", "id", "Idempotency-Key"];
+
+    [Fact]
+    public async Task Random_bodies_get_only_documented_answers_and_leave_the_silo_healthy()
+    {
+        var seed = int.TryParse(Environment.GetEnvironmentVariable("ECHO_FUZZ_SEED"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var fixedSeed)
+            ? fixedSeed
+            : Random.Shared.Next();
+        var requestCount = int.TryParse(Environment.GetEnvironmentVariable("ECHO_FUZZ_REQUESTS"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var configured)
+            ? configured
+            : DefaultRequests;
+        output.WriteLine($"fuzz: seed {seed} (ECHO_FUZZ_SEED={seed} repeats the bodies), {requestCount} requests, {Parallelism} at a time");
+        var generator = new RandomRequests(new Random(seed), DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), $"fz{seed}-{Guid.NewGuid():N}"[..24]);
+        var requests = Enumerable.Range(1, requestCount).Select(generator.Next).ToList();
+
+        var counts = new ConcurrentDictionary<(string Path, int Status), int>();
+        var kinds = new ConcurrentDictionary<string, int>();
+        var failures = new ConcurrentQueue<string>();
+        using var deadline = new CancellationTokenSource(Budget);
+        var clock = Stopwatch.StartNew();
+        await Parallel.ForEachAsync(requests, new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = deadline.Token }, async (request, ct) =>
+        {
+            kinds.AddOrUpdate(request.Kind, 1, (_, n) => n + 1);
+            ApiResponse response;
+            try
+            {
+                response = await api.SendAsync(HttpMethod.Post, request.Path, request.Body, request.ContentType, request.Headers,
+                    withKey: true, request.Chunked, ct);
+            }
+            catch (HttpRequestException ex)
+            {
+                failures.Enqueue($"no answer ({ex.Message})\n  request {request}");
+                return;
+            }
+
+            counts.AddOrUpdate((request.Path, response.Status), 1, (_, n) => n + 1);
+            if (Judge(request, response) is { } problem)
+            {
+                failures.Enqueue($"{problem}\n  request {request}\n  answer  {response}");
+            }
+        });
+        clock.Stop();
+
+        output.WriteLine($"fuzz: {requestCount} requests in {clock.Elapsed.TotalSeconds:0.0} s; kinds: "
+                         + string.Join(", ", kinds.OrderBy(k => k.Key, StringComparer.Ordinal).Select(k => $"{k.Key} {k.Value}")));
+        foreach (var ((path, status), count) in counts.OrderBy(c => c.Key.Path, StringComparer.Ordinal).ThenBy(c => c.Key.Status))
+        {
+            output.WriteLine($"fuzz: POST {path,-18} {status} x {count}");
+        }
+
+        var failed = failures.ToList();
+        foreach (var group in failed.GroupBy(f => f[..f.IndexOf('\n', StringComparison.Ordinal)]).OrderByDescending(g => g.Count()))
+        {
+            output.WriteLine($"FAIL x {group.Count()}: {group.Key}");
+            foreach (var failure in group.Take(3))
+            {
+                output.WriteLine($"  e.g. {failure[(failure.IndexOf('\n', StringComparison.Ordinal) + 1)..]}");
+            }
+        }
+
+        Assert.True(failed.Count == 0,
+            $"seed {seed}: {failed.Count} of {requestCount} answers broke the contract; first ones:\n"
+            + string.Join("\n", failed.Take(ReportedFailures)) + "\n" + api.Silo.StderrTail());
+
+        // Still healthy and still accepting.
+        Assert.False(api.Silo.HasExited, api.Silo.StderrTail());
+        var ready = await api.GetAsync("/health/ready");
+        Assert.True(ready.Status == 200, $"/health/ready after the fuzz: {ready}");
+        var normal = await api.PostJsonAsync(RandomRequests.Single,
+            $$"""{"time":"{{DateTimeOffset.UtcNow.AddMinutes(5):O}}","message":"still alive after seed {{seed}}"}""");
+        Assert.True(normal.Status == 202, $"A normal POST after the fuzz: {normal}");
+    }
+
+    /// <summary>Null when the answer is one the contract allows for this request; else what is wrong.</summary>
+    private static string? Judge(FuzzRequest request, ApiResponse response)
+    {
+        if (response.Status >= 500)
+        {
+            return $"{response.Status}: a 5xx for client input";
+        }
+
+        var allowed = request.IsBatch ? BatchStatuses : SingleStatuses;
+        if (!allowed.Contains(response.Status))
+        {
+            return $"{response.Status} is not a documented answer of POST {request.Path}";
+        }
+
+        if (request.ExpectAccepted && response.Status != 202)
+        {
+            return $"{response.Status} for a certainly valid request (expected 202)";
+        }
+
+        try
+        {
+            return response.Status switch
+            {
+                202 => request.IsBatch ? JudgeBatchAccepted(response) : JudgeAccepted(response),
+                207 => JudgeMultiStatus(response),
+                400 => JudgeBadRequest(request, response),
+                _ => JudgeProblem(response),
+            };
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException or KeyNotFoundException or FormatException or Xunit.Sdk.XunitException)
+        {
+            return $"{response.Status} with an unexpected body shape: {ex.Message}";
+        }
+    }
+
+    private static string? JudgeProblem(ApiResponse response)
+    {
+        if (response.MediaType != ApiResponse.ProblemJson)
+        {
+            return $"{response.Status} is not problem details (media type {response.MediaType ?? "none"})";
+        }
+
+        var json = response.Json();
+        if (json.GetProperty("status").GetInt32() != response.Status)
+        {
+            return "problem status differs from the HTTP status";
+        }
+
+        return response.Status == 409 && json.GetProperty("field").GetString() is not ("id" or "Idempotency-Key")
+            ? "409 without field 'id' or 'Idempotency-Key'"
+            : null;
+    }
+
+    private static string? JudgeBadRequest(FuzzRequest request, ApiResponse response)
+    {
+        if (JudgeProblem(response) is { } problem)
+        {
+            return problem;
+        }
+
+        var json = response.Json();
+        if (!json.TryGetProperty("errors", out var errors))
+        {
+            return json.GetProperty("title").GetString() == ApiResponse.NotJsonTitle ? null : "400 without errors that is not 'not valid JSON'";
+        }
+
+        var keys = errors.EnumerateObject().Select(p => p.Name).ToList();
+        if (keys.Count == 0)
+        {
+            return "400 with an empty errors object";
+        }
+
+        if (!request.IsBatch)
+        {
+            return keys.Count == 1 && SingleFields.Contains(keys[0]) ? null : $"errors keys [{string.Join(", ", keys)}] do not name one field";
+        }
+
+        if (keys.Count == 1 && keys[0] is "$" or "Idempotency-Key")
+        {
+            return null;
+        }
+
+        return keys.All(k => BatchItemField().IsMatch(k)) ? null : $"batch errors keys [{string.Join(", ", keys)}] do not name item fields";
+    }
+
+    private static string? JudgeAccepted(ApiResponse response)
+    {
+        var json = response.Json();
+        var id = json.GetProperty("id").GetString()!;
+        if (!HostileRequestTests.IdPattern().IsMatch(id) || !HostileRequestTests.DueAtPattern().IsMatch(json.GetProperty("dueAt").GetString()!))
+        {
+            return "202 without a well-formed id and dueAt";
+        }
+
+        return response.Header("Location") == $"/messages/{id}" ? null : "202 without Location: /messages/{id}";
+    }
+
+    private static string? JudgeBatchAccepted(ApiResponse response)
+    {
+        var items = response.Json().EnumerateArray().ToList();
+        for (var i = 0; i < items.Count; i++)
+        {
+            if (items[i].GetProperty("index").GetInt32() != i || items[i].GetProperty("status").GetInt32() != 202
+                || !HostileRequestTests.IdPattern().IsMatch(items[i].GetProperty("id").GetString()!))
+            {
+                return $"batch 202 item {i} is not {{index:{i}, status:202, id}}";
+            }
+        }
+
+        return items.Count > 0 ? null : "batch 202 with no items";
+    }
+
+    private static string? JudgeMultiStatus(ApiResponse response)
+    {
+        var items = response.Json().EnumerateArray().ToList();
+        var accepted = 0;
+        for (var i = 0; i < items.Count; i++)
+        {
+            var item = items[i];
+            var status = item.GetProperty("status").GetInt32();
+            if (item.GetProperty("index").GetInt32() != i)
+            {
+                return $"207 item {i} has another index";
+            }
+
+            if (status == 202)
+            {
+                accepted++;
+                if (!HostileRequestTests.IdPattern().IsMatch(item.GetProperty("id").GetString()!) || item.TryGetProperty("errors", out _))
+                {
+                    return $"207 item {i}: accepted without an id, or with errors";
+                }
+            }
+            else if (status is 400 or 409)
+            {
+                var prefix = $"[{i.ToString(CultureInfo.InvariantCulture)}]";
+                if (item.TryGetProperty("id", out _)
+                    || !item.GetProperty("errors").EnumerateObject().All(e => e.Name.StartsWith(prefix, StringComparison.Ordinal)))
+                {
+                    return $"207 item {i}: refused with an id, or errors not named {prefix}…";
+                }
+            }
+            else
+            {
+                return $"207 item {i} has status {status}";
+            }
+        }
+
+        return accepted < items.Count ? null : "207 although every item was accepted";
+    }
+
+    [GeneratedRegex(@"^\[[0-9]+\](\.(time|message|id))?$")]
+    private static partial Regex BatchItemField();
+}
