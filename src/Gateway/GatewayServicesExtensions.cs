@@ -19,6 +19,7 @@ public static class GatewayServicesExtensions
 
         var redis = ConfigurationOptions.Parse(config[RedisKey]!);
         redis.AbortOnConnectFail = false;
+        redis.BacklogPolicy = BacklogPolicy.FailFast;
         var multiplexer = ConnectionMultiplexer.Connect(redis);
         builder.Services.AddSingleton<IConnectionMultiplexer>(multiplexer);
         builder.UseOrleansClient(client =>

@@ -18,7 +18,7 @@ public sealed class EchoOptions
     public TimeSpan WakeLead { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>How often each silo re-pokes the earliest due slot: the net for lost wake-ups and dead silos.</summary>
-    public TimeSpan SweepInterval { get; set; } = TimeSpan.FromSeconds(2);
+    public TimeSpan SweepInterval { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>How long a finished slot's summary stays in Redis.</summary>
     public TimeSpan Retention { get; set; } = TimeSpan.FromHours(24);

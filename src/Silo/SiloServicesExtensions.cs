@@ -65,7 +65,14 @@ public static partial class SiloServicesExtensions
             silo.UseRedisClustering(o => (o.ConfigurationOptions, o.CreateMultiplexer) = (redis, Shared));
             silo.AddRedisGrainStorageAsDefault(o => (o.ConfigurationOptions, o.CreateMultiplexer) = (redis, Shared));
             silo.UseRedisReminderService(o => (o.ConfigurationOptions, o.CreateMultiplexer) = (redis, Shared));
-            silo.Configure<ClusterMembershipOptions>(config.GetSection("Orleans:Membership").Bind);
+            silo.Configure<ClusterMembershipOptions>(o =>
+            {
+                // A killed silo is declared dead after two missed 2 s probes (Orleans: 3 × 5 s), so
+                // its slots resume elsewhere within seconds. Override under Orleans:Membership.
+                o.ProbeTimeout = TimeSpan.FromSeconds(2);
+                o.NumMissedProbesLimit = 2;
+                config.GetSection("Orleans:Membership").Bind(o);
+            });
             silo.AddDashboard();
             silo.Services.AddEchoGrains();
         });
@@ -79,8 +86,11 @@ public static partial class SiloServicesExtensions
     private static ConfigurationOptions RedisConfiguration(string connectionString)
     {
         var options = ConfigurationOptions.Parse(connectionString);
-        // Keep retrying through a Redis restart instead of failing the process.
+        // Keep reconnecting through a Redis restart instead of failing the process, and fail
+        // commands at once while disconnected: a POST answers 503 right away instead of stalling,
+        // and the slot grains retry on their own.
         options.AbortOnConnectFail = false;
+        options.BacklogPolicy = BacklogPolicy.FailFast;
         return options;
     }
 

@@ -19,6 +19,9 @@ public sealed partial class TimeSlotGrain
     [LoggerMessage(Level = LogLevel.Warning, Message = "Slot {Slot}: message {Seq} was appended by another activation")]
     private partial void LogUnseenMessage(long slot, int seq);
 
+    [LoggerMessage(Level = LogLevel.Information, Message = "Slot {Slot} hands over to another activation ({Reason})")]
+    private partial void LogHandingOver(long slot, DeactivationReasonCode reason);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "Slot {Slot}: store error, retrying")]
     private partial void LogStoreError(Exception exception, long slot);
 }

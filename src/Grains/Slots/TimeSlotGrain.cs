@@ -62,6 +62,20 @@ public sealed partial class TimeSlotGrain(
         return Task.CompletedTask;
     }
 
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        if (!_done && !_stopped && IsNear(NowMs))
+        {
+            // Leaving while the slot still has work (its silo shutting down, say): every batch so
+            // far is confirmed, so a new activation elsewhere takes over cleanly. Poke it now rather
+            // than waiting for the next sweep; the poke reaches the new activation once this one is gone.
+            LogHandingOver(_slot, reason.ReasonCode);
+            this.AsReference<ITimeSlotGrain>().Wake().Ignore();
+        }
+
+        return Task.CompletedTask;
+    }
+
     public async Task<ImmutableArray<MessageId>> Schedule(ImmutableArray<ScheduleRequest> messages)
     {
         var now = NowMs;
