@@ -44,6 +44,7 @@ public static class ChaosAnalysis
         var early = CountEarly(run.Lines, evidence);
         var orderBreaks = CountOrderBreaks(firstPrints, evidence);
         var disruptions = ResumeTimes(run, firstPrints);
+        RejectionEvidence(run, evidence);
         var kills = disruptions.Where(d => d.Kind == "kill").ToList();
         var resumes = kills.Where(d => d.ResumeMs is not null).Select(d => d.ResumeMs!.Value).Order().ToArray();
 
@@ -267,12 +268,35 @@ public static class ChaosAnalysis
                 WasPrinting = wasPrinting,
                 WindowEndMs = end,
                 DueInWindow = to - from,
+                RejectedInWindow = run.Rejections.Where(r => r.SentAtMs >= d.AtMs && r.SentAtMs < end).Sum(r => (long)r.Messages),
                 ResumeMs = slowest is null ? null : slowest.PrintedMs - slowest.DueMs,
                 SlowestMessage = slowest is null ? "" : $"{slowest.Id} printed by {slowest.Instance} at {PrintedLine.FormatMs(slowest.PrintedMs)}",
             });
         }
 
         return result;
+    }
+
+    /// <summary>When and where requests were refused, in runs of the same reason and target (not a violation: context for the figures).</summary>
+    private static void RejectionEvidence(RunObservations run, List<string> evidence)
+    {
+        var runs = new List<(Rejection First, Rejection Last, long Messages)>();
+        foreach (var r in run.Rejections.OrderBy(r => r.SentAtMs))
+        {
+            if (runs.Count > 0 && runs[^1].First.Reason == r.Reason && runs[^1].First.Target == r.Target && r.SentAtMs - runs[^1].Last.SentAtMs <= 1_000)
+            {
+                runs[^1] = (runs[^1].First, r, runs[^1].Messages + r.Messages);
+            }
+            else
+            {
+                runs.Add((r, r, r.Messages));
+            }
+        }
+
+        foreach (var (first, last, messages) in runs.Take(EvidencePerKind))
+        {
+            evidence.Add($"rejected: {messages} message(s) sent to {first.Target} at +{(first.SentAtMs - run.StartedAtMs) / 1000.0:F1}..+{(last.SentAtMs - run.StartedAtMs) / 1000.0:F1} s answered {first.Reason}");
+        }
     }
 
     private static int LowerBound(List<long> sorted, long value)

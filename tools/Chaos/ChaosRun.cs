@@ -96,6 +96,7 @@ public sealed class ChaosRun
                 FinishedAtMs = NowMs,
                 Requests = load.Figures(),
                 Accepted = load.Accepted(),
+                Rejections = load.Rejections(),
                 Unconfirmed = load.Unconfirmed(),
                 Lines = printed.Lines(),
                 Unparseable = printed.Unparseable(),

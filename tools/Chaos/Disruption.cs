@@ -43,6 +43,9 @@ public sealed record Disruption
     /// </summary>
     public long? ResumeMs { get; init; }
 
+    /// <summary>Messages of requests sent in [AtMs, WindowEndMs) that were not accepted (503, connection error, timeout).</summary>
+    public long RejectedInWindow { get; init; }
+
     /// <summary>The message that waited longest in the window (id and the instance that printed it).</summary>
     public string SlowestMessage { get; init; } = "";
 }

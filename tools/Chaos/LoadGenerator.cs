@@ -28,6 +28,7 @@ public sealed class LoadGenerator : IDisposable
     private readonly List<AcceptedMessage> _accepted = [];
     private readonly HashSet<string> _unconfirmed = new(StringComparer.Ordinal);
     private readonly List<string> _otherStatusSamples = [];
+    private readonly List<Rejection> _rejections = [];
     private readonly ConcurrentDictionary<string, long> _acceptedByTarget = new(StringComparer.Ordinal);
     private long _maxAcceptedDueMs;
     private long _requests;
@@ -91,6 +92,15 @@ public sealed class LoadGenerator : IDisposable
         lock (_lock)
         {
             return new HashSet<string>(_unconfirmed, StringComparer.Ordinal);
+        }
+    }
+
+    /// <summary>Every request not answered <c>202</c>, in the order the answers came.</summary>
+    public IReadOnlyList<Rejection> Rejections()
+    {
+        lock (_lock)
+        {
+            return [.. _rejections];
         }
     }
 
@@ -170,6 +180,7 @@ public sealed class LoadGenerator : IDisposable
     private async Task SendAsync(ServiceNode target, (long DueMs, string Text)[] messages, SemaphoreSlim inFlight, CancellationToken cancellationToken)
     {
         var single = _options.Batch == 0;
+        var sentAtMs = _clock.GetUtcNow().ToUnixTimeMilliseconds();
         try
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -185,21 +196,21 @@ public sealed class LoadGenerator : IDisposable
                     RecordAccepted(target, messages, ids);
                     break;
                 case HttpStatusCode.ServiceUnavailable:
-                    RecordRejected(messages, ref _unavailable);
+                    RecordRejected(new Rejection(sentAtMs, target.Name, "503", messages.Length), messages, ref _unavailable);
                     break;
                 default:
-                    RecordRejected(messages, ref _otherStatus);
+                    RecordRejected(new Rejection(sentAtMs, target.Name, ((int)response.StatusCode).ToString(CultureInfo.InvariantCulture), messages.Length), messages, ref _otherStatus);
                     RecordOtherStatus(target, response.StatusCode, body);
                     break;
             }
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            RecordRejected(messages, ref _timeouts);
+            RecordRejected(new Rejection(sentAtMs, target.Name, "timeout", messages.Length), messages, ref _timeouts);
         }
         catch (HttpRequestException)
         {
-            RecordRejected(messages, ref _connectionErrors);
+            RecordRejected(new Rejection(sentAtMs, target.Name, "connection", messages.Length), messages, ref _connectionErrors);
         }
         finally
         {
@@ -286,11 +297,12 @@ public sealed class LoadGenerator : IDisposable
         _acceptedByTarget.AddOrUpdate(target.Name, messages.Length, (_, count) => count + messages.Length);
     }
 
-    private void RecordRejected((long DueMs, string Text)[] messages, ref long counter)
+    private void RecordRejected(Rejection rejection, (long DueMs, string Text)[] messages, ref long counter)
     {
         Interlocked.Add(ref counter, messages.Length);
         lock (_lock)
         {
+            _rejections.Add(rejection);
             foreach (var (_, text) in messages)
             {
                 _unconfirmed.Add(text);

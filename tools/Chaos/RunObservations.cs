@@ -21,6 +21,8 @@ public sealed record RunObservations
 
     public required IReadOnlyList<AcceptedMessage> Accepted { get; init; }
 
+    public required IReadOnlyList<Rejection> Rejections { get; init; }
+
     /// <summary>Texts sent in requests that got no <c>202</c>.</summary>
     public required IReadOnlySet<string> Unconfirmed { get; init; }
 

@@ -1,0 +1,8 @@
+namespace EchoAtTime.Chaos;
+
+/// <summary>A request not answered <c>202</c>: when it was sent, where, why, and how many messages it carried.</summary>
+/// <param name="SentAtMs">When the request was sent, epoch ms.</param>
+/// <param name="Target">The node it went to.</param>
+/// <param name="Reason"><c>503</c>, <c>connection</c>, <c>timeout</c> or the other status code.</param>
+/// <param name="Messages">Messages in the request.</param>
+public sealed record Rejection(long SentAtMs, string Target, string Reason, int Messages);
