@@ -233,13 +233,15 @@ public static class ChaosAnalysis
     }
 
     /// <summary>
-    /// For each disruption at k: the window [k, min(next disruption, k + 15 s)); resume time = the
-    /// longest lateness of a first print due in the window.
+    /// For each disruption at k: the window is [k, min(next disruption, k + 15 s)) of print time;
+    /// resume time = the longest wait after the kill, printedAt − max(dueAt, k), among the first
+    /// prints in the window. Windows by print time (not due time) so that a message due just before
+    /// the next kill and stalled by it is blamed on that kill, not on this one.
     /// </summary>
     private static List<Disruption> ResumeTimes(RunObservations run, List<PrintedLine> firstPrints)
     {
-        var byDue = firstPrints.OrderBy(p => p.DueMs).ToList();
-        var dues = byDue.Select(p => p.DueMs).ToList();
+        var byPrint = firstPrints.OrderBy(p => p.PrintedMs).ToList();
+        var printTimes = byPrint.Select(p => p.PrintedMs).ToList();
         var printTimesByInstance = run.Lines.GroupBy(l => l.Instance, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => g.Select(l => l.PrintedMs).ToList(), StringComparer.Ordinal);
         var ordered = run.Disruptions.OrderBy(d => d.AtMs).ToList();
@@ -248,14 +250,16 @@ public static class ChaosAnalysis
         {
             var d = ordered[n];
             var end = Math.Min(n + 1 < ordered.Count ? ordered[n + 1].AtMs : long.MaxValue, d.AtMs + ResumeWindowCapMs);
-            var from = LowerBound(dues, d.AtMs);
-            var to = LowerBound(dues, end);
+            var from = LowerBound(printTimes, d.AtMs);
+            var to = LowerBound(printTimes, end);
             PrintedLine? slowest = null;
+            long longestWait = 0;
             for (var k = from; k < to; k++)
             {
-                if (slowest is null || byDue[k].PrintedMs - byDue[k].DueMs > slowest.PrintedMs - slowest.DueMs)
+                var wait = byPrint[k].PrintedMs - Math.Max(byPrint[k].DueMs, d.AtMs);
+                if (slowest is null || wait > longestWait)
                 {
-                    slowest = byDue[k];
+                    (slowest, longestWait) = (byPrint[k], wait);
                 }
             }
 
@@ -267,9 +271,9 @@ public static class ChaosAnalysis
                 AtSecond = Math.Round((d.AtMs - run.StartedAtMs) / 1000.0, 1),
                 WasPrinting = wasPrinting,
                 WindowEndMs = end,
-                DueInWindow = to - from,
+                PrintedInWindow = to - from,
                 RejectedInWindow = run.Rejections.Where(r => r.SentAtMs >= d.AtMs && r.SentAtMs < end).Sum(r => (long)r.Messages),
-                ResumeMs = slowest is null ? null : slowest.PrintedMs - slowest.DueMs,
+                ResumeMs = slowest is null ? null : longestWait,
                 SlowestMessage = slowest is null ? "" : $"{slowest.Id} printed by {slowest.Instance} at {PrintedLine.FormatMs(slowest.PrintedMs)}",
             });
         }
@@ -280,22 +284,26 @@ public static class ChaosAnalysis
     /// <summary>When and where requests were refused, in runs of the same reason and target (not a violation: context for the figures).</summary>
     private static void RejectionEvidence(RunObservations run, List<string> evidence)
     {
-        var runs = new List<(Rejection First, Rejection Last, long Messages)>();
+        // Requests of one reason less than a second apart form one episode.
+        var episodes = new List<(Rejection First, Rejection Last, long Messages, SortedSet<string> Targets)>();
         foreach (var r in run.Rejections.OrderBy(r => r.SentAtMs))
         {
-            if (runs.Count > 0 && runs[^1].First.Reason == r.Reason && runs[^1].First.Target == r.Target && r.SentAtMs - runs[^1].Last.SentAtMs <= 1_000)
+            if (episodes.Count > 0 && episodes[^1].First.Reason == r.Reason && r.SentAtMs - episodes[^1].Last.SentAtMs <= 1_000)
             {
-                runs[^1] = (runs[^1].First, r, runs[^1].Messages + r.Messages);
+                var e = episodes[^1];
+                e.Targets.Add(r.Target);
+                episodes[^1] = (e.First, r, e.Messages + r.Messages, e.Targets);
             }
             else
             {
-                runs.Add((r, r, r.Messages));
+                episodes.Add((r, r, r.Messages, new SortedSet<string>(StringComparer.Ordinal) { r.Target }));
             }
         }
 
-        foreach (var (first, last, messages) in runs.Take(EvidencePerKind))
+        foreach (var (first, last, messages, targets) in episodes.Take(EvidencePerKind))
         {
-            evidence.Add($"rejected: {messages} message(s) sent to {first.Target} at +{(first.SentAtMs - run.StartedAtMs) / 1000.0:F1}..+{(last.SentAtMs - run.StartedAtMs) / 1000.0:F1} s answered {first.Reason}");
+            evidence.Add($"rejected: {messages} message(s) sent at +{(first.SentAtMs - run.StartedAtMs) / 1000.0:F2}..+{(last.SentAtMs - run.StartedAtMs) / 1000.0:F2} s "
+                         + $"to {string.Join(", ", targets)} answered {first.Reason}");
         }
     }
 

@@ -29,17 +29,17 @@ public sealed record Disruption
     /// <summary>From the kill until the replacement answered ready (ms); null if it never did.</summary>
     public long? BackReadyAfterMs { get; init; }
 
-    /// <summary>End of this kill's window: the next disruption or 15 s after it, whichever is first (epoch ms).</summary>
+    /// <summary>End of this disruption's window (print time): the next disruption or 15 s after it, whichever is first (epoch ms).</summary>
     public long WindowEndMs { get; init; }
 
-    /// <summary>Messages (first prints) due in [AtMs, WindowEndMs).</summary>
-    public int DueInWindow { get; init; }
+    /// <summary>First prints with printedAt in [AtMs, WindowEndMs).</summary>
+    public int PrintedInWindow { get; init; }
 
     /// <summary>
-    /// Resume time: the longest lateness (first print − due) among messages due in
-    /// [AtMs, WindowEndMs), ms. It is how long a message falling due right after the kill waited, so
-    /// ≈ the stall this kill caused (a few ms when the killed silo owned nothing due). Null when
-    /// nothing was due in the window.
+    /// Resume time: the longest wait after the disruption, printedAt − max(dueAt, AtMs), among the
+    /// first prints in [AtMs, WindowEndMs), ms. With messages falling due continuously it is ≈ how long
+    /// printing stalled because of this disruption (a few ms when the killed silo owned nothing due).
+    /// Null when nothing printed in the window.
     /// </summary>
     public long? ResumeMs { get; init; }
 

@@ -41,7 +41,7 @@ public static class ReportTable
             sb.AppendLine(Invariant(
                 $"  {d.Kind,-5} +{d.AtSecond,6:0.0} s {d.Killed,-10} pid {d.Pid,-7} printing: {(d.WasPrinting ? "yes" : "no "),-3} ")
                 + Invariant($"back ready after {(d.BackReadyAfterMs is { } back ? $"{back} ms" : "never")}, ")
-                + Invariant($"resume {(d.ResumeMs is { } resume ? $"{resume} ms" : "n/a")} ({d.DueInWindow} due, {d.RejectedInWindow} rejected in window{(d.SlowestMessage.Length > 0 ? $"; slowest {d.SlowestMessage}" : "")})"));
+                + Invariant($"resume {(d.ResumeMs is { } resume ? $"{resume} ms" : "n/a")} ({d.PrintedInWindow} printed, {d.RejectedInWindow} rejected in window{(d.SlowestMessage.Length > 0 ? $"; slowest {d.SlowestMessage}" : "")})"));
         }
 
         if (report.Evidence.Count > 0)
