@@ -20,6 +20,7 @@ public static class GatewayServicesExtensions
         var redis = ConfigurationOptions.Parse(config[RedisKey]!);
         redis.AbortOnConnectFail = false;
         redis.BacklogPolicy = BacklogPolicy.FailFast;
+        redis.ReconnectRetryPolicy = new LinearRetry(500);
         var multiplexer = ConnectionMultiplexer.Connect(redis);
         builder.Services.AddSingleton<IConnectionMultiplexer>(multiplexer);
         builder.UseOrleansClient(client =>

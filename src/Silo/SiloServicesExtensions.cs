@@ -91,6 +91,7 @@ public static partial class SiloServicesExtensions
         // and the slot grains retry on their own.
         options.AbortOnConnectFail = false;
         options.BacklogPolicy = BacklogPolicy.FailFast;
+        options.ReconnectRetryPolicy = new LinearRetry(500);
         return options;
     }
 
