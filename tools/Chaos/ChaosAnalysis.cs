@@ -38,7 +38,7 @@ public static class ChaosAnalysis
         var firstPrints = printsById.Values.Select(prints => prints[0]).ToList();
 
         mismatched += CountMismatched(run, accepted, evidence, mismatched);
-        var printedNotAccepted = printsById.Values.LongCount(p => !accepted.ContainsKey(p[0].Id) && run.Unconfirmed.Contains(p[0].Message));
+        var printedNotAccepted = PrintedNotAccepted(run, accepted, printsById, evidence);
         var lost = CountLost(run, accepted, printsById, firstPrints, evidence);
         var duplicates = CountDuplicates(printsById, killed, evidence);
         var early = CountEarly(run.Lines, evidence);
@@ -101,6 +101,27 @@ public static class ChaosAnalysis
             {
                 count++;
                 AddEvidence(evidence, "mismatch", already + count, problem);
+            }
+        }
+
+        return count;
+    }
+
+    /// <summary>Printed although the request got no 202: the store took the message, the answer was lost. Allowed; evidence says which request.</summary>
+    private static long PrintedNotAccepted(
+        RunObservations run, Dictionary<string, AcceptedMessage> accepted, Dictionary<string, List<PrintedLine>> printsById, List<string> evidence)
+    {
+        var rejectionByText = run.Rejections.SelectMany(r => r.Texts.Select(t => (Text: t, Rejection: r)))
+            .GroupBy(x => x.Text, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First().Rejection, StringComparer.Ordinal);
+        var count = 0L;
+        foreach (var first in printsById.Values.Select(p => p[0]).Where(p => !accepted.ContainsKey(p.Id)).OrderBy(p => p.PrintedMs))
+        {
+            if (rejectionByText.TryGetValue(first.Message, out var rejection))
+            {
+                count++;
+                AddEvidence(evidence, "printed though not accepted", count,
+                    $"{first.Id} '{first.Message}' sent to {rejection.Target} at +{(rejection.SentAtMs - run.StartedAtMs) / 1000.0:F2} s, "
+                    + $"answered {rejection.Reason}, printed by {first.Instance} at {PrintedLine.FormatMs(first.PrintedMs)}");
             }
         }
 

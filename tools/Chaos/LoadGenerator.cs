@@ -196,27 +196,29 @@ public sealed class LoadGenerator : IDisposable
                     RecordAccepted(target, messages, ids);
                     break;
                 case HttpStatusCode.ServiceUnavailable:
-                    RecordRejected(new Rejection(sentAtMs, target.Name, "503", messages.Length), messages, ref _unavailable);
+                    RecordRejected(new Rejection(sentAtMs, target.Name, "503", Texts(messages)), messages, ref _unavailable);
                     break;
                 default:
-                    RecordRejected(new Rejection(sentAtMs, target.Name, ((int)response.StatusCode).ToString(CultureInfo.InvariantCulture), messages.Length), messages, ref _otherStatus);
+                    RecordRejected(new Rejection(sentAtMs, target.Name, ((int)response.StatusCode).ToString(CultureInfo.InvariantCulture), Texts(messages)), messages, ref _otherStatus);
                     RecordOtherStatus(target, response.StatusCode, body);
                     break;
             }
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            RecordRejected(new Rejection(sentAtMs, target.Name, "timeout", messages.Length), messages, ref _timeouts);
+            RecordRejected(new Rejection(sentAtMs, target.Name, "timeout", Texts(messages)), messages, ref _timeouts);
         }
         catch (HttpRequestException)
         {
-            RecordRejected(new Rejection(sentAtMs, target.Name, "connection", messages.Length), messages, ref _connectionErrors);
+            RecordRejected(new Rejection(sentAtMs, target.Name, "connection", Texts(messages)), messages, ref _connectionErrors);
         }
         finally
         {
             inFlight.Release();
         }
     }
+
+    private static string[] Texts((long DueMs, string Text)[] messages) => Array.ConvertAll(messages, m => m.Text);
 
     private static byte[] Body((long DueMs, string Text)[] messages, bool single)
     {

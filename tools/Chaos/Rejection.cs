@@ -4,5 +4,8 @@ namespace EchoAtTime.Chaos;
 /// <param name="SentAtMs">When the request was sent, epoch ms.</param>
 /// <param name="Target">The node it went to.</param>
 /// <param name="Reason"><c>503</c>, <c>connection</c>, <c>timeout</c> or the other status code.</param>
-/// <param name="Messages">Messages in the request.</param>
-public sealed record Rejection(long SentAtMs, string Target, string Reason, int Messages);
+/// <param name="Texts">The texts of its messages (one per message).</param>
+public sealed record Rejection(long SentAtMs, string Target, string Reason, IReadOnlyList<string> Texts)
+{
+    public int Messages => Texts.Count;
+}
