@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using EchoAtTime.Chaos;
 
 // Figures go to stdout (the table); progress and errors to stderr. Exit: 0 pass, 1 violations, 2 could not run.
@@ -18,13 +19,16 @@ catch (ArgumentException ex)
     return 2;
 }
 
-// Ctrl+C cancels the run, which still stops every process it started.
+// Ctrl+C or SIGTERM cancels the run, which still stops every process it started.
 using var cancel = new CancellationTokenSource();
-Console.CancelKeyPress += (_, e) =>
+void Cancel(PosixSignalContext context)
 {
-    e.Cancel = true;
+    context.Cancel = true;
     cancel.Cancel();
-};
+}
+
+using var onInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Cancel);
+using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Cancel);
 
 ChaosReport report;
 try
