@@ -1,6 +1,6 @@
 namespace EchoAtTime.Api;
 
-/// <summary>Limits of the HTTP API, under the <c>Echo</c> configuration section.</summary>
+/// <summary>Limits and access of the HTTP API, under the <c>Echo</c> configuration section.</summary>
 public sealed class ApiOptions
 {
     public const string Section = "Echo";
@@ -11,6 +11,15 @@ public sealed class ApiOptions
     /// <summary>Most messages in one batch request.</summary>
     public int MaxBatchSize { get; set; } = 1000;
 
+    /// <summary>Largest request body in bytes; larger ones get 413.</summary>
+    public long MaxBodyBytes { get; set; } = 1024 * 1024;
+
     /// <summary>How far in the future a message may be due.</summary>
     public TimeSpan MaxScheduleAhead { get; set; } = TimeSpan.FromDays(366);
+
+    /// <summary>Longest idempotency key, in characters.</summary>
+    public int MaxIdempotencyKeyLength { get; set; } = 200;
+
+    /// <summary>When set, writes (schedule, cancel) and the dashboard need header <c>X-Api-Key</c> with this value.</summary>
+    public string? ApiKey { get; set; }
 }

@@ -27,6 +27,7 @@ public static class EchoApiExtensions
     public static IEndpointRouteBuilder MapEchoApi(this IEndpointRouteBuilder app)
     {
         app.MapEchoEndpoints();
+        app.MapMessageEndpoints();
         app.MapHealthChecks("/health");
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains(ReadyTag) });

@@ -11,24 +11,33 @@ namespace EchoAtTime.Api;
 /// <summary><c>POST /echoAtTime</c> and its batch form.</summary>
 public static partial class EchoEndpoints
 {
+    public const string IdempotencyHeader = "Idempotency-Key";
+
     public static RouteGroupBuilder MapEchoEndpoints(this IEndpointRouteBuilder routes)
     {
-        var group = routes.MapGroup("/echoAtTime").WithTags("Echo");
+        var group = routes.MapGroup("/echoAtTime").WithTags("Echo").AddEndpointFilter(ApiKey.RequireAsync);
         group.MapPost("/", ScheduleOne)
             .WithName("ScheduleEcho")
             .WithSummary("Schedule a message to be printed at a time")
-            .Accepts<EchoRequest>("application/json");
+            .Accepts<EchoRequest>("application/json")
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
         group.MapPost("/batch", ScheduleBatch)
             .WithName("ScheduleEchoBatch")
-            .WithSummary("Schedule many messages in one request (all or none)")
-            .Accepts<EchoRequest[]>("application/json");
+            .WithSummary("Schedule many messages in one request, with a result per item")
+            .Accepts<EchoRequest[]>("application/json")
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
         return group;
     }
 
     public static async Task<Results<Accepted<EchoAccepted>, ValidationProblem, ProblemHttpResult>> ScheduleOne(
-        HttpRequest request, EchoScheduler scheduler, IOptions<ApiOptions> limits, TimeProvider clock, ILoggerFactory loggers)
+        HttpRequest request, EchoScheduler scheduler, IOptions<ApiOptions> options, TimeProvider clock, ILoggerFactory loggers)
     {
-        var (body, problem) = await ReadJsonAsync(request);
+        var limits = options.Value;
+        var (body, problem) = await RequestBody.ReadJsonAsync(request, limits);
         if (problem is not null)
         {
             return problem;
@@ -36,27 +45,42 @@ public static partial class EchoEndpoints
 
         using (body)
         {
-            var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
-            if (!EchoRequestReader.TryRead(body!.RootElement, "", limits.Value, now, out var item, out var error))
+            if (!TryHeaderKey(request, limits, out var headerKey, out var keyError))
             {
-                return TypedResults.ValidationProblem(new Dictionary<string, string[]> { [error.Key] = error.Value });
+                return Invalid(keyError);
             }
 
-            var ids = await TryScheduleAsync(scheduler, [item], loggers);
-            if (ids is null)
+            var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+            if (!ScheduleItemReader.TryRead(body!.RootElement, "", headerKey, limits, now, out var item, out var error))
+            {
+                return Invalid(error);
+            }
+
+            var results = await TryScheduleAsync(scheduler, [item], loggers);
+            if (results is null)
             {
                 return Unavailable();
             }
 
-            var id = ids[0];
-            return TypedResults.Accepted($"/messages/{id}", new EchoAccepted(id.ToString(), EchoTime.Format(id.DueMs)));
+            var result = results[0];
+            if (result.Outcome == ScheduleOutcome.KeyConflict)
+            {
+                return KeyConflict(headerKey is null ? "id" : IdempotencyHeader);
+            }
+
+            return TypedResults.Accepted($"/messages/{result.Id}", new EchoAccepted(result.Id.ToString(), EchoTime.Format(result.Id.DueMs)));
         }
     }
 
-    public static async Task<Results<Accepted<EchoAccepted[]>, ValidationProblem, ProblemHttpResult>> ScheduleBatch(
-        HttpRequest request, EchoScheduler scheduler, IOptions<ApiOptions> limits, TimeProvider clock, ILoggerFactory loggers)
+    /// <summary>
+    /// 202 when every item was accepted (or repeated an earlier one under its key); 207 with each
+    /// item's own status when some were not; 400 when none was valid.
+    /// </summary>
+    public static async Task<Results<Accepted<BatchItemResult[]>, JsonHttpResult<BatchItemResult[]>, ValidationProblem, ProblemHttpResult>> ScheduleBatch(
+        HttpRequest request, EchoScheduler scheduler, IOptions<ApiOptions> options, TimeProvider clock, ILoggerFactory loggers)
     {
-        var (body, problem) = await ReadJsonAsync(request);
+        var limits = options.Value;
+        var (body, problem) = await RequestBody.ReadJsonAsync(request, limits);
         if (problem is not null)
         {
             return problem;
@@ -64,60 +88,86 @@ public static partial class EchoEndpoints
 
         using (body)
         {
+            if (request.Headers.ContainsKey(IdempotencyHeader))
+            {
+                return Invalid(ScheduleItemReader.Error(IdempotencyHeader, "does not apply to a batch: give each item its own 'id'"));
+            }
+
             var root = body!.RootElement;
             if (root.ValueKind != JsonValueKind.Array)
             {
-                return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["$"] = ["The body must be a JSON array of {time, message} objects."] });
+                return Invalid(ScheduleItemReader.Error("$", "must be a JSON array of {time, message} objects"));
             }
 
             var count = root.GetArrayLength();
-            if (count == 0 || count > limits.Value.MaxBatchSize)
+            if (count == 0 || count > limits.MaxBatchSize)
             {
-                return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["$"] = [$"A batch holds 1 to {limits.Value.MaxBatchSize} messages."] });
+                return Invalid(ScheduleItemReader.Error("$", $"must hold 1 to {limits.MaxBatchSize} messages"));
             }
 
             var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
-            var items = new ScheduleRequest[count];
-            var i = 0;
+            var items = new BatchItemResult[count];
+            var valid = new List<(int Index, ScheduleRequest Request)>(count);
+            var index = 0;
             foreach (var element in root.EnumerateArray())
             {
-                if (!EchoRequestReader.TryRead(element, $"[{i}].", limits.Value, now, out items[i], out var error))
+                if (ScheduleItemReader.TryRead(element, $"[{index}].", null, limits, now, out var item, out var error))
                 {
-                    return TypedResults.ValidationProblem(new Dictionary<string, string[]> { [error.Key] = error.Value });
+                    valid.Add((index, item));
+                }
+                else
+                {
+                    items[index] = new BatchItemResult(index, StatusCodes.Status400BadRequest, Errors: new Dictionary<string, string[]> { [error.Key] = error.Value });
                 }
 
-                i++;
+                index++;
             }
 
-            var ids = await TryScheduleAsync(scheduler, items, loggers);
-            if (ids is null)
+            if (valid.Count == 0)
+            {
+                return TypedResults.ValidationProblem(items.SelectMany(i => i.Errors!).ToDictionary());
+            }
+
+            var results = await TryScheduleAsync(scheduler, valid.Select(v => v.Request).ToArray(), loggers);
+            if (results is null)
             {
                 return Unavailable();
             }
 
-            var accepted = Array.ConvertAll(ids, id => new EchoAccepted(id.ToString(), EchoTime.Format(id.DueMs)));
-            return TypedResults.Accepted((string?)null, accepted);
+            for (var k = 0; k < valid.Count; k++)
+            {
+                var (i, result) = (valid[k].Index, results[k]);
+                items[i] = result.Outcome == ScheduleOutcome.KeyConflict
+                    ? new BatchItemResult(i, StatusCodes.Status409Conflict, Errors: new Dictionary<string, string[]> { [$"[{i}].id"] = ["The key was used before for a different request."] })
+                    : new BatchItemResult(i, StatusCodes.Status202Accepted, result.Id.ToString(), EchoTime.Format(result.Id.DueMs));
+            }
+
+            return items.All(i => i.Status == StatusCodes.Status202Accepted)
+                ? TypedResults.Accepted((string?)null, items)
+                : TypedResults.Json(items, statusCode: StatusCodes.Status207MultiStatus);
         }
     }
 
-    private static async Task<(JsonDocument? Body, ProblemHttpResult? Problem)> ReadJsonAsync(HttpRequest request)
+    private static bool TryHeaderKey(HttpRequest request, ApiOptions limits, out string? key, out KeyValuePair<string, string[]> error)
     {
-        if (!request.HasJsonContentType())
+        error = default;
+        key = null;
+        if (!request.Headers.TryGetValue(IdempotencyHeader, out var values))
         {
-            return (null, TypedResults.Problem(statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Content-Type must be application/json."));
+            return true;
         }
 
-        try
+        key = values.ToString();
+        if (values.Count != 1 || !ScheduleItemReader.IsValidKey(key, limits))
         {
-            return (await JsonDocument.ParseAsync(request.Body, default, request.HttpContext.RequestAborted), null);
+            error = ScheduleItemReader.Error(IdempotencyHeader, $"must be one value of 1 to {limits.MaxIdempotencyKeyLength} printable characters");
+            return false;
         }
-        catch (JsonException ex)
-        {
-            return (null, TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "The body is not valid JSON.", detail: ex.Message));
-        }
+
+        return true;
     }
 
-    private static async Task<MessageId[]?> TryScheduleAsync(EchoScheduler scheduler, IReadOnlyList<EchoAtTime.ScheduleRequest> items, ILoggerFactory loggers)
+    private static async Task<ScheduleResult[]?> TryScheduleAsync(EchoScheduler scheduler, IReadOnlyList<ScheduleRequest> items, ILoggerFactory loggers)
     {
         try
         {
@@ -126,16 +176,23 @@ public static partial class EchoEndpoints
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             // Input was valid, so whatever failed is ours: the store or the cluster is unreachable.
-            // The message may or may not have reached Redis; it was not accepted (no 202), so the
-            // client retries (with an Idempotency-Key to be safe).
+            // The message was not accepted (no 202); a retry with an idempotency key is always safe.
             LogScheduleFailed(loggers.CreateLogger(typeof(EchoEndpoints)), ex);
             return null;
         }
     }
 
-    private static ProblemHttpResult Unavailable() => TypedResults.Problem(
+    private static ValidationProblem Invalid(KeyValuePair<string, string[]> error) =>
+        TypedResults.ValidationProblem(new Dictionary<string, string[]> { [error.Key] = error.Value });
+
+    private static ProblemHttpResult KeyConflict(string field) => TypedResults.Problem(
+        statusCode: StatusCodes.Status409Conflict,
+        title: $"The idempotency key ('{field}') was used before for a different request; nothing was scheduled.",
+        extensions: new Dictionary<string, object?> { ["field"] = field });
+
+    internal static ProblemHttpResult Unavailable() => TypedResults.Problem(
         statusCode: StatusCodes.Status503ServiceUnavailable,
-        title: "The message store is unavailable; the message was not accepted. Retry later.");
+        title: "The message store is unavailable; the request was not carried out. Retry later.");
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Scheduling failed; answered 503")]
     private static partial void LogScheduleFailed(ILogger logger, Exception exception);

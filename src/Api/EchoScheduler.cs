@@ -5,11 +5,11 @@ namespace EchoAtTime.Api;
 /// <summary>Routes validated messages to their slot grains, one call per slot, in parallel.</summary>
 public sealed class EchoScheduler(IGrainFactory grains, TimeProvider clock)
 {
-    /// <summary>Returns ids in input order; completes only when every message is in Redis.</summary>
-    public async Task<MessageId[]> ScheduleAsync(IReadOnlyList<ScheduleRequest> requests)
+    /// <summary>Returns results in input order; completes only when every new message is in Redis.</summary>
+    public async Task<ScheduleResult[]> ScheduleAsync(IReadOnlyList<ScheduleRequest> requests)
     {
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
-        var ids = new MessageId[requests.Count];
+        var results = new ScheduleResult[requests.Count];
         var bySlot = new Dictionary<long, List<int>>();
         for (var i = 0; i < requests.Count; i++)
         {
@@ -25,12 +25,16 @@ public sealed class EchoScheduler(IGrainFactory grains, TimeProvider clock)
         await Task.WhenAll(bySlot.Select(async pair =>
         {
             var batch = pair.Value.Select(i => requests[i]).ToImmutableArray();
-            var result = await grains.GetGrain<ITimeSlotGrain>(pair.Key).Schedule(batch);
+            var slotResults = await grains.GetGrain<ITimeSlotGrain>(pair.Key).Schedule(batch);
             for (var k = 0; k < pair.Value.Count; k++)
             {
-                ids[pair.Value[k]] = result[k];
+                results[pair.Value[k]] = slotResults[k];
             }
         }));
-        return ids;
+        return results;
     }
+
+    public Task<MessageStatus> GetStatusAsync(MessageId id) => grains.GetGrain<ITimeSlotGrain>(id.Slot).GetStatus(id);
+
+    public Task<CancelOutcome> CancelAsync(MessageId id) => grains.GetGrain<ITimeSlotGrain>(id.Slot).Cancel(id);
 }

@@ -11,12 +11,18 @@ namespace EchoAtTime;
 public interface ITimeSlotGrain : IGrainWithIntegerKey
 {
     /// <summary>
-    /// Makes the messages durable and returns their ids, in request order, once they are in Redis.
-    /// Messages whose due time lies before the grain's clock are scheduled for now, which may move
-    /// them to a later slot.
+    /// Makes the messages durable and returns their results, in request order, once they are in
+    /// Redis. Messages whose due time lies before the grain's clock are scheduled for now, which may
+    /// move them to a later slot.
     /// </summary>
     [Alias("Schedule")]
-    Task<ImmutableArray<MessageId>> Schedule(ImmutableArray<ScheduleRequest> messages);
+    Task<ImmutableArray<ScheduleResult>> Schedule(ImmutableArray<ScheduleRequest> messages);
+
+    [Alias("GetStatus")]
+    Task<MessageStatus> GetStatus(MessageId id);
+
+    [Alias("Cancel")]
+    Task<CancelOutcome> Cancel(MessageId id);
 
     /// <summary>A nudge: load and print whatever is due, or clean up when drained. Fire and forget.</summary>
     [Alias("Wake"), OneWay]

@@ -1,6 +1,14 @@
 namespace EchoAtTime;
 
-/// <summary>A validated message on its way to its slot: due time in epoch ms (already clamped to now) and text.</summary>
+/// <summary>
+/// A validated message on its way to its slot: due time in epoch ms (already clamped to now) and
+/// text; with an idempotency key, the fingerprint of what was asked (time as requested, message),
+/// so a repeat is recognised and a different request under the same key is refused.
+/// </summary>
 [GenerateSerializer, Immutable]
 [Alias("EchoAtTime.ScheduleRequest")]
-public sealed record ScheduleRequest([property: Id(0)] long DueMs, [property: Id(1)] string Message);
+public sealed record ScheduleRequest(
+    [property: Id(0)] long DueMs,
+    [property: Id(1)] string Message,
+    [property: Id(2)] string? IdempotencyKey = null,
+    [property: Id(3)] string? Fingerprint = null);

@@ -7,6 +7,7 @@ var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = ar
 builder.AddEchoServices();
 
 var app = builder.Build();
+app.RequireApiKeyUnder("/dashboard");
 app.MapEchoApi();
 app.MapOrleansDashboard(routePrefix: "dashboard").ExcludeFromDescription();
 app.Run();

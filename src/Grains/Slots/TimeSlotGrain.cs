@@ -76,7 +76,7 @@ public sealed partial class TimeSlotGrain(
         return Task.CompletedTask;
     }
 
-    public async Task<ImmutableArray<MessageId>> Schedule(ImmutableArray<ScheduleRequest> messages)
+    public async Task<ImmutableArray<ScheduleResult>> Schedule(ImmutableArray<ScheduleRequest> messages)
     {
         var now = NowMs;
         if (IsNear(now) && !_loaded && !_closed && !_stopped)
@@ -85,20 +85,22 @@ public sealed partial class TimeSlotGrain(
             await LoadAsync();
         }
 
-        var ids = new MessageId[messages.Length];
+        var results = new ScheduleResult[messages.Length];
+        var dues = new long[messages.Length];
+        var remaining = Enumerable.Range(0, messages.Length).ToList();
         var mine = new List<int>(messages.Length);
-        var elsewhere = new List<int>();
-        for (var attempt = 0; ; attempt++)
+        for (var attempt = 0; remaining.Count > 0; attempt++)
         {
             // Nothing may be due before "now", nor at or before what this slot is already printing.
             var floorMs = Math.Max(now, _slotStartMs + SlotCursor.OffsetOf(_floorCursor));
             mine.Clear();
-            elsewhere.Clear();
-            for (var i = 0; i < messages.Length; i++)
+            foreach (var i in remaining)
             {
-                var due = Math.Max(messages[i].DueMs, floorMs);
-                ids[i] = new MessageId(due, -1);
-                (TimeSlot.Of(due) == _slot && !_closed ? mine : elsewhere).Add(i);
+                dues[i] = Math.Max(messages[i].DueMs, floorMs);
+                if (!_closed && TimeSlot.Of(dues[i]) == _slot)
+                {
+                    mine.Add(i);
+                }
             }
 
             if (mine.Count == 0)
@@ -106,67 +108,121 @@ public sealed partial class TimeSlotGrain(
                 break;
             }
 
-            // Before the append: if this fails, nothing was stored and the caller gets an error.
-            await EnsureReminderAsync(now);
-            var elements = new RedisValue[mine.Count];
-            var minOffset = int.MaxValue;
-            for (var k = 0; k < mine.Count; k++)
+            if (attempt > 3)
             {
-                var offset = TimeSlot.OffsetMs(ids[mine[k]].DueMs);
-                minOffset = Math.Min(minOffset, offset);
-                elements[k] = SlotElement.Encode(offset, messages[mine[k]].Message);
+                throw new InvalidOperationException($"Slot {_slot}: append kept landing below the printing floor.");
             }
 
-            var result = await store.AppendAsync(_slot, elements, minOffset);
-            if (result.IsClosed)
+            // Before the append: if this fails, nothing was stored and the caller gets an error.
+            await EnsureReminderAsync(now);
+            var refusal = await AppendAsync(messages, dues, mine, results);
+            remaining.RemoveAll(i => results[i] != default);
+            if (refusal is { IsClosed: true })
             {
                 // A later slot closed this one: these messages are due "now", which is later.
                 _closed = true;
                 await FinishQuietlyAsync();
-                continue;
             }
-
-            if (result.FloorOffsetMs is { } floor)
+            else if (refusal?.FloorOffsetMs is { } floor)
             {
                 // Another activation printed further than we knew: move the floor and clamp again.
                 _floorCursor = Math.Max(_floorCursor, SlotCursor.Of(floor, int.MaxValue));
-                if (attempt < 3)
+            }
+        }
+
+        if (_loaded && !_stopped && !_waitingForEarlier)
+        {
+            ArmTimer();
+        }
+
+        if (remaining.Count > 0)
+        {
+            if (_closed)
+            {
+                foreach (var i in remaining)
                 {
-                    continue;
+                    dues[i] = Math.Max(dues[i], TimeSlot.EndMs(_slot));
                 }
-
-                throw new InvalidOperationException($"Slot {_slot}: append kept landing below the printing floor.");
             }
 
-            for (var k = 0; k < mine.Count; k++)
-            {
-                var i = mine[k];
-                ids[i] = ids[i] with { Seq = result.Seqs[k] };
-                Remember(new PendingMessage(TimeSlot.OffsetMs(ids[i].DueMs), result.Seqs[k], messages[i].Message, Redelivered: false));
-            }
-
-            if (_loaded && !_stopped && !_waitingForEarlier)
-            {
-                ArmTimer();
-            }
-
-            break;
+            await ForwardAsync(messages, dues, remaining, results);
         }
 
-        if (_closed)
+        return ImmutableArray.Create(results);
+    }
+
+    public async Task<MessageStatus> GetStatus(MessageId id) =>
+        id.Slot == _slot ? await store.StatusAsync(id) : MessageStatus.Unknown;
+
+    public async Task<CancelOutcome> Cancel(MessageId id)
+    {
+        if (id.Slot != _slot)
         {
-            foreach (var i in elsewhere)
-            {
-                ids[i] = new MessageId(Math.Max(ids[i].DueMs, TimeSlot.EndMs(_slot)), -1);
-            }
+            return CancelOutcome.Unknown;
         }
 
-        if (elsewhere.Count > 0)
+        // Atomic with the fence: refused once the message is in a declared (printing) batch.
+        var outcome = await store.CancelAsync(id);
+        if (outcome == CancelOutcome.Canceled)
         {
-            await ForwardAsync(messages, ids, elsewhere);
+            _pending.RemoveWhere(m => m.Seq == id.Seq);
         }
 
-        return ImmutableArray.Create(ids);
+        return outcome;
+    }
+
+    /// <summary>
+    /// Appends this slot's share (<paramref name="mine"/>) and fills in <paramref name="results"/>
+    /// for what was stored; returns the refusal (closed, or below the floor) that stopped the rest.
+    /// </summary>
+    private async Task<AppendResult?> AppendAsync(ImmutableArray<ScheduleRequest> messages, long[] dues, List<int> mine, ScheduleResult[] results)
+    {
+        var plain = mine.Where(i => messages[i].IdempotencyKey is null).ToList();
+        var keyed = mine.Where(i => messages[i].IdempotencyKey is not null).ToList();
+        if (plain.Count > 0)
+        {
+            var elements = plain.Select(i => SlotElement.Encode(TimeSlot.OffsetMs(dues[i]), messages[i].Message)).ToArray();
+            var appended = await store.AppendAsync(_slot, elements, plain.Min(i => TimeSlot.OffsetMs(dues[i])));
+            if (appended.IsClosed || appended.FloorOffsetMs is not null)
+            {
+                return appended;
+            }
+
+            Accept(messages, dues, plain, appended.Seqs, results);
+        }
+
+        if (keyed.Count > 0)
+        {
+            var items = keyed.Select(i => (SlotElement.Encode(TimeSlot.OffsetMs(dues[i]), messages[i].Message), dues[i], messages[i].IdempotencyKey!, messages[i].Fingerprint ?? "")).ToArray();
+            var appended = await store.AppendKeyedAsync(_slot, items, keyed.Min(i => TimeSlot.OffsetMs(dues[i])));
+            if (appended.IsClosed || appended.FloorOffsetMs is not null)
+            {
+                return appended;
+            }
+
+            for (var k = 0; k < keyed.Count; k++)
+            {
+                if (appended.Repeats![k] is { } repeat)
+                {
+                    results[keyed[k]] = repeat;
+                }
+            }
+
+            var fresh = Enumerable.Range(0, keyed.Count).Where(k => appended.Seqs[k] >= 0).ToList();
+            Accept(messages, dues, fresh.Select(k => keyed[k]).ToList(), fresh.Select(k => appended.Seqs[k]).ToArray(), results);
+        }
+
+        return null;
+    }
+
+    private void Accept(ImmutableArray<ScheduleRequest> messages, long[] dues, List<int> indexes, int[] seqs, ScheduleResult[] results)
+    {
+        for (var k = 0; k < indexes.Count; k++)
+        {
+            var i = indexes[k];
+            results[i] = new ScheduleResult(new MessageId(dues[i], seqs[k]), ScheduleOutcome.Accepted);
+            Remember(new PendingMessage(TimeSlot.OffsetMs(dues[i]), seqs[k], messages[i].Message, Redelivered: false));
+        }
     }
 
     public Task Wake() => RunAsync();
@@ -177,18 +233,18 @@ public sealed partial class TimeSlotGrain(
         await RunAsync();
     }
 
-    private async Task ForwardAsync(ImmutableArray<ScheduleRequest> messages, MessageId[] ids, List<int> indexes)
+    private async Task ForwardAsync(ImmutableArray<ScheduleRequest> messages, long[] dues, List<int> indexes, ScheduleResult[] results)
     {
         var calls = indexes
-            .GroupBy(i => TimeSlot.Of(ids[i].DueMs))
+            .GroupBy(i => TimeSlot.Of(dues[i]))
             .Select(async group =>
             {
-                var batch = group.Select(i => new ScheduleRequest(ids[i].DueMs, messages[i].Message)).ToImmutableArray();
-                var result = await GrainFactory.GetGrain<ITimeSlotGrain>(group.Key).Schedule(batch);
+                var batch = group.Select(i => messages[i] with { DueMs = dues[i] }).ToImmutableArray();
+                var forwarded = await GrainFactory.GetGrain<ITimeSlotGrain>(group.Key).Schedule(batch);
                 var k = 0;
                 foreach (var i in group)
                 {
-                    ids[i] = result[k++];
+                    results[i] = forwarded[k++];
                 }
             });
         await Task.WhenAll(calls);
@@ -217,13 +273,22 @@ public sealed partial class TimeSlotGrain(
         _pending.Add(message);
     }
 
-    /// <summary>Takes in list elements from <see cref="_loadedCount"/> on that another activation appended.</summary>
-    private void MergeUnseen(RedisValue[] tail)
+    /// <summary>
+    /// Takes in list elements from <see cref="_loadedCount"/> on that another activation appended,
+    /// and drops messages canceled through another activation.
+    /// </summary>
+    private void MergeUnseen(RedisValue[] tail, int[] canceled)
     {
+        if (canceled.Length > 0 && _pending.Count > 0)
+        {
+            var gone = canceled.ToHashSet();
+            _pending.RemoveWhere(m => gone.Contains(m.Seq));
+        }
+
         foreach (var element in tail)
         {
             var seq = _loadedCount++;
-            if (_heldBeyondLoaded.Remove(seq))
+            if (_heldBeyondLoaded.Remove(seq) || canceled.Contains(seq))
             {
                 continue;
             }
@@ -322,8 +387,15 @@ public sealed partial class TimeSlotGrain(
         _pending.Clear();
         _heldBeyondLoaded.Clear();
         var redelivered = 0;
+        var canceled = snapshot.Canceled.ToHashSet();
         for (var seq = 0; seq < snapshot.Elements.Length; seq++)
         {
+            if (canceled.Contains(seq))
+            {
+                // Never printed and never counted as printed: Close counts canceled ones on its own.
+                continue;
+            }
+
             var (offset, message) = SlotElement.Decode(snapshot.Elements[seq]);
             var cursor = SlotCursor.Of(offset, seq);
             if (cursor <= snapshot.PrintedCursor)
@@ -403,8 +475,8 @@ public sealed partial class TimeSlotGrain(
 
             // One round trip confirms the previous batch and declares this one.
             var printing = batch.Count > 0 ? Math.Max(_printedCursor, batch[^1].Cursor) : _printedCursor;
-            var unseen = await store.CommitAsync(_slot, _version, _printedCursor, _printedCount, printing, _loadedCount);
-            if (unseen is null)
+            var commit = await store.CommitAsync(_slot, _version, _printedCursor, _printedCount, printing, _loadedCount);
+            if (commit is null)
             {
                 await FencedAsync();
                 return false;
@@ -412,7 +484,12 @@ public sealed partial class TimeSlotGrain(
 
             _version++;
             _floorCursor = Math.Max(_floorCursor, printing);
-            MergeUnseen(unseen);
+            MergeUnseen(commit.Unseen, commit.Canceled);
+            if (commit.Canceled.Length > 0)
+            {
+                batch.RemoveAll(m => !_pending.Contains(m));
+            }
+
             if (batch.Count == 0)
             {
                 unconfirmed = false;
@@ -456,7 +533,7 @@ public sealed partial class TimeSlotGrain(
                     await FencedAsync();
                     return;
                 case DrainOutcome.UnseenMessages:
-                    MergeUnseen(unseen);
+                    MergeUnseen(unseen, []);
                     if (!await EnsureOrderClearedAsync() || !await PrintDueAsync())
                     {
                         return;

@@ -16,4 +16,14 @@ public sealed class RedisKeys(string prefix)
 
     /// <summary>HASH: the slot's fence and progress (version, printed and printing cursors, counts, closed).</summary>
     public RedisKey Meta(long slot) => $"{prefix}{{s:{slot}}}:m";
+
+    /// <summary>SET: sequences of the slot's canceled messages (an intset: a few bytes each).</summary>
+    public RedisKey Canceled(long slot) => $"{prefix}{{s:{slot}}}:c";
+
+    /// <summary>
+    /// STRING "id|fingerprint", expiring after the retention: what an idempotency key scheduled.
+    /// The client's key is hashed, so any text of bounded length is a safe, short key.
+    /// </summary>
+    public RedisKey Idempotency(string key) =>
+        $"{prefix}k:{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(key)).AsSpan(0, 16))}";
 }

@@ -1,20 +1,21 @@
 namespace EchoAtTime.Grains.Storage;
 
 /// <summary>
-/// The Lua scripts on one slot's keys (KEYS[1] = message list, KEYS[2] = meta hash). Each runs
-/// atomically, which is what makes the fence, the close and the drain race-free.
+/// The Lua scripts on one slot's keys: KEYS[1] = message list, KEYS[2] = meta hash, KEYS[3] = set
+/// of canceled sequences (where used). Each runs atomically, which is what makes the fence, the
+/// floor, cancel, close and drain race-free.
 /// Meta fields: v = fence version, p = printed cursor, n = printing cursor, c = printed count,
-/// x = closed (no more messages may join this slot).
-/// Cursors are opaque decimal strings to Lua: they exceed what Lua's tostring keeps exact.
+/// x = closed (no more messages may join), l = list length when closed.
+/// Cursors are below 2^48, so tonumber compares them exactly; they are never turned back into
+/// strings in Lua (tostring would round them).
 /// </summary>
 internal static class SlotScripts
 {
     /// <summary>
     /// ARGV = smallest due offset among the elements, then the elements. Returns { new length },
     /// { -1 } when the slot is closed, or { -2, floor } when an element would sort at or before what
-    /// is already printing: the floor is the offset of the printing cursor, which a duplicate
-    /// activation may have moved past the caller's view. Cursors are below 2^48, so tonumber and
-    /// the division are exact.
+    /// is already printing (a duplicate activation may have moved the printing cursor past the
+    /// caller's view).
     /// </summary>
     public const string Append = """
         local m = redis.call('HMGET', KEYS[2], 'x', 'n')
@@ -27,19 +28,53 @@ internal static class SlotScripts
         """;
 
     /// <summary>
-    /// ARGV = page size. Returns { {v, p, n, x}, length, first page }; the rest is read in pages
-    /// (the list only grows at its end, so later pages stay consistent with this snapshot).
+    /// Append with idempotency keys: KEYS[3..] = one key per element; ARGV = smallest offset,
+    /// retention seconds, then per element: fingerprint, due ms, element. Closed / floor as
+    /// <see cref="Append"/>; otherwise { 0, r1, r2, … } where r is the new sequence (a number),
+    /// the original id when the key was seen with the same fingerprint, or '!' when it was seen with
+    /// another one.
+    /// </summary>
+    public const string AppendKeyed = """
+        local m = redis.call('HMGET', KEYS[2], 'x', 'n')
+        if m[1] then return { -1 } end
+        if m[2] then
+          local floor = math.floor(tonumber(m[2]) / 4294967296)
+          if tonumber(ARGV[1]) < floor then return { -2, floor } end
+        end
+        local results = { 0 }
+        for i = 3, #KEYS do
+          local a = 3 + (i - 3) * 3
+          local seen = redis.call('GET', KEYS[i])
+          if seen then
+            local bar = string.find(seen, '|', 1, true)
+            if string.sub(seen, bar + 1) == ARGV[a] then
+              results[#results + 1] = string.sub(seen, 1, bar - 1)
+            else
+              results[#results + 1] = '!'
+            end
+          else
+            local seq = redis.call('RPUSH', KEYS[1], ARGV[a + 2]) - 1
+            redis.call('SET', KEYS[i], ARGV[a + 1] .. '-' .. seq .. '|' .. ARGV[a], 'EX', ARGV[2])
+            results[#results + 1] = seq
+          end
+        end
+        return results
+        """;
+
+    /// <summary>
+    /// ARGV = page size. Returns { {v, p, n, x}, length, first page, canceled sequences }; the rest of
+    /// the list is read in pages (it only grows at its end, so later pages match this snapshot).
     /// </summary>
     public const string Load = """
         local m = redis.call('HMGET', KEYS[2], 'v', 'p', 'n', 'x')
-        return { m, redis.call('LLEN', KEYS[1]), redis.call('LRANGE', KEYS[1], 0, tonumber(ARGV[1]) - 1) }
+        return { m, redis.call('LLEN', KEYS[1]), redis.call('LRANGE', KEYS[1], 0, tonumber(ARGV[1]) - 1), redis.call('SMEMBERS', KEYS[3]) }
         """;
 
     /// <summary>
     /// ARGV = version, printed cursor, printed count, printing cursor, loaded count.
     /// Fails (false) unless the caller holds the current version; otherwise bumps it, records
-    /// progress and returns the elements appended after what the caller loaded. The printing
-    /// cursor never moves back: what a dead owner declared stays "maybe printed" until passed.
+    /// progress and returns { elements appended after what the caller loaded, canceled sequences }.
+    /// The printing cursor never moves back: what a dead owner declared stays "maybe printed".
     /// </summary>
     public const string Commit = """
         local m = redis.call('HMGET', KEYS[2], 'v', 'n')
@@ -47,27 +82,30 @@ internal static class SlotScripts
         local n = ARGV[4]
         if m[2] and tonumber(m[2]) > tonumber(n) then n = m[2] end
         redis.call('HSET', KEYS[2], 'v', ARGV[1] + 1, 'p', ARGV[2], 'c', ARGV[3], 'n', n)
-        return redis.call('LRANGE', KEYS[1], ARGV[5], -1)
+        return { redis.call('LRANGE', KEYS[1], ARGV[5], -1), redis.call('SMEMBERS', KEYS[3]) }
         """;
 
     /// <summary>
-    /// ARGV = retention seconds. Closes the slot when everything in it has been printed (or it is
-    /// empty): no message can join it afterwards, and its list is deleted. Returns 1 when closed.
+    /// ARGV = retention seconds. Closes the slot when every message in it is printed or canceled (or
+    /// it is empty): nothing can join it afterwards, its list is deleted, its summary (meta, canceled)
+    /// expires after the retention. Returns 1 when closed.
     /// </summary>
     public const string Close = """
         if redis.call('HEXISTS', KEYS[2], 'x') == 1 then return 1 end
         local len = redis.call('LLEN', KEYS[1])
-        if len > tonumber(redis.call('HGET', KEYS[2], 'c') or '0') then return 0 end
+        local done = tonumber(redis.call('HGET', KEYS[2], 'c') or '0') + redis.call('SCARD', KEYS[3])
+        if len > done then return 0 end
         redis.call('DEL', KEYS[1])
-        redis.call('HSET', KEYS[2], 'x', '1', 'c', len)
+        redis.call('HSET', KEYS[2], 'x', '1', 'l', len)
         redis.call('EXPIRE', KEYS[2], ARGV[1])
+        redis.call('EXPIRE', KEYS[3], ARGV[1])
         return 1
         """;
 
     /// <summary>
-    /// ARGV = version, loaded count, retention seconds. Deletes a fully printed slot's list, keeping
-    /// the small meta hash for the retention. Returns 'D' when drained (by us or a successor), 'F' when
-    /// fenced, or the unseen tail when messages arrived that the caller has not loaded.
+    /// ARGV = version, loaded count, retention seconds. Deletes a finished slot's list, keeping its
+    /// summary for the retention. Returns 'D' when drained (by us or a successor), 'F' when fenced,
+    /// or the unseen tail when messages arrived that the caller has not loaded.
     /// </summary>
     public const string Drain = """
         local m = redis.call('HMGET', KEYS[2], 'v', 'x')
@@ -76,8 +114,49 @@ internal static class SlotScripts
         local len = redis.call('LLEN', KEYS[1])
         if len ~= tonumber(ARGV[2]) then return redis.call('LRANGE', KEYS[1], ARGV[2], -1) end
         redis.call('DEL', KEYS[1])
-        redis.call('HSET', KEYS[2], 'x', '1', 'c', len)
+        redis.call('HSET', KEYS[2], 'x', '1', 'l', len)
         redis.call('EXPIRE', KEYS[2], ARGV[3])
+        redis.call('EXPIRE', KEYS[3], ARGV[3])
         return 'D'
+        """;
+
+    /// <summary>
+    /// ARGV = sequence, due offset, cursor. Returns 'unknown', 'scheduled', 'printed' or 'canceled'.
+    /// An open slot checks the element really has that due offset; a finished one knows only its
+    /// length and what was canceled.
+    /// </summary>
+    public const string Status = """
+        local m = redis.call('HMGET', KEYS[2], 'x', 'p', 'l')
+        local canceled = redis.call('SISMEMBER', KEYS[3], ARGV[1]) == 1
+        if m[1] then
+          if tonumber(ARGV[1]) >= tonumber(m[3] or '0') then return 'unknown' end
+          if canceled then return 'canceled' end
+          return 'printed'
+        end
+        local e = redis.call('LINDEX', KEYS[1], ARGV[1])
+        if not e or string.sub(e, 1, #ARGV[2] + 1) ~= ARGV[2] .. '|' then return 'unknown' end
+        if canceled then return 'canceled' end
+        if m[2] and tonumber(ARGV[3]) <= tonumber(m[2]) then return 'printed' end
+        return 'scheduled'
+        """;
+
+    /// <summary>
+    /// ARGV = sequence, due offset, cursor. Cancels unless the message is printed or in the batch
+    /// being printed (cursor at or below the printing cursor). Returns 'unknown', 'printed' or 'canceled'.
+    /// </summary>
+    public const string Cancel = """
+        local m = redis.call('HMGET', KEYS[2], 'x', 'n', 'l')
+        local canceled = redis.call('SISMEMBER', KEYS[3], ARGV[1]) == 1
+        if m[1] then
+          if tonumber(ARGV[1]) >= tonumber(m[3] or '0') then return 'unknown' end
+          if canceled then return 'canceled' end
+          return 'printed'
+        end
+        local e = redis.call('LINDEX', KEYS[1], ARGV[1])
+        if not e or string.sub(e, 1, #ARGV[2] + 1) ~= ARGV[2] .. '|' then return 'unknown' end
+        if canceled then return 'canceled' end
+        if m[2] and tonumber(ARGV[3]) <= tonumber(m[2]) then return 'printed' end
+        redis.call('SADD', KEYS[3], ARGV[1])
+        return 'canceled'
         """;
 }

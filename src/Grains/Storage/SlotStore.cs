@@ -64,11 +64,76 @@ public sealed class SlotStore(IConnectionMultiplexer redis, IOptions<EchoOptions
         return AppendResult.Appended(seqs);
     }
 
+    /// <summary>
+    /// Appends messages that carry idempotency keys, one script call per chunk: a key seen before
+    /// yields its original id (same fingerprint) or a conflict, and appends nothing.
+    /// </summary>
+    public async Task<AppendResult> AppendKeyedAsync(long slot, IReadOnlyList<(RedisValue Element, long DueMs, string Key, string Fingerprint)> messages, int minOffsetMs)
+    {
+        var db = Db;
+        var index = db.SortedSetAddAsync(_keys.PendingSlots, slot, slot, SortedSetWhen.NotExists);
+        var chunks = new List<(Task<RedisResult> Result, int Start, int Count)>();
+        for (var start = 0; start < messages.Count; start += AppendChunk)
+        {
+            var count = Math.Min(AppendChunk, messages.Count - start);
+            var keys = new RedisKey[count + 2];
+            var values = new RedisValue[(count * 3) + 2];
+            (keys[0], keys[1]) = (_keys.Messages(slot), _keys.Meta(slot));
+            (values[0], values[1]) = (minOffsetMs, _retentionSeconds);
+            for (var i = 0; i < count; i++)
+            {
+                var m = messages[start + i];
+                keys[i + 2] = _keys.Idempotency(m.Key);
+                values[2 + (i * 3)] = m.Fingerprint;
+                values[3 + (i * 3)] = m.DueMs;
+                values[4 + (i * 3)] = m.Element;
+            }
+
+            chunks.Add((db.ScriptEvaluateAsync(SlotScripts.AppendKeyed, keys, values), start, count));
+        }
+
+        await index.ConfigureAwait(false);
+        var seqs = new int[messages.Count];
+        var repeats = new ScheduleResult?[messages.Count];
+        foreach (var (result, start, count) in chunks)
+        {
+            var reply = (RedisResult[])(await result.ConfigureAwait(false))!;
+            var status = (long)reply[0];
+            if (status == -1)
+            {
+                return AppendResult.Closed;
+            }
+
+            if (status == -2)
+            {
+                return AppendResult.BelowFloor((int)reply[1]);
+            }
+
+            for (var i = 0; i < count; i++)
+            {
+                var item = reply[i + 1];
+                if (item.Resp2Type == ResultType.Integer)
+                {
+                    seqs[start + i] = (int)item;
+                    continue;
+                }
+
+                seqs[start + i] = -1;
+                var text = (string?)item;
+                repeats[start + i] = MessageId.TryParse(text, out var original)
+                    ? new ScheduleResult(original, ScheduleOutcome.Repeated)
+                    : new ScheduleResult(default, ScheduleOutcome.KeyConflict);
+            }
+        }
+
+        return AppendResult.Appended(seqs, repeats);
+    }
+
     public async Task<SlotSnapshot> LoadAsync(long slot)
     {
         var db = Db;
         var messages = _keys.Messages(slot);
-        var result = await db.ScriptEvaluateAsync(SlotScripts.Load, [messages, _keys.Meta(slot)], [LoadPage]).ConfigureAwait(false);
+        var result = await db.ScriptEvaluateAsync(SlotScripts.Load, [messages, _keys.Meta(slot), _keys.Canceled(slot)], [LoadPage]).ConfigureAwait(false);
         var parts = (RedisResult[])result!;
         var meta = (RedisValue[])parts[0]!;
         var length = (long)parts[1];
@@ -90,26 +155,51 @@ public sealed class SlotStore(IConnectionMultiplexer redis, IOptions<EchoOptions
             PrintedCursor: meta[1].IsNullOrEmpty ? SlotCursor.None : (long)meta[1],
             PrintingCursor: meta[2].IsNullOrEmpty ? SlotCursor.None : (long)meta[2],
             Closed: !meta[3].IsNull,
-            Elements: elements);
+            Elements: elements,
+            Canceled: Sequences(parts[3]));
     }
 
     /// <summary>
     /// The fence: records progress if <paramref name="version"/> is still current. Returns the
     /// elements beyond <paramref name="loadedCount"/>, or null when another activation owns the slot.
     /// </summary>
-    public async Task<RedisValue[]?> CommitAsync(long slot, long version, long printedCursor, int printedCount, long printingCursor, int loadedCount)
+    public async Task<CommitResult?> CommitAsync(long slot, long version, long printedCursor, int printedCount, long printingCursor, int loadedCount)
     {
         var result = await Db.ScriptEvaluateAsync(
             SlotScripts.Commit,
-            [_keys.Messages(slot), _keys.Meta(slot)],
+            [_keys.Messages(slot), _keys.Meta(slot), _keys.Canceled(slot)],
             [version, Cursor(printedCursor), printedCount, Cursor(printingCursor), loadedCount]).ConfigureAwait(false);
-        return result.IsNull ? null : (RedisValue[])result!;
+        if (result.IsNull)
+        {
+            return null;
+        }
+
+        var parts = (RedisResult[])result!;
+        return new CommitResult((RedisValue[])parts[0]!, Sequences(parts[1]));
     }
+
+    public async Task<MessageStatus> StatusAsync(MessageId id) =>
+        (string?)await Db.ScriptEvaluateAsync(SlotScripts.Status, SlotKeys(id.Slot), IdArgs(id)).ConfigureAwait(false) switch
+        {
+            "scheduled" => MessageStatus.Scheduled,
+            "printed" => MessageStatus.Printed,
+            "canceled" => MessageStatus.Canceled,
+            _ => MessageStatus.Unknown,
+        };
+
+    /// <summary>Cancels unless printed or being printed; atomic with the printer's fence.</summary>
+    public async Task<CancelOutcome> CancelAsync(MessageId id) =>
+        (string?)await Db.ScriptEvaluateAsync(SlotScripts.Cancel, SlotKeys(id.Slot), IdArgs(id)).ConfigureAwait(false) switch
+        {
+            "canceled" => CancelOutcome.Canceled,
+            "printed" => CancelOutcome.AlreadyPrinted,
+            _ => CancelOutcome.Unknown,
+        };
 
     /// <summary>Closes a slot whose messages are all printed; true when it is (now) closed.</summary>
     public async Task<bool> CloseAsync(long slot)
     {
-        var result = await Db.ScriptEvaluateAsync(SlotScripts.Close, [_keys.Messages(slot), _keys.Meta(slot)], [_retentionSeconds]).ConfigureAwait(false);
+        var result = await Db.ScriptEvaluateAsync(SlotScripts.Close, SlotKeys(slot), [_retentionSeconds]).ConfigureAwait(false);
         return (long)result == 1;
     }
 
@@ -117,7 +207,7 @@ public sealed class SlotStore(IConnectionMultiplexer redis, IOptions<EchoOptions
     {
         var result = await Db.ScriptEvaluateAsync(
             SlotScripts.Drain,
-            [_keys.Messages(slot), _keys.Meta(slot)],
+            SlotKeys(slot),
             [version, loadedCount, _retentionSeconds]).ConfigureAwait(false);
         if (result.Resp2Type == ResultType.Array)
         {
@@ -142,6 +232,16 @@ public sealed class SlotStore(IConnectionMultiplexer redis, IOptions<EchoOptions
         var slots = await Db.SortedSetRangeByScoreAsync(_keys.PendingSlots, double.NegativeInfinity, maxSlot, take: take).ConfigureAwait(false);
         return Array.ConvertAll(slots, s => (long)s);
     }
+
+    private RedisKey[] SlotKeys(long slot) => [_keys.Messages(slot), _keys.Meta(slot), _keys.Canceled(slot)];
+
+    private static RedisValue[] IdArgs(MessageId id)
+    {
+        var offset = TimeSlot.OffsetMs(id.DueMs);
+        return [id.Seq, offset, Cursor(SlotCursor.Of(offset, id.Seq))];
+    }
+
+    private static int[] Sequences(RedisResult members) => Array.ConvertAll((RedisValue[])members!, m => (int)m);
 
     private static string Cursor(long cursor) => cursor.ToString(CultureInfo.InvariantCulture);
 }

@@ -20,7 +20,7 @@ public sealed class TimeSlotGrainTests(SlotClusterFixture fixture)
         var ids = new List<MessageId>();
         foreach (var group in requests.GroupBy(r => TimeSlot.Of(Math.Max(r.DueMs, NowMs))))
         {
-            ids.AddRange(await fixture.Grains.GetGrain<ITimeSlotGrain>(group.Key).Schedule([.. group]));
+            ids.AddRange((await fixture.Grains.GetGrain<ITimeSlotGrain>(group.Key).Schedule([.. group])).Select(r => r.Id));
         }
 
         return [.. ids];

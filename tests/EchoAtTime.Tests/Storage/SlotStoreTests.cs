@@ -46,7 +46,7 @@ public sealed class SlotStoreTests(RedisFixture redis)
         await AppendAsync((1, "a"));
         await AppendAsync((2, "b"), (3, "c"));
         var unseen = await _store.CommitAsync(_slot, 0, SlotCursor.None, 0, SlotCursor.Of(1, 0), 1);
-        Assert.Equal(new[] { "2|b", "3|c" }, unseen!.Select(e => (string)e!));
+        Assert.Equal(new[] { "2|b", "3|c" }, unseen!.Unseen.Select(e => (string)e!));
     }
 
     [Fact]

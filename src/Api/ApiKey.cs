@@ -1,0 +1,80 @@
+using System.Net.Http.Headers;
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace EchoAtTime.Api;
+
+/// <summary>
+/// <c>Echo:ApiKey</c>: when set, writes need header <c>X-Api-Key</c> with it. Compared in constant
+/// time (over SHA-256 digests, so not even the length leaks). Browsers may send it as the password
+/// of HTTP Basic auth, which is how the dashboard prompts for it.
+/// </summary>
+public static class ApiKey
+{
+    public const string Header = "X-Api-Key";
+
+    public static bool IsAuthorized(HttpContext context)
+    {
+        var expected = context.RequestServices.GetRequiredService<IOptions<ApiOptions>>().Value.ApiKey;
+        if (string.IsNullOrEmpty(expected))
+        {
+            return true;
+        }
+
+        var given = context.Request.Headers[Header].ToString();
+        if (given.Length == 0
+            && AuthenticationHeaderValue.TryParse(context.Request.Headers.Authorization, out var auth)
+            && string.Equals(auth.Scheme, "Basic", StringComparison.OrdinalIgnoreCase)
+            && auth.Parameter is { } encoded)
+        {
+            given = BasicPassword(encoded);
+        }
+
+        return CryptographicOperations.FixedTimeEquals(
+            SHA256.HashData(Encoding.UTF8.GetBytes(given)),
+            SHA256.HashData(Encoding.UTF8.GetBytes(expected)));
+    }
+
+    public static IResult Unauthorized() => TypedResults.Problem(
+        statusCode: StatusCodes.Status401Unauthorized,
+        title: $"This endpoint needs the {Header} header.");
+
+    /// <summary>
+    /// Guards every request under <paramref name="path"/> (the dashboard): 401 with a Basic challenge,
+    /// so a browser asks for the key as a password.
+    /// </summary>
+    public static IApplicationBuilder RequireApiKeyUnder(this IApplicationBuilder app, string path) =>
+        app.Use(async (context, next) =>
+        {
+            if (!context.Request.Path.StartsWithSegments(path) || IsAuthorized(context))
+            {
+                await next(context);
+                return;
+            }
+
+            context.Response.Headers.WWWAuthenticate = "Basic realm=\"EchoAtTime\"";
+            await Unauthorized().ExecuteAsync(context);
+        });
+
+    /// <summary>Endpoint filter for the write endpoints.</summary>
+    public static async ValueTask<object?> RequireAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next) =>
+        IsAuthorized(context.HttpContext) ? await next(context) : Unauthorized();
+
+    private static string BasicPassword(string encoded)
+    {
+        try
+        {
+            var text = Encoding.UTF8.GetString(Convert.FromBase64String(encoded));
+            var colon = text.IndexOf(':', StringComparison.Ordinal);
+            return colon < 0 ? "" : text[(colon + 1)..];
+        }
+        catch (FormatException)
+        {
+            return "";
+        }
+    }
+}

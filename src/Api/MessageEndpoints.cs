@@ -1,0 +1,92 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Logging;
+
+namespace EchoAtTime.Api;
+
+/// <summary><c>GET</c> and <c>DELETE /messages/{id}</c>: a message's status, and cancel.</summary>
+public static partial class MessageEndpoints
+{
+    public static RouteGroupBuilder MapMessageEndpoints(this IEndpointRouteBuilder routes)
+    {
+        var group = routes.MapGroup("/messages").WithTags("Messages");
+        group.MapGet("/{id}", GetMessage)
+            .WithName("GetMessage")
+            .WithSummary("Status of a message: scheduled, printed or canceled");
+        group.MapDelete("/{id}", CancelMessage)
+            .WithName("CancelMessage")
+            .WithSummary("Cancel a scheduled message")
+            .AddEndpointFilter(ApiKey.RequireAsync)
+            .ProducesProblem(StatusCodes.Status401Unauthorized);
+        return group;
+    }
+
+    public static async Task<Results<Ok<MessageState>, NotFound<ProblemDetails>, ProblemHttpResult>> GetMessage(
+        string id, EchoScheduler scheduler, ILoggerFactory loggers)
+    {
+        if (!MessageId.TryParse(id, out var messageId))
+        {
+            return NotFound(id);
+        }
+
+        MessageStatus status;
+        try
+        {
+            status = await scheduler.GetStatusAsync(messageId);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogLookupFailed(loggers.CreateLogger(typeof(MessageEndpoints)), ex);
+            return EchoEndpoints.Unavailable();
+        }
+
+        return status == MessageStatus.Unknown
+            ? NotFound(id)
+            : TypedResults.Ok(new MessageState(messageId.ToString(), EchoTime.Format(messageId.DueMs), status.ToString().ToLowerInvariant()));
+    }
+
+    /// <summary>204 when canceled (it will never print), 409 when already printed (or printing), 404 when unknown.</summary>
+    public static async Task<Results<NoContent, NotFound<ProblemDetails>, Conflict<ProblemDetails>, ProblemHttpResult>> CancelMessage(
+        string id, EchoScheduler scheduler, ILoggerFactory loggers)
+    {
+        if (!MessageId.TryParse(id, out var messageId))
+        {
+            return NotFound(id);
+        }
+
+        CancelOutcome outcome;
+        try
+        {
+            outcome = await scheduler.CancelAsync(messageId);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogLookupFailed(loggers.CreateLogger(typeof(MessageEndpoints)), ex);
+            return EchoEndpoints.Unavailable();
+        }
+
+        return outcome switch
+        {
+            CancelOutcome.Canceled => TypedResults.NoContent(),
+            CancelOutcome.AlreadyPrinted => TypedResults.Conflict(new ProblemDetails
+            {
+                Status = StatusCodes.Status409Conflict,
+                Title = "The message was already printed (or is being printed) and cannot be canceled.",
+            }),
+            _ => NotFound(id),
+        };
+    }
+
+    private static NotFound<ProblemDetails> NotFound(string id) => TypedResults.NotFound(new ProblemDetails
+    {
+        Status = StatusCodes.Status404NotFound,
+        Title = "No such message (or its record has expired).",
+        Detail = id.Length > 64 ? null : $"id '{id}'",
+    });
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Message lookup or cancel failed; answered 503")]
+    private static partial void LogLookupFailed(ILogger logger, Exception exception);
+}
