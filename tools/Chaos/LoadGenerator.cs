@@ -192,8 +192,8 @@ public sealed class LoadGenerator : IDisposable
             var body = await response.Content.ReadAsByteArrayAsync(timeout.Token);
             switch (response.StatusCode)
             {
-                case HttpStatusCode.Accepted when TryReadIds(body, single, messages.Length, out var ids):
-                    RecordAccepted(target, messages, ids);
+                case HttpStatusCode.Accepted or HttpStatusCode.MultiStatus when TryReadResults(body, single, messages.Length, out var results):
+                    RecordResults(target, sentAtMs, messages, results);
                     break;
                 case HttpStatusCode.ServiceUnavailable:
                     RecordRejected(new Rejection(sentAtMs, target.Name, "503", Texts(messages)), messages, ref _unavailable);
@@ -247,10 +247,14 @@ public sealed class LoadGenerator : IDisposable
         return buffer.WrittenSpan.ToArray();
     }
 
-    /// <summary>The ids of a <c>202</c>: <c>{"id","dueAt"}</c>, or an array of them in request order for a batch.</summary>
-    private static bool TryReadIds(byte[] body, bool single, int expected, out (string Id, long DueMs)[] ids)
+    /// <summary>
+    /// Per message, its status and (when 202) id: a single answer is <c>{"id","dueAt"}</c>; a batch
+    /// answer (202, or 207 when items differ) is an array in request order of
+    /// <c>{"index","status","id","dueAt"}</c>, an item without <c>status</c> counting as accepted.
+    /// </summary>
+    private static bool TryReadResults(byte[] body, bool single, int expected, out (int Status, string Id, long DueMs)[] results)
     {
-        ids = [];
+        results = [];
         try
         {
             using var json = JsonDocument.Parse(body);
@@ -260,9 +264,16 @@ public sealed class LoadGenerator : IDisposable
                 return false;
             }
 
-            ids = new (string, long)[items.Length];
+            results = new (int, string, long)[items.Length];
             for (var i = 0; i < items.Length; i++)
             {
+                var status = !single && items[i].TryGetProperty("status", out var s) ? s.GetInt32() : (int)HttpStatusCode.Accepted;
+                if (status != (int)HttpStatusCode.Accepted)
+                {
+                    results[i] = (status, "", 0);
+                    continue;
+                }
+
                 var id = items[i].GetProperty("id").GetString() ?? "";
                 var dash = id.LastIndexOf('-');
                 if (dash <= 0 || !long.TryParse(id.AsSpan(0, dash), NumberStyles.None, CultureInfo.InvariantCulture, out var dueMs))
@@ -270,33 +281,47 @@ public sealed class LoadGenerator : IDisposable
                     return false;
                 }
 
-                ids[i] = (id, dueMs);
+                results[i] = (status, id, dueMs);
             }
 
             return true;
         }
-        catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException)
+        catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
         {
             return false;
         }
     }
 
-    private void RecordAccepted(ServiceNode target, (long DueMs, string Text)[] messages, (string Id, long DueMs)[] ids)
+    private void RecordResults(ServiceNode target, long sentAtMs, (long DueMs, string Text)[] messages, (int Status, string Id, long DueMs)[] results)
     {
         var nowMs = _clock.GetUtcNow().ToUnixTimeMilliseconds();
+        var accepted = 0;
         lock (_lock)
         {
             for (var i = 0; i < messages.Length; i++)
             {
-                _accepted.Add(new AcceptedMessage(ids[i].Id, ids[i].DueMs, messages[i].Text, target.Name, nowMs));
-                if (ids[i].DueMs > _maxAcceptedDueMs)
+                if (results[i].Status != (int)HttpStatusCode.Accepted)
                 {
-                    Interlocked.Exchange(ref _maxAcceptedDueMs, ids[i].DueMs);
+                    continue;
+                }
+
+                accepted++;
+                _accepted.Add(new AcceptedMessage(results[i].Id, results[i].DueMs, messages[i].Text, target.Name, nowMs));
+                if (results[i].DueMs > _maxAcceptedDueMs)
+                {
+                    Interlocked.Exchange(ref _maxAcceptedDueMs, results[i].DueMs);
                 }
             }
         }
 
-        _acceptedByTarget.AddOrUpdate(target.Name, messages.Length, (_, count) => count + messages.Length);
+        _acceptedByTarget.AddOrUpdate(target.Name, accepted, (_, count) => count + accepted);
+
+        // Valid items without ids can only be refused as a whole, so this is not expected; if it happens, it is reported.
+        foreach (var refused in Enumerable.Range(0, messages.Length).Where(i => results[i].Status != (int)HttpStatusCode.Accepted).GroupBy(i => results[i].Status))
+        {
+            var texts = refused.Select(i => messages[i]).ToArray();
+            RecordRejected(new Rejection(sentAtMs, target.Name, $"item {refused.Key.ToString(CultureInfo.InvariantCulture)}", Texts(texts)), texts, ref _otherStatus);
+        }
     }
 
     private void RecordRejected(Rejection rejection, (long DueMs, string Text)[] messages, ref long counter)
