@@ -29,9 +29,10 @@ public static class Conditions
     public static Task<bool> WaitUntilAsync(Func<bool> condition, TimeSpan timeout, CancellationToken cancellationToken) =>
         WaitUntilAsync(_ => Task.FromResult(condition()), timeout, cancellationToken);
 
-    /// <summary>Waits until the wall clock reaches <paramref name="epochMs"/> (returns at once if it has).</summary>
+    /// <summary>Waits until the wall clock reaches <paramref name="epochMs"/> (at once if it has, unless cancelled: a loop running late must still stop).</summary>
     public static async Task DelayUntilAsync(TimeProvider clock, long epochMs, CancellationToken cancellationToken)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         var remaining = epochMs - clock.GetUtcNow().ToUnixTimeMilliseconds();
         if (remaining > 0)
         {
