@@ -121,7 +121,7 @@ public static class ChaosAnalysis
                 count++;
                 AddEvidence(evidence, "printed though not accepted", count,
                     $"{first.Id} '{first.Message}' sent to {rejection.Target} at +{(rejection.SentAtMs - run.StartedAtMs) / 1000.0:F2} s, "
-                    + $"answered {rejection.Reason}, printed by {first.Instance} at {PrintedLine.FormatMs(first.PrintedMs)}");
+                    + $"answered {rejection.Reason} after {rejection.AnsweredAfterMs} ms, printed by {first.Instance} at {PrintedLine.FormatMs(first.PrintedMs)}");
             }
         }
 
@@ -306,25 +306,25 @@ public static class ChaosAnalysis
     private static void RejectionEvidence(RunObservations run, List<string> evidence)
     {
         // Requests of one reason less than a second apart form one episode.
-        var episodes = new List<(Rejection First, Rejection Last, long Messages, SortedSet<string> Targets)>();
+        var episodes = new List<(Rejection First, Rejection Last, long Messages, SortedSet<string> Targets, long SlowestMs)>();
         foreach (var r in run.Rejections.OrderBy(r => r.SentAtMs))
         {
             if (episodes.Count > 0 && episodes[^1].First.Reason == r.Reason && r.SentAtMs - episodes[^1].Last.SentAtMs <= 1_000)
             {
                 var e = episodes[^1];
                 e.Targets.Add(r.Target);
-                episodes[^1] = (e.First, r, e.Messages + r.Messages, e.Targets);
+                episodes[^1] = (e.First, r, e.Messages + r.Messages, e.Targets, Math.Max(e.SlowestMs, r.AnsweredAfterMs));
             }
             else
             {
-                episodes.Add((r, r, r.Messages, new SortedSet<string>(StringComparer.Ordinal) { r.Target }));
+                episodes.Add((r, r, r.Messages, new SortedSet<string>(StringComparer.Ordinal) { r.Target }, r.AnsweredAfterMs));
             }
         }
 
-        foreach (var (first, last, messages, targets) in episodes.Take(EvidencePerKind))
+        foreach (var (first, last, messages, targets, slowestMs) in episodes.Take(EvidencePerKind))
         {
             evidence.Add($"rejected: {messages} message(s) sent at +{(first.SentAtMs - run.StartedAtMs) / 1000.0:F2}..+{(last.SentAtMs - run.StartedAtMs) / 1000.0:F2} s "
-                         + $"to {string.Join(", ", targets)} answered {first.Reason}");
+                         + $"to {string.Join(", ", targets)} answered {first.Reason} (slowest answer after {slowestMs} ms)");
         }
     }
 

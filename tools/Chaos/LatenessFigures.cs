@@ -1,6 +1,6 @@
 namespace EchoAtTime.Chaos;
 
-/// <summary>printedAt − dueAt of the first print of every printed message, ms (nearest-rank percentiles).</summary>
+/// <summary>A distribution in ms as count, p50, p99, max (nearest-rank percentiles): lateness of first prints, request latency.</summary>
 public sealed record LatenessFigures(int Count, long P50, long P99, long Max)
 {
     public static LatenessFigures Of(IReadOnlyCollection<long> lateness)

@@ -29,6 +29,7 @@ public sealed class LoadGenerator : IDisposable
     private readonly HashSet<string> _unconfirmed = new(StringComparer.Ordinal);
     private readonly List<string> _otherStatusSamples = [];
     private readonly List<Rejection> _rejections = [];
+    private readonly List<long> _acceptedLatencies = [];
     private readonly ConcurrentDictionary<string, long> _acceptedByTarget = new(StringComparer.Ordinal);
     private long _maxAcceptedDueMs;
     private long _requests;
@@ -118,6 +119,7 @@ public sealed class LoadGenerator : IDisposable
                 Timeouts = Interlocked.Read(ref _timeouts),
                 OtherStatus = Interlocked.Read(ref _otherStatus),
                 OtherStatusSamples = [.. _otherStatusSamples],
+                AcceptedLatency = LatenessFigures.Of(_acceptedLatencies),
                 AcceptedByTarget = new SortedDictionary<string, long>(_acceptedByTarget, StringComparer.Ordinal),
             };
         }
@@ -194,23 +196,24 @@ public sealed class LoadGenerator : IDisposable
             {
                 case HttpStatusCode.Accepted or HttpStatusCode.MultiStatus when TryReadResults(body, single, messages.Length, out var results):
                     RecordResults(target, sentAtMs, messages, results);
+                    RecordLatency(sentAtMs);
                     break;
                 case HttpStatusCode.ServiceUnavailable:
-                    RecordRejected(new Rejection(sentAtMs, target.Name, "503", Texts(messages)), messages, ref _unavailable);
+                    RecordRejected(new Rejection(sentAtMs, target.Name, "503", Texts(messages), Elapsed(sentAtMs)), messages, ref _unavailable);
                     break;
                 default:
-                    RecordRejected(new Rejection(sentAtMs, target.Name, ((int)response.StatusCode).ToString(CultureInfo.InvariantCulture), Texts(messages)), messages, ref _otherStatus);
+                    RecordRejected(new Rejection(sentAtMs, target.Name, ((int)response.StatusCode).ToString(CultureInfo.InvariantCulture), Texts(messages), Elapsed(sentAtMs)), messages, ref _otherStatus);
                     RecordOtherStatus(target, response.StatusCode, body);
                     break;
             }
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            RecordRejected(new Rejection(sentAtMs, target.Name, "timeout", Texts(messages)), messages, ref _timeouts);
+            RecordRejected(new Rejection(sentAtMs, target.Name, "timeout", Texts(messages), Elapsed(sentAtMs)), messages, ref _timeouts);
         }
         catch (HttpRequestException)
         {
-            RecordRejected(new Rejection(sentAtMs, target.Name, "connection", Texts(messages)), messages, ref _connectionErrors);
+            RecordRejected(new Rejection(sentAtMs, target.Name, "connection", Texts(messages), Elapsed(sentAtMs)), messages, ref _connectionErrors);
         }
         finally
         {
@@ -320,7 +323,18 @@ public sealed class LoadGenerator : IDisposable
         foreach (var refused in Enumerable.Range(0, messages.Length).Where(i => results[i].Status != (int)HttpStatusCode.Accepted).GroupBy(i => results[i].Status))
         {
             var texts = refused.Select(i => messages[i]).ToArray();
-            RecordRejected(new Rejection(sentAtMs, target.Name, $"item {refused.Key.ToString(CultureInfo.InvariantCulture)}", Texts(texts)), texts, ref _otherStatus);
+            RecordRejected(new Rejection(sentAtMs, target.Name, $"item {refused.Key.ToString(CultureInfo.InvariantCulture)}", Texts(texts), Elapsed(sentAtMs)), texts, ref _otherStatus);
+        }
+    }
+
+    private long Elapsed(long sinceMs) => _clock.GetUtcNow().ToUnixTimeMilliseconds() - sinceMs;
+
+    private void RecordLatency(long sentAtMs)
+    {
+        var latency = Elapsed(sentAtMs);
+        lock (_lock)
+        {
+            _acceptedLatencies.Add(latency);
         }
     }
 

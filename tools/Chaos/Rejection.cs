@@ -5,7 +5,8 @@ namespace EchoAtTime.Chaos;
 /// <param name="Target">The node it went to.</param>
 /// <param name="Reason"><c>503</c>, <c>connection</c>, <c>timeout</c> or the other status code.</param>
 /// <param name="Texts">The texts of its messages (one per message).</param>
-public sealed record Rejection(long SentAtMs, string Target, string Reason, IReadOnlyList<string> Texts)
+/// <param name="AnsweredAfterMs">From sending to the answer (or the error, or the timeout), ms.</param>
+public sealed record Rejection(long SentAtMs, string Target, string Reason, IReadOnlyList<string> Texts, long AnsweredAfterMs)
 {
     public int Messages => Texts.Count;
 }

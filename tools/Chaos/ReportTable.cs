@@ -20,6 +20,7 @@ public static class ReportTable
         Row(sb, "wall time (s)", report.WallSeconds.ToString("0.0", CultureInfo.InvariantCulture));
         Row(sb, "requests / messages sent", $"{r.Requests} / {r.MessagesSent}");
         Row(sb, "accepted (202)", r.Accepted, string.Join(", ", r.AcceptedByTarget.Select(t => $"{t.Key} {t.Value}")));
+        Row(sb, "202 latency ms p50 / p99 / max", $"{r.AcceptedLatency.P50} / {r.AcceptedLatency.P99} / {r.AcceptedLatency.Max}", $"{r.AcceptedLatency.Count} requests");
         Row(sb, "rejected (not accepted)", r.Rejected, $"503: {r.Unavailable}, connection: {r.ConnectionErrors}, timeout: {r.Timeouts}, other: {r.OtherStatus}");
         Row(sb, "printed lines", report.PrintedLines, $"{report.PrintedMessages} distinct ids");
         Row(sb, "printed though not accepted", report.PrintedNotAccepted, "allowed: the answer was lost, not the message");

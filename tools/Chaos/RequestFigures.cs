@@ -25,6 +25,9 @@ public sealed record RequestFigures
     /// <summary>Any other status; the contract allows none under valid input (<c>400</c> would be this tool's fault, <c>5xx</c> the product's).</summary>
     public long OtherStatus { get; init; }
 
+    /// <summary>Time from sending a request to its 202 answer, ms (p50/p99/max over requests).</summary>
+    public LatenessFigures AcceptedLatency { get; init; } = new(0, 0, 0, 0);
+
     /// <summary>The first few "other status" answers, for evidence.</summary>
     public IReadOnlyList<string> OtherStatusSamples { get; init; } = [];
 
