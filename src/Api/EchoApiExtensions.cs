@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 
 namespace EchoAtTime.Api;
 
@@ -17,9 +18,17 @@ public static class EchoApiExtensions
         builder.Services.AddOptions<ApiOptions>().BindConfiguration(ApiOptions.Section);
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<EchoScheduler>();
+        builder.Services.AddMetrics();
+        builder.Services.TryAddSingleton<EchoMetrics>();
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi();
-        builder.Services.AddHealthChecks().AddCheck<RedisHealthCheck>("redis", tags: [ReadyTag]);
+        builder.Services.AddSingleton<ShutdownDrain>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ShutdownDrain>());
+        builder.Services.AddOptions<HostOptions>().Configure<IOptions<ApiOptions>>((host, api) =>
+            host.ShutdownTimeout = api.Value.ShutdownDrainDelay + api.Value.ShutdownTimeout);
+        builder.Services.AddHealthChecks()
+            .AddCheck<RedisHealthCheck>("redis", tags: [ReadyTag])
+            .AddCheck<ShutdownDrain>("shutdown", tags: [ReadyTag]);
         return builder;
     }
 

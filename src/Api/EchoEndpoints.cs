@@ -34,9 +34,20 @@ public static partial class EchoEndpoints
     }
 
     public static async Task<Results<Accepted<EchoAccepted>, ValidationProblem, ProblemHttpResult>> ScheduleOne(
-        HttpRequest request, EchoScheduler scheduler, IOptions<ApiOptions> options, TimeProvider clock, ILoggerFactory loggers)
+        HttpRequest request, EchoScheduler scheduler, IOptions<ApiOptions> options, TimeProvider clock, EchoMetrics metrics, ILoggerFactory loggers)
     {
-        var limits = options.Value;
+        var result = await ScheduleOneAsync(request, scheduler, options.Value, clock, loggers);
+        if (result.Result is IStatusCodeHttpResult { StatusCode: not StatusCodes.Status202Accepted } rejected)
+        {
+            metrics.Rejected(1, rejected.StatusCode ?? 0);
+        }
+
+        return result;
+    }
+
+    private static async Task<Results<Accepted<EchoAccepted>, ValidationProblem, ProblemHttpResult>> ScheduleOneAsync(
+        HttpRequest request, EchoScheduler scheduler, ApiOptions limits, TimeProvider clock, ILoggerFactory loggers)
+    {
         var (body, problem) = await RequestBody.ReadJsonAsync(request, limits);
         if (problem is not null)
         {
@@ -77,9 +88,29 @@ public static partial class EchoEndpoints
     /// item's own status when some were not; 400 when none was valid.
     /// </summary>
     public static async Task<Results<Accepted<BatchItemResult[]>, JsonHttpResult<BatchItemResult[]>, ValidationProblem, ProblemHttpResult>> ScheduleBatch(
-        HttpRequest request, EchoScheduler scheduler, IOptions<ApiOptions> options, TimeProvider clock, ILoggerFactory loggers)
+        HttpRequest request, EchoScheduler scheduler, IOptions<ApiOptions> options, TimeProvider clock, EchoMetrics metrics, ILoggerFactory loggers)
     {
-        var limits = options.Value;
+        var result = await ScheduleBatchAsync(request, scheduler, options.Value, clock, loggers);
+        switch (result.Result)
+        {
+            case IValueHttpResult { Value: BatchItemResult[] items }:
+                foreach (var group in items.Where(i => i.Status != StatusCodes.Status202Accepted).GroupBy(i => i.Status))
+                {
+                    metrics.Rejected(group.Count(), group.Key);
+                }
+
+                break;
+            case IStatusCodeHttpResult { StatusCode: { } status }:
+                metrics.Rejected(1, status);
+                break;
+        }
+
+        return result;
+    }
+
+    private static async Task<Results<Accepted<BatchItemResult[]>, JsonHttpResult<BatchItemResult[]>, ValidationProblem, ProblemHttpResult>> ScheduleBatchAsync(
+        HttpRequest request, EchoScheduler scheduler, ApiOptions limits, TimeProvider clock, ILoggerFactory loggers)
+    {
         var (body, problem) = await RequestBody.ReadJsonAsync(request, limits);
         if (problem is not null)
         {

@@ -37,6 +37,7 @@ public static class GatewayServicesExtensions
         });
 
         builder.AddEchoApi();
+        builder.AddEchoTelemetry("EchoAtTime.Gateway");
         return builder;
     }
 }

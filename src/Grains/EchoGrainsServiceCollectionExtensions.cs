@@ -17,9 +17,12 @@ public static class EchoGrainsServiceCollectionExtensions
         services.AddOptions<EchoOptions>();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IEchoSink, ConsoleEchoSink>();
+        services.AddMetrics();
+        services.TryAddSingleton<EchoMetrics>();
         services.AddSingleton<SlotStore>();
         services.AddSingleton<SlotSweeper>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<SlotSweeper>());
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, SiloStartupLog>();
         return services;
     }
 }

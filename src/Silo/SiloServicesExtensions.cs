@@ -79,6 +79,7 @@ public static partial class SiloServicesExtensions
         LogSilo(bootLog, config["Orleans:ClusterId"] ?? "echo-at-time", siloPort, gatewayPort);
 
         builder.AddEchoApi();
+        builder.AddEchoTelemetry("EchoAtTime.Silo");
         builder.Services.AddHealthChecks().AddCheck<SiloHealthCheck>("silo", tags: [EchoApiExtensions.ReadyTag]);
         return builder;
     }

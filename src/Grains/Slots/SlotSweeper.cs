@@ -14,11 +14,16 @@ namespace EchoAtTime.Grains.Slots;
 public sealed partial class SlotSweeper(
     SlotStore store,
     IGrainFactory grains,
+    EchoMetrics metrics,
     TimeProvider clock,
     IOptions<EchoOptions> options,
     ILogger<SlotSweeper> logger) : ILifecycleParticipant<ISiloLifecycle>, IDisposable
 {
     private const int SlotsPerSweep = 2;
+
+    // The pending gauges are refreshed every this many sweeps, over at most this many slots.
+    private const int GaugeEverySweeps = 10;
+    private const int GaugeMaxSlots = 1_000;
 
     private readonly CancellationTokenSource _stopping = new();
     private Task _loop = Task.CompletedTask;
@@ -57,12 +62,19 @@ public sealed partial class SlotSweeper(
     private async Task RunAsync(CancellationToken stopping)
     {
         using var timer = new PeriodicTimer(options.Value.SweepInterval, clock);
+        var sweeps = 0;
         try
         {
             do
             {
                 try
                 {
+                    if (sweeps++ % GaugeEverySweeps == 0)
+                    {
+                        var (messages, slots) = await store.PendingAsync(GaugeMaxSlots).ConfigureAwait(false);
+                        metrics.Pending(messages, slots);
+                    }
+
                     var poked = await SweepOnceAsync().ConfigureAwait(false);
                     if (poked.Length > 0)
                     {

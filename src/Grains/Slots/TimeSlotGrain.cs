@@ -18,6 +18,7 @@ public sealed partial class TimeSlotGrain(
     SlotStore store,
     IEchoSink sink,
     TimeProvider clock,
+    EchoMetrics metrics,
     IOptions<EchoOptions> options,
     ILogger<TimeSlotGrain> logger) : Grain, ITimeSlotGrain, IRemindable
 {
@@ -162,10 +163,11 @@ public sealed partial class TimeSlotGrain(
         }
 
         // Atomic with the fence: refused once the message is in a declared (printing) batch.
-        var outcome = await store.CancelAsync(id);
-        if (outcome == CancelOutcome.Canceled)
+        var (outcome, now) = await store.CancelAsync(id);
+        if (now)
         {
             _pending.RemoveWhere(m => m.Seq == id.Seq);
+            metrics.Canceled();
         }
 
         return outcome;
@@ -217,6 +219,7 @@ public sealed partial class TimeSlotGrain(
 
     private void Accept(ImmutableArray<ScheduleRequest> messages, long[] dues, List<int> indexes, int[] seqs, ScheduleResult[] results)
     {
+        metrics.Scheduled(indexes.Count);
         for (var k = 0; k < indexes.Count; k++)
         {
             var i = indexes[k];
@@ -516,10 +519,15 @@ public sealed partial class TimeSlotGrain(
         // If the console fails mid-batch the messages stay pending; RunAsync reloads and the
         // declared batch prints again, flagged.
         sink.Write(lines);
+        var redelivered = 0;
         foreach (var m in batch)
         {
             _pending.Remove(m);
+            redelivered += m.Redelivered ? 1 : 0;
+            metrics.Lateness(printedAt - (_slotStartMs + m.OffsetMs));
         }
+
+        metrics.Printed(batch.Count, redelivered);
     }
 
     private async Task DrainAsync()

@@ -142,7 +142,8 @@ internal static class SlotScripts
 
     /// <summary>
     /// ARGV = sequence, due offset, cursor. Cancels unless the message is printed or in the batch
-    /// being printed (cursor at or below the printing cursor). Returns 'unknown', 'printed' or 'canceled'.
+    /// being printed (cursor at or below the printing cursor). Returns 'unknown', 'printed',
+    /// 'canceled' (before) or 'now'.
     /// </summary>
     public const string Cancel = """
         local m = redis.call('HMGET', KEYS[2], 'x', 'n', 'l')
@@ -157,6 +158,6 @@ internal static class SlotScripts
         if canceled then return 'canceled' end
         if m[2] and tonumber(ARGV[3]) <= tonumber(m[2]) then return 'printed' end
         redis.call('SADD', KEYS[3], ARGV[1])
-        return 'canceled'
+        return 'now'
         """;
 }

@@ -187,14 +187,42 @@ public sealed class SlotStore(IConnectionMultiplexer redis, IOptions<EchoOptions
             _ => MessageStatus.Unknown,
         };
 
-    /// <summary>Cancels unless printed or being printed; atomic with the printer's fence.</summary>
-    public async Task<CancelOutcome> CancelAsync(MessageId id) =>
+    /// <summary>
+    /// Cancels unless printed or being printed; atomic with the printer's fence. <c>Now</c> tells a
+    /// new cancel from a repeated one.
+    /// </summary>
+    public async Task<(CancelOutcome Outcome, bool Now)> CancelAsync(MessageId id) =>
         (string?)await Db.ScriptEvaluateAsync(SlotScripts.Cancel, SlotKeys(id.Slot), IdArgs(id)).ConfigureAwait(false) switch
         {
-            "canceled" => CancelOutcome.Canceled,
-            "printed" => CancelOutcome.AlreadyPrinted,
-            _ => CancelOutcome.Unknown,
+            "now" => (CancelOutcome.Canceled, true),
+            "canceled" => (CancelOutcome.Canceled, false),
+            "printed" => (CancelOutcome.AlreadyPrinted, false),
+            _ => (CancelOutcome.Unknown, false),
         };
+
+    /// <summary>
+    /// Cluster-wide pending figures for the gauges: slots in the index, and messages neither printed
+    /// nor canceled in the earliest <paramref name="maxSlots"/> of them (one pipelined round trip).
+    /// </summary>
+    public async Task<(long Messages, long Slots)> PendingAsync(int maxSlots)
+    {
+        var db = Db;
+        var slots = await db.SortedSetLengthAsync(_keys.PendingSlots).ConfigureAwait(false);
+        var first = await db.SortedSetRangeByRankAsync(_keys.PendingSlots, 0, maxSlots - 1).ConfigureAwait(false);
+        var counts = first.Select(member =>
+        {
+            var slot = (long)member;
+            return (Length: db.ListLengthAsync(_keys.Messages(slot)), Printed: db.HashGetAsync(_keys.Meta(slot), "c"), Canceled: db.SetLengthAsync(_keys.Canceled(slot)));
+        }).ToList();
+        long messages = 0;
+        foreach (var (length, printed, canceled) in counts)
+        {
+            var c = await printed.ConfigureAwait(false);
+            messages += Math.Max(0, await length.ConfigureAwait(false) - (c.IsNull ? 0 : (long)c) - await canceled.ConfigureAwait(false));
+        }
+
+        return (messages, slots);
+    }
 
     /// <summary>Closes a slot whose messages are all printed; true when it is (now) closed.</summary>
     public async Task<bool> CloseAsync(long slot)

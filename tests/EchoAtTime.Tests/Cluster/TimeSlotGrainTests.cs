@@ -177,4 +177,24 @@ public sealed class TimeSlotGrainTests(SlotClusterFixture fixture)
         Assert.Equal(new[] { 0, 1, 0, 1, 2, 3 }.Select(i => $"{tag}{i}"), printed.Select(l => l.Message));
         Assert.All(printed[2..], l => Assert.True(l.Redelivered));
     }
+
+    [Fact]
+    public async Task A_canceled_message_never_prints_and_its_neighbours_do()
+    {
+        var tag = NewTag();
+        var due = NowMs + 1_500;
+        var ids = await ScheduleAsync(
+            new ScheduleRequest(due, tag + "keep 1"),
+            new ScheduleRequest(due, tag + "cancel"),
+            new ScheduleRequest(due + 1, tag + "keep 2"));
+        var grain = fixture.Grains.GetGrain<ITimeSlotGrain>(ids[1].Slot);
+
+        Assert.Equal(CancelOutcome.Canceled, await grain.Cancel(ids[1]));
+        Assert.Equal(MessageStatus.Canceled, await grain.GetStatus(ids[1]));
+        var printed = CapturingSink.Tagged(await WaitForTaggedAsync(tag, 2), tag);
+
+        Assert.Equal(new[] { tag + "keep 1", tag + "keep 2" }, printed.Select(l => l.Message));
+        Assert.Equal(MessageStatus.Printed, await grain.GetStatus(ids[2]));
+        Assert.Equal(CancelOutcome.AlreadyPrinted, await grain.Cancel(ids[0]));
+    }
 }

@@ -19,8 +19,9 @@ public sealed class ProcessCluster : IAsyncDisposable
     private readonly Dictionary<string, string>[] _environments;
     private readonly ServiceProcess?[] _silos;
 
-    private ProcessCluster(int silos, IReadOnlyDictionary<string, string>? settings)
+    private ProcessCluster(int silos, IReadOnlyDictionary<string, string>? settings, string? redisPassword)
     {
+        Redis = new RedisServer(redisPassword);
         _silos = new ServiceProcess?[silos];
         _environments = Enumerable.Range(0, silos).Select(_ =>
         {
@@ -41,7 +42,7 @@ public sealed class ProcessCluster : IAsyncDisposable
         }).ToArray();
     }
 
-    public RedisServer Redis { get; } = new();
+    public RedisServer Redis { get; }
 
     public string ClusterId { get; } = $"fail-{Guid.NewGuid():N}";
 
@@ -49,9 +50,9 @@ public sealed class ProcessCluster : IAsyncDisposable
 
     public ServiceProcess Silo(int index) => _silos[index] ?? throw new InvalidOperationException($"Silo {index} is not running.");
 
-    public static async Task<ProcessCluster> StartAsync(int silos, IReadOnlyDictionary<string, string>? settings = null)
+    public static async Task<ProcessCluster> StartAsync(int silos, IReadOnlyDictionary<string, string>? settings = null, string? redisPassword = null)
     {
-        var cluster = new ProcessCluster(silos, settings);
+        var cluster = new ProcessCluster(silos, settings, redisPassword);
         try
         {
             await cluster.Redis.StartAsync();
@@ -119,6 +120,9 @@ public sealed class ProcessCluster : IAsyncDisposable
 
     public Task WaitForPrintedAsync(Func<List<PrintedLine>, bool> condition, TimeSpan timeout, string what) =>
         RedisServer.WaitUntilAsync(() => Task.FromResult(condition(Printed())), timeout, what);
+
+    /// <summary>Every line any instance wrote, stdout and stderr.</summary>
+    public IEnumerable<string> AllOutput() => _instances.SelectMany(i => i.StdoutLines().Concat(i.StderrLines()));
 
     public string Diagnostics() => string.Join(Environment.NewLine, _instances.Select(p => p.StderrTail()));
 

@@ -10,14 +10,16 @@ namespace EchoAtTime.Tests.Infrastructure;
 /// (appendfsync always), stopped and restarted by its own pid. Where no redis-server is on PATH the
 /// tests fail with a clear message (CI installs it; nothing is skipped).
 /// </summary>
-public sealed class RedisServer : IAsyncDisposable
+public sealed class RedisServer(string? password = null) : IAsyncDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("echo-redis-").FullName;
     private Process? _process;
 
     public int Port { get; } = FreePort();
 
-    public string ConnectionString => $"127.0.0.1:{Port},abortConnect=false";
+    public string? Password => password;
+
+    public string ConnectionString => $"127.0.0.1:{Port},abortConnect=false" + (password is null ? "" : $",password={password}");
 
     public static string Executable =>
         (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':')
@@ -45,6 +47,12 @@ public sealed class RedisServer : IAsyncDisposable
             info.ArgumentList.Add(arg);
         }
 
+        if (password is not null)
+        {
+            info.ArgumentList.Add("--requirepass");
+            info.ArgumentList.Add(password);
+        }
+
         _process = Process.Start(info)!;
         _process.OutputDataReceived += (_, _) => { };
         _process.ErrorDataReceived += (_, _) => { };
@@ -54,7 +62,7 @@ public sealed class RedisServer : IAsyncDisposable
         {
             try
             {
-                await using var probe = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{Port},connectTimeout=200");
+                await using var probe = await ConnectionMultiplexer.ConnectAsync($"{ConnectionString},connectTimeout=200");
                 await probe.GetDatabase().PingAsync();
                 return true;
             }

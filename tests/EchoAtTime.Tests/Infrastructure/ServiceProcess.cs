@@ -19,6 +19,7 @@ public sealed class ServiceProcess : IAsyncDisposable
     private readonly Lock _lock = new();
     private readonly List<string> _stdout = [];
     private readonly Queue<string> _stderr = new();
+    private readonly List<string> _stderrAll = [];
 
     private ServiceProcess(string name, Process process, string workDir, Uri baseUrl)
     {
@@ -58,6 +59,15 @@ public sealed class ServiceProcess : IAsyncDisposable
     }
 
     /// <summary>The last stderr lines (up to 200), for failure messages.</summary>
+    /// <summary>Every stderr line so far.</summary>
+    public IReadOnlyList<string> StderrLines()
+    {
+        lock (_lock)
+        {
+            return [.. _stderrAll];
+        }
+    }
+
     public string StderrTail()
     {
         lock (_lock)
@@ -264,6 +274,7 @@ public sealed class ServiceProcess : IAsyncDisposable
 
         lock (_lock)
         {
+            _stderrAll.Add(line);
             _stderr.Enqueue(line);
             while (_stderr.Count > StderrTailLines)
             {

@@ -128,4 +128,36 @@ public sealed class SlotStoreTests(RedisFixture redis)
         Assert.False(await db.KeyExistsAsync(_keys.Messages(_slot)));
         Assert.NotNull(await db.KeyTimeToLiveAsync(_keys.Meta(_slot)));
     }
+
+    [Fact]
+    public async Task Cancel_is_refused_once_the_message_is_in_a_declared_batch_and_a_canceled_one_counts_as_done_for_close()
+    {
+        await AppendAsync((1, "a"), (2, "b"), (3, "c"));
+        await _store.CommitAsync(_slot, 0, SlotCursor.None, 0, SlotCursor.Of(1, 0), 3);
+
+        Assert.Equal((CancelOutcome.AlreadyPrinted, false), await _store.CancelAsync(Id(1, 0)));
+        Assert.Equal((CancelOutcome.Canceled, true), await _store.CancelAsync(Id(2, 1)));
+        Assert.Equal((CancelOutcome.Canceled, false), await _store.CancelAsync(Id(2, 1)));
+        Assert.Equal((CancelOutcome.Unknown, false), await _store.CancelAsync(Id(9, 1)));
+        Assert.Equal((CancelOutcome.Unknown, false), await _store.CancelAsync(Id(3, 7)));
+        Assert.Equal(MessageStatus.Canceled, await _store.StatusAsync(Id(2, 1)));
+        Assert.Equal(MessageStatus.Scheduled, await _store.StatusAsync(Id(3, 2)));
+
+        // Printed: a and c; canceled: b. Nothing left, so the slot closes and keeps the answers.
+        await _store.CommitAsync(_slot, 1, SlotCursor.Of(3, 2), 2, SlotCursor.Of(3, 2), 3);
+        Assert.True(await _store.CloseAsync(_slot));
+        Assert.Equal(MessageStatus.Printed, await _store.StatusAsync(Id(1, 0)));
+        Assert.Equal(MessageStatus.Canceled, await _store.StatusAsync(Id(2, 1)));
+        Assert.Equal(MessageStatus.Unknown, await _store.StatusAsync(Id(4, 3)));
+    }
+
+    [Fact]
+    public async Task A_slot_with_an_uncanceled_unprinted_message_does_not_close()
+    {
+        await AppendAsync((1, "a"), (2, "b"));
+        Assert.Equal((CancelOutcome.Canceled, true), await _store.CancelAsync(Id(1, 0)));
+        Assert.False(await _store.CloseAsync(_slot));
+    }
+
+    private MessageId Id(int offset, int seq) => new(TimeSlot.StartMs(_slot) + offset, seq);
 }
