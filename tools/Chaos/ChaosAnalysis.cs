@@ -59,6 +59,7 @@ public static class ChaosAnalysis
             LastDueMs = accepted.Count == 0 ? 0 : accepted.Values.Max(a => a.DueMs),
             DrainedAtMs = run.DrainedAtMs,
             WallSeconds = Math.Round((run.FinishedAtMs - run.BeganAtMs) / 1000.0, 1),
+            LoadAverage = run.LoadAverage,
             Requests = run.Requests,
             PrintedLines = run.Lines.Count,
             PrintedMessages = printsById.Count,

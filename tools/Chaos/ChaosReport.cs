@@ -30,6 +30,9 @@ public sealed record ChaosReport
     /// <summary>The whole run, from starting Redis to the last process stopped.</summary>
     public double WallSeconds { get; init; }
 
+    /// <summary>The machine's 1-minute load average at the start of scheduling and at the end: figures from a busy machine read differently.</summary>
+    public string LoadAverage { get; init; } = "";
+
     public required RequestFigures Requests { get; init; }
 
     /// <summary>Parsed stdout lines of every silo process, killed ones included.</summary>

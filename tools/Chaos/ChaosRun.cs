@@ -46,6 +46,7 @@ public sealed class ChaosRun
         var beganAtMs = NowMs;
         var startedAtMs = beganAtMs;
         long schedulingEndedAtMs = 0, drainedAtMs = 0;
+        var loadAtStart = "";
         RunObservations observations;
         await using (var deployment = new Deployment(_options, siloDll, gatewayDll, workDir, new LoopbackPorts(new Random(random.Next())), printed, _clock, _log))
         using (var load = new LoadGenerator(_options, deployment.Targets,
@@ -60,6 +61,7 @@ public sealed class ChaosRun
                      + string.Join(", ", deployment.Targets.Select(t => $"{t.Name} {t.BaseUrl}")) + " ready");
 
                 startedAtMs = NowMs;
+                loadAtStart = LoadAverage();
                 var killRandom = new Random(random.Next());
                 chaosTasks.Add(KillSilosAsync(deployment, killRandom, startedAtMs, chaos.Token, cancellationToken));
                 chaosTasks.Add(RestartRedisAsync(deployment, startedAtMs, chaos.Token, cancellationToken));
@@ -103,6 +105,7 @@ public sealed class ChaosRun
                 Disruptions = Disruptions(),
                 Instances = [.. deployment.AllInstances.Select(i => new InstanceFigures(
                     i.Name, i.Pid, i.StartedAtMs, i.ReadyAtMs, i.ExitedAtMs, i.Ending, i.StdoutLines, i.StdoutPath, i.StderrPath))],
+                LoadAverage = $"{loadAtStart} -> {LoadAverage()}",
                 Crashes = Interlocked.Read(ref _crashes),
                 FailedStarts = deployment.FailedStarts,
             };
@@ -308,6 +311,18 @@ public sealed class ChaosRun
         return File.Exists(path)
             ? path
             : throw new FileNotFoundException($"{dll} is not built for {_options.Configuration} (looked at {path}); run dotnet build -c {_options.Configuration} first (tools/chaos.sh does).", path);
+    }
+
+    private static string LoadAverage()
+    {
+        try
+        {
+            return File.ReadAllText("/proc/loadavg").Split(' ')[0];
+        }
+        catch (IOException)
+        {
+            return "";
+        }
     }
 
     private static void TryDelete(string dir)

@@ -17,7 +17,8 @@ public static class ReportTable
             $"chaos run: {o.Silos} silos{(o.Gateway ? " + gateway" : "")}, {o.Messages} messages over {o.Duration.TotalSeconds:0.#} s ")
             + Invariant($"({(o.Batch == 0 ? "single requests" : $"batches of {o.Batch}")}, {o.Concurrency} in flight), due {o.DueMin.TotalSeconds:0.#}-{o.DueMax.TotalSeconds:0.#} s ahead, ")
             + Invariant($"kill -9 {Every(o.KillEvery)}, redis restart {Every(o.RedisRestartEvery)}, appendfsync {o.AppendFsync}, {o.Configuration}, seed {report.Seed}"));
-        Row(sb, "wall time (s)", report.WallSeconds.ToString("0.0", CultureInfo.InvariantCulture));
+        Row(sb, "wall time (s)", report.WallSeconds.ToString("0.0", CultureInfo.InvariantCulture),
+            Invariant($"{Environment.ProcessorCount} cores, load average {report.LoadAverage}"));
         Row(sb, "requests / messages sent", $"{r.Requests} / {r.MessagesSent}");
         Row(sb, "accepted (202)", r.Accepted, string.Join(", ", r.AcceptedByTarget.Select(t => $"{t.Key} {t.Value}")));
         Row(sb, "202 latency ms p50 / p99 / max", $"{r.AcceptedLatency.P50} / {r.AcceptedLatency.P99} / {r.AcceptedLatency.Max}", $"{r.AcceptedLatency.Count} requests");

@@ -35,6 +35,9 @@ public sealed record RunObservations
 
     public required IReadOnlyList<InstanceFigures> Instances { get; init; }
 
+    /// <summary>The machine's 1-minute load average when scheduling began and when the run ended (/proc/loadavg; empty elsewhere).</summary>
+    public string LoadAverage { get; init; } = "";
+
     public long Crashes { get; init; }
 
     public long FailedStarts { get; init; }
