@@ -58,7 +58,7 @@ public sealed class ChaosRun
             {
                 await deployment.StartAsync(cancellationToken);
                 _log($"chaos: redis :{deployment.Redis.Port} (appendfsync {_options.AppendFsync}), "
-                     + string.Join(", ", deployment.Targets.Select(t => $"{t.Name} {t.BaseUrl}")) + " ready");
+                     + string.Join(", ", deployment.Targets.Select(t => $"{t.Name} {t.Endpoints}")) + " ready");
 
                 startedAtMs = NowMs;
                 loadAtStart = LoadAverage();

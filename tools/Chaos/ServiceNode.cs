@@ -46,6 +46,11 @@ public sealed class ServiceNode
 
     public Uri BaseUrl { get; }
 
+    /// <summary>HTTP, and for a silo its Orleans silo and gateway ports, for reading the processes' logs.</summary>
+    public string Endpoints => _environment.TryGetValue("Orleans__SiloPort", out var silo) && _environment.TryGetValue("Orleans__GatewayPort", out var gateway)
+        ? $"{BaseUrl} (silo port {silo}, gateway port {gateway})"
+        : BaseUrl.ToString();
+
     /// <summary>Ready and not being killed: the load generator sends here only while this holds.</summary>
     public bool IsReady => _ready && Current is { HasExited: false };
 
