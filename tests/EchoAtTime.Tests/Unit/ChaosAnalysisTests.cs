@@ -1,0 +1,158 @@
+using EchoAtTime.Chaos;
+
+namespace EchoAtTime.Tests.Unit;
+
+/// <summary>The chaos tool's figures on hand-made observations: each definition counts what it says and nothing else.</summary>
+public sealed class ChaosAnalysisTests
+{
+    private const long T0 = 1_795_428_000_000;
+
+    [Fact]
+    public void Prints_in_due_then_sequence_order_across_consoles_break_nothing()
+    {
+        var report = Analyze(
+            [Accepted(100, 0), Accepted(100, 1), Accepted(200, 2)],
+            [Line("silo-1#0", 100, 0, printed: 100), Line("silo-2#0", 100, 1, printed: 101), Line("silo-1#0", 200, 2, printed: 200)]);
+
+        Assert.True(report.Passed);
+        Assert.Equal(0, report.OrderBreaks);
+        Assert.Equal(3, report.PrintedMessages);
+    }
+
+    [Fact]
+    public void A_message_printed_a_millisecond_after_a_greater_key_is_one_order_break()
+    {
+        var report = Analyze(
+            [Accepted(100, 0), Accepted(100, 1), Accepted(200, 2)],
+            [Line("silo-1#0", 100, 1, printed: 150), Line("silo-2#0", 100, 0, printed: 151), Line("silo-1#0", 200, 2, printed: 200)]);
+
+        Assert.Equal(1, report.OrderBreaks);
+        Assert.False(report.Passed);
+        Assert.Contains(report.Evidence, e => e.StartsWith("order break:", StringComparison.Ordinal) && e.Contains($"{T0 + 100}-0", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Prints_within_the_same_millisecond_are_not_ordered()
+    {
+        var report = Analyze(
+            [Accepted(100, 0), Accepted(100, 1)],
+            [Line("silo-1#0", 100, 1, printed: 150), Line("silo-2#0", 100, 0, printed: 150)]);
+
+        Assert.Equal(0, report.OrderBreaks);
+    }
+
+    [Fact]
+    public void A_flagged_repeat_after_a_killed_printer_is_allowed_and_an_unflagged_one_is_not()
+    {
+        var flagged = Analyze(
+            [Accepted(100, 0)],
+            [Line("silo-1#0", 100, 0, printed: 100), Line("silo-2#0", 100, 0, printed: 2_000, redelivered: true)],
+            killed: ["silo-1#0"]);
+        var unflagged = Analyze(
+            [Accepted(100, 0)],
+            [Line("silo-1#0", 100, 0, printed: 100), Line("silo-2#0", 100, 0, printed: 2_000)],
+            killed: ["silo-1#0"]);
+
+        Assert.True(flagged.Passed);
+        Assert.Equal((1, 0, 0, 1), (flagged.DuplicatesFlagged, flagged.DuplicatesUnflagged, flagged.FlaggedRepeatsWithoutKill, flagged.MaxRepeatsPerCrash));
+        Assert.False(unflagged.Passed);
+        Assert.Equal((0, 1), (unflagged.DuplicatesFlagged, unflagged.DuplicatesUnflagged));
+    }
+
+    [Fact]
+    public void Repeats_are_left_out_of_the_order_check()
+    {
+        var report = Analyze(
+            [Accepted(100, 0), Accepted(200, 1)],
+            [Line("silo-1#0", 100, 0, printed: 100), Line("silo-1#0", 200, 1, printed: 200), Line("silo-2#0", 100, 0, printed: 2_000, redelivered: true)],
+            killed: ["silo-1#0"]);
+
+        Assert.Equal(0, report.OrderBreaks);
+        Assert.Equal(1, report.DuplicatesFlagged);
+    }
+
+    [Fact]
+    public void Accepted_but_never_printed_is_lost_and_printed_before_due_is_early()
+    {
+        var report = Analyze(
+            [Accepted(100, 0), Accepted(200, 1)],
+            [Line("silo-1#0", 200, 1, printed: 199)]);
+
+        Assert.Equal(1, report.Lost);
+        Assert.Equal(1, report.EarlyPrints);
+        Assert.Contains(report.Evidence, e => e.StartsWith($"lost: {T0 + 100}-0", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_message_printed_whose_request_failed_is_counted_but_not_a_violation()
+    {
+        var report = Analyze(
+            [],
+            [Line("silo-1#0", 100, 0, printed: 100)],
+            rejected: [Text(100, 0)]);
+
+        Assert.Equal(1, report.PrintedNotAccepted);
+        Assert.Equal(0, report.Mismatched);
+        Assert.True(report.Passed);
+    }
+
+    [Fact]
+    public void A_printed_text_nobody_sent_is_a_mismatch()
+    {
+        var report = Analyze([], [Line("silo-1#0", 100, 0, printed: 100)]);
+
+        Assert.Equal(1, report.Mismatched);
+        Assert.False(report.Passed);
+    }
+
+    [Fact]
+    public void Resume_time_is_the_longest_wait_after_the_kill_among_first_prints_before_the_next_kill()
+    {
+        // Kill at 1000, next at 11000. Due 990 (pending at the kill), printed 2500: waited 1500 after the kill.
+        // Due 10990, printed 12000: stalled by the second kill, so it belongs to that one (1000 after it).
+        var report = Analyze(
+            [Accepted(990, 0), Accepted(1_500, 1), Accepted(10_990, 2)],
+            [Line("silo-2#0", 990, 0, printed: 2_500), Line("silo-2#0", 1_500, 1, printed: 2_501), Line("silo-2#0", 10_990, 2, printed: 12_000)],
+            killed: ["silo-1#0", "silo-1#1"],
+            kills: [1_000, 11_000]);
+
+        Assert.Equal([1_500L, 1_000L], report.Kills.Select(k => k.ResumeMs!.Value));
+        Assert.Equal([2, 1], report.Kills.Select(k => k.PrintedInWindow));
+    }
+
+    private static ChaosReport Analyze(
+        AcceptedMessage[] accepted,
+        PrintedLine[] lines,
+        string[]? killed = null,
+        long[]? kills = null,
+        string[]? rejected = null)
+    {
+        var instances = lines.Select(l => l.Instance).Concat(killed ?? []).Distinct()
+            .Select(name => new InstanceFigures(name, 1, T0, T0, 0, (killed ?? []).Contains(name) ? "killed" : "stopped", 0, "", ""))
+            .ToList();
+        var observations = new RunObservations
+        {
+            WorkDir = "/nowhere",
+            BeganAtMs = T0,
+            StartedAtMs = T0,
+            FinishedAtMs = T0 + 20_000,
+            Requests = new RequestFigures(),
+            Accepted = accepted,
+            Rejections = rejected is null ? [] : [new Rejection(T0, "silo-1", "connection", rejected, 5)],
+            Unconfirmed = new HashSet<string>(rejected ?? [], StringComparer.Ordinal),
+            Lines = lines,
+            Unparseable = [],
+            Disruptions = [.. (kills ?? []).Select((at, n) => new Disruption { Kind = "kill", AtMs = T0 + at, Killed = killed![n], Pid = n + 1 })],
+            Instances = instances,
+        };
+        return ChaosAnalysis.Analyze(new ChaosOptions(), seed: 1, observations, workDirKept: false);
+    }
+
+    private static AcceptedMessage Accepted(long dueOffset, long seq) =>
+        new($"{T0 + dueOffset}-{seq}", T0 + dueOffset, Text(dueOffset, seq), "silo-1", T0);
+
+    private static string Text(long dueOffset, long seq) => $"chaos test {dueOffset}/{seq}";
+
+    private static PrintedLine Line(string instance, long dueOffset, long seq, long printed, bool redelivered = false) =>
+        new(instance, $"{T0 + dueOffset}-{seq}", T0 + dueOffset, seq, T0 + printed, Text(dueOffset, seq), redelivered, $"{{\"id\":\"{T0 + dueOffset}-{seq}\"}}");
+}

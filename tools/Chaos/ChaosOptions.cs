@@ -1,0 +1,107 @@
+using System.Reflection;
+
+namespace EchoAtTime.Chaos;
+
+/// <summary>What one chaos run does. Every property has the command line's default.</summary>
+public sealed record ChaosOptions
+{
+    /// <summary>Silo processes sharing the one Redis.</summary>
+    public int Silos { get; init; } = 3;
+
+    /// <summary>Also run the stateless gateway and send part of the load through it.</summary>
+    public bool Gateway { get; init; } = true;
+
+    /// <summary>Messages to schedule (requests × batch size).</summary>
+    public int Messages { get; init; } = 50_000;
+
+    /// <summary>The scheduling phase: messages are sent at an even rate over this time.</summary>
+    public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(180);
+
+    /// <summary><c>kill -9</c> a random ready silo this often, and restart it; zero turns kills off.</summary>
+    public TimeSpan KillEvery { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long a killed silo stays down before its fresh process starts (same ports).</summary>
+    public TimeSpan RestartDelay { get; init; } = TimeSpan.Zero;
+
+    /// <summary><c>kill -9</c> Redis this often and start it again on the same port and dir; zero = never.</summary>
+    public TimeSpan RedisRestartEvery { get; init; } = TimeSpan.Zero;
+
+    /// <summary>How long Redis stays down at each restart.</summary>
+    public TimeSpan RedisDowntime { get; init; } = TimeSpan.Zero;
+
+    /// <summary>Redis <c>appendfsync</c>: <c>always</c> (nothing acknowledged is lost) or <c>everysec</c>.</summary>
+    public string AppendFsync { get; init; } = "always";
+
+    /// <summary>Messages per request: 0 sends single <c>POST /echoAtTime</c>, N sends <c>POST /echoAtTime/batch</c> of N.</summary>
+    public int Batch { get; init; }
+
+    /// <summary>Requests in flight at most.</summary>
+    public int Concurrency { get; init; } = 8;
+
+    /// <summary>A request that has no answer after this is counted as a timeout (not accepted).</summary>
+    public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Due times are drawn uniformly from [now + DueMin, now + DueMax] when the request is sent.</summary>
+    public TimeSpan DueMin { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <inheritdoc cref="DueMin"/>
+    public TimeSpan DueMax { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Fraction of messages that reuse the exact due millisecond of a recent message (ties by acceptance order).</summary>
+    public double SharedDue { get; init; } = 0.2;
+
+    /// <summary>After the last accepted message is due, wait at most this long for every accepted message to print.</summary>
+    public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>A (re)started silo or gateway that is not ready (<c>GET /health/ready</c> = 200) after this is a failed start.</summary>
+    public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Which build of Silo and Gateway to run: <c>src/*/bin/{Configuration}/net10.0</c>.</summary>
+    public string Configuration { get; init; } = BuiltConfiguration;
+
+    /// <summary>The checkout holding EchoAtTime.sln; null finds it above this assembly or the current directory.</summary>
+    public string? RepositoryRoot { get; init; }
+
+    /// <summary>Where Redis data, per-process stdout/stderr logs go; null makes a fresh temp dir.</summary>
+    public string? WorkDir { get; init; }
+
+    /// <summary>Keep the work dir even when the run passes (it is always kept when it fails).</summary>
+    public bool KeepWorkDir { get; init; }
+
+    /// <summary>Extra configuration for every silo and the gateway, passed as <c>--Key=Value</c> (e.g. <c>Orleans:Membership:ProbeTimeout</c>).</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> Settings { get; init; } = [];
+
+    /// <summary>Seed of every random choice (due times, which silo dies); null picks one and reports it.</summary>
+    public int? Seed { get; init; }
+
+    /// <summary>The configuration this assembly was built in, so a Release tool runs the Release product.</summary>
+    public static string BuiltConfiguration =>
+        typeof(ChaosOptions).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration is { Length: > 0 } built
+            ? built
+            : "Release";
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first option that makes no sense.</summary>
+    public void Validate()
+    {
+        Require(Silos >= 1, "--silos must be at least 1");
+        Require(Messages >= 1, "--messages must be at least 1");
+        Require(Duration > TimeSpan.Zero, "--duration must be positive");
+        Require(KillEvery >= TimeSpan.Zero && RedisRestartEvery >= TimeSpan.Zero, "intervals must not be negative");
+        Require(RestartDelay >= TimeSpan.Zero && RedisDowntime >= TimeSpan.Zero, "delays must not be negative");
+        Require(AppendFsync is "always" or "everysec" or "no", "--appendfsync must be always, everysec or no");
+        Require(Batch is >= 0 and <= 1000, "--batch must be 0 (single requests) or 1..1000");
+        Require(Concurrency >= 1, "--concurrency must be at least 1");
+        Require(RequestTimeout > TimeSpan.Zero && StartTimeout > TimeSpan.Zero && DrainTimeout >= TimeSpan.Zero, "timeouts must be positive");
+        Require(DueMin >= TimeSpan.Zero && DueMax >= DueMin, "--due-min/--due-max must satisfy 0 <= min <= max");
+        Require(SharedDue is >= 0 and <= 1, "--shared-due must be a fraction in [0, 1]");
+        Require(Configuration.Length > 0, "--config must name a build configuration");
+    }
+
+    private static void Require(bool condition, string message)
+    {
+        if (!condition)
+        {
+            throw new ArgumentException(message);
+        }
+    }
+}

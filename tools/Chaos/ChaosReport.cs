@@ -1,0 +1,101 @@
+namespace EchoAtTime.Chaos;
+
+/// <summary>
+/// The figures of one chaos run. <see cref="Passed"/> requires no lost message, no unflagged
+/// duplicate, no order break, no early print and no mismatched line — the invariants of DESIGN §3.
+/// Everything else is measured and reported, not judged.
+/// </summary>
+public sealed record ChaosReport
+{
+    public required ChaosOptions Options { get; init; }
+
+    public required int Seed { get; init; }
+
+    /// <summary>Where Redis data and every process's stdout/stderr were kept (deleted after a passing run unless asked to keep).</summary>
+    public required string WorkDir { get; init; }
+
+    public bool WorkDirKept { get; init; }
+
+    /// <summary>When scheduling began (every process up), epoch ms; kill times (AtSecond) count from here.</summary>
+    public long StartedAtMs { get; init; }
+
+    public long SchedulingEndedAtMs { get; init; }
+
+    /// <summary>The latest due time of any accepted message.</summary>
+    public long LastDueMs { get; init; }
+
+    /// <summary>Every accepted message had printed by then (0 if the drain timed out).</summary>
+    public long DrainedAtMs { get; init; }
+
+    /// <summary>The whole run, from starting Redis to the last process stopped.</summary>
+    public double WallSeconds { get; init; }
+
+    /// <summary>The machine's 1-minute load average at the start of scheduling and at the end: figures from a busy machine read differently.</summary>
+    public string LoadAverage { get; init; } = "";
+
+    public required RequestFigures Requests { get; init; }
+
+    /// <summary>Parsed stdout lines of every silo process, killed ones included.</summary>
+    public long PrintedLines { get; init; }
+
+    /// <summary>Distinct ids printed.</summary>
+    public long PrintedMessages { get; init; }
+
+    /// <summary>Printed although their request was not answered <c>202</c> (the store took them, the answer was lost). Allowed.</summary>
+    public long PrintedNotAccepted { get; init; }
+
+    /// <summary>stdout lines that are not an echoed message (e.g. cut by <c>kill -9</c>); reported, not judged.</summary>
+    public long UnparseableLines { get; init; }
+
+    /// <summary>Accepted (<c>202</c>) and never printed by any process.</summary>
+    public long Lost { get; init; }
+
+    /// <summary>Repeat prints of a message flagged <c>"redelivered":true</c> (allowed after a crash).</summary>
+    public long DuplicatesFlagged { get; init; }
+
+    /// <summary>Repeat prints of a message without the flag: a violation.</summary>
+    public long DuplicatesUnflagged { get; init; }
+
+    /// <summary>Flagged repeats whose earlier print came from a process that was not <c>kill -9</c>ed (e.g. a reload after a Redis failure).</summary>
+    public long FlaggedRepeatsWithoutKill { get; init; }
+
+    /// <summary>Most repeats attributable to one killed process (DESIGN: at most one batch per crash).</summary>
+    public long MaxRepeatsPerCrash { get; init; }
+
+    /// <summary>First prints that already carry the flag (the previous printer died before its line reached stdout).</summary>
+    public long FlaggedFirstPrints { get; init; }
+
+    /// <summary>First prints of messages printed after another message with a greater (dueAt, seq) that was printed at least 1 ms earlier.</summary>
+    public long OrderBreaks { get; init; }
+
+    /// <summary>Prints with printedAt &lt; dueAt.</summary>
+    public long EarlyPrints { get; init; }
+
+    /// <summary>Lines whose id was accepted for another text, or whose text this run never sent.</summary>
+    public long Mismatched { get; init; }
+
+    public required LatenessFigures Lateness { get; init; }
+
+    public IReadOnlyList<Disruption> Kills { get; init; } = [];
+
+    public IReadOnlyList<Disruption> RedisRestarts { get; init; } = [];
+
+    /// <summary>Resume time (see <see cref="Disruption.ResumeMs"/>) over all kills: p50 and max, ms.</summary>
+    public long ResumeP50Ms { get; init; }
+
+    /// <inheritdoc cref="ResumeP50Ms"/>
+    public long ResumeMaxMs { get; init; }
+
+    /// <summary>Silo processes that exited without being killed or stopped (crashes), restarted by the tool.</summary>
+    public long Crashes { get; init; }
+
+    /// <summary>Restarts whose process was not ready within the start timeout.</summary>
+    public long FailedStarts { get; init; }
+
+    public IReadOnlyList<InstanceFigures> Instances { get; init; } = [];
+
+    /// <summary>Evidence for every non-zero violation figure: ids, times, which instance printed what.</summary>
+    public IReadOnlyList<string> Evidence { get; init; } = [];
+
+    public bool Passed => Lost == 0 && DuplicatesUnflagged == 0 && OrderBreaks == 0 && EarlyPrints == 0 && Mismatched == 0;
+}

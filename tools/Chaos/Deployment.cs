@@ -1,0 +1,130 @@
+using System.Globalization;
+
+namespace EchoAtTime.Chaos;
+
+/// <summary>
+/// The system under test as processes on loopback: one redis-server, N silos on it (JSON output,
+/// a cluster id of their own) and optionally the gateway. Every process is stopped by its own pid.
+/// </summary>
+public sealed class Deployment : IAsyncDisposable
+{
+    private static readonly TimeSpan SiloStopGrace = TimeSpan.FromSeconds(15);
+    private static readonly TimeSpan GatewayStopGrace = TimeSpan.FromSeconds(10);
+    private const int StartAttempts = 3;
+
+    private readonly ChaosOptions _options;
+    private readonly Action<string> _log;
+    private readonly HttpClient _probe = new() { Timeout = TimeSpan.FromSeconds(2) };
+    private readonly List<ServiceNode> _silos = [];
+    private long _failedStarts;
+
+    public Deployment(ChaosOptions options, string siloDll, string gatewayDll, string workDir, LoopbackPorts ports, PrintedLines printed, TimeProvider clock, Action<string> log)
+    {
+        _options = options;
+        _log = log;
+        ClusterId = $"chaos-{Guid.NewGuid():N}";
+        Redis = new RedisProcess(ports.Next(), Path.Combine(workDir, "redis"), options.AppendFsync);
+        var logDir = Path.Combine(workDir, "processes");
+        var extraArgs = options.Settings.Select(s => $"--{s.Key}={s.Value}").ToArray();
+        for (var n = 1; n <= options.Silos; n++)
+        {
+            var environment = new Dictionary<string, string>
+            {
+                ["Redis__ConnectionString"] = Redis.ConnectionString,
+                ["Orleans__ClusterId"] = ClusterId,
+                ["Orleans__SiloPort"] = ports.Next().ToString(CultureInfo.InvariantCulture),
+                ["Orleans__GatewayPort"] = ports.Next().ToString(CultureInfo.InvariantCulture),
+                ["Echo__Output"] = "json",
+            };
+            _silos.Add(new ServiceNode($"silo-{n}", isSilo: true, siloDll, ports.Next(), environment, extraArgs, logDir, clock, printed.Add));
+        }
+
+        if (options.Gateway)
+        {
+            var environment = new Dictionary<string, string>
+            {
+                ["Redis__ConnectionString"] = Redis.ConnectionString,
+                ["Orleans__ClusterId"] = ClusterId,
+            };
+
+            // The gateway prints nothing; its stdout still goes to a file, not into the printed lines.
+            Gateway = new ServiceNode("gateway", isSilo: false, gatewayDll, ports.Next(), environment, extraArgs, logDir, clock, onStdout: null);
+        }
+    }
+
+    public string ClusterId { get; }
+
+    public RedisProcess Redis { get; }
+
+    public IReadOnlyList<ServiceNode> Silos => _silos;
+
+    public ServiceNode? Gateway { get; }
+
+    /// <summary>Where requests go: every silo, and the gateway.</summary>
+    public IReadOnlyList<ServiceNode> Targets => Gateway is null ? _silos : [.. _silos, Gateway];
+
+    public long FailedStarts => Interlocked.Read(ref _failedStarts);
+
+    public IEnumerable<ServiceInstance> AllInstances => Targets.SelectMany(n => n.Instances);
+
+    /// <summary>Redis, then all silos together (membership in Redis lets them join in any order), then the gateway, which needs a silo.</summary>
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await Redis.StartAsync(cancellationToken);
+        var started = await Task.WhenAll(_silos.Select(s => s.StartAsync(_probe, _options.StartTimeout, cancellationToken)));
+        if (started.Contains(false))
+        {
+            var failed = _silos.Where(s => !s.IsReady).ToList();
+            throw new InvalidOperationException(
+                $"{string.Join(", ", failed.Select(s => s.Name))} did not become ready:\n"
+                + string.Join("\n", failed.Select(s => $"--- {s.Current?.Name} stderr ---\n{s.Current?.StderrTail()}")));
+        }
+
+        if (Gateway is not null && !await Gateway.StartAsync(_probe, _options.StartTimeout, cancellationToken))
+        {
+            throw new InvalidOperationException($"The gateway did not become ready:\n{Gateway.Current?.StderrTail()}");
+        }
+    }
+
+    /// <summary>Starts a fresh process for <paramref name="node"/> (same ports), retrying a start that fails.</summary>
+    public async Task<bool> RestartAsync(ServiceNode node, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; attempt <= StartAttempts; attempt++)
+        {
+            if (await node.StartAsync(_probe, _options.StartTimeout, cancellationToken))
+            {
+                return true;
+            }
+
+            Interlocked.Increment(ref _failedStarts);
+            _log($"{node.Current?.Name} did not become ready (attempt {attempt}); stderr tail:\n{node.Current?.StderrTail()}");
+            await node.KillAsync();
+        }
+
+        return false;
+    }
+
+    /// <summary>The end of the run: silos SIGTERM (together), then the gateway, then Redis.</summary>
+    public async Task StopAsync()
+    {
+        await Task.WhenAll(_silos.Select(s => s.StopAsync(SiloStopGrace)));
+        if (Gateway is not null)
+        {
+            await Gateway.StopAsync(GatewayStopGrace);
+        }
+
+        await Redis.StopAsync();
+    }
+
+    /// <summary>Whatever is still running is SIGKILLed: after an exception or a cancel nothing may be left behind.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var instance in AllInstances)
+        {
+            await instance.DisposeAsync();
+        }
+
+        await Redis.DisposeAsync();
+        _probe.Dispose();
+    }
+}

@@ -1,0 +1,51 @@
+namespace EchoAtTime.Chaos;
+
+/// <summary>
+/// One <c>kill -9</c> of a silo (<see cref="Kind"/> <c>kill</c>) or of Redis (<c>redis</c>), what came
+/// back, and how long printing took to resume after it.
+/// </summary>
+public sealed record Disruption
+{
+    /// <summary><c>kill</c> (a silo) or <c>redis</c>.</summary>
+    public required string Kind { get; init; }
+
+    /// <summary>When the SIGKILL was sent, epoch ms (same clock as the silos' <c>printedAt</c>).</summary>
+    public required long AtMs { get; init; }
+
+    /// <summary>Seconds since scheduling began.</summary>
+    public double AtSecond { get; init; }
+
+    /// <summary>The process killed, e.g. <c>silo-2#1</c>, or <c>redis</c>.</summary>
+    public required string Killed { get; init; }
+
+    public int Pid { get; init; }
+
+    /// <summary>The killed silo had printed something in the second before it died (it was likely the one printing).</summary>
+    public bool WasPrinting { get; init; }
+
+    /// <summary>The fresh process that replaced it (empty if the restart failed).</summary>
+    public string RestartedAs { get; init; } = "";
+
+    /// <summary>From the kill until the replacement answered ready (ms); null if it never did.</summary>
+    public long? BackReadyAfterMs { get; init; }
+
+    /// <summary>End of this disruption's window (print time): the next disruption or 15 s after it, whichever is first (epoch ms).</summary>
+    public long WindowEndMs { get; init; }
+
+    /// <summary>First prints with printedAt in [AtMs, WindowEndMs).</summary>
+    public int PrintedInWindow { get; init; }
+
+    /// <summary>
+    /// Resume time: the longest wait after the disruption, printedAt − max(dueAt, AtMs), among the
+    /// first prints in [AtMs, WindowEndMs), ms. With messages falling due continuously it is ≈ how long
+    /// printing stalled because of this disruption (a few ms when the killed silo owned nothing due).
+    /// Null when nothing printed in the window.
+    /// </summary>
+    public long? ResumeMs { get; init; }
+
+    /// <summary>Messages of requests sent in [AtMs, WindowEndMs) that were not accepted (503, connection error, timeout).</summary>
+    public long RejectedInWindow { get; init; }
+
+    /// <summary>The message that waited longest in the window (id and the instance that printed it).</summary>
+    public string SlowestMessage { get; init; } = "";
+}

@@ -1,0 +1,70 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+
+namespace EchoAtTime.Chaos;
+
+/// <summary>
+/// Hands out free 127.0.0.1 ports *below* the kernel's ephemeral range. A killed process's port is
+/// taken again by its fresh process seconds later; a port from the ephemeral range could meanwhile
+/// have become the local end of some outgoing connection, and the restart would fail to bind.
+/// </summary>
+public sealed class LoopbackPorts
+{
+    private const string EphemeralRangeFile = "/proc/sys/net/ipv4/ip_local_port_range";
+    private const int LowestPort = 10_000;
+
+    private readonly HashSet<int> _given = [];
+    private readonly Random _random;
+    private readonly int _below;
+
+    public LoopbackPorts(Random random)
+    {
+        _random = random;
+        _below = EphemeralLowBound();
+    }
+
+    public int Next()
+    {
+        for (var attempt = 0; attempt < 1_000; attempt++)
+        {
+            var port = _random.Next(LowestPort, _below);
+            if (!_given.Contains(port) && IsFree(port))
+            {
+                _given.Add(port);
+                return port;
+            }
+        }
+
+        throw new InvalidOperationException($"No free loopback port found in [{LowestPort}, {_below}).");
+    }
+
+    private static bool IsFree(int port)
+    {
+        try
+        {
+            using var listener = new TcpListener(IPAddress.Loopback, port);
+            listener.Start();
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
+    private static int EphemeralLowBound()
+    {
+        try
+        {
+            var first = File.ReadAllText(EphemeralRangeFile).Split((char[])['\t', ' ', '\n'], StringSplitOptions.RemoveEmptyEntries)[0];
+            var low = int.Parse(first, CultureInfo.InvariantCulture);
+            return low > LowestPort + 1_000 ? low : 32_768;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
+        {
+            // Linux's default range starts at 32768; other systems rarely go lower.
+            return 32_768;
+        }
+    }
+}

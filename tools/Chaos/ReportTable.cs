@@ -1,0 +1,71 @@
+using System.Globalization;
+using System.Text;
+
+namespace EchoAtTime.Chaos;
+
+/// <summary>The figures of a run as a plain-text table, for the console and test output.</summary>
+public static class ReportTable
+{
+    private const int EvidenceShown = 40;
+
+    public static string Format(ChaosReport report)
+    {
+        var o = report.Options;
+        var r = report.Requests;
+        var sb = new StringBuilder();
+        sb.AppendLine(Invariant(
+            $"chaos run: {o.Silos} silos{(o.Gateway ? " + gateway" : "")}, {o.Messages} messages over {o.Duration.TotalSeconds:0.#} s ")
+            + Invariant($"({(o.Batch == 0 ? "single requests" : $"batches of {o.Batch}")}, {o.Concurrency} in flight), due {o.DueMin.TotalSeconds:0.#}-{o.DueMax.TotalSeconds:0.#} s ahead, ")
+            + Invariant($"kill -9 {Every(o.KillEvery)}, redis restart {Every(o.RedisRestartEvery)}, appendfsync {o.AppendFsync}, {o.Configuration}, seed {report.Seed}"));
+        Row(sb, "wall time (s)", report.WallSeconds.ToString("0.0", CultureInfo.InvariantCulture),
+            Invariant($"{Environment.ProcessorCount} cores, load average {report.LoadAverage}"));
+        Row(sb, "requests / messages sent", $"{r.Requests} / {r.MessagesSent}");
+        Row(sb, "accepted (202)", r.Accepted, string.Join(", ", r.AcceptedByTarget.Select(t => $"{t.Key} {t.Value}")));
+        Row(sb, "202 latency ms p50 / p99 / max", $"{r.AcceptedLatency.P50} / {r.AcceptedLatency.P99} / {r.AcceptedLatency.Max}", $"{r.AcceptedLatency.Count} requests");
+        Row(sb, "rejected (not accepted)", r.Rejected, $"503: {r.Unavailable}, connection: {r.ConnectionErrors}, timeout: {r.Timeouts}, other: {r.OtherStatus}");
+        Row(sb, "printed lines", report.PrintedLines, $"{report.PrintedMessages} distinct ids");
+        Row(sb, "printed though not accepted", report.PrintedNotAccepted, "allowed: the answer was lost, not the message");
+        Row(sb, "LOST", report.Lost, "accepted, never printed");
+        Row(sb, "duplicates flagged", report.DuplicatesFlagged,
+            $"without a kill: {report.FlaggedRepeatsWithoutKill}; max per crash: {report.MaxRepeatsPerCrash}; flagged first prints: {report.FlaggedFirstPrints}");
+        Row(sb, "DUPLICATES UNFLAGGED", report.DuplicatesUnflagged);
+        Row(sb, "ORDER BREAKS", report.OrderBreaks);
+        Row(sb, "EARLY prints", report.EarlyPrints);
+        Row(sb, "MISMATCHED lines", report.Mismatched);
+        Row(sb, "unparseable stdout lines", report.UnparseableLines);
+        Row(sb, "lateness ms p50 / p99 / max", $"{report.Lateness.P50} / {report.Lateness.P99} / {report.Lateness.Max}", $"first print of {report.Lateness.Count} messages");
+        Row(sb, "kills", report.Kills.Count, $"resume ms p50 {report.ResumeP50Ms}, max {report.ResumeMaxMs}");
+        Row(sb, "redis restarts", report.RedisRestarts.Count);
+        Row(sb, "crashes / failed starts", $"{report.Crashes} / {report.FailedStarts}");
+        Row(sb, "verdict", report.Passed ? "PASS" : "FAIL", report.WorkDirKept ? $"work dir kept: {report.WorkDir}" : "");
+        foreach (var d in report.Kills.Concat(report.RedisRestarts).OrderBy(d => d.AtMs))
+        {
+            sb.AppendLine(Invariant(
+                $"  {d.Kind,-5} +{d.AtSecond,6:0.0} s {d.Killed,-10} pid {d.Pid,-7} printing: {(d.WasPrinting ? "yes" : "no "),-3} ")
+                + Invariant($"back ready after {(d.BackReadyAfterMs is { } back ? $"{back} ms" : "never")}, ")
+                + Invariant($"resume {(d.ResumeMs is { } resume ? $"{resume} ms" : "n/a")} ({d.PrintedInWindow} printed, {d.RejectedInWindow} rejected in window{(d.SlowestMessage.Length > 0 ? $"; slowest {d.SlowestMessage}" : "")})"));
+        }
+
+        if (report.Evidence.Count > 0)
+        {
+            sb.AppendLine(Invariant($"evidence ({Math.Min(report.Evidence.Count, EvidenceShown)} of {report.Evidence.Count}):"));
+            foreach (var line in report.Evidence.Take(EvidenceShown))
+            {
+                sb.Append("  ").AppendLine(line);
+            }
+        }
+
+        return sb.ToString();
+    }
+
+    private static string Every(TimeSpan interval) =>
+        interval == TimeSpan.Zero ? "off" : Invariant($"every {interval.TotalSeconds:0.#} s");
+
+    private static void Row(StringBuilder sb, string figure, long value, string note = "") =>
+        Row(sb, figure, value.ToString(CultureInfo.InvariantCulture), note);
+
+    private static void Row(StringBuilder sb, string figure, string value, string note = "") =>
+        sb.AppendLine(Invariant($"  {figure,-30} {value,16}  {note}").TrimEnd());
+
+    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,36 @@
+namespace EchoAtTime.Chaos;
+
+/// <summary>What the load generator sent and how the service answered, counted in messages (a batch counts its size).</summary>
+public sealed record RequestFigures
+{
+    public long Requests { get; init; }
+
+    public long MessagesSent { get; init; }
+
+    /// <summary>Answered <c>202</c>: durable, must print.</summary>
+    public long Accepted { get; init; }
+
+    /// <summary>Everything not answered <c>202</c>: not accepted, not expected to print (it may, if the store took it before the answer was lost).</summary>
+    public long Rejected => Unavailable + ConnectionErrors + Timeouts + OtherStatus;
+
+    /// <summary>Answered <c>503</c>.</summary>
+    public long Unavailable { get; init; }
+
+    /// <summary>The connection failed or broke (mostly requests in flight to a silo at its <c>kill -9</c>).</summary>
+    public long ConnectionErrors { get; init; }
+
+    /// <summary>No answer within the request timeout.</summary>
+    public long Timeouts { get; init; }
+
+    /// <summary>Any other status; the contract allows none under valid input (<c>400</c> would be this tool's fault, <c>5xx</c> the product's).</summary>
+    public long OtherStatus { get; init; }
+
+    /// <summary>Time from sending a request to its 202 answer, ms (p50/p99/max over requests).</summary>
+    public LatenessFigures AcceptedLatency { get; init; } = new(0, 0, 0, 0);
+
+    /// <summary>The first few "other status" answers, for evidence.</summary>
+    public IReadOnlyList<string> OtherStatusSamples { get; init; } = [];
+
+    /// <summary>Accepted messages per node they were sent to.</summary>
+    public IReadOnlyDictionary<string, long> AcceptedByTarget { get; init; } = new Dictionary<string, long>();
+}

@@ -1,0 +1,95 @@
+using System.Globalization;
+
+namespace EchoAtTime.Chaos;
+
+/// <summary>
+/// One silo (or the gateway) as an operator sees it: fixed ports and configuration, and the
+/// sequence of processes that have played it — a killed silo comes back as a fresh process on the
+/// same ports, like under a process supervisor.
+/// </summary>
+public sealed class ServiceNode
+{
+    private readonly string _dll;
+    private readonly IReadOnlyDictionary<string, string> _environment;
+    private readonly IReadOnlyList<string> _extraArgs;
+    private readonly string _logDir;
+    private readonly TimeProvider _clock;
+    private readonly Action<string, string>? _onStdout;
+    private readonly List<ServiceInstance> _instances = [];
+    private volatile bool _ready;
+
+    public ServiceNode(
+        string name,
+        bool isSilo,
+        string dll,
+        int httpPort,
+        IReadOnlyDictionary<string, string> environment,
+        IReadOnlyList<string> extraArgs,
+        string logDir,
+        TimeProvider clock,
+        Action<string, string>? onStdout)
+    {
+        Name = name;
+        IsSilo = isSilo;
+        _dll = dll;
+        BaseUrl = new Uri($"http://127.0.0.1:{httpPort.ToString(CultureInfo.InvariantCulture)}/");
+        _environment = environment;
+        _extraArgs = extraArgs;
+        _logDir = logDir;
+        _clock = clock;
+        _onStdout = onStdout;
+    }
+
+    public string Name { get; }
+
+    public bool IsSilo { get; }
+
+    public Uri BaseUrl { get; }
+
+    /// <summary>HTTP, and for a silo its Orleans silo and gateway ports, for reading the processes' logs.</summary>
+    public string Endpoints => _environment.TryGetValue("Orleans__SiloPort", out var silo) && _environment.TryGetValue("Orleans__GatewayPort", out var gateway)
+        ? $"{BaseUrl} (silo port {silo}, gateway port {gateway})"
+        : BaseUrl.ToString();
+
+    /// <summary>Ready and not being killed: the load generator sends here only while this holds.</summary>
+    public bool IsReady => _ready && Current is { HasExited: false };
+
+    /// <summary>Its process exited although nobody stopped it (a crash).</summary>
+    public bool HasCrashed => Current is { HasExited: true, Killed: false, Ending: "running" };
+
+    public ServiceInstance? Current { get; private set; }
+
+    public IReadOnlyList<ServiceInstance> Instances => _instances;
+
+    /// <summary>Starts a fresh process and waits until it is ready. False if it exited or was not ready in time.</summary>
+    public async Task<bool> StartAsync(HttpClient probe, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var name = $"{Name}#{_instances.Count.ToString(CultureInfo.InvariantCulture)}";
+        var instance = ServiceInstance.Start(name, _dll, BaseUrl, _environment, _extraArgs, _logDir, _clock, _onStdout);
+        _instances.Add(instance);
+        Current = instance;
+        var ready = await instance.WaitUntilReadyAsync(probe, BaseUrl, timeout, cancellationToken);
+        _ready = ready;
+        return ready;
+    }
+
+    /// <summary><c>kill -9</c> of the current process; nothing is sent to it from the moment this is called.</summary>
+    public async Task KillAsync()
+    {
+        _ready = false;
+        if (Current is { } current)
+        {
+            await current.KillAsync();
+        }
+    }
+
+    /// <summary>The final graceful stop (SIGTERM, SIGKILL after <paramref name="grace"/>).</summary>
+    public async Task StopAsync(TimeSpan grace)
+    {
+        _ready = false;
+        if (Current is { } current)
+        {
+            await current.StopAsync(grace);
+        }
+    }
+}
