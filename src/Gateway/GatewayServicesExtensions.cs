@@ -34,6 +34,12 @@ public static class GatewayServicesExtensions
                 (redis, _ => Task.FromResult(((IConnectionMultiplexer)multiplexer, true))));
             // Notice new and dead silos within seconds rather than the default minute.
             client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(5));
+            // A request caught on a silo killed mid-call answers 503 after 10 s, not Orleans' 30 s.
+            client.Configure<ClientMessagingOptions>(o =>
+            {
+                o.ResponseTimeout = TimeSpan.FromSeconds(10);
+                config.GetSection("Orleans:Messaging").Bind(o);
+            });
         });
 
         builder.AddEchoApi();
