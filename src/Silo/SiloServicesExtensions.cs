@@ -1,6 +1,5 @@
 using Orleans.Dashboard;
 using System.Globalization;
-using System.Net;
 using EchoAtTime.Api;
 using EchoAtTime.Grains;
 using Microsoft.Extensions.Options;
@@ -53,7 +52,7 @@ public static partial class SiloServicesExtensions
 
         var siloPort = config.GetValue("Orleans:SiloPort", EndpointOptions.DEFAULT_SILO_PORT);
         var gatewayPort = config.GetValue("Orleans:GatewayPort", EndpointOptions.DEFAULT_GATEWAY_PORT);
-        var advertised = config["Orleans:AdvertisedIP"] is { Length: > 0 } ip ? IPAddress.Parse(ip) : IPAddress.Loopback;
+        var advertised = AdvertisedAddress.Resolve(config[AdvertisedAddress.Key]);
         builder.UseOrleans(silo =>
         {
             silo.Configure<ClusterOptions>(o =>
@@ -61,7 +60,7 @@ public static partial class SiloServicesExtensions
                 o.ClusterId = config["Orleans:ClusterId"] ?? "echo-at-time";
                 o.ServiceId = config["Orleans:ServiceId"] ?? "echo-at-time";
             });
-            silo.ConfigureEndpoints(advertised, siloPort, gatewayPort, listenOnAnyHostAddress: advertised.Equals(IPAddress.Any));
+            silo.ConfigureEndpoints(advertised, siloPort, gatewayPort, listenOnAnyHostAddress: AdvertisedAddress.ListensOnAnyAddress(advertised));
             silo.UseRedisClustering(o => (o.ConfigurationOptions, o.CreateMultiplexer) = (redis, Shared));
             silo.AddRedisGrainStorageAsDefault(o => (o.ConfigurationOptions, o.CreateMultiplexer) = (redis, Shared));
             silo.UseRedisReminderService(o => (o.ConfigurationOptions, o.CreateMultiplexer) = (redis, Shared));
