@@ -121,42 +121,37 @@ internal static class SlotScripts
         """;
 
     /// <summary>
-    /// ARGV = sequence, due offset, cursor. Returns 'unknown', 'scheduled', 'printed' or 'canceled'.
-    /// An open slot checks the element really has that due offset; a finished one knows only its
-    /// length and what was canceled.
+    /// The common start of <see cref="Status"/> and <see cref="Cancel"/> (ARGV = sequence, due
+    /// offset, cursor): answers for a finished slot from its length and canceled set, checks that an
+    /// open slot's element really has that due offset, and answers 'canceled' when it is. Leaves
+    /// m = {x, p, n, l} for the rest.
     /// </summary>
-    public const string Status = """
-        local m = redis.call('HMGET', KEYS[2], 'x', 'p', 'l')
+    private const string MessageLookup = """
+        local m = redis.call('HMGET', KEYS[2], 'x', 'p', 'n', 'l')
         local canceled = redis.call('SISMEMBER', KEYS[3], ARGV[1]) == 1
         if m[1] then
-          if tonumber(ARGV[1]) >= tonumber(m[3] or '0') then return 'unknown' end
+          if tonumber(ARGV[1]) >= tonumber(m[4] or '0') then return 'unknown' end
           if canceled then return 'canceled' end
           return 'printed'
         end
         local e = redis.call('LINDEX', KEYS[1], ARGV[1])
         if not e or string.sub(e, 1, #ARGV[2] + 1) ~= ARGV[2] .. '|' then return 'unknown' end
         if canceled then return 'canceled' end
+
+        """;
+
+    /// <summary>Returns 'unknown', 'scheduled', 'printed' (at or below the printed cursor) or 'canceled'.</summary>
+    public const string Status = MessageLookup + """
         if m[2] and tonumber(ARGV[3]) <= tonumber(m[2]) then return 'printed' end
         return 'scheduled'
         """;
 
     /// <summary>
-    /// ARGV = sequence, due offset, cursor. Cancels unless the message is printed or in the batch
-    /// being printed (cursor at or below the printing cursor). Returns 'unknown', 'printed',
-    /// 'canceled' (before) or 'now'.
+    /// Cancels unless the message is printed or in the batch being printed (at or below the
+    /// printing cursor). Returns 'unknown', 'printed', 'canceled' (before) or 'now'.
     /// </summary>
-    public const string Cancel = """
-        local m = redis.call('HMGET', KEYS[2], 'x', 'n', 'l')
-        local canceled = redis.call('SISMEMBER', KEYS[3], ARGV[1]) == 1
-        if m[1] then
-          if tonumber(ARGV[1]) >= tonumber(m[3] or '0') then return 'unknown' end
-          if canceled then return 'canceled' end
-          return 'printed'
-        end
-        local e = redis.call('LINDEX', KEYS[1], ARGV[1])
-        if not e or string.sub(e, 1, #ARGV[2] + 1) ~= ARGV[2] .. '|' then return 'unknown' end
-        if canceled then return 'canceled' end
-        if m[2] and tonumber(ARGV[3]) <= tonumber(m[2]) then return 'printed' end
+    public const string Cancel = MessageLookup + """
+        if m[3] and tonumber(ARGV[3]) <= tonumber(m[3]) then return 'printed' end
         redis.call('SADD', KEYS[3], ARGV[1])
         return 'now'
         """;
