@@ -1,0 +1,96 @@
+using System.Collections.Immutable;
+
+namespace EchoAtTime.Api;
+
+/// <summary>
+/// Group commit for one minute: while a call to the minute's grain is in flight, requests for it
+/// wait here and go together in the next call. An idle minute's first request goes at once; under
+/// load, N concurrent requests cost one grain call and one Redis round trip instead of N
+/// serialized ones. Requests keep their order in the call, so acceptance order follows arrival.
+/// </summary>
+internal sealed class SlotCallQueue(ITimeSlotGrain grain)
+{
+    // Bounds one grain call; whatever waits beyond it goes in the following call.
+    private const int MaxMessagesPerCall = 5_000;
+
+    private readonly Lock _lock = new();
+    private readonly Queue<(ImmutableArray<ScheduleRequest> Messages, TaskCompletionSource<ScheduleResult[]> Done)> _waiting = new();
+    private bool _sending;
+
+    /// <summary>False once the queue went idle and was retired: the caller takes a fresh one.</summary>
+    public bool TryEnqueue(ImmutableArray<ScheduleRequest> messages, out Task<ScheduleResult[]> results)
+    {
+        var done = new TaskCompletionSource<ScheduleResult[]>(TaskCreationOptions.RunContinuationsAsynchronously);
+        results = done.Task;
+        bool start;
+        lock (_lock)
+        {
+            if (Retired)
+            {
+                return false;
+            }
+
+            _waiting.Enqueue((messages, done));
+            start = !_sending;
+            _sending = true;
+        }
+
+        if (start)
+        {
+            _ = SendAsync();
+        }
+
+        return true;
+    }
+
+    public bool Retired { get; private set; }
+
+    /// <summary>Called when the queue is idle; the owner then drops it.</summary>
+    public Action? OnIdle { get; set; }
+
+    private async Task SendAsync()
+    {
+        while (true)
+        {
+            var batch = new List<(ImmutableArray<ScheduleRequest> Messages, TaskCompletionSource<ScheduleResult[]> Done)>();
+            lock (_lock)
+            {
+                var count = 0;
+                while (_waiting.Count > 0 && (batch.Count == 0 || count + _waiting.Peek().Messages.Length <= MaxMessagesPerCall))
+                {
+                    var next = _waiting.Dequeue();
+                    count += next.Messages.Length;
+                    batch.Add(next);
+                }
+
+                if (batch.Count == 0)
+                {
+                    _sending = false;
+                    Retired = true;
+                    break;
+                }
+            }
+
+            try
+            {
+                var messages = batch.Count == 1 ? batch[0].Messages : [.. batch.SelectMany(b => b.Messages)];
+                var results = await grain.Schedule(messages);
+                var offset = 0;
+                foreach (var (part, done) in batch)
+                {
+                    done.SetResult(results.AsSpan(offset, part.Length).ToArray());
+                    offset += part.Length;
+                }
+            }
+            catch (Exception ex)
+            {
+                foreach (var (_, done) in batch)
+                {
+                    done.SetException(ex);
+                }
+            }
+        }
+
+        OnIdle?.Invoke();
+    }
+}

@@ -1,0 +1,29 @@
+using EchoAtTime.Api;
+using EchoAtTime.Tests.Infrastructure;
+
+namespace EchoAtTime.Tests.Cluster;
+
+[Collection(SlotClusterFixture.Name)]
+public sealed class GroupCommitTests(SlotClusterFixture fixture)
+{
+    [Fact]
+    public async Task Concurrent_requests_for_one_minute_share_grain_calls_and_each_gets_its_own_id()
+    {
+        var scheduler = new EchoScheduler(fixture.Grains, TimeProvider.System);
+        var tag = $"{Guid.NewGuid():N}:";
+        var due = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() + 1_500;
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 300).Select(async i =>
+        {
+            var message = $"{tag}{i:D3}";
+            var result = (await scheduler.ScheduleAsync([new ScheduleRequest(due + (i % 7), message)])).Single();
+            return (message, result);
+        }));
+
+        Assert.All(answers, a => Assert.Equal(ScheduleOutcome.Accepted, a.result.Outcome));
+        Assert.Equal(300, answers.Select(a => a.result.Id).Distinct().Count());
+        var printed = CapturingSink.Tagged(await fixture.Sink.WaitForAsync(l => CapturingSink.Tagged(l, tag).Count >= 300, TimeSpan.FromSeconds(30)), tag);
+        var byId = printed.ToDictionary(l => l.Id, l => l.Message);
+        Assert.All(answers, a => Assert.Equal(a.message, byId[a.result.Id]));
+    }
+}
