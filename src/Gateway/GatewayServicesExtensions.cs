@@ -6,8 +6,6 @@ namespace EchoAtTime.Gateway;
 
 public static class GatewayServicesExtensions
 {
-    public const string RedisKey = "Redis:ConnectionString";
-
     /// <summary>
     /// A stateless front end: an Orleans client that finds the silos through Redis clustering and
     /// serves the same HTTP API as a silo. Logs go to stderr.
@@ -15,21 +13,14 @@ public static class GatewayServicesExtensions
     public static WebApplicationBuilder AddEchoServices(this WebApplicationBuilder builder)
     {
         var config = builder.Configuration;
-        builder.Logging.ClearProviders().AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+        builder.Logging.ClearProviders().AddStderrConsole();
 
-        var redis = ConfigurationOptions.Parse(config[RedisKey]!);
-        redis.AbortOnConnectFail = false;
-        redis.BacklogPolicy = BacklogPolicy.FailFast;
-        redis.ReconnectRetryPolicy = new LinearRetry(500);
+        var redis = EchoHosting.RedisOptions(config[EchoHosting.RedisConnectionStringKey]!);
         var multiplexer = ConnectionMultiplexer.Connect(redis);
         builder.Services.AddSingleton<IConnectionMultiplexer>(multiplexer);
         builder.UseOrleansClient(client =>
         {
-            client.Configure<ClusterOptions>(o =>
-            {
-                o.ClusterId = config["Orleans:ClusterId"] ?? "echo-at-time";
-                o.ServiceId = config["Orleans:ServiceId"] ?? "echo-at-time";
-            });
+            client.Configure<ClusterOptions>(o => EchoHosting.ConfigureCluster(o, config));
             client.UseRedisClustering(o => (o.ConfigurationOptions, o.CreateMultiplexer) =
                 (redis, _ => Task.FromResult(((IConnectionMultiplexer)multiplexer, true))));
             // Notice new and dead silos within seconds rather than the default minute.

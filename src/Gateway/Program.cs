@@ -3,7 +3,7 @@ using EchoAtTime.Gateway;
 
 // appsettings.json sits next to the binary, wherever the process is started from.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
-if (string.IsNullOrWhiteSpace(builder.Configuration[GatewayServicesExtensions.RedisKey]))
+if (string.IsNullOrWhiteSpace(builder.Configuration[EchoHosting.RedisConnectionStringKey]))
 {
     await Console.Error.WriteLineAsync(
         "EchoAtTime.Gateway needs Redis:ConnectionString (env Redis__ConnectionString): it finds the silos through Redis. Exiting.");

@@ -18,20 +18,20 @@ public static partial class SiloServicesExtensions
     public static WebApplicationBuilder AddEchoServices(this WebApplicationBuilder builder)
     {
         var config = builder.Configuration;
-        builder.Logging.ClearProviders().AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+        builder.Logging.ClearProviders().AddStderrConsole();
 
         using var bootLoggers = LoggerFactory.Create(b => b
             .AddConfiguration(config.GetSection("Logging"))
-            .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace));
+            .AddStderrConsole());
         var bootLog = bootLoggers.CreateLogger("EchoAtTime.Silo");
 
-        var connectionString = config["Redis:ConnectionString"];
+        var connectionString = config[EchoHosting.RedisConnectionStringKey];
         if (string.IsNullOrWhiteSpace(connectionString))
         {
             var dataDir = config["Echo:DataDir"] is { Length: > 0 } dir ? dir : "data";
             var garnetLoggers = LoggerFactory.Create(b => b
                 .SetMinimumLevel(LogLevel.Warning)
-                .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace));
+                .AddStderrConsole());
             var store = EmbeddedStore.Start(dataDir, config.GetValue("Echo:EmbeddedPort", 0), garnetLoggers);
             builder.Services.AddSingleton(store);
             connectionString = store.ConnectionString;
@@ -44,22 +44,19 @@ public static partial class SiloServicesExtensions
         }
 
         // One multiplexer for the whole silo: our slot store and Orleans' three Redis providers.
-        var redis = RedisConfiguration(connectionString);
+        var redis = EchoHosting.RedisOptions(connectionString);
         var multiplexer = ConnectionMultiplexer.Connect(redis);
         builder.Services.AddSingleton<IConnectionMultiplexer>(multiplexer);
         Task<(IConnectionMultiplexer, bool)> Shared(object _) => Task.FromResult(((IConnectionMultiplexer)multiplexer, true));
         builder.Services.AddOptions<EchoOptions>().BindConfiguration(EchoOptions.Section);
 
+        var clusterId = EchoHosting.ClusterId(config);
         var siloPort = config.GetValue("Orleans:SiloPort", EndpointOptions.DEFAULT_SILO_PORT);
         var gatewayPort = config.GetValue("Orleans:GatewayPort", EndpointOptions.DEFAULT_GATEWAY_PORT);
         var advertised = AdvertisedAddress.Resolve(config[AdvertisedAddress.Key]);
         builder.UseOrleans(silo =>
         {
-            silo.Configure<ClusterOptions>(o =>
-            {
-                o.ClusterId = config["Orleans:ClusterId"] ?? "echo-at-time";
-                o.ServiceId = config["Orleans:ServiceId"] ?? "echo-at-time";
-            });
+            silo.Configure<ClusterOptions>(o => EchoHosting.ConfigureCluster(o, config));
             silo.ConfigureEndpoints(advertised, siloPort, gatewayPort, listenOnAnyHostAddress: AdvertisedAddress.ListensOnAnyAddress(advertised));
             silo.UseRedisClustering(o => (o.ConfigurationOptions, o.CreateMultiplexer) = (redis, Shared));
             silo.AddRedisGrainStorageAsDefault(o => (o.ConfigurationOptions, o.CreateMultiplexer) = (redis, Shared));
@@ -75,24 +72,12 @@ public static partial class SiloServicesExtensions
             silo.AddDashboard();
             silo.Services.AddEchoGrains();
         });
-        LogSilo(bootLog, config["Orleans:ClusterId"] ?? "echo-at-time", siloPort, gatewayPort);
+        LogSilo(bootLog, clusterId, siloPort, gatewayPort);
 
         builder.AddEchoApi();
         builder.AddEchoTelemetry("EchoAtTime.Silo");
         builder.Services.AddHealthChecks().AddCheck<SiloHealthCheck>("silo", tags: [EchoApiExtensions.ReadyTag]);
         return builder;
-    }
-
-    private static ConfigurationOptions RedisConfiguration(string connectionString)
-    {
-        var options = ConfigurationOptions.Parse(connectionString);
-        // Keep reconnecting through a Redis restart instead of failing the process, and fail
-        // commands at once while disconnected: a POST answers 503 right away instead of stalling,
-        // and the slot grains retry on their own.
-        options.AbortOnConnectFail = false;
-        options.BacklogPolicy = BacklogPolicy.FailFast;
-        options.ReconnectRetryPolicy = new LinearRetry(500);
-        return options;
     }
 
     private static string RedactPassword(string connectionString) =>
