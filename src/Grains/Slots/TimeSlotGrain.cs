@@ -33,6 +33,9 @@ public sealed partial class TimeSlotGrain(
     // Sequences we appended ourselves beyond the contiguous loaded prefix of the list.
     private readonly HashSet<int> _heldBeyondLoaded = [];
 
+    // Canceled sequences known to this activation: a commit sends the set only when it has grown.
+    private readonly HashSet<int> _canceled = [];
+
     private long _slot;
     private long _slotStartMs;
     private bool _loaded;
@@ -166,6 +169,7 @@ public sealed partial class TimeSlotGrain(
         var (outcome, now) = await store.CancelAsync(id);
         if (now)
         {
+            _canceled.Add(id.Seq);
             _pending.RemoveWhere(m => m.Seq == id.Seq);
             metrics.Canceled();
         }
@@ -282,16 +286,16 @@ public sealed partial class TimeSlotGrain(
     /// </summary>
     private void MergeUnseen(RedisValue[] tail, int[] canceled)
     {
-        if (canceled.Length > 0 && _pending.Count > 0)
+        var gone = canceled.Where(_canceled.Add).ToHashSet();
+        if (gone.Count > 0 && _pending.Count > 0)
         {
-            var gone = canceled.ToHashSet();
             _pending.RemoveWhere(m => gone.Contains(m.Seq));
         }
 
         foreach (var element in tail)
         {
             var seq = _loadedCount++;
-            if (_heldBeyondLoaded.Remove(seq) || canceled.Contains(seq))
+            if (_heldBeyondLoaded.Remove(seq) || _canceled.Contains(seq))
             {
                 continue;
             }
@@ -390,10 +394,11 @@ public sealed partial class TimeSlotGrain(
         _pending.Clear();
         _heldBeyondLoaded.Clear();
         var redelivered = 0;
-        var canceled = snapshot.Canceled.ToHashSet();
+        _canceled.Clear();
+        _canceled.UnionWith(snapshot.Canceled);
         for (var seq = 0; seq < snapshot.Elements.Length; seq++)
         {
-            if (canceled.Contains(seq))
+            if (_canceled.Contains(seq))
             {
                 // Never printed and never counted as printed: Close counts canceled ones on its own.
                 continue;
@@ -478,7 +483,7 @@ public sealed partial class TimeSlotGrain(
 
             // One round trip confirms the previous batch and declares this one.
             var printing = batch.Count > 0 ? Math.Max(_printedCursor, batch[^1].Cursor) : _printedCursor;
-            var commit = await store.CommitAsync(_slot, _version, _printedCursor, _printedCount, printing, _loadedCount);
+            var commit = await store.CommitAsync(_slot, _version, _printedCursor, _printedCount, printing, _loadedCount, _canceled.Count);
             if (commit is null)
             {
                 await FencedAsync();

@@ -12,18 +12,27 @@ namespace EchoAtTime.Grains.Storage;
 internal static class SlotScripts
 {
     /// <summary>
-    /// ARGV = smallest due offset among the elements, then the elements. Returns { new length },
-    /// { -1 } when the slot is closed, or { -2, floor } when an element would sort at or before what
-    /// is already printing (a duplicate activation may have moved the printing cursor past the
-    /// caller's view).
+    /// The common start of <see cref="Append"/> and <see cref="AppendKeyed"/> (ARGV[1] = smallest due
+    /// offset of the elements): { -1 } when the slot is closed, { -2, floor } when an element would
+    /// sort at or before the printing cursor.
     /// </summary>
-    public const string Append = """
+    private const string AppendGuard = """
         local m = redis.call('HMGET', KEYS[2], 'x', 'n')
         if m[1] then return { -1 } end
         if m[2] then
           local floor = math.floor(tonumber(m[2]) / 4294967296)
           if tonumber(ARGV[1]) < floor then return { -2, floor } end
         end
+
+        """;
+
+    /// <summary>
+    /// ARGV = smallest due offset among the elements, then the elements. Returns { new length },
+    /// { -1 } when the slot is closed, or { -2, floor } when an element would sort at or before what
+    /// is already printing (a duplicate activation may have moved the printing cursor past the
+    /// caller's view).
+    /// </summary>
+    public const string Append = AppendGuard + """
         return { redis.call('RPUSH', KEYS[1], unpack(ARGV, 2)) }
         """;
 
@@ -34,13 +43,7 @@ internal static class SlotScripts
     /// the original id when the key was seen with the same fingerprint, or '!' when it was seen with
     /// another one.
     /// </summary>
-    public const string AppendKeyed = """
-        local m = redis.call('HMGET', KEYS[2], 'x', 'n')
-        if m[1] then return { -1 } end
-        if m[2] then
-          local floor = math.floor(tonumber(m[2]) / 4294967296)
-          if tonumber(ARGV[1]) < floor then return { -2, floor } end
-        end
+    public const string AppendKeyed = AppendGuard + """
         local results = { 0 }
         for i = 3, #KEYS do
           local a = 3 + (i - 3) * 3
@@ -71,9 +74,10 @@ internal static class SlotScripts
         """;
 
     /// <summary>
-    /// ARGV = version, printed cursor, printed count, printing cursor, loaded count.
-    /// Fails (false) unless the caller holds the current version; otherwise bumps it, records
-    /// progress and returns { elements appended after what the caller loaded, canceled sequences }.
+    /// ARGV = version, printed cursor, printed count, printing cursor, loaded count, canceled count
+    /// the caller knows. Fails (false) unless the caller holds the current version; otherwise bumps
+    /// it, records progress and returns { elements appended after what the caller loaded, canceled
+    /// sequences — only when there are more than the caller knows, so a batch costs nothing extra }.
     /// The printing cursor never moves back: what a dead owner declared stays "maybe printed".
     /// </summary>
     public const string Commit = """
@@ -82,7 +86,9 @@ internal static class SlotScripts
         local n = ARGV[4]
         if m[2] and tonumber(m[2]) > tonumber(n) then n = m[2] end
         redis.call('HSET', KEYS[2], 'v', ARGV[1] + 1, 'p', ARGV[2], 'c', ARGV[3], 'n', n)
-        return { redis.call('LRANGE', KEYS[1], ARGV[5], -1), redis.call('SMEMBERS', KEYS[3]) }
+        local canceled = {}
+        if redis.call('SCARD', KEYS[3]) ~= tonumber(ARGV[6]) then canceled = redis.call('SMEMBERS', KEYS[3]) end
+        return { redis.call('LRANGE', KEYS[1], ARGV[5], -1), canceled }
         """;
 
     /// <summary>

@@ -161,14 +161,15 @@ public sealed class SlotStore(IConnectionMultiplexer redis, IOptions<EchoOptions
 
     /// <summary>
     /// The fence: records progress if <paramref name="version"/> is still current. Returns the
-    /// elements beyond <paramref name="loadedCount"/>, or null when another activation owns the slot.
+    /// elements beyond <paramref name="loadedCount"/> and, when there are more than
+    /// <paramref name="knownCanceled"/>, every canceled sequence; null when another activation owns the slot.
     /// </summary>
-    public async Task<CommitResult?> CommitAsync(long slot, long version, long printedCursor, int printedCount, long printingCursor, int loadedCount)
+    public async Task<CommitResult?> CommitAsync(long slot, long version, long printedCursor, int printedCount, long printingCursor, int loadedCount, int knownCanceled = -1)
     {
         var result = await Db.ScriptEvaluateAsync(
             SlotScripts.Commit,
-            [_keys.Messages(slot), _keys.Meta(slot), _keys.Canceled(slot)],
-            [version, Cursor(printedCursor), printedCount, Cursor(printingCursor), loadedCount]).ConfigureAwait(false);
+            SlotKeys(slot),
+            [version, Cursor(printedCursor), printedCount, Cursor(printingCursor), loadedCount, knownCanceled]).ConfigureAwait(false);
         if (result.IsNull)
         {
             return null;
