@@ -31,14 +31,8 @@ public static partial class MessageEndpoints
             return NotFound(id);
         }
 
-        MessageStatus status;
-        try
+        if (await TryAskAsync(() => scheduler.GetStatusAsync(messageId), loggers) is not { } status)
         {
-            status = await scheduler.GetStatusAsync(messageId);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            LogLookupFailed(loggers.CreateLogger(typeof(MessageEndpoints)), ex);
             return EchoEndpoints.Unavailable();
         }
 
@@ -56,14 +50,8 @@ public static partial class MessageEndpoints
             return NotFound(id);
         }
 
-        CancelOutcome outcome;
-        try
+        if (await TryAskAsync(() => scheduler.CancelAsync(messageId), loggers) is not { } outcome)
         {
-            outcome = await scheduler.CancelAsync(messageId);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            LogLookupFailed(loggers.CreateLogger(typeof(MessageEndpoints)), ex);
             return EchoEndpoints.Unavailable();
         }
 
@@ -75,6 +63,21 @@ public static partial class MessageEndpoints
                 title: "The message was already printed (or is being printed) and cannot be canceled."),
             _ => NotFound(id),
         };
+    }
+
+    /// <summary>Asks the message's grain; null when the store or cluster is unreachable (answered 503).</summary>
+    private static async Task<T?> TryAskAsync<T>(Func<Task<T>> ask, ILoggerFactory loggers)
+        where T : struct
+    {
+        try
+        {
+            return await ask();
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogLookupFailed(loggers.CreateLogger(typeof(MessageEndpoints)), ex);
+            return null;
+        }
     }
 
     private static ProblemHttpResult NotFound(string id) => TypedResults.Problem(
