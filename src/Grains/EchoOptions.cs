@@ -14,6 +14,12 @@ public sealed class EchoOptions
     /// </summary>
     public int BatchSize { get; set; } = 512;
 
+    /// <summary>
+    /// Longest a slot prints in one go. A minute catching up on a backlog then lets the requests
+    /// waiting to append to it in (the grain is single-threaded) before it prints on.
+    /// </summary>
+    public TimeSpan PrintTurn { get; set; } = TimeSpan.FromMilliseconds(20);
+
     /// <summary>How long before a slot's minute its grain is woken and loads its messages.</summary>
     public TimeSpan WakeLead { get; set; } = TimeSpan.FromSeconds(5);
 

@@ -457,18 +457,24 @@ public sealed partial class TimeSlotGrain(
         }
     }
 
-    /// <summary>Prints everything due, batch by batch, each behind the fence. False when fenced.</summary>
+    /// <summary>
+    /// Prints what is due, batch by batch, each behind the fence, for at most one print turn; the
+    /// caller re-arms the timer for the rest. Every batch is confirmed on return. False when fenced.
+    /// </summary>
     private async Task<bool> PrintDueAsync()
     {
         var batch = new List<PendingMessage>(Math.Min(_options.BatchSize, 1024));
         var unconfirmed = false;
+        var turnEndsMs = NowMs + (long)_options.PrintTurn.TotalMilliseconds;
+        var printedThisTurn = false;
         while (true)
         {
             var now = NowMs;
+            var turnOver = printedThisTurn && now >= turnEndsMs;
             batch.Clear();
             foreach (var message in _pending)
             {
-                if (_slotStartMs + message.OffsetMs > now || batch.Count == _options.BatchSize)
+                if (turnOver || _slotStartMs + message.OffsetMs > now || batch.Count == _options.BatchSize)
                 {
                     break;
                 }
@@ -505,6 +511,7 @@ public sealed partial class TimeSlotGrain(
             }
 
             Print(batch);
+            printedThisTurn = true;
             _printedCursor = printing;
             _printedCount += batch.Count;
             unconfirmed = true;
@@ -549,6 +556,13 @@ public sealed partial class TimeSlotGrain(
                     MergeUnseen(unseen, []);
                     if (!await EnsureOrderClearedAsync() || !await PrintDueAsync())
                     {
+                        return;
+                    }
+
+                    if (_pending.Count > 0)
+                    {
+                        // The print turn ended first: drain once the rest is printed.
+                        ArmTimer();
                         return;
                     }
 

@@ -197,4 +197,38 @@ public sealed class TimeSlotGrainTests(SlotClusterFixture fixture)
         Assert.Equal(MessageStatus.Printed, await grain.GetStatus(ids[2]));
         Assert.Equal(CancelOutcome.AlreadyPrinted, await grain.Cancel(ids[0]));
     }
+
+    [Fact]
+    public async Task A_minute_printing_a_backlog_lets_new_messages_for_it_in_between_print_turns()
+    {
+        // 40 batches due at once, a console that stalls on the first, and print turns of one batch:
+        // a request for the same minute must be answered while the backlog is still printing, not after it.
+        var tag = NewTag();
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var held = fixture.Sink.HoldNextWrite(tag, release.Task);
+        var turn = fixture.Options.PrintTurn;
+        fixture.Options.PrintTurn = TimeSpan.Zero;
+        try
+        {
+            var backlog = Enumerable.Range(0, fixture.Options.BatchSize * 40).Select(i => new ScheduleRequest(0, $"{tag}{i:D5}")).ToArray();
+            var ids = await ScheduleAsync(backlog);
+            await held.WaitAsync(PrintTimeout);
+
+            var joining = fixture.Grains.GetGrain<ITimeSlotGrain>(ids[0].Slot).Schedule([new ScheduleRequest(0, tag + "joiner")]);
+            release.SetResult();
+            var joined = await joining.WaitAsync(PrintTimeout);
+            var printedWhenAnswered = CapturingSink.Tagged(fixture.Sink.Lines, tag).Count;
+
+            Assert.Equal(ScheduleOutcome.Accepted, joined[0].Outcome);
+            Assert.True(printedWhenAnswered < backlog.Length, $"the request waited for the whole backlog ({printedWhenAnswered} printed)");
+            var printed = CapturingSink.Tagged(await WaitForTaggedAsync(tag, backlog.Length + 1), tag);
+            Assert.Equal(backlog.Select(b => b.Message).Append(tag + "joiner"), printed.Select(l => l.Message));
+            Assert.All(printed, l => Assert.False(l.Redelivered));
+        }
+        finally
+        {
+            fixture.Options.PrintTurn = turn;
+            release.TrySetResult();
+        }
+    }
 }

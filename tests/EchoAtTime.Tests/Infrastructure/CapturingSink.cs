@@ -9,6 +9,22 @@ public sealed class CapturingSink : IEchoSink
     private readonly List<EchoLine> _lines = [];
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private (string Tag, int Times) _failing;
+    private (string Tag, TaskCompletionSource Held, Task Release)? _holding;
+
+    /// <summary>
+    /// The next batch holding a message tagged <paramref name="tag"/> blocks its printer (as a slow
+    /// console would) until <paramref name="release"/> completes; the returned task completes once it blocks.
+    /// </summary>
+    public Task HoldNextWrite(string tag, Task release)
+    {
+        var held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_lock)
+        {
+            _holding = (tag, held, release);
+        }
+
+        return held.Task;
+    }
 
     /// <summary>The next <paramref name="times"/> batches holding a message tagged <paramref name="tag"/> fail after writing half.</summary>
     public void FailWrites(string tag, int times)
@@ -21,6 +37,19 @@ public sealed class CapturingSink : IEchoSink
 
     public void Write(IReadOnlyList<EchoLine> batch)
     {
+        (string Tag, TaskCompletionSource Held, Task Release)? hold;
+        lock (_lock)
+        {
+            hold = _holding is { } h && batch.Any(l => l.Message.StartsWith(h.Tag, StringComparison.Ordinal)) ? h : null;
+            _holding = hold is null ? _holding : null;
+        }
+
+        if (hold is { } blocking)
+        {
+            blocking.Held.SetResult();
+            blocking.Release.Wait();
+        }
+
         TaskCompletionSource changed;
         lock (_lock)
         {
