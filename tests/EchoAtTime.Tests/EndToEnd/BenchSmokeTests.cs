@@ -1,0 +1,117 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using EchoAtTime.Tests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace EchoAtTime.Tests.EndToEnd;
+
+/// <summary>
+/// tools/Bench with <c>--smoke</c> (every scenario, tiny sizes, one silo), run as the built process
+/// exactly as tools/bench.sh runs it: it must exit 0 and its JSON report must carry every figure with
+/// nothing lost or duplicated. No timing is asserted: figures on a shared 2-core machine are noise.
+/// </summary>
+[Collection(ChaosGroup.Name)]
+public sealed class BenchSmokeTests(ITestOutputHelper output)
+{
+    private static readonly TimeSpan RunTimeout = TimeSpan.FromMinutes(3);
+
+    private static readonly Dictionary<string, string[]> FiguresByScenario = new()
+    {
+        ["schedule.single"] = ["requestsPerSecond", "accepted", "notAccepted", "latencyMsP50", "latencyMsP99", "siloCpuSecondsPer1000", "redisCommandsPerMessage", "redisCommands", "latenessMsP99"],
+        ["schedule.batch"] = ["messagesPerSecond", "accepted", "notAccepted", "latencyMsP50", "latencyMsP99", "siloCpuSecondsPer1000", "redisCommandsPerMessage", "redisCommands", "latenessMsP99"],
+        ["memory"] = ["usedMemoryBytesPerMessage", "memoryUsageBytesPerMessage", "keysCreated", "accepted"],
+        ["lateness.light"] = ["latenessMsP50", "latenessMsP99", "latenessMsMax", "early", "scheduledAheadMs"],
+        ["lateness.idle"] = ["latenessMsP50", "latenessMsP99", "latenessMsMax", "early", "scheduledAheadMs"],
+        ["burst"] = ["firstPrintAfterDueMs", "lastPrintAfterDueMs", "orderBreaks", "scheduledAheadMs"],
+        ["drain"] = ["messagesPerSecond", "startToFirstPrintMs", "restartToLastPrintMs", "orderBreaks", "stoppedBeforeFirstDue"],
+    };
+
+    private static readonly string[] IntegrityKeys = ["accepted", "lost", "duplicates", "redelivered", "orderBreaks", "early", "unparseable"];
+
+    private static readonly string[] MachineKeys = ["cores", "cpuModel", "redisVersion", "dotnet", "appendfsync"];
+
+    [Fact]
+    public async Task The_smoke_run_exits_0_and_reports_every_figure_with_nothing_lost_or_duplicated()
+    {
+        var report = Path.Combine(Directory.CreateTempSubdirectory("echo-bench-smoke-").FullName, "bench-report.json");
+        var (exitCode, stdout, stderr) = await RunBenchAsync("--smoke", "--silos", "1", "--report", report);
+        output.WriteLine(stdout);
+        output.WriteLine(stderr);
+
+        Assert.True(exitCode == 0, $"the bench exited {exitCode}:\n{stdout}\n{stderr}");
+        var json = JsonNode.Parse(await File.ReadAllTextAsync(report))!.AsObject();
+        Assert.True(json["passed"]!.GetValue<bool>());
+        var machine = json["machine"]!.AsObject();
+        Assert.All(MachineKeys, key => Assert.True(machine.ContainsKey(key), $"machine.{key} is missing"));
+        var runs = json["runs"]!.AsArray().Select(r => r!.AsObject()).ToList();
+        Assert.Equal(FiguresByScenario.Keys.Order(), runs.Select(r => r["scenario"]!.GetValue<string>()).Order());
+        foreach (var run in runs)
+        {
+            var scenario = run["scenario"]!.GetValue<string>();
+            var figures = run["figures"]!.AsObject();
+            var integrity = run["integrity"]!.AsObject();
+            Assert.Equal(1, run["silos"]!.GetValue<int>());
+            Assert.All(FiguresByScenario[scenario], key => Assert.True(figures.ContainsKey(key), $"{scenario}: figures.{key} is missing"));
+            Assert.All(IntegrityKeys, key => Assert.True(integrity.ContainsKey(key), $"{scenario}: integrity.{key} is missing"));
+            Assert.True(integrity["accepted"]!.GetValue<long>() > 0, $"{scenario}: nothing was accepted");
+            Assert.Equal(0, integrity["duplicates"]!.GetValue<long>());
+            Assert.Equal(0, integrity["orderBreaks"]!.GetValue<long>());
+            Assert.Equal(0, integrity["early"]!.GetValue<long>());
+            if (scenario == "memory")
+            {
+                // Nothing is due during the memory scenario: nothing may print, so nothing counts as lost.
+                Assert.Null(integrity["lost"]);
+                Assert.Equal(0, integrity["printedLines"]!.GetValue<long>());
+            }
+            else
+            {
+                Assert.Equal(0, integrity["lost"]!.GetValue<long>());
+            }
+        }
+    }
+
+    /// <summary>
+    /// tools/Bench/bin/{Configuration}/net10.0/EchoAtTime.Bench.dll of this checkout, found next to the
+    /// built silo (src/Silo/bin/{Configuration}/net10.0), which the test infrastructure already locates.
+    /// </summary>
+    private static string BenchDll()
+    {
+        var siloBin = new DirectoryInfo(Path.GetDirectoryName(ServiceProcess.SiloDll)!);
+        var configuration = siloBin.Parent!.Name;
+        var root = siloBin.Parent.Parent!.Parent!.Parent!.Parent!.FullName;
+        var dll = Path.Combine(root, "tools", "Bench", "bin", configuration, "net10.0", "EchoAtTime.Bench.dll");
+        return File.Exists(dll) ? dll : throw new FileNotFoundException($"The bench is not built (looked at {dll}).", dll);
+    }
+
+    private static async Task<(int ExitCode, string Stdout, string Stderr)> RunBenchAsync(params string[] args)
+    {
+        var host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } path && File.Exists(path) ? path : "dotnet";
+        var info = new ProcessStartInfo(host) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in (string[])[BenchDll(), .. args])
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(info) ?? throw new InvalidOperationException("The bench did not start.");
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(RunTimeout);
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            // SIGTERM lets the bench stop the silos and Redis it started; it only gets the chance once.
+            using (var kill = Process.Start(new ProcessStartInfo("kill") { ArgumentList = { "-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) }, UseShellExecute = false }))
+            {
+                await kill!.WaitForExitAsync();
+            }
+
+            await process.WaitForExitAsync();
+            Assert.Fail($"the bench did not finish within {RunTimeout}:\n{await stdout}\n{await stderr}");
+        }
+
+        return (process.ExitCode, await stdout, await stderr);
+    }
+}

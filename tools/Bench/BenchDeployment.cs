@@ -1,0 +1,124 @@
+using System.Globalization;
+using EchoAtTime.Chaos;
+
+namespace EchoAtTime.Bench;
+
+/// <summary>
+/// The system under test for one scenario run: a fresh redis-server (AOF on) and N silos on it with
+/// JSON output and a cluster id of their own, on free loopback ports, files under one directory.
+/// Every process is stopped by its own pid: SIGTERM, SIGKILL after a grace period.
+/// </summary>
+public sealed class BenchDeployment : IAsyncDisposable
+{
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan SiloStopGrace = TimeSpan.FromSeconds(15);
+
+    // No load balancer sits in front of the benchmark's silos, so the readiness drain on SIGTERM
+    // (2 s by default) would only stretch every stop, and the drain scenario's stop must land before
+    // the first message is due.
+    private static readonly string[] SiloArgs = ["--Echo:ShutdownDrainDelay=00:00:00"];
+
+    private readonly string _siloDll;
+    private readonly string _dir;
+    private readonly List<(Uri Url, Dictionary<string, string> Environment)> _nodes = [];
+    private readonly List<SiloProcess> _processes = [];
+    private readonly List<SiloProcess> _current = [];
+    private readonly HttpClient _probe = new() { Timeout = TimeSpan.FromSeconds(2) };
+    private RedisStats? _stats;
+
+    public BenchDeployment(string siloDll, int silos, string dir, string appendFsync, LoopbackPorts ports)
+    {
+        _siloDll = siloDll;
+        _dir = dir;
+        ClusterId = $"bench-{Guid.NewGuid():N}";
+        Redis = new RedisProcess(ports.Next(), Path.Combine(dir, "redis"), appendFsync);
+        for (var n = 1; n <= silos; n++)
+        {
+            var environment = new Dictionary<string, string>
+            {
+                ["Redis__ConnectionString"] = Redis.ConnectionString, ["Orleans__ClusterId"] = ClusterId, ["Echo__Output"] = "json",
+                ["Orleans__SiloPort"] = Port(ports), ["Orleans__GatewayPort"] = Port(ports),
+            };
+            _nodes.Add((new Uri($"http://127.0.0.1:{Port(ports)}/"), environment));
+        }
+    }
+
+    public string ClusterId { get; }
+
+    public RedisProcess Redis { get; }
+
+    public RedisStats Stats => _stats ?? throw new InvalidOperationException("The deployment has not started.");
+
+    /// <summary>Each silo's HTTP API: where the load goes, like behind a load balancer.</summary>
+    public IReadOnlyList<Uri> Targets => [.. _nodes.Select(n => n.Url)];
+
+    /// <summary>The running process of each silo.</summary>
+    public IReadOnlyList<SiloProcess> Current => _current;
+
+    /// <summary>Every silo process started, in start order (a restart adds new ones).</summary>
+    public IReadOnlyList<SiloProcess> AllProcesses => _processes;
+
+    /// <summary>Redis, then all silos together (membership in Redis lets them join in any order).</summary>
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await Redis.StartAsync(cancellationToken);
+        _stats = await RedisStats.ConnectAsync(Redis.Port);
+        await StartSilosAsync(cancellationToken);
+    }
+
+    /// <summary>A fresh process for every silo (same ports and cluster), all awaited until ready.</summary>
+    public async Task StartSilosAsync(CancellationToken cancellationToken)
+    {
+        _current.Clear();
+        for (var n = 0; n < _nodes.Count; n++)
+        {
+            var generation = _processes.Count(p => p.Name.StartsWith($"silo-{n + 1}#", StringComparison.Ordinal));
+            var process = SiloProcess.Start(
+                $"silo-{n + 1}#{generation}", _siloDll, _nodes[n].Url, _nodes[n].Environment, SiloArgs, Path.Combine(_dir, "silos"));
+            _processes.Add(process);
+            _current.Add(process);
+        }
+
+        var ready = await Task.WhenAll(_current.Select((p, n) => p.WaitUntilReadyAsync(_probe, _nodes[n].Url, StartTimeout, cancellationToken)));
+        if (ready.Contains(false))
+        {
+            throw new InvalidOperationException(
+                "Silos did not become ready:\n" + string.Join("\n", _current.Where((_, n) => !ready[n]).Select(p => $"--- {p.Name} stderr ---\n{p.StderrTail()}")));
+        }
+    }
+
+    /// <summary>SIGTERM to every silo at once; returns when all are gone.</summary>
+    public async Task StopSilosAsync() => await Task.WhenAll(_current.Select(p => p.StopAsync(SiloStopGrace)));
+
+    /// <summary>The end of a run: silos first (their stop writes to Redis), then Redis.</summary>
+    public async Task StopAsync()
+    {
+        await StopSilosAsync();
+        if (_stats is not null)
+        {
+            await _stats.DisposeAsync();
+            _stats = null;
+        }
+
+        await Redis.StopAsync();
+    }
+
+    /// <summary>Whatever still runs is SIGKILLed: after an error or a cancel nothing is left behind.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var process in _processes)
+        {
+            await process.DisposeAsync();
+        }
+
+        if (_stats is not null)
+        {
+            await _stats.DisposeAsync();
+        }
+
+        await Redis.DisposeAsync();
+        _probe.Dispose();
+    }
+
+    private static string Port(LoopbackPorts ports) => ports.Next().ToString(CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,126 @@
+using EchoAtTime.Chaos;
+
+namespace EchoAtTime.Bench;
+
+/// <summary>What one benchmark run does. Every property has the command line's default; <see cref="Smoke"/> has the CI sizes.</summary>
+public sealed record BenchOptions
+{
+    /// <summary>Every scenario runs once per entry, each time on a fresh Redis and fresh silos.</summary>
+    public IReadOnlyList<int> SiloCounts { get; init; } = [1, 2];
+
+    public IReadOnlyList<string> Scenarios { get; init; } = BenchScenarios.Names;
+
+    /// <summary>Measured sending time of schedule.single and schedule.batch.</summary>
+    public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Sending before the measured window (connections, JIT, grain activation); its messages still must print.</summary>
+    public TimeSpan WarmUp { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Keep-alive connections of schedule.single, one request in flight each.</summary>
+    public int Connections { get; init; } = 64;
+
+    public int BatchSize { get; init; } = 1_000;
+
+    /// <summary>Batch requests in flight (schedule.batch).</summary>
+    public int BatchConcurrency { get; init; } = 6;
+
+    /// <summary>schedule.*: the first message is due this long after sending ends, so printing does not compete with scheduling.</summary>
+    public TimeSpan DueGap { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>schedule.*: due times spread over this window.</summary>
+    public TimeSpan DueWindow { get; init; } = TimeSpan.FromSeconds(5);
+
+    public int MemoryMessages { get; init; } = 100_000;
+
+    /// <summary>memory: the first due time is this far ahead, so nothing prints while it is measured.</summary>
+    public TimeSpan MemoryAhead { get; init; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>memory: due times spread over this much (several minute slots).</summary>
+    public TimeSpan MemorySpread { get; init; } = TimeSpan.FromMinutes(3);
+
+    /// <summary>lateness.*: how long messages keep coming due.</summary>
+    public TimeSpan LatenessDuration { get; init; } = TimeSpan.FromSeconds(10);
+
+    public int LatenessLightRate { get; init; } = 200;
+
+    public int LatenessIdleRate { get; init; } = 4;
+
+    /// <summary>lateness.*: the first due time is at least this long after scheduling completes.</summary>
+    public TimeSpan LatenessLead { get; init; } = TimeSpan.FromSeconds(3);
+
+    public int BurstMessages { get; init; } = 20_000;
+
+    /// <summary>burst: the one due time is this far ahead of the start of scheduling.</summary>
+    public TimeSpan BurstLead { get; init; } = TimeSpan.FromSeconds(6);
+
+    public int DrainMessages { get; init; } = 100_000;
+
+    /// <summary>drain: due times spread over this window, which starts once the silos are surely stopped.</summary>
+    public TimeSpan DrainWindow { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>drain: time allowed for stopping the silos after scheduling, before the first due time.</summary>
+    public TimeSpan DrainStopAllowance { get; init; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>Redis <c>appendfsync</c>: <c>always</c> or <c>everysec</c>.</summary>
+    public string AppendFsync { get; init; } = "always";
+
+    public string ReportPath { get; init; } = "bench-report.json";
+
+    /// <summary>Keep the work dir (Redis data, silo stdout/stderr) even when every invariant held.</summary>
+    public bool Keep { get; init; }
+
+    /// <summary>The CI sizes (<see cref="SmokeDefaults"/>).</summary>
+    public bool Smoke { get; init; }
+
+    /// <summary>Where Redis data and silo output go; null makes /tmp/echo-bench-&lt;guid&gt;.</summary>
+    public string? WorkDir { get; init; }
+
+    public int Seed { get; init; } = Random.Shared.Next();
+
+    /// <summary>Which build of the Silo to run: <c>src/Silo/bin/{Configuration}/net10.0</c>, by default the one this tool was built in.</summary>
+    public string Configuration { get; init; } = ChaosOptions.BuiltConfiguration;
+
+    /// <summary>The checkout holding EchoAtTime.sln; null finds it above this tool.</summary>
+    public string? RepositoryRoot { get; init; }
+
+    /// <summary>Tiny sizes for CI: every scenario once on one silo, well under a minute in all.</summary>
+    public static BenchOptions SmokeDefaults => new()
+    {
+        Smoke = true,
+        SiloCounts = [1],
+        Duration = TimeSpan.FromSeconds(1),
+        WarmUp = TimeSpan.FromSeconds(0.5),
+        DueGap = TimeSpan.FromSeconds(1),
+        DueWindow = TimeSpan.FromSeconds(1),
+        MemoryMessages = 200,
+        LatenessDuration = TimeSpan.FromSeconds(1),
+        LatenessLead = TimeSpan.FromSeconds(1),
+        BurstMessages = 200,
+        BurstLead = TimeSpan.FromSeconds(1.5),
+        DrainMessages = 200,
+        DrainWindow = TimeSpan.FromSeconds(1),
+        DrainStopAllowance = TimeSpan.FromSeconds(3),
+    };
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first option that makes no sense.</summary>
+    public void Validate()
+    {
+        Require(SiloCounts.Count > 0 && SiloCounts.All(n => n is >= 1 and <= 8), "--silos takes counts from 1 to 8, e.g. 1,2");
+        Require(Scenarios.Count > 0, "--scenarios names no scenario");
+        Require(Duration > TimeSpan.Zero && WarmUp >= TimeSpan.Zero && LatenessDuration > TimeSpan.Zero, "durations must be positive");
+        Require(Connections >= 1 && BatchConcurrency >= 1, "connections and concurrency must be at least 1");
+        Require(BatchSize is >= 1 and <= 1000, "the batch size must be 1..1000 (the API's limit)");
+        Require(MemoryMessages >= 1 && BurstMessages >= 1 && DrainMessages >= 1, "message counts must be at least 1");
+        Require(LatenessLightRate >= 1 && LatenessIdleRate >= 1, "rates must be at least 1 per second");
+        Require(AppendFsync is "always" or "everysec", "--appendfsync must be always or everysec");
+        Require(Configuration.Length > 0, "--config must name a build configuration");
+    }
+
+    private static void Require(bool condition, string message)
+    {
+        if (!condition)
+        {
+            throw new ArgumentException(message);
+        }
+    }
+}

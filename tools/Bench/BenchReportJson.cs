@@ -1,0 +1,109 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace EchoAtTime.Bench;
+
+/// <summary>The report as JSON (camelCase keys, indented), for scripts and for comparing runs.</summary>
+public static class BenchReportJson
+{
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+
+    public static JsonObject ToJson(BenchReport report)
+    {
+        var o = report.Options;
+        var m = report.Machine;
+        return new JsonObject
+        {
+            ["tool"] = "EchoAtTime.Bench",
+            ["startedAt"] = report.StartedAt.ToString("O", System.Globalization.CultureInfo.InvariantCulture),
+            ["wallSeconds"] = Math.Round(report.WallSeconds, 1),
+            ["passed"] = report.Passed,
+            ["workDir"] = report.WorkDir,
+            ["workDirKept"] = report.WorkDirKept,
+            ["machine"] = new JsonObject
+            {
+                ["cores"] = m.Cores,
+                ["cpuModel"] = m.CpuModel,
+                ["os"] = m.Os,
+                ["dotnet"] = m.Dotnet,
+                ["redisVersion"] = m.RedisVersion,
+                ["appendfsync"] = m.AppendFsync,
+                ["loadAverageAtEnd"] = m.LoadAverage,
+            },
+            ["options"] = new JsonObject
+            {
+                ["silos"] = new JsonArray([.. o.SiloCounts.Select(n => (JsonNode)n)]),
+                ["scenarios"] = new JsonArray([.. o.Scenarios.Select(s => (JsonNode)s)]),
+                ["smoke"] = o.Smoke,
+                ["durationSeconds"] = o.Duration.TotalSeconds,
+                ["warmUpSeconds"] = o.WarmUp.TotalSeconds,
+                ["connections"] = o.Connections,
+                ["batchSize"] = o.BatchSize,
+                ["batchConcurrency"] = o.BatchConcurrency,
+                ["memoryMessages"] = o.MemoryMessages,
+                ["latenessSeconds"] = o.LatenessDuration.TotalSeconds,
+                ["burstMessages"] = o.BurstMessages,
+                ["drainMessages"] = o.DrainMessages,
+                ["appendfsync"] = o.AppendFsync,
+                ["configuration"] = o.Configuration,
+                ["seed"] = o.Seed,
+            },
+            ["definitions"] = new JsonObject
+            {
+                ["orderBreaks"] = Integrity.OrderDefinition,
+                ["lateness"] = "printedAt - dueAt of the first print of each id, ms, both from the silo's json line (same machine clock).",
+                ["early"] = "lines with printedAt < dueAt.",
+                ["lost"] = "ids answered 202 that no silo printed; null where nothing is due during the scenario (memory).",
+                ["duplicates"] = "printed lines beyond the first for an id.",
+                ["cpuSecondsPer1000"] = "utime+stime delta from /proc/<pid>/stat over the phase (warm-up to last print) / accepted messages * 1000.",
+                ["redisCommandsPerMessage"] = "INFO commandstats calls delta over the same phase, without the tool's own INFO, / accepted messages.",
+                ["requestsPerSecond"] = "messages answered 202 inside the measured window (after the warm-up) / window seconds.",
+                ["printedPerSecond"] = "first prints / (last - first printedAt): the print capacity when lateness grows, otherwise just the due rate.",
+                ["toolCpuPercentWhileSending"] = "this tool's CPU while it sends, % of one core: what the load generator takes from the silos.",
+            },
+            ["runs"] = new JsonArray([.. report.Runs.Select(Run)]),
+        };
+    }
+
+    public static async Task WriteAsync(BenchReport report, string path)
+    {
+        var dir = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (dir is not null)
+        {
+            Directory.CreateDirectory(dir);
+        }
+
+        await File.WriteAllTextAsync(path, ToJson(report).ToJsonString(Indented));
+    }
+
+    private static JsonNode Run(ScenarioResult run)
+    {
+        var i = run.Integrity;
+        return new JsonObject
+        {
+            ["scenario"] = run.Scenario,
+            ["silos"] = run.Silos,
+            ["passed"] = run.Passed,
+            ["error"] = run.Error,
+            ["wallSeconds"] = Math.Round(run.WallSeconds, 1),
+            ["notes"] = new JsonArray([.. run.Notes.Select(n => (JsonNode)n)]),
+            ["figures"] = run.Figures.ToJson(),
+            ["integrity"] = new JsonObject
+            {
+                ["accepted"] = i.Accepted,
+                ["printedLines"] = i.PrintedLines,
+                ["distinctPrinted"] = i.DistinctPrinted,
+                ["lost"] = i.Lost,
+                ["duplicates"] = i.Duplicates,
+                ["redelivered"] = i.Redelivered,
+                ["orderBreaks"] = i.OrderBreaks,
+                ["orderBreaksWithinSilo"] = i.OrderBreaksWithinSilo,
+                ["orderBreaksAcrossSilos"] = i.OrderBreaksAcrossSilos,
+                ["early"] = i.Early,
+                ["printedNotAccepted"] = i.PrintedNotAccepted,
+                ["unparseable"] = i.Unparseable,
+                ["evidence"] = new JsonArray([.. i.Evidence.Select(e => (JsonNode)e)]),
+            },
+        };
+    }
+}

@@ -1,0 +1,113 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+using EchoAtTime.Chaos;
+
+namespace EchoAtTime.Bench;
+
+/// <summary>
+/// Runs every chosen scenario once per silo count, each on a deployment of its own (fresh
+/// redis-server, fresh silos) so that no run's data, activations or AOF weigh on the next one.
+/// </summary>
+public sealed class BenchRun(BenchOptions options, Action<string> log)
+{
+    public async Task<BenchReport> RunAsync(CancellationToken cancellationToken)
+    {
+        options.Validate();
+        var startedAt = DateTimeOffset.UtcNow;
+        var clock = Stopwatch.StartNew();
+        var root = RepositoryRoot(options.RepositoryRoot);
+        var siloDll = Path.Combine(root, "src", "Silo", "bin", options.Configuration, "net10.0", "EchoAtTime.Silo.dll");
+        if (!File.Exists(siloDll))
+        {
+            throw new FileNotFoundException($"The silo is not built (looked at {siloDll}); run tools/bench.sh, which builds it.", siloDll);
+        }
+
+        var workDir = options.WorkDir ?? Path.Combine(Path.GetTempPath(), $"echo-bench-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(workDir);
+        log($"bench: seed {options.Seed}, work dir {workDir}, {options.Configuration} silo {siloDll}");
+        var random = new Random(options.Seed);
+        var ports = new LoopbackPorts(new Random(random.Next()));
+        var redisVersion = "unknown";
+        var runs = new List<ScenarioResult>();
+        using var batches = new BatchLoad();
+        foreach (var name in options.Scenarios)
+        {
+            foreach (var silos in options.SiloCounts)
+            {
+                var dir = Path.Combine(workDir, $"{name}-{silos}silo");
+                log($"bench: {name} on {silos} silo{(silos == 1 ? "" : "s")} (load average {MachineInfo.LoadAverageNow()})");
+                var result = await RunOneAsync(BenchScenarios.Create(name, options), silos, dir, siloDll, ports, batches, new Random(random.Next()), cancellationToken);
+                redisVersion = result.RedisVersion ?? redisVersion;
+                runs.Add(result.Result);
+                var integrity = result.Result.Integrity;
+                log($"  {(result.Result.Passed ? "ok" : "FAILED")}: {integrity.Accepted} accepted, {integrity.DistinctPrinted} printed, lost {integrity.Lost?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "n/a"}, "
+                    + $"duplicates {integrity.Duplicates}, order breaks {integrity.OrderBreaks}, early {integrity.Early} ({result.Result.WallSeconds:0.0} s){(result.Result.Error is { } error ? ": " + error : "")}");
+                if (result.Result.Passed && !options.Keep)
+                {
+                    TryDelete(dir);
+                }
+            }
+        }
+
+        // A failed run keeps its files: the silos' stdout and stderr are the evidence.
+        var report = new BenchReport(options, MachineInfo.Read(redisVersion, options.AppendFsync), runs, startedAt, clock.Elapsed.TotalSeconds, workDir, WorkDirKept: true);
+        if (!options.Keep && report.Passed && options.WorkDir is null)
+        {
+            TryDelete(workDir);
+            report = report with { WorkDirKept = false };
+        }
+
+        return report;
+    }
+
+    private async Task<(ScenarioResult Result, string? RedisVersion)> RunOneAsync(
+        IScenario scenario, int silos, string dir, string siloDll, LoopbackPorts ports, BatchLoad batches, Random random, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        string? redisVersion = null;
+        await using var deployment = new BenchDeployment(siloDll, silos, dir, options.AppendFsync, ports);
+        try
+        {
+            await deployment.StartAsync(cancellationToken);
+            redisVersion = await deployment.Stats.VersionAsync();
+            var context = new ScenarioContext(options, deployment, batches, random, log);
+            var outcome = await scenario.RunAsync(context, cancellationToken);
+            return (new ScenarioResult(scenario.Name, silos, outcome.Figures, outcome.Integrity, context.Notes, clock.Elapsed.TotalSeconds), redisVersion);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or TimeoutException or InvalidDataException or HttpRequestException or IOException or SocketException)
+        {
+            return (new ScenarioResult(scenario.Name, silos, new Figures(), new Integrity(), [], clock.Elapsed.TotalSeconds) { Error = ex.Message }, redisVersion);
+        }
+        finally
+        {
+            await deployment.StopAsync();
+        }
+    }
+
+    private static string RepositoryRoot(string? given) =>
+        given is not null
+            ? Path.GetFullPath(given)
+            : Ancestors(AppContext.BaseDirectory).Concat(Ancestors(Environment.CurrentDirectory))
+                  .FirstOrDefault(dir => File.Exists(Path.Combine(dir, "EchoAtTime.sln")))
+              ?? throw new InvalidOperationException("No EchoAtTime.sln above the tool or the current directory.");
+
+    private static IEnumerable<string> Ancestors(string start)
+    {
+        for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+        {
+            yield return dir.FullName;
+        }
+    }
+
+    private static void TryDelete(string dir)
+    {
+        try
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Best effort: it is under the temp dir.
+        }
+    }
+}

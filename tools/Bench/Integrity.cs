@@ -1,0 +1,52 @@
+namespace EchoAtTime.Bench;
+
+/// <summary>
+/// The invariants checked on what a scenario's silos printed. Every scenario reports them; lost,
+/// duplicates, order breaks, early prints and unparseable lines must all be 0.
+/// </summary>
+public sealed record Integrity
+{
+    /// <summary>How <see cref="OrderBreaks"/> is counted; also written into the JSON report.</summary>
+    public const string OrderDefinition =
+        "The promised order is (dueMs, seq) with the id \"<dueMs>-<seq>\". Only the first print of each id counts "
+        + "(a repeat is a duplicate). Within a silo: in each process's stdout file, in file order, a line whose key is "
+        + "smaller than the previous line's key is one break. Across silos: a line is one break when another process "
+        + "printed a larger key at a strictly earlier printedAt (ms; all silos read the same machine clock). "
+        + "orderBreaks = within + across.";
+
+    /// <summary>Answered 202 (every one of them must print, unless the scenario prints nothing).</summary>
+    public long Accepted { get; init; }
+
+    public long PrintedLines { get; init; }
+
+    public long DistinctPrinted { get; init; }
+
+    /// <summary>Accepted, never printed. Null where the scenario's messages are not due during the run (memory).</summary>
+    public long? Lost { get; init; }
+
+    /// <summary>Lines beyond the first for an id.</summary>
+    public long Duplicates { get; init; }
+
+    /// <summary>Lines flagged <c>redelivered</c> (allowed only after a silo crash; none happens here).</summary>
+    public long Redelivered { get; init; }
+
+    public long OrderBreaksWithinSilo { get; init; }
+
+    public long OrderBreaksAcrossSilos { get; init; }
+
+    public long OrderBreaks => OrderBreaksWithinSilo + OrderBreaksAcrossSilos;
+
+    /// <summary>Lines with printedAt &lt; dueAt.</summary>
+    public long Early { get; init; }
+
+    /// <summary>Printed ids this tool never saw accepted (a request whose answer was lost); allowed.</summary>
+    public long PrintedNotAccepted { get; init; }
+
+    /// <summary>stdout lines that are not an echoed message.</summary>
+    public long Unparseable { get; init; }
+
+    /// <summary>The first few examples of each violation.</summary>
+    public IReadOnlyList<string> Evidence { get; init; } = [];
+
+    public bool Holds => (Lost ?? 0) == 0 && Duplicates == 0 && OrderBreaks == 0 && Early == 0 && Unparseable == 0;
+}

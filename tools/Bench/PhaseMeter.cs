@@ -1,0 +1,67 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+
+namespace EchoAtTime.Bench;
+
+/// <summary>
+/// The cost of a phase (scheduling and printing): CPU seconds of the silos, Redis and this tool
+/// (from /proc, deltas across the phase) and the Redis commands it took (INFO commandstats delta).
+/// </summary>
+public sealed class PhaseMeter
+{
+    private readonly BenchDeployment _deployment;
+    private readonly IReadOnlyList<int> _siloPids;
+    private readonly double _siloCpu;
+    private readonly double _redisCpu;
+    private readonly double _toolCpu;
+    private readonly CommandStats _commands;
+    private readonly long _startedAt = Stopwatch.GetTimestamp();
+
+    private PhaseMeter(BenchDeployment deployment, IReadOnlyList<int> siloPids, double siloCpu, double redisCpu, double toolCpu, CommandStats commands)
+    {
+        _deployment = deployment;
+        _siloPids = siloPids;
+        _siloCpu = siloCpu;
+        _redisCpu = redisCpu;
+        _toolCpu = toolCpu;
+        _commands = commands;
+    }
+
+    public static async Task<PhaseMeter> StartAsync(BenchDeployment deployment)
+    {
+        var commands = await deployment.Stats.CommandStatsAsync();
+        var pids = deployment.Current.Select(p => p.Pid).ToArray();
+        return new PhaseMeter(deployment, pids, SiloCpu(pids), ProcessCpu.Seconds(deployment.Redis.Pid) ?? 0, ProcessCpu.Own(), commands);
+    }
+
+    /// <summary>Ends the phase and adds its cost per message to <paramref name="figures"/>.</summary>
+    public async Task AddCostAsync(Figures figures, long messages)
+    {
+        var siloCpu = SiloCpu(_siloPids) - _siloCpu;
+        var redisCpu = (ProcessCpu.Seconds(_deployment.Redis.Pid) ?? 0) - _redisCpu;
+        var toolCpu = ProcessCpu.Own() - _toolCpu;
+        var commands = (await _deployment.Stats.CommandStatsAsync()).Since(_commands);
+        var per = Math.Max(1, messages);
+        var breakdown = new JsonObject();
+        foreach (var (name, (calls, usec)) in commands.Commands.Where(c => c.Key != CommandStats.OwnCommand).OrderByDescending(c => c.Value.Calls))
+        {
+            breakdown[name] = new JsonObject
+            {
+                ["calls"] = calls,
+                ["perMessage"] = Math.Round(calls / (double)per, 6),
+                ["usec"] = usec,
+            };
+        }
+
+        figures
+            .Add("phaseSeconds", "phase wall time s (schedule+print)", Stopwatch.GetElapsedTime(_startedAt).TotalSeconds, 1)
+            .Add("siloCpuSecondsPer1000", "silo CPU s / 1000 msgs", siloCpu * 1000 / per, 3)
+            .Add("redisCpuSecondsPer1000", "redis CPU s / 1000 msgs", redisCpu * 1000 / per, 3)
+            .Add("toolCpuSecondsPer1000", "bench tool CPU s / 1000 msgs", toolCpu * 1000 / per, 3)
+            .Add("redisCommandsPerMessage", "redis commands / msg", commands.TotalCalls / (double)per, 4)
+            .Add("redisUsecPerMessage", "redis usec (commandstats) / msg", commands.TotalUsec / (double)per, 2)
+            .AddJson("redisCommands", breakdown);
+    }
+
+    private static double SiloCpu(IEnumerable<int> pids) => pids.Sum(pid => ProcessCpu.Seconds(pid) ?? 0);
+}
