@@ -17,13 +17,13 @@ public sealed class BenchSmokeTests(ITestOutputHelper output)
 
     private static readonly Dictionary<string, string[]> FiguresByScenario = new()
     {
-        ["schedule.single"] = ["requestsPerSecond", "accepted", "notAccepted", "latencyMsP50", "latencyMsP99", "siloCpuSecondsPer1000", "redisCommandsPerMessage", "redisCommands", "latenessMsP99"],
-        ["schedule.batch"] = ["messagesPerSecond", "accepted", "notAccepted", "latencyMsP50", "latencyMsP99", "siloCpuSecondsPer1000", "redisCommandsPerMessage", "redisCommands", "latenessMsP99"],
+        ["schedule.single"] = ["requestsPerSecond", "accepted", "notAccepted", "latencyMsP50", "latencyMsP99", "siloCpuSecondsPer1000", "redisCommandsPerMessage", "redisCommands", "printedPerSecond", "toolCpuPercentWhileSending", "latenessMsP99"],
+        ["schedule.batch"] = ["messagesPerSecond", "accepted", "notAccepted", "latencyMsP50", "latencyMsP99", "siloCpuSecondsPer1000", "redisCommandsPerMessage", "redisCommands", "printedPerSecond", "toolCpuPercentWhileSending", "latenessMsP99"],
         ["memory"] = ["usedMemoryBytesPerMessage", "memoryUsageBytesPerMessage", "keysCreated", "accepted"],
         ["lateness.light"] = ["latenessMsP50", "latenessMsP99", "latenessMsMax", "early", "scheduledAheadMs"],
         ["lateness.idle"] = ["latenessMsP50", "latenessMsP99", "latenessMsMax", "early", "scheduledAheadMs"],
         ["burst"] = ["firstPrintAfterDueMs", "lastPrintAfterDueMs", "orderBreaks", "scheduledAheadMs"],
-        ["drain"] = ["messagesPerSecond", "startToFirstPrintMs", "restartToLastPrintMs", "orderBreaks", "stoppedBeforeFirstDue"],
+        ["drain"] = ["messagesPerSecond", "startToFirstPrintMs", "restartToLastPrintMs", "orderBreaks", "stoppedBeforeFirstDue", "stopMs"],
     };
 
     private static readonly string[] IntegrityKeys = ["accepted", "lost", "duplicates", "redelivered", "orderBreaks", "early", "unparseable"];
@@ -33,13 +33,22 @@ public sealed class BenchSmokeTests(ITestOutputHelper output)
     [Fact]
     public async Task The_smoke_run_exits_0_and_reports_every_figure_with_nothing_lost_or_duplicated()
     {
-        var report = Path.Combine(Directory.CreateTempSubdirectory("echo-bench-smoke-").FullName, "bench-report.json");
-        var (exitCode, stdout, stderr) = await RunBenchAsync("--smoke", "--silos", "1", "--report", report);
-        output.WriteLine(stdout);
-        output.WriteLine(stderr);
+        var dir = Directory.CreateTempSubdirectory("echo-bench-smoke-").FullName;
+        JsonObject json;
+        try
+        {
+            var report = Path.Combine(dir, "bench-report.json");
+            var (exitCode, stdout, stderr) = await RunBenchAsync("--smoke", "--silos", "1", "--report", report);
+            output.WriteLine(stdout);
+            output.WriteLine(stderr);
+            Assert.True(exitCode == 0, $"the bench exited {exitCode}:\n{stdout}\n{stderr}");
+            json = JsonNode.Parse(await File.ReadAllTextAsync(report))!.AsObject();
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
 
-        Assert.True(exitCode == 0, $"the bench exited {exitCode}:\n{stdout}\n{stderr}");
-        var json = JsonNode.Parse(await File.ReadAllTextAsync(report))!.AsObject();
         Assert.True(json["passed"]!.GetValue<bool>());
         var machine = json["machine"]!.AsObject();
         Assert.All(MachineKeys, key => Assert.True(machine.ContainsKey(key), $"machine.{key} is missing"));
