@@ -20,6 +20,7 @@ public static class EchoGrainsServiceCollectionExtensions
         services.AddMetrics();
         services.TryAddSingleton<EchoMetrics>();
         services.AddSingleton<SlotStore>();
+        services.AddSingleton<DueClock>();
         services.AddSingleton<SlotSweeper>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<SlotSweeper>());
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, SiloStartupLog>();

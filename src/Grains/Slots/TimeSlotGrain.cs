@@ -18,6 +18,7 @@ public sealed partial class TimeSlotGrain(
     SlotStore store,
     IEchoSink sink,
     TimeProvider clock,
+    DueClock dueClock,
     EchoMetrics metrics,
     IOptions<EchoOptions> options,
     ILogger<TimeSlotGrain> logger) : Grain, ITimeSlotGrain, IRemindable
@@ -26,6 +27,9 @@ public sealed partial class TimeSlotGrain(
 
     // Retry pace while this slot waits for an earlier one, or after a store error. Only failure paths use it.
     private static readonly TimeSpan RetryDelay = TimeSpan.FromMilliseconds(500);
+
+    // The Orleans timer trails the due clock's precise wake-up by this much: it only matters if that wake-up is lost.
+    private static readonly TimeSpan FallbackDelay = TimeSpan.FromMilliseconds(50);
 
     private readonly EchoOptions _options = options.Value;
     private readonly SortedSet<PendingMessage> _pending = [];
@@ -54,6 +58,7 @@ public sealed partial class TimeSlotGrain(
     private int _printedCount;
     private int _loadedCount;
     private IGrainTimer? _timer;
+    private DueTicket? _dueTicket;
 
     private long NowMs => clock.GetUtcNow().ToUnixTimeMilliseconds();
 
@@ -68,6 +73,7 @@ public sealed partial class TimeSlotGrain(
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
+        _dueTicket?.Cancel();
         if (!_done && !_stopped && IsNear(NowMs))
         {
             // Leaving while the slot still has work (its silo shutting down, say): every batch so
@@ -594,6 +600,7 @@ public sealed partial class TimeSlotGrain(
         }
 
         _done = true;
+        _dueTicket?.Cancel();
         _timer?.Dispose();
         _timer = null;
         DeactivateOnIdle();
@@ -616,6 +623,7 @@ public sealed partial class TimeSlotGrain(
     {
         LogFenced(_slot);
         _stopped = true;
+        _dueTicket?.Cancel();
         _timer?.Dispose();
         _timer = null;
         DeactivateOnIdle();
@@ -640,10 +648,27 @@ public sealed partial class TimeSlotGrain(
     {
         var now = NowMs;
         var wakeAt = _pending.Count > 0 ? _slotStartMs + _pending.Min!.OffsetMs : TimeSlot.EndMs(_slot);
-        Arm(TimeSpan.FromMilliseconds(Math.Max(0, wakeAt - now)));
+        if (wakeAt <= now || _done || _stopped)
+        {
+            Arm(TimeSpan.Zero);
+            return;
+        }
+
+        if (_dueTicket is not { Pending: true } ticket || ticket.DueMs != wakeAt)
+        {
+            _dueTicket?.Cancel();
+            var self = this.AsReference<ITimeSlotGrain>();
+            _dueTicket = dueClock.WakeAt(wakeAt, () => self.Wake().Ignore());
+        }
+
+        Arm(TimeSpan.FromMilliseconds(wakeAt - now) + FallbackDelay);
     }
 
-    private void ArmRetry() => Arm(RetryDelay);
+    private void ArmRetry()
+    {
+        _dueTicket?.Cancel();
+        Arm(RetryDelay);
+    }
 
     private void Arm(TimeSpan dueTime)
     {

@@ -1,0 +1,82 @@
+namespace EchoAtTime.Grains.Slots;
+
+/// <summary>
+/// Wakes slot grains at their next due millisecond. Orleans timers run on the runtime's coarse
+/// timer tick and fire up to a few ms early or late; this one thread per silo waits on a condition
+/// variable (a high-resolution kernel timer) instead, so printing starts within about a millisecond
+/// of the due time even on an idle silo. The grain's own Orleans timer stays armed as the fallback.
+/// </summary>
+public sealed class DueClock : IDisposable
+{
+    private readonly object _gate = new();
+    private readonly PriorityQueue<DueTicket, long> _due = new();
+    private readonly TimeProvider _clock;
+    private bool _disposed;
+
+    public DueClock(TimeProvider clock)
+    {
+        _clock = clock;
+        new Thread(Run) { IsBackground = true, Name = "echo-due-clock" }.Start();
+    }
+
+    /// <summary>Calls <paramref name="wake"/> (on this clock's thread: keep it short) at <paramref name="dueMs"/> unless the ticket is canceled first.</summary>
+    public DueTicket WakeAt(long dueMs, Action wake)
+    {
+        var ticket = new DueTicket(dueMs, wake);
+        lock (_gate)
+        {
+            _due.Enqueue(ticket, dueMs);
+            if (ReferenceEquals(_due.Peek(), ticket))
+            {
+                Monitor.Pulse(_gate);
+            }
+        }
+
+        return ticket;
+    }
+
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            _disposed = true;
+            Monitor.Pulse(_gate);
+        }
+    }
+
+    private void Run()
+    {
+        while (true)
+        {
+            DueTicket? due = null;
+            lock (_gate)
+            {
+                while (due is null)
+                {
+                    if (_disposed)
+                    {
+                        return;
+                    }
+
+                    if (!_due.TryPeek(out var next, out var dueMs))
+                    {
+                        Monitor.Wait(_gate);
+                        continue;
+                    }
+
+                    var waitMs = dueMs - _clock.GetUtcNow().ToUnixTimeMilliseconds();
+                    if (waitMs > 0)
+                    {
+                        Monitor.Wait(_gate, TimeSpan.FromMilliseconds(waitMs));
+                        continue;
+                    }
+
+                    _due.Dequeue();
+                    due = next.Canceled ? null : next;
+                }
+            }
+
+            due.Fire();
+        }
+    }
+}

@@ -1,0 +1,26 @@
+namespace EchoAtTime.Grains.Slots;
+
+/// <summary>One pending wake-up of <see cref="DueClock"/>.</summary>
+public sealed class DueTicket(long dueMs, Action wake)
+{
+    private volatile bool _canceled;
+    private volatile bool _fired;
+
+    public long DueMs { get; } = dueMs;
+
+    public bool Canceled => _canceled;
+
+    /// <summary>Neither fired nor canceled yet.</summary>
+    public bool Pending => !_canceled && !_fired;
+
+    public void Cancel() => _canceled = true;
+
+    internal void Fire()
+    {
+        _fired = true;
+        if (!_canceled)
+        {
+            wake();
+        }
+    }
+}
