@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # CPU profile of a running silo by where its time goes (kernel, Kestrel, Orleans, Redis client, our
-# code, runtime), sampled with perf. Start the silo with DOTNET_PerfMapEnabled=1 (managed symbols);
-# tools/bench.sh --perf-map does that for its silos.
+# code, runtime), sampled with perf. Managed symbols need DOTNET_PerfMapEnabled=1 and
+# DOTNET_EnableWriteXorExecute=0 (perf cannot read double-mapped code) in the silo; the
+# bench passes its environment on to its silos, so under load:
+#   DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0 tools/bench.sh --scenarios schedule.single --silos 1 --duration 30 &
+#   tools/profile.sh "$(pgrep -n -f EchoAtTime.Silo.dll)" 8      # once the run says it is measuring
 #   tools/profile.sh <silo pid> [seconds=8]     # needs perf (apt-get install linux-perf)
 set -euo pipefail
 pid=${1:?usage: tools/profile.sh <silo pid> [seconds]}

@@ -21,7 +21,8 @@ public static class BenchCommandLine
           --smoke                 tiny sizes for CI: 1 s, 200 messages, one silo       (off)
           --seed N                seed of the random due times                         (random, reported)
           --config NAME           which Silo build to run: Release | Debug             (this tool's own)
-        Every scenario starts its own redis-server and silos. Figures: table on stdout, JSON in the report;
+        Every scenario starts its own redis-server and silos; lateness and burst first have them print 256
+        warm-up messages (left out of the figures), drain measures a cold restart on purpose. Figures: table on stdout, JSON in the report;
         progress on stderr. Exit code: 0 when every scenario ran and nothing was lost, duplicated, printed
         out of order or early; 1 when an invariant broke; 2 for bad arguments or a run that could not be carried out.
         """;

@@ -14,6 +14,7 @@ public sealed class BurstScenario : IScenario
     public async Task<ScenarioOutcome> RunAsync(ScenarioContext context, CancellationToken cancellationToken)
     {
         var options = context.Options;
+        await context.WarmUpAsync(cancellationToken);
         var dueMs = ScenarioContext.NowMs + (long)options.BurstLead.TotalMilliseconds;
         context.Log($"  {options.BurstMessages} messages due at {options.BurstLead.TotalSeconds:0.#} s ahead");
         var tally = await context.ScheduleAsync(Enumerable.Repeat(dueMs, options.BurstMessages).ToArray(), cancellationToken);

@@ -15,6 +15,7 @@ public sealed class LatenessScenario(string name, int ratePerSecond) : IScenario
     public async Task<ScenarioOutcome> RunAsync(ScenarioContext context, CancellationToken cancellationToken)
     {
         var options = context.Options;
+        await context.WarmUpAsync(cancellationToken);
         var count = (int)Math.Max(1, Math.Round(ratePerSecond * options.LatenessDuration.TotalSeconds));
 
         // A generous allowance for scheduling (batches of 1000 take well under a second each) plus the lead.

@@ -15,10 +15,12 @@ public static class PrintWaiter
     /// <summary>
     /// Counts stdout lines (cheap) until there are as many as accepted messages, then parses the
     /// files; if some accepted id is still missing (a repeat or an unasked print filled the count) it
-    /// keeps waiting until <paramref name="deadlineMs"/>.
+    /// keeps waiting until <paramref name="deadlineMs"/>. Prints of <paramref name="ignored"/> (a
+    /// warm-up) are left out of the analysis.
     /// </summary>
     public static async Task<PrintAnalysis> WaitAsync(
-        BenchDeployment deployment, IReadOnlyCollection<MessageKey> accepted, long deadlineMs, Action<string> log, CancellationToken cancellationToken)
+        BenchDeployment deployment, IReadOnlyCollection<MessageKey> accepted, long deadlineMs, Action<string> log, CancellationToken cancellationToken,
+        IReadOnlySet<MessageKey>? ignored = null)
     {
         var expected = accepted as IReadOnlySet<MessageKey> ?? new HashSet<MessageKey>(accepted);
         var counter = new LineCounter();
@@ -32,6 +34,11 @@ public static class PrintWaiter
             {
                 nextParse = DateTimeOffset.UtcNow + ReparseEvery;
                 var outputs = ProcessOutput.Read(deployment.AllProcesses);
+                if (ignored is { Count: > 0 })
+                {
+                    outputs = [.. outputs.Select(o => o with { Records = [.. o.Records.Where(r => !ignored.Contains(r.Key))] })];
+                }
+
                 var printed = PrintAnalysis.CountPrinted(expected, outputs);
                 if (printed == expected.Count || timedOut)
                 {
