@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+
 namespace EchoAtTime.Grains.Slots;
 
 /// <summary>
@@ -6,16 +8,18 @@ namespace EchoAtTime.Grains.Slots;
 /// variable (a high-resolution kernel timer) instead, so printing starts within about a millisecond
 /// of the due time even on an idle silo. The grain's own Orleans timer stays armed as the fallback.
 /// </summary>
-public sealed class DueClock : IDisposable
+public sealed partial class DueClock : IDisposable
 {
     private readonly object _gate = new();
     private readonly PriorityQueue<DueTicket, long> _due = new();
     private readonly TimeProvider _clock;
+    private readonly ILogger<DueClock> _logger;
     private bool _disposed;
 
-    public DueClock(TimeProvider clock)
+    public DueClock(TimeProvider clock, ILogger<DueClock> logger)
     {
         _clock = clock;
+        _logger = logger;
         new Thread(Run) { IsBackground = true, Name = "echo-due-clock" }.Start();
     }
 
@@ -76,7 +80,19 @@ public sealed class DueClock : IDisposable
                 }
             }
 
-            due.Fire();
+            try
+            {
+                due.Fire();
+            }
+            catch (Exception ex)
+            {
+                // E.g. the silo is stopping and the call can't be sent. The grain's own timer and the
+                // sweeper cover this wake-up; the clock must live on for every other slot.
+                LogWakeFailed(ex, due.DueMs);
+            }
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Due clock: waking a slot due at {DueMs} failed; its own timer takes over")]
+    private partial void LogWakeFailed(Exception exception, long dueMs);
 }
