@@ -19,7 +19,6 @@ public sealed class SiloProcess(string name, Process process, string file) : IAs
 {
     private const string Launcher = """out=$1; err=$2; shift 2; exec "$@" <"/dev/null" >"$out" 2>"$err" """;
     private const int StderrTailLines = 40;
-    private static readonly TimeSpan ReadyPoll = TimeSpan.FromMilliseconds(100);
 
     /// <summary>The tool's own socket tuning (see Program.cs); never passed on to a silo.</summary>
     public const string InlineCompletionsVariable = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
@@ -45,7 +44,7 @@ public sealed class SiloProcess(string name, Process process, string file) : IAs
         Directory.CreateDirectory(dir);
         var file = Path.Combine(dir, name.Replace('#', '.'));
         var info = new ProcessStartInfo("/bin/sh") { WorkingDirectory = dir, UseShellExecute = false };
-        foreach (var arg in (string[])["-c", Launcher, "sh", file + ".stdout", file + ".stderr", DotnetHost, dll, "--urls", url.GetLeftPart(UriPartial.Authority), .. extraArgs])
+        foreach (var arg in (string[])["-c", Launcher, "sh", file + ".stdout", file + ".stderr", ServiceReadiness.DotnetHost, dll, "--urls", url.GetLeftPart(UriPartial.Authority), .. extraArgs])
         {
             info.ArgumentList.Add(arg);
         }
@@ -67,20 +66,13 @@ public sealed class SiloProcess(string name, Process process, string file) : IAs
     /// <summary>Polls <c>GET /health/ready</c> until 200; false if the process exits first or <paramref name="timeout"/> passes.</summary>
     public async Task<bool> WaitUntilReadyAsync(HttpClient probe, Uri baseUrl, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        var ready = new Uri(baseUrl, "health/ready");
-        var waited = Stopwatch.StartNew();
-        while (!process.HasExited && waited.Elapsed < timeout)
+        if (!await ServiceReadiness.WaitUntilReadyAsync(process, probe, baseUrl, timeout, cancellationToken))
         {
-            if (await AnswersOkAsync(probe, ready, cancellationToken))
-            {
-                ReadyAtMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-                return !process.HasExited;
-            }
-
-            await Task.Delay(ReadyPoll, cancellationToken);
+            return false;
         }
 
-        return false;
+        ReadyAtMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        return true;
     }
 
     /// <summary>SIGTERM, SIGKILL after <paramref name="grace"/>. True when it stopped by itself.</summary>
@@ -104,22 +96,5 @@ public sealed class SiloProcess(string name, Process process, string file) : IAs
     {
         await ProcessSignals.KillAsync(process);
         process.Dispose();
-    }
-
-    private static string DotnetHost =>
-        Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet";
-
-    private static async Task<bool> AnswersOkAsync(HttpClient probe, Uri url, CancellationToken cancellationToken)
-    {
-        try
-        {
-            using var response = await probe.GetAsync(url, cancellationToken);
-            return response.StatusCode == HttpStatusCode.OK;
-        }
-        catch (Exception ex) when (ex is HttpRequestException || (ex is TaskCanceledException && !cancellationToken.IsCancellationRequested))
-        {
-            // Not listening yet, or the probe's own timeout.
-            return false;
-        }
     }
 }

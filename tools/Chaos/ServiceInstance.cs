@@ -72,7 +72,7 @@ public sealed class ServiceInstance : IAsyncDisposable
         Action<string, string>? onStdout)
     {
         Directory.CreateDirectory(workDir);
-        var info = new ProcessStartInfo(DotnetHost)
+        var info = new ProcessStartInfo(ServiceReadiness.DotnetHost)
         {
             WorkingDirectory = workDir,
             UseShellExecute = false,
@@ -117,39 +117,13 @@ public sealed class ServiceInstance : IAsyncDisposable
     /// <summary>Polls <c>GET /health/ready</c> until it answers 200. False on timeout or if the process exits first.</summary>
     public async Task<bool> WaitUntilReadyAsync(HttpClient probe, Uri baseUrl, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        var ready = new Uri(baseUrl, "health/ready");
-        var answered = await Conditions.WaitUntilAsync(
-            async token =>
-            {
-                if (_process.HasExited)
-                {
-                    return true;
-                }
-
-                try
-                {
-                    using var response = await probe.GetAsync(ready, token);
-                    return response.StatusCode == HttpStatusCode.OK;
-                }
-                catch (HttpRequestException)
-                {
-                    return false;
-                }
-                catch (OperationCanceledException) when (!token.IsCancellationRequested)
-                {
-                    // The probe's own timeout; try again.
-                    return false;
-                }
-            },
-            timeout,
-            cancellationToken);
-        if (answered && !_process.HasExited)
+        if (!await ServiceReadiness.WaitUntilReadyAsync(_process, probe, baseUrl, timeout, cancellationToken))
         {
-            ReadyAtMs = _clock.GetUtcNow().ToUnixTimeMilliseconds();
-            return true;
+            return false;
         }
 
-        return false;
+        ReadyAtMs = _clock.GetUtcNow().ToUnixTimeMilliseconds();
+        return true;
     }
 
     /// <summary><c>kill -9</c> from the chaos schedule; returns once the process and its stdout are gone.</summary>
@@ -189,9 +163,6 @@ public sealed class ServiceInstance : IAsyncDisposable
 
         _process.Dispose();
     }
-
-    private static string DotnetHost =>
-        Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet";
 
     private void SetEnding(string ending)
     {

@@ -62,7 +62,7 @@ public sealed partial class DueClock : IDisposable
                         return;
                     }
 
-                    if (!_due.TryPeek(out var next, out var dueMs))
+                    if (!_due.TryPeek(out _, out var dueMs))
                     {
                         Monitor.Wait(_gate);
                         continue;
@@ -75,8 +75,7 @@ public sealed partial class DueClock : IDisposable
                         continue;
                     }
 
-                    _due.Dequeue();
-                    due = next.Canceled ? null : next;
+                    due = _due.Dequeue();
                 }
             }
 

@@ -8,8 +8,6 @@ public sealed class DueTicket(long dueMs, Action wake)
 
     public long DueMs { get; } = dueMs;
 
-    public bool Canceled => _canceled;
-
     /// <summary>Neither fired nor canceled yet.</summary>
     public bool Pending => !_canceled && !_fired;
 

@@ -600,9 +600,7 @@ public sealed partial class TimeSlotGrain(
         }
 
         _done = true;
-        _dueTicket?.Cancel();
-        _timer?.Dispose();
-        _timer = null;
+        StopWaking();
         DeactivateOnIdle();
     }
 
@@ -623,9 +621,7 @@ public sealed partial class TimeSlotGrain(
     {
         LogFenced(_slot);
         _stopped = true;
-        _dueTicket?.Cancel();
-        _timer?.Dispose();
-        _timer = null;
+        StopWaking();
         DeactivateOnIdle();
         return Task.CompletedTask;
     }
@@ -646,9 +642,14 @@ public sealed partial class TimeSlotGrain(
 
     private void ArmTimer()
     {
+        if (_done || _stopped)
+        {
+            return;
+        }
+
         var now = NowMs;
         var wakeAt = _pending.Count > 0 ? _slotStartMs + _pending.Min!.OffsetMs : TimeSlot.EndMs(_slot);
-        if (wakeAt <= now || _done || _stopped)
+        if (wakeAt <= now)
         {
             Arm(TimeSpan.Zero);
             return;
@@ -668,6 +669,13 @@ public sealed partial class TimeSlotGrain(
     {
         _dueTicket?.Cancel();
         Arm(RetryDelay);
+    }
+
+    private void StopWaking()
+    {
+        _dueTicket?.Cancel();
+        _timer?.Dispose();
+        _timer = null;
     }
 
     private void Arm(TimeSpan dueTime)

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using EchoAtTime.Chaos;
 using System.Text.Json.Nodes;
 using EchoAtTime.Tests.Infrastructure;
 using Xunit.Abstractions;
@@ -94,8 +95,7 @@ public sealed class BenchSmokeTests(ITestOutputHelper output)
 
     private static async Task<(int ExitCode, string Stdout, string Stderr)> RunBenchAsync(params string[] args)
     {
-        var host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } path && File.Exists(path) ? path : "dotnet";
-        var info = new ProcessStartInfo(host) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        var info = new ProcessStartInfo(ServiceReadiness.DotnetHost) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var arg in (string[])[BenchDll(), .. args])
         {
             info.ArgumentList.Add(arg);
@@ -112,11 +112,7 @@ public sealed class BenchSmokeTests(ITestOutputHelper output)
         catch (OperationCanceledException)
         {
             // SIGTERM lets the bench stop the silos and Redis it started; it only gets the chance once.
-            using (var kill = Process.Start(new ProcessStartInfo("kill") { ArgumentList = { "-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) }, UseShellExecute = false }))
-            {
-                await kill!.WaitForExitAsync();
-            }
-
+            await ProcessSignals.TerminateAsync(process.Id);
             await process.WaitForExitAsync();
             Assert.Fail($"the bench did not finish within {RunTimeout}:\n{await stdout}\n{await stderr}");
         }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Text;
+using EchoAtTime.Chaos;
 
 namespace EchoAtTime.Tests.Infrastructure;
 
@@ -100,7 +101,7 @@ public sealed class ServiceProcess : IAsyncDisposable
         var port = RedisServer.FreePort();
         var baseUrl = new Uri($"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}/");
         var workDir = Directory.CreateTempSubdirectory($"echo-{name}-").FullName;
-        var info = new ProcessStartInfo(DotnetHost)
+        var info = new ProcessStartInfo(ServiceReadiness.DotnetHost)
         {
             WorkingDirectory = workDir,
             UseShellExecute = false,
@@ -166,48 +167,14 @@ public sealed class ServiceProcess : IAsyncDisposable
     }
 
     /// <summary>SIGKILL, then wait for the process to be gone.</summary>
-    public async Task KillAsync()
-    {
-        if (!_process.HasExited)
-        {
-            try
-            {
-                _process.Kill(entireProcessTree: true);
-            }
-            catch (InvalidOperationException)
-            {
-                // Exited meanwhile.
-            }
-        }
-
-        await _process.WaitForExitAsync();
-    }
+    public Task KillAsync() => ProcessSignals.KillAsync(_process);
 
     /// <summary>SIGTERM (a graceful host shutdown), wait up to <paramref name="timeout"/>, then SIGKILL.</summary>
     public async Task StopAsync(TimeSpan timeout)
     {
-        if (_process.HasExited)
+        if (!await ProcessSignals.StopAsync(_process, timeout))
         {
-            return;
-        }
-
-        using (var kill = Process.Start(new ProcessStartInfo("kill") { ArgumentList = { "-TERM", Pid.ToString(CultureInfo.InvariantCulture) }, UseShellExecute = false }))
-        {
-            if (kill is not null)
-            {
-                await kill.WaitForExitAsync();
-            }
-        }
-
-        using var wait = new CancellationTokenSource(timeout);
-        try
-        {
-            await _process.WaitForExitAsync(wait.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            OnStderr($"[test] {Name} did not exit within {timeout} of SIGTERM; killing it.");
-            await KillAsync();
+            OnStderr($"[test] {Name} did not exit within {timeout} of SIGTERM; killed it.");
         }
     }
 
@@ -223,9 +190,6 @@ public sealed class ServiceProcess : IAsyncDisposable
         {
         }
     }
-
-    private static string DotnetHost =>
-        Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet";
 
     /// <summary>
     /// src/{project}/bin/{Configuration}/net10.0/{dll} of this checkout, the Configuration being the
