@@ -125,7 +125,20 @@ public sealed partial class TimeSlotGrain(
 
             // Before the append: if this fails, nothing was stored and the caller gets an error.
             await EnsureReminderAsync(now);
-            var refusal = await AppendAsync(messages, dues, mine, results);
+            AppendResult? refusal;
+            try
+            {
+                refusal = await AppendAsync(messages, dues, mine, results);
+            }
+            catch (Exception) when (_loaded)
+            {
+                // The append may have run with its reply lost: this view can no longer tell what the
+                // list holds. Read it again before printing, so such a message prints on time.
+                _loaded = false;
+                ArmRetry();
+                throw;
+            }
+
             remaining.RemoveAll(i => results[i] != default);
             if (refusal is { IsClosed: true })
             {
@@ -503,8 +516,21 @@ public sealed partial class TimeSlotGrain(
             }
 
             _version++;
-            _floorCursor = Math.Max(_floorCursor, printing);
             MergeUnseen(commit.Unseen, commit.Canceled);
+            unconfirmed = false;
+            if (!commit.Declared)
+            {
+                if (commit.Unseen.Length == 0)
+                {
+                    // The list is shorter than this view: the store lost acknowledged writes. Reload.
+                    throw new InvalidOperationException($"Slot {_slot}: the store holds fewer messages than were loaded.");
+                }
+
+                // Someone appended what this view lacks; it may sort before the batch: choose again.
+                continue;
+            }
+
+            _floorCursor = Math.Max(_floorCursor, printing);
             if (commit.Canceled.Length > 0)
             {
                 batch.RemoveAll(m => !_pending.Contains(m));
@@ -512,7 +538,6 @@ public sealed partial class TimeSlotGrain(
 
             if (batch.Count == 0)
             {
-                unconfirmed = false;
                 continue;
             }
 

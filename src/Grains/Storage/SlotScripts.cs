@@ -27,13 +27,18 @@ internal static class SlotScripts
         """;
 
     /// <summary>
-    /// ARGV = smallest due offset among the elements, then the elements. Returns { new length },
+    /// ARGV = smallest due offset among the elements, then the elements (any number: they are pushed
+    /// in runs below Lua's unpack limit, all inside this one atomic call). Returns { new length },
     /// { -1 } when the slot is closed, or { -2, floor } when an element would sort at or before what
     /// is already printing (a duplicate activation may have moved the printing cursor past the
     /// caller's view).
     /// </summary>
     public const string Append = AppendGuard + """
-        return { redis.call('RPUSH', KEYS[1], unpack(ARGV, 2)) }
+        local length = 0
+        for i = 2, #ARGV, 1000 do
+          length = redis.call('RPUSH', KEYS[1], unpack(ARGV, i, math.min(i + 999, #ARGV)))
+        end
+        return { length }
         """;
 
     /// <summary>
@@ -76,19 +81,27 @@ internal static class SlotScripts
     /// <summary>
     /// ARGV = version, printed cursor, printed count, printing cursor, loaded count, canceled count
     /// the caller knows. Fails (false) unless the caller holds the current version; otherwise bumps
-    /// it, records progress and returns { elements appended after what the caller loaded, canceled
-    /// sequences — only when there are more than the caller knows, so a batch costs nothing extra }.
-    /// The printing cursor never moves back: what a dead owner declared stays "maybe printed".
+    /// it, records progress and returns { declared, elements appended after what the caller loaded,
+    /// canceled sequences — only when there are more than the caller knows, so a batch costs nothing
+    /// extra }. The new batch is declared (printing cursor moved) only when the caller has seen the
+    /// whole list: an element it has not seen may sort before the batch, and declaring past it would
+    /// let the next commit mark it printed before it is. The printing cursor never moves back: what a
+    /// dead owner declared stays "maybe printed".
     /// </summary>
     public const string Commit = """
         local m = redis.call('HMGET', KEYS[2], 'v', 'n')
         if (m[1] or '0') ~= ARGV[1] then return false end
-        local n = ARGV[4]
-        if m[2] and tonumber(m[2]) > tonumber(n) then n = m[2] end
-        redis.call('HSET', KEYS[2], 'v', ARGV[1] + 1, 'p', ARGV[2], 'c', ARGV[3], 'n', n)
+        local declared = redis.call('LLEN', KEYS[1]) == tonumber(ARGV[5])
+        if declared then
+          local n = ARGV[4]
+          if m[2] and tonumber(m[2]) > tonumber(n) then n = m[2] end
+          redis.call('HSET', KEYS[2], 'v', ARGV[1] + 1, 'p', ARGV[2], 'c', ARGV[3], 'n', n)
+        else
+          redis.call('HSET', KEYS[2], 'v', ARGV[1] + 1, 'p', ARGV[2], 'c', ARGV[3])
+        end
         local canceled = {}
         if redis.call('SCARD', KEYS[3]) ~= tonumber(ARGV[6]) then canceled = redis.call('SMEMBERS', KEYS[3]) end
-        return { redis.call('LRANGE', KEYS[1], ARGV[5], -1), canceled }
+        return { declared and 1 or 0, redis.call('LRANGE', KEYS[1], ARGV[5], -1), canceled }
         """;
 
     /// <summary>

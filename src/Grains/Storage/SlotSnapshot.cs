@@ -5,8 +5,11 @@ namespace EchoAtTime.Grains.Storage;
 /// <summary>What an activation reads when it takes over a slot.</summary>
 public sealed record SlotSnapshot(long Version, long PrintedCursor, long PrintingCursor, bool Closed, RedisValue[] Elements, int[] Canceled);
 
-/// <summary>What a fenced commit returns: elements appended beyond what was loaded, and every canceled sequence.</summary>
-public sealed record CommitResult(RedisValue[] Unseen, int[] Canceled);
+/// <summary>
+/// What a fenced commit returns: whether it declared the caller's batch as printing, the elements
+/// appended beyond what was loaded, and every canceled sequence.
+/// </summary>
+public sealed record CommitResult(bool Declared, RedisValue[] Unseen, int[] Canceled);
 
 /// <summary>Outcome of trying to drain a slot.</summary>
 public enum DrainOutcome

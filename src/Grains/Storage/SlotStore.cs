@@ -7,9 +7,6 @@ namespace EchoAtTime.Grains.Storage;
 /// <summary>The Redis side of time slots: one round trip per operation, scripts for anything that must be atomic.</summary>
 public sealed class SlotStore(IConnectionMultiplexer redis, IOptions<EchoOptions> options)
 {
-    // Lua's unpack has a stack limit of a few thousand values; append in chunks well below it.
-    private const int AppendChunk = 1000;
-
     // A whole minute can hold millions of messages: read it in bounded replies.
     private const int LoadPage = 20_000;
 
@@ -20,110 +17,89 @@ public sealed class SlotStore(IConnectionMultiplexer redis, IOptions<EchoOptions
 
     /// <summary>
     /// Registers the slot as pending, then appends. Both go out in one pipelined round trip, index
-    /// first, so a message is never in a list the index does not point to.
+    /// first, so a message is never in a list the index does not point to. The append is one script
+    /// however many elements it carries: a refusal stores none of them, so a retry never stores one twice.
     /// </summary>
     public async Task<AppendResult> AppendAsync(long slot, IReadOnlyList<RedisValue> elements, int minOffsetMs)
     {
         var db = Db;
-        var keys = new RedisKey[] { _keys.Messages(slot), _keys.Meta(slot) };
-        var index = db.SortedSetAddAsync(_keys.PendingSlots, slot, slot, SortedSetWhen.NotExists);
-        var chunks = new List<(Task<RedisResult> Result, int Count)>((elements.Count + AppendChunk - 1) / AppendChunk);
-        for (var start = 0; start < elements.Count; start += AppendChunk)
+        var values = new RedisValue[elements.Count + 1];
+        values[0] = minOffsetMs;
+        for (var i = 0; i < elements.Count; i++)
         {
-            var count = Math.Min(AppendChunk, elements.Count - start);
-            var values = new RedisValue[count + 1];
-            values[0] = minOffsetMs;
-            for (var i = 0; i < count; i++)
-            {
-                values[i + 1] = elements[start + i];
-            }
-
-            chunks.Add((db.ScriptEvaluateAsync(SlotScripts.Append, keys, values), count));
+            values[i + 1] = elements[i];
         }
 
+        var index = db.SortedSetAddAsync(_keys.PendingSlots, slot, slot, SortedSetWhen.NotExists);
+        var appended = db.ScriptEvaluateAsync(SlotScripts.Append, [_keys.Messages(slot), _keys.Meta(slot)], values);
         await index.ConfigureAwait(false);
-        var seqs = new int[elements.Count];
-        var next = 0;
-        foreach (var (result, count) in chunks)
+        var reply = (RedisValue[])(await appended.ConfigureAwait(false))!;
+        var length = (long)reply[0];
+        if (length < 0)
         {
-            var reply = (RedisValue[])(await result.ConfigureAwait(false))!;
-            var length = (long)reply[0];
-            if (length < 0)
-            {
-                // Later chunks are refused too: the slot's state only moves forward, and nothing
-                // closes a slot or moves its floor past messages that are not printed yet.
-                return length == -1 ? AppendResult.Closed : AppendResult.BelowFloor((int)reply[1]);
-            }
+            return length == -1 ? AppendResult.Closed : AppendResult.BelowFloor((int)reply[1]);
+        }
 
-            for (var i = 0; i < count; i++)
-            {
-                seqs[next++] = (int)(length - count + i);
-            }
+        var seqs = new int[elements.Count];
+        for (var i = 0; i < seqs.Length; i++)
+        {
+            seqs[i] = (int)(length - seqs.Length + i);
         }
 
         return AppendResult.Appended(seqs);
     }
 
     /// <summary>
-    /// Appends messages that carry idempotency keys, one script call per chunk: a key seen before
-    /// yields its original id (same fingerprint) or a conflict, and appends nothing.
+    /// Appends messages that carry idempotency keys in one script: a key seen before yields its
+    /// original id (same fingerprint) or a conflict, and appends nothing. All or nothing, like
+    /// <see cref="AppendAsync"/>.
     /// </summary>
     public async Task<AppendResult> AppendKeyedAsync(long slot, IReadOnlyList<(RedisValue Element, long DueMs, string Key, string Fingerprint)> messages, int minOffsetMs)
     {
         var db = Db;
-        var index = db.SortedSetAddAsync(_keys.PendingSlots, slot, slot, SortedSetWhen.NotExists);
-        var chunks = new List<(Task<RedisResult> Result, int Start, int Count)>();
-        for (var start = 0; start < messages.Count; start += AppendChunk)
+        var keys = new RedisKey[messages.Count + 2];
+        var values = new RedisValue[(messages.Count * 3) + 2];
+        (keys[0], keys[1]) = (_keys.Messages(slot), _keys.Meta(slot));
+        (values[0], values[1]) = (minOffsetMs, _retentionSeconds);
+        for (var i = 0; i < messages.Count; i++)
         {
-            var count = Math.Min(AppendChunk, messages.Count - start);
-            var keys = new RedisKey[count + 2];
-            var values = new RedisValue[(count * 3) + 2];
-            (keys[0], keys[1]) = (_keys.Messages(slot), _keys.Meta(slot));
-            (values[0], values[1]) = (minOffsetMs, _retentionSeconds);
-            for (var i = 0; i < count; i++)
-            {
-                var m = messages[start + i];
-                keys[i + 2] = _keys.Idempotency(m.Key);
-                values[2 + (i * 3)] = m.Fingerprint;
-                values[3 + (i * 3)] = m.DueMs;
-                values[4 + (i * 3)] = m.Element;
-            }
-
-            chunks.Add((db.ScriptEvaluateAsync(SlotScripts.AppendKeyed, keys, values), start, count));
+            var m = messages[i];
+            keys[i + 2] = _keys.Idempotency(m.Key);
+            values[2 + (i * 3)] = m.Fingerprint;
+            values[3 + (i * 3)] = m.DueMs;
+            values[4 + (i * 3)] = m.Element;
         }
 
+        var index = db.SortedSetAddAsync(_keys.PendingSlots, slot, slot, SortedSetWhen.NotExists);
+        var appended = db.ScriptEvaluateAsync(SlotScripts.AppendKeyed, keys, values);
         await index.ConfigureAwait(false);
+        var reply = (RedisResult[])(await appended.ConfigureAwait(false))!;
+        var status = (long)reply[0];
+        if (status == -1)
+        {
+            return AppendResult.Closed;
+        }
+
+        if (status == -2)
+        {
+            return AppendResult.BelowFloor((int)reply[1]);
+        }
+
         var seqs = new int[messages.Count];
         var repeats = new ScheduleResult?[messages.Count];
-        foreach (var (result, start, count) in chunks)
+        for (var i = 0; i < messages.Count; i++)
         {
-            var reply = (RedisResult[])(await result.ConfigureAwait(false))!;
-            var status = (long)reply[0];
-            if (status == -1)
+            var item = reply[i + 1];
+            if (item.Resp2Type == ResultType.Integer)
             {
-                return AppendResult.Closed;
+                seqs[i] = (int)item;
+                continue;
             }
 
-            if (status == -2)
-            {
-                return AppendResult.BelowFloor((int)reply[1]);
-            }
-
-            for (var i = 0; i < count; i++)
-            {
-                var item = reply[i + 1];
-                if (item.Resp2Type == ResultType.Integer)
-                {
-                    seqs[start + i] = (int)item;
-                    continue;
-                }
-
-                seqs[start + i] = -1;
-                var text = (string?)item;
-                repeats[start + i] = MessageId.TryParse(text, out var original)
-                    ? new ScheduleResult(original, ScheduleOutcome.Repeated)
-                    : new ScheduleResult(default, ScheduleOutcome.KeyConflict);
-            }
+            seqs[i] = -1;
+            repeats[i] = MessageId.TryParse((string?)item, out var original)
+                ? new ScheduleResult(original, ScheduleOutcome.Repeated)
+                : new ScheduleResult(default, ScheduleOutcome.KeyConflict);
         }
 
         return AppendResult.Appended(seqs, repeats);
@@ -160,9 +136,10 @@ public sealed class SlotStore(IConnectionMultiplexer redis, IOptions<EchoOptions
     }
 
     /// <summary>
-    /// The fence: records progress if <paramref name="version"/> is still current. Returns the
-    /// elements beyond <paramref name="loadedCount"/> and, when there are more than
-    /// <paramref name="knownCanceled"/>, every canceled sequence; null when another activation owns the slot.
+    /// The fence: records progress if <paramref name="version"/> is still current, and declares
+    /// <paramref name="printingCursor"/> only when the list holds exactly <paramref name="loadedCount"/>
+    /// elements. Returns the elements beyond <paramref name="loadedCount"/> and, when there are more
+    /// than <paramref name="knownCanceled"/>, every canceled sequence; null when another activation owns the slot.
     /// </summary>
     public async Task<CommitResult?> CommitAsync(long slot, long version, long printedCursor, int printedCount, long printingCursor, int loadedCount, int knownCanceled = -1)
     {
@@ -176,7 +153,7 @@ public sealed class SlotStore(IConnectionMultiplexer redis, IOptions<EchoOptions
         }
 
         var parts = (RedisResult[])result!;
-        return new CommitResult((RedisValue[])parts[0]!, Sequences(parts[1]));
+        return new CommitResult((long)parts[0] == 1, (RedisValue[])parts[1]!, Sequences(parts[2]));
     }
 
     public async Task<MessageStatus> StatusAsync(MessageId id) =>

@@ -1,0 +1,64 @@
+using EchoAtTime.Grains.Storage;
+using EchoAtTime.Tests.Infrastructure;
+
+namespace EchoAtTime.Tests.Cluster;
+
+/// <summary>
+/// Messages the printing activation did not append itself: another activation during a membership
+/// change, or an append of its own whose reply was lost. The printer's view of the minute is then
+/// incomplete, and nothing it declares may skip what it has not seen.
+/// </summary>
+[Collection(SlotClusterFixture.Name)]
+public sealed class UnseenAppendTests(SlotClusterFixture fixture)
+{
+    private static readonly TimeSpan PrintTimeout = TimeSpan.FromSeconds(30);
+
+    private static long NowMs => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+
+    /// <summary>A start time with the next 3 s inside one minute that is already near (its grain loads at once).</summary>
+    private static long NearStartInOneMinute()
+    {
+        var start = NowMs + 1_500;
+        return TimeSlot.Of(start) == TimeSlot.Of(start + 3_000) ? start : TimeSlot.StartMs(TimeSlot.Of(start + 3_000));
+    }
+
+    [Fact]
+    public async Task A_message_appended_behind_the_printers_back_prints_before_a_later_one_the_printer_knows()
+    {
+        var tag = $"{Guid.NewGuid():N}:";
+        var start = NearStartInOneMinute();
+        var slot = TimeSlot.Of(start);
+        var grain = fixture.Grains.GetGrain<ITimeSlotGrain>(slot);
+
+        // The printer loads the minute with its first message, then someone else appends an earlier one.
+        var last = (await grain.Schedule([new ScheduleRequest(start + 3_000, tag + "c")]))[0].Id;
+        var appended = await fixture.AppendRawAsync(slot, ((int)TimeSlot.OffsetMs(start + 1_000), tag + "a"));
+        var unseen = new MessageId(start + 1_000, appended.Seqs[0]);
+        var middle = (await grain.Schedule([new ScheduleRequest(start + 2_000, tag + "b")]))[0].Id;
+
+        var printed = CapturingSink.Tagged(await fixture.Sink.WaitForAsync(l => CapturingSink.Tagged(l, tag).Count >= 3, PrintTimeout), tag);
+        var expected = new[] { unseen, middle, last }.OrderBy(id => id.DueMs).ThenBy(id => id.Seq);
+        Assert.Equal(expected, printed.Select(l => l.Id));
+        Assert.All(printed, l => Assert.False(l.Redelivered));
+    }
+
+    [Fact]
+    public async Task A_commit_that_finds_messages_the_printer_has_not_seen_declares_nothing_past_them()
+    {
+        // Far ahead: no sweeper or grain touches this minute while the test plays its printer.
+        var slot = TimeSlot.Of(NowMs) + 500_000 + Random.Shared.Next(100_000);
+        await fixture.AppendRawAsync(slot, (100, "seen"));
+        await fixture.AppendRawAsync(slot, (50, "unseen"));
+
+        // The caller loaded one element and would declare up to it; the list holds two.
+        var commit = await fixture.Store.CommitAsync(slot, 0, SlotCursor.None, 0, SlotCursor.Of(100, 0), loadedCount: 1);
+
+        Assert.NotNull(commit);
+        Assert.False(commit.Declared);
+        Assert.Single(commit.Unseen);
+        Assert.Equal(MessageStatus.Scheduled, await fixture.Store.StatusAsync(new MessageId(TimeSlot.StartMs(slot) + 50, 1)));
+        var snapshot = await fixture.Store.LoadAsync(slot);
+        Assert.Equal(SlotCursor.None, snapshot.PrintingCursor);
+        Assert.Equal(1, snapshot.Version);
+    }
+}

@@ -1,0 +1,90 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using EchoAtTime.Grains.Storage;
+using EchoAtTime.Tests.Infrastructure;
+
+namespace EchoAtTime.Tests.EndToEnd;
+
+/// <summary>
+/// One healthy silo whose store connection loses the reply to an append that Redis ran: the client
+/// gets 503 and retries with the same idempotency key, as the API documents.
+/// </summary>
+public sealed class ReplyLossTests
+{
+    private static long NowMs => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+
+    [Fact]
+    public async Task A_keyed_message_whose_append_reply_was_lost_prints_once_on_time_and_in_order_after_its_retry()
+    {
+        await using var redis = new RedisServer();
+        await redis.StartAsync();
+        await using var proxy = new RedisFaultProxy(redis.Port);
+        await proxy.StartAsync();
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(20) };
+        await using var silo = ServiceProcess.Start("silo", ServiceProcess.SiloDll, new Dictionary<string, string>
+        {
+            ["Redis__ConnectionString"] = proxy.ConnectionString,
+            ["Orleans__ClusterId"] = $"reply-{Guid.NewGuid():N}",
+            ["Orleans__SiloPort"] = RedisServer.FreePort().ToString(CultureInfo.InvariantCulture),
+            ["Orleans__GatewayPort"] = RedisServer.FreePort().ToString(CultureInfo.InvariantCulture),
+            ["Echo__Output"] = "json",
+        });
+        await silo.WaitUntilReadyAsync(http, TimeSpan.FromSeconds(30));
+
+        // A minute that is near, so its printer has loaded it before the lost append.
+        var start = NowMs + 2_000;
+        start = TimeSlot.Of(start) == TimeSlot.Of(start + 4_000) ? start : TimeSlot.StartMs(TimeSlot.Of(start + 4_000));
+        var tag = $"{Guid.NewGuid():N}";
+        Assert.Equal(HttpStatusCode.Accepted, (await PostAsync(http, silo, start + 4_000, tag + " c", key: null)).Status);
+
+        var dropped = proxy.DropReplyToNext(c => c.IsScriptOn(":l") && c.Args.Any(a => a.Contains(tag + " a", StringComparison.Ordinal)));
+        var (lost, _) = await PostAsync(http, silo, start + 1_000, tag + " a", key: tag);
+        await dropped.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, lost);
+
+        // The documented retry: same key, until the silo's store connection is back.
+        string? retriedId = null;
+        await RedisServer.WaitUntilAsync(async () =>
+        {
+            var (status, id) = await PostAsync(http, silo, start + 1_000, tag + " a", key: tag);
+            retriedId = id;
+            return status == HttpStatusCode.Accepted;
+        }, TimeSpan.FromSeconds(15), "the retry was not accepted");
+        Assert.Equal(HttpStatusCode.Accepted, (await PostAsync(http, silo, start + 2_000, tag + " b", key: null)).Status);
+
+        List<PrintedLine> Printed() => silo.StdoutLines().Select(l => PrintedLine.Parse("silo", l)).Where(l => l.Message.StartsWith(tag, StringComparison.Ordinal)).ToList();
+        await RedisServer.WaitUntilAsync(() => Task.FromResult(Printed().Count >= 3), TimeSpan.FromSeconds(30), "three lines were not printed");
+        var printed = Printed();
+        Assert.Equal(new[] { tag + " a", tag + " b", tag + " c" }, printed.Select(l => l.Message));
+        Assert.Equal(retriedId, printed[0].Id.ToString());
+        Assert.All(printed, l => Assert.False(l.Redelivered));
+        Assert.All(printed, l => Assert.True(l.PrintedMs >= l.DueMs, $"{l.Id} printed early"));
+
+        // On time: printed at its own due time, not found later when the next message's batch was committed.
+        Assert.True(printed[0].PrintedMs < printed[1].DueMs, $"the lost append printed {printed[0].PrintedMs - printed[0].DueMs} ms late");
+        Assert.Equal(3, Printed().Count);
+    }
+
+    private static async Task<(HttpStatusCode Status, string? Id)> PostAsync(HttpClient http, ServiceProcess silo, long dueMs, string message, string? key)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(silo.BaseUrl, "echoAtTime"))
+        {
+            Content = JsonContent.Create(new { time = dueMs, message }),
+        };
+        if (key is not null)
+        {
+            request.Headers.Add("Idempotency-Key", key);
+        }
+
+        using var response = await http.SendAsync(request);
+        if (response.StatusCode != HttpStatusCode.Accepted)
+        {
+            return (response.StatusCode, null);
+        }
+
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        return (response.StatusCode, body.RootElement.GetProperty("id").GetString());
+    }
+}
