@@ -56,7 +56,7 @@ public static class EchoLineFormatter
 
     public static JsonWriterOptions WriterOptions => JsonOptions;
 
-    /// <summary>Escapes C0/C1 controls, DEL, line/paragraph separators, lone surrogates and the backslash itself.</summary>
+    /// <summary>Escapes C0/C1 controls, DEL, line/paragraph separators, bidi and zero-width format characters, lone surrogates and the backslash itself.</summary>
     public static void AppendEscaped(StringBuilder sb, string message)
     {
         for (var i = 0; i < message.Length; i++)
@@ -75,7 +75,7 @@ public static class EchoLineFormatter
                 case '\r': sb.Append(@"\r"); break;
                 case '\t': sb.Append(@"\t"); break;
                 default:
-                    if (c < 0x20 || c is >= '\u007f' and <= '\u009f' || c is '\u2028' or '\u2029' || char.IsSurrogate(c))
+                    if (c < 0x20 || c is >= '\u007f' and <= '\u009f' || c is '\u2028' or '\u2029' || char.IsSurrogate(c) || ReordersOrHides(c))
                     {
                         sb.Append(@"\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
                     }
@@ -88,6 +88,13 @@ public static class EchoLineFormatter
             }
         }
     }
+
+    /// <summary>
+    /// Unicode format characters that reorder (bidi embeddings, overrides, isolates, marks) or hide
+    /// (zero-width ones, BOM) text: printed raw, one message could make a line read as something else.
+    /// </summary>
+    private static bool ReordersOrHides(char c) =>
+        c is >= '\u200b' and <= '\u200f' or >= '\u202a' and <= '\u202e' or >= '\u2060' and <= '\u2064' or >= '\u2066' and <= '\u2069' or '\ufeff';
 
     private static string ReplaceLoneSurrogates(string message)
     {

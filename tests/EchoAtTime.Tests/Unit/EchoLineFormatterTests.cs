@@ -32,6 +32,20 @@ public sealed class EchoLineFormatterTests
         Assert.Single(text.Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
 
+    [Theory]
+    [InlineData("\u202e", @"\u202e")]
+    [InlineData("abc\u202edcba", @"abc\u202edcba")]
+    [InlineData("\u200b\u200c\u200d\u200e\u200f", @"\u200b\u200c\u200d\u200e\u200f")]
+    [InlineData("\u202a\u202b\u202c\u202d", @"\u202a\u202b\u202c\u202d")]
+    [InlineData("\u2060\u2061\u2062\u2063\u2064", @"\u2060\u2061\u2062\u2063\u2064")]
+    [InlineData("\u2066\u2067\u2068\u2069", @"\u2066\u2067\u2068\u2069")]
+    [InlineData("bom\ufeff", @"bom\ufeff")]
+    [InlineData("kept\u2065\u2070\u200a", "kept\u2065\u2070\u200a")]
+    public void Text_escapes_the_format_characters_that_reorder_or_hide_text(string message, string expected)
+    {
+        Assert.Equal($"2026-11-23T10:00:00.000Z {expected}\n", EchoLineFormatter.Text(Line(message)));
+    }
+
     [Fact]
     public void Text_escapes_a_lone_surrogate_instead_of_emitting_invalid_text()
     {
