@@ -32,10 +32,10 @@ public static partial class SiloServicesExtensions
             var garnetLoggers = LoggerFactory.Create(b => b
                 .SetMinimumLevel(LogLevel.Warning)
                 .AddStderrConsole());
-            var store = EmbeddedStore.Start(dataDir, config.GetValue("Echo:EmbeddedPort", 0), garnetLoggers);
+            var store = EmbeddedStore.Start(dataDir, config.GetValue("Echo:EmbeddedPort", 0), config.GetValue("Echo:EmbeddedCommitWait", true), garnetLoggers);
             builder.Services.AddSingleton(store);
             connectionString = store.ConnectionString;
-            LogEmbeddedStore(bootLog, store.DataDir, store.Port);
+            LogEmbeddedStore(bootLog, store.DataDir, store.Port, store.CommitWait ? "a reply waits for the log's commit" : "replies may precede the log's commit (Echo:EmbeddedCommitWait=false)");
         }
         else
         {
@@ -84,8 +84,8 @@ public static partial class SiloServicesExtensions
         string.Join(',', connectionString.Split(',').Select(part =>
             part.TrimStart().StartsWith("password=", true, CultureInfo.InvariantCulture) ? "password=***" : part));
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Store: embedded Garnet at 127.0.0.1:{Port}, persisting to {DataDir}")]
-    private static partial void LogEmbeddedStore(ILogger logger, string dataDir, int port);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Store: embedded Garnet at 127.0.0.1:{Port}, persisting to {DataDir}; {Durability}")]
+    private static partial void LogEmbeddedStore(ILogger logger, string dataDir, int port, string durability);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Store: Redis at {Redis}")]
     private static partial void LogExternalStore(ILogger logger, string redis);

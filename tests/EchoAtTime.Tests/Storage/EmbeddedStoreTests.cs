@@ -1,0 +1,51 @@
+using EchoAtTime.Grains;
+using EchoAtTime.Grains.Storage;
+using EchoAtTime.Silo;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace EchoAtTime.Tests.Storage;
+
+/// <summary>The embedded Garnet store that <c>dotnet run</c> uses when no Redis is configured.</summary>
+public sealed class EmbeddedStoreTests
+{
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Scripts_are_atomic_across_sessions_and_replies_wait_for_the_log_unless_told_not_to(bool commitWait)
+    {
+        var args = EmbeddedStore.GarnetArguments("/tmp/x", 1234, commitWait);
+
+        Assert.Contains("--lua", args);
+        Assert.Contains("--lua-transaction-mode", args);
+        Assert.Contains("--aof", args);
+        Assert.Contains("--recover", args);
+        Assert.Equal(commitWait, args.Contains("--aof-commit-wait"));
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Garnet_accepts_those_settings_and_runs_the_slot_scripts(bool commitWait)
+    {
+        var dir = Directory.CreateTempSubdirectory("echo-embedded-").FullName;
+        try
+        {
+            using (var store = EmbeddedStore.Start(dir, 0, commitWait, NullLoggerFactory.Instance))
+            {
+                await using var redis = await ConnectionMultiplexer.ConnectAsync(store.ConnectionString);
+                var slots = new SlotStore(redis, Options.Create(new EchoOptions()));
+                var appended = await slots.AppendAsync(7, Enumerable.Range(0, 2_500).Select(i => SlotElement.Encode(i, $"m{i}")).ToArray(), 0);
+                Assert.Equal(2_500, appended.Seqs.Length);
+                var commit = await slots.CommitAsync(7, 0, SlotCursor.None, 0, SlotCursor.Of(10, 10), 2_500);
+                Assert.True(commit!.Declared);
+                Assert.Equal(SlotCursor.Of(10, 10), (await slots.LoadAsync(7)).PrintingCursor);
+            }
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+}
