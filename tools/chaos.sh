@@ -5,6 +5,7 @@
 #   tools/chaos.sh                                          # 3 silos + gateway, 50 000 messages over 180 s, kill -9 every 10 s
 #   tools/chaos.sh --messages 10000 --duration 60           # the short run
 #   tools/chaos.sh --redis-restart-every 30 --appendfsync everysec
+#   tools/chaos.sh --messages 3000 --duration 30 --store-faults 3   # also a Redis reply drop or delay into a silo every 3 s
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 dotnet build "$ROOT/EchoAtTime.sln" -c Release -nologo -v q >&2

@@ -12,6 +12,9 @@ public static class ChaosAnalysis
     /// <summary>A killed silo that printed within this long before dying was (likely) the one printing.</summary>
     public const long WasPrintingWithinMs = 1_000;
 
+    /// <summary>The availability figure counts the 503s other nodes answered within this long after a kill.</summary>
+    public const long AvailabilityWindowMs = 5_000;
+
     private const int EvidencePerKind = 20;
 
     public static ChaosReport Analyze(ChaosOptions options, int seed, RunObservations run, bool workDirKept)
@@ -47,6 +50,9 @@ public static class ChaosAnalysis
         RejectionEvidence(run, evidence);
         var kills = disruptions.Where(d => d.Kind == "kill").ToList();
         var resumes = kills.Where(d => d.ResumeMs is not null).Select(d => d.ResumeMs!.Value).Order().ToArray();
+        var stalls = kills.Where(d => d.PrintStallMs is not null).Select(d => d.PrintStallMs!.Value).Order().ToArray();
+        var storeFaults = DroppedAppendOutcomes(run.StoreFaults.OrderBy(f => f.AtMs), accepted, run.Lines);
+        StoreFaultEvidence(storeFaults, evidence);
 
         return new ChaosReport
         {
@@ -79,6 +85,13 @@ public static class ChaosAnalysis
             RedisRestarts = [.. disruptions.Where(d => d.Kind == "redis")],
             ResumeP50Ms = resumes.Length == 0 ? 0 : LatenessFigures.Percentile(resumes, 0.50),
             ResumeMaxMs = resumes.Length == 0 ? 0 : resumes[^1],
+            SurvivorUnavailableTotal = kills.Sum(k => k.SurvivorUnavailable),
+            SurvivorUnavailableMax = kills.Count == 0 ? 0 : kills.Max(k => k.SurvivorUnavailable),
+            PrintStallP50Ms = stalls.Length == 0 ? 0 : LatenessFigures.Percentile(stalls, 0.50),
+            PrintStallMaxMs = stalls.Length == 0 ? 0 : stalls[^1],
+            StoreFaults = storeFaults,
+            StoreFaultsByKind = Count(storeFaults.Select(StoreFaultKind)),
+            StoreFaultsBySilo = Count(storeFaults.Where(Injected).Select(f => f.Node)),
             Crashes = run.Crashes,
             FailedStarts = run.FailedStarts,
             Instances = run.Instances,
@@ -86,8 +99,15 @@ public static class ChaosAnalysis
         };
     }
 
+    /// <summary>
+    /// A line is mismatched when its id was accepted for another text or due time; when its text was
+    /// accepted under another id (the request was retried with the same idempotency key, and the
+    /// retry's 202 named an id other than the one printed: the key did not hold, the message is there
+    /// twice); or when this run never sent its text.
+    /// </summary>
     private static long CountMismatched(RunObservations run, Dictionary<string, AcceptedMessage> accepted, List<string> evidence, long already)
     {
+        var acceptedByText = AcceptedByText(accepted);
         var count = 0L;
         foreach (var line in run.Lines)
         {
@@ -95,9 +115,11 @@ public static class ChaosAnalysis
                 ? message.Text != line.Message || message.DueMs != line.DueMs
                     ? $"id {line.Id} was accepted as '{message.Text}' due {PrintedLine.FormatMs(message.DueMs)} but {line.Instance} printed {line.Raw}"
                     : null
-                : !run.Unconfirmed.Contains(line.Message)
-                    ? $"{line.Instance} printed a message this run never sent: {line.Raw}"
-                    : null;
+                : acceptedByText.TryGetValue(line.Message, out var other)
+                    ? $"{line.Instance} printed '{line.Message}' as {line.Id}, but it was accepted (attempt {other.Attempt}, same idempotency key) as {other.Id}: {line.Raw}"
+                    : !run.Unconfirmed.Contains(line.Message)
+                        ? $"{line.Instance} printed a message this run never sent: {line.Raw}"
+                        : null;
             if (problem is not null)
             {
                 count++;
@@ -108,21 +130,26 @@ public static class ChaosAnalysis
         return count;
     }
 
-    /// <summary>Printed although the request got no 202: the store took the message, the answer was lost. Allowed; evidence says which request.</summary>
+    /// <summary>
+    /// Printed although no attempt of the request got a 202 (retries off or given up): the store took
+    /// the message, the answer was lost. Allowed; evidence says which request. A message accepted by a
+    /// retry is accepted (under the id its key was stored with), not counted here.
+    /// </summary>
     private static long PrintedNotAccepted(
         RunObservations run, Dictionary<string, AcceptedMessage> accepted, Dictionary<string, List<PrintedLine>> printsById, List<string> evidence)
     {
+        var acceptedByText = AcceptedByText(accepted);
         var rejectionByText = run.Rejections.SelectMany(r => r.Texts.Select(t => (Text: t, Rejection: r)))
             .GroupBy(x => x.Text, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First().Rejection, StringComparer.Ordinal);
         var count = 0L;
-        foreach (var first in printsById.Values.Select(p => p[0]).Where(p => !accepted.ContainsKey(p.Id)).OrderBy(p => p.PrintedMs))
+        foreach (var first in printsById.Values.Select(p => p[0]).Where(p => !accepted.ContainsKey(p.Id) && !acceptedByText.ContainsKey(p.Message)).OrderBy(p => p.PrintedMs))
         {
             if (rejectionByText.TryGetValue(first.Message, out var rejection))
             {
                 count++;
                 AddEvidence(evidence, "printed though not accepted", count,
                     $"{first.Id} '{first.Message}' sent to {rejection.Target} at +{(rejection.SentAtMs - run.StartedAtMs) / 1000.0:F2} s, "
-                    + $"answered {rejection.Reason} after {rejection.AnsweredAfterMs} ms, printed by {first.Instance} at {PrintedLine.FormatMs(first.PrintedMs)}");
+                    + $"answered {rejection.Reason} after {rejection.AnsweredAfterMs} ms (attempt {rejection.Attempt}{(rejection.Retried ? ", retried" : "")}), printed by {first.Instance} at {PrintedLine.FormatMs(first.PrintedMs)}");
             }
         }
 
@@ -266,6 +293,8 @@ public static class ChaosAnalysis
         var printTimes = byPrint.Select(p => p.PrintedMs).ToList();
         var printTimesByInstance = run.Lines.GroupBy(l => l.Instance, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => g.Select(l => l.PrintedMs).ToList(), StringComparer.Ordinal);
+        var allLines = run.Lines.OrderBy(l => l.PrintedMs).ToList();
+        var allLineTimes = allLines.Select(l => l.PrintedMs).ToList();
         var ordered = run.Disruptions.OrderBy(d => d.AtMs).ToList();
         var result = new List<Disruption>(ordered.Count);
         for (var n = 0; n < ordered.Count; n++)
@@ -288,8 +317,23 @@ public static class ChaosAnalysis
             var wasPrinting = d.Kind == "kill"
                               && printTimesByInstance.TryGetValue(d.Killed, out var times)
                               && times.Exists(t => t >= d.AtMs - WasPrintingWithinMs && t <= d.AtMs);
+            // Availability: the other nodes' 503s right after it, and how long until another process printed anything.
+            var killedNode = NodeOf(d.Killed);
+            long? stall = null;
+            for (var k = LowerBound(allLineTimes, d.AtMs); k < allLines.Count && allLines[k].PrintedMs < d.AtMs + ResumeWindowCapMs; k++)
+            {
+                if (allLines[k].Instance != d.Killed)
+                {
+                    stall = allLines[k].PrintedMs - d.AtMs;
+                    break;
+                }
+            }
+
             result.Add(d with
             {
+                SurvivorUnavailable = run.Rejections.LongCount(r => r.Reason == "503" && r.Target != killedNode
+                                                                  && r.AnsweredAtMs >= d.AtMs && r.AnsweredAtMs < d.AtMs + AvailabilityWindowMs),
+                PrintStallMs = stall,
                 AtSecond = Math.Round((d.AtMs - run.StartedAtMs) / 1000.0, 1),
                 WasPrinting = wasPrinting,
                 WindowEndMs = end,
@@ -327,6 +371,74 @@ public static class ChaosAnalysis
             evidence.Add($"rejected: {messages} message(s) sent at +{(first.SentAtMs - run.StartedAtMs) / 1000.0:F2}..+{(last.SentAtMs - run.StartedAtMs) / 1000.0:F2} s "
                          + $"to {string.Join(", ", targets)} answered {first.Reason} (slowest answer after {slowestMs} ms)");
         }
+    }
+
+    /// <summary>
+    /// For each dropped append: how many of its messages (which Redis stored, though the silo never
+    /// saw the reply) ended accepted — by a retry with the same key — and printed exactly once.
+    /// </summary>
+    private static List<StoreFault> DroppedAppendOutcomes(IEnumerable<StoreFault> faults, Dictionary<string, AcceptedMessage> accepted, IReadOnlyList<PrintedLine> lines)
+    {
+        var acceptedTexts = accepted.Values.Select(a => a.Text).ToHashSet(StringComparer.Ordinal);
+        var linesByText = lines.GroupBy(l => l.Message, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
+        return [.. faults.Select(f => f.Messages.Count == 0 ? f : f with
+        {
+            MessagesAccepted = f.Messages.Count(acceptedTexts.Contains),
+            MessagesPrintedOnce = f.Messages.Count(t => linesByText.GetValueOrDefault(t) == 1),
+        })];
+    }
+
+    /// <summary>Each store fault, for the evidence: where it went and what it did (context, not a violation).</summary>
+    private static void StoreFaultEvidence(List<StoreFault> faults, List<string> evidence)
+    {
+        foreach (var f in faults.Where(f => f.Kind == StoreFault.ReplyDrop && f.Outcome != "never matched").Take(EvidencePerKind))
+        {
+            evidence.Add($"store fault: reply dropped at +{f.AtSecond:0.0} s on {f.Instance}: {f.Outcome}, "
+                         + $"{(f.DroppedAtMs is { } at ? $"{at - f.AtMs} ms after arming, " : "")}{f.Command}: {f.CommandText}"
+                         + (f.Messages.Count > 0 ? $"; its {f.Messages.Count} message(s): {f.MessagesAccepted} accepted, {f.MessagesPrintedOnce} printed once ({string.Join(", ", f.Messages.Take(5))})" : ""));
+        }
+    }
+
+    private static string StoreFaultKind(StoreFault f) => f.Kind == StoreFault.Delay
+        ? StoreFault.Delay
+        : f.Outcome switch
+        {
+            "dropped" => $"{StoreFault.ReplyDrop} {f.Command}",
+            "never matched" => $"{StoreFault.ReplyDrop} never matched",
+            _ => $"{StoreFault.ReplyDrop} failed",
+        };
+
+    /// <summary>Took effect: a delay, or a drop whose command came (the connection was reset, whether or not Redis confirmed).</summary>
+    public static bool Injected(StoreFault f) => f.Kind == StoreFault.Delay || f.Outcome != "never matched";
+
+    private static SortedDictionary<string, long> Count(IEnumerable<string> keys)
+    {
+        var counts = new SortedDictionary<string, long>(StringComparer.Ordinal);
+        foreach (var key in keys)
+        {
+            counts[key] = counts.GetValueOrDefault(key) + 1;
+        }
+
+        return counts;
+    }
+
+    /// <summary>Texts are unique per run, so a text names one message; with retries, its one accepted id.</summary>
+    private static Dictionary<string, AcceptedMessage> AcceptedByText(Dictionary<string, AcceptedMessage> accepted)
+    {
+        var byText = new Dictionary<string, AcceptedMessage>(StringComparer.Ordinal);
+        foreach (var message in accepted.Values)
+        {
+            byText.TryAdd(message.Text, message);
+        }
+
+        return byText;
+    }
+
+    /// <summary><c>silo-2#1</c> → <c>silo-2</c>: the node a process played (requests are addressed to nodes).</summary>
+    private static string NodeOf(string instance)
+    {
+        var hash = instance.IndexOf('#', StringComparison.Ordinal);
+        return hash < 0 ? instance : instance[..hash];
     }
 
     private static int LowerBound(List<long> sorted, long value)

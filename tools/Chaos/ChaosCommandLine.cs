@@ -17,6 +17,10 @@ public static class ChaosCommandLine
           --restart-delay S       seconds a killed silo stays down                 (0)
           --redis-restart-every S kill -9 Redis and restart it; 0 = off            (0)
           --redis-downtime S      seconds Redis stays down at each restart         (0)
+          --store-faults S        every S s a fault into a random silo's Redis proxy; 0 = off  (0)
+                                  alternating: drop the reply to its next slot append/commit; delay its replies for 1-3 s
+          --store-delay MIN-MAX   reply delay of a delay fault, ms                 (200-1000)
+          --retry-for S           idempotency keys; retry 503/broken/timed-out requests with the same keys for S; 0 = no keys, no retries (30)
           --appendfsync MODE      Redis appendfsync: always | everysec | no        (always)
           --batch N               0 = single POST /echoAtTime; N = batches of N    (0)
           --concurrency N         requests in flight                               (8)
@@ -79,6 +83,9 @@ public static class ChaosCommandLine
                 "restart-delay" => options with { RestartDelay = Seconds(name, value) },
                 "redis-restart-every" => options with { RedisRestartEvery = Seconds(name, value) },
                 "redis-downtime" => options with { RedisDowntime = Seconds(name, value) },
+                "store-faults" => options with { StoreFaults = Seconds(name, value) },
+                "store-delay" => StoreDelay(options, name, value),
+                "retry-for" => options with { RetryFor = Seconds(name, value) },
                 "appendfsync" => options with { AppendFsync = value.ToLowerInvariant() },
                 "batch" => options with { Batch = Int(name, value) },
                 "concurrency" => options with { Concurrency = Int(name, value) },
@@ -111,6 +118,14 @@ public static class ChaosCommandLine
 
         settings.Add(new(value[..equals], value[(equals + 1)..]));
         return options with { Settings = [.. settings] };
+    }
+
+    /// <summary><c>MIN-MAX</c> in ms, or one number for a fixed delay.</summary>
+    private static ChaosOptions StoreDelay(ChaosOptions options, string name, string value)
+    {
+        var dash = value.IndexOf('-', StringComparison.Ordinal);
+        var (min, max) = dash > 0 ? (value[..dash], value[(dash + 1)..]) : (value, value);
+        return options with { StoreDelayMin = TimeSpan.FromMilliseconds(Double(name, min)), StoreDelayMax = TimeSpan.FromMilliseconds(Double(name, max)) };
     }
 
     private static ChaosOptions SetReport(ChaosOptions options, ref string reportPath, string value)

@@ -29,6 +29,27 @@ public sealed record ChaosOptions
     /// <summary>How long Redis stays down at each restart.</summary>
     public TimeSpan RedisDowntime { get; init; } = TimeSpan.Zero;
 
+    /// <summary>
+    /// Store faults: every silo and the gateway reach Redis through a fault proxy of their own, and
+    /// this often one fault goes into a random ready silo's proxy, alternating: the reply to its next
+    /// slot append or commit is dropped after Redis ran it (the silo's connection is reset), then its
+    /// replies are delayed by <see cref="StoreDelayMin"/>..<see cref="StoreDelayMax"/> for 1–3 s. Zero = off (direct connections).
+    /// </summary>
+    public TimeSpan StoreFaults { get; init; } = TimeSpan.Zero;
+
+    /// <summary>Shortest reply delay of a store delay fault.</summary>
+    public TimeSpan StoreDelayMin { get; init; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>Longest reply delay of a store delay fault.</summary>
+    public TimeSpan StoreDelayMax { get; init; } = TimeSpan.FromMilliseconds(1000);
+
+    /// <summary>
+    /// Every message carries an idempotency key, and a request answered 503, broken or timed out is
+    /// sent again with the same keys until it is answered or this long after its first attempt. Zero:
+    /// no keys, no retries (each request is sent once).
+    /// </summary>
+    public TimeSpan RetryFor { get; init; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Redis <c>appendfsync</c>: <c>always</c> (nothing acknowledged is lost) or <c>everysec</c>.</summary>
     public string AppendFsync { get; init; } = "always";
 
@@ -88,6 +109,8 @@ public sealed record ChaosOptions
         Require(Duration > TimeSpan.Zero, "--duration must be positive");
         Require(KillEvery >= TimeSpan.Zero && RedisRestartEvery >= TimeSpan.Zero, "intervals must not be negative");
         Require(RestartDelay >= TimeSpan.Zero && RedisDowntime >= TimeSpan.Zero, "delays must not be negative");
+        Require(StoreFaults >= TimeSpan.Zero && RetryFor >= TimeSpan.Zero, "--store-faults and --retry-for must not be negative");
+        Require(StoreDelayMin >= TimeSpan.Zero && StoreDelayMax >= StoreDelayMin, "--store-delay needs 0 <= min <= max");
         Require(AppendFsync is "always" or "everysec" or "no", "--appendfsync must be always, everysec or no");
         Require(Batch is >= 0 and <= 1000, "--batch must be 0 (single requests) or 1..1000");
         Require(Concurrency >= 1, "--concurrency must be at least 1");

@@ -71,7 +71,7 @@ public sealed record ChaosReport
     /// <summary>Prints with printedAt &lt; dueAt.</summary>
     public long EarlyPrints { get; init; }
 
-    /// <summary>Lines whose id was accepted for another text, or whose text this run never sent.</summary>
+    /// <summary>Lines whose id was accepted for another text, whose text was accepted under another id (an idempotency key that did not hold), or whose text this run never sent.</summary>
     public long Mismatched { get; init; }
 
     public required LatenessFigures Lateness { get; init; }
@@ -85,6 +85,31 @@ public sealed record ChaosReport
 
     /// <inheritdoc cref="ResumeP50Ms"/>
     public long ResumeMaxMs { get; init; }
+
+    /// <summary>503s the survivors answered within <see cref="ChaosAnalysis.AvailabilityWindowMs"/> of a kill (see <see cref="Disruption.SurvivorUnavailable"/>): the sum over kills.</summary>
+    public long SurvivorUnavailableTotal { get; init; }
+
+    /// <summary>The most such 503s after one kill.</summary>
+    public long SurvivorUnavailableMax { get; init; }
+
+    /// <summary>Print stall (see <see cref="Disruption.PrintStallMs"/>) over all kills: p50 and max, ms.</summary>
+    public long PrintStallP50Ms { get; init; }
+
+    /// <inheritdoc cref="PrintStallP50Ms"/>
+    public long PrintStallMaxMs { get; init; }
+
+    /// <summary>Faults injected into the silos' Redis connections (<c>--store-faults</c>), in time order.</summary>
+    public IReadOnlyList<StoreFault> StoreFaults { get; init; } = [];
+
+    /// <summary>
+    /// Store faults that took effect, by kind: <c>reply-drop append</c>, <c>reply-drop other</c> (a
+    /// commit, load or close), <c>reply-drop failed</c> (matched, connection reset, but Redis did not
+    /// confirm it ran), <c>delay</c>; and, not injected, <c>reply-drop never matched</c>.
+    /// </summary>
+    public IReadOnlyDictionary<string, long> StoreFaultsByKind { get; init; } = new Dictionary<string, long>();
+
+    /// <summary>Store faults that took effect, by silo.</summary>
+    public IReadOnlyDictionary<string, long> StoreFaultsBySilo { get; init; } = new Dictionary<string, long>();
 
     /// <summary>Silo processes that exited without being killed or stopped (crashes), restarted by the tool.</summary>
     public long Crashes { get; init; }

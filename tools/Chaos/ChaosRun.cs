@@ -4,7 +4,8 @@ namespace EchoAtTime.Chaos;
 
 /// <summary>
 /// One chaos run: start a private Redis, N silos and the gateway; schedule the messages through the
-/// HTTP API while silos (and optionally Redis) are <c>kill -9</c>ed and restarted on a cadence; keep
+/// HTTP API while silos (and optionally Redis) are <c>kill -9</c>ed and restarted on a cadence, and
+/// optionally faults are injected into the silos' Redis connections (<c>--store-faults</c>); keep
 /// going until everything accepted is due; wait until it has all printed (or the drain timeout);
 /// stop everything; analyse every process's stdout. Callable in-process (the test suite does).
 /// </summary>
@@ -53,18 +54,25 @@ public sealed class ChaosRun
                    new DuePlanner(new Random(random.Next()), _options.DueMin, _options.DueMax, _options.SharedDue), runTag, _clock))
         using (var chaos = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
         {
+            var storeFaults = new StoreFaultInjector(_options, deployment.Silos, new Random(random.Next()), runTag, _clock, _log);
             var chaosTasks = new List<Task>();
             try
             {
                 await deployment.StartAsync(cancellationToken);
                 _log($"chaos: redis :{deployment.Redis.Port} (appendfsync {_options.AppendFsync}), "
                      + string.Join(", ", deployment.Targets.Select(t => $"{t.Name} {t.Endpoints}")) + " ready");
+                if (_options.StoreFaults > TimeSpan.Zero)
+                {
+                    _log($"chaos: store faults every {_options.StoreFaults.TotalSeconds:0.#} s; Redis proxies: "
+                         + string.Join(", ", deployment.Targets.Select(t => $"{t.Name} :{t.StoreProxy?.Port}")));
+                }
 
                 startedAtMs = NowMs;
                 loadAtStart = LoadAverage();
                 var killRandom = new Random(random.Next());
                 chaosTasks.Add(KillSilosAsync(deployment, killRandom, startedAtMs, chaos.Token, cancellationToken));
                 chaosTasks.Add(RestartRedisAsync(deployment, startedAtMs, chaos.Token, cancellationToken));
+                chaosTasks.Add(storeFaults.RunAsync(startedAtMs, chaos.Token));
                 chaosTasks.Add(ReportProgressAsync(deployment, load, printed, startedAtMs, chaos.Token));
 
                 await load.RunAsync(cancellationToken);
@@ -103,6 +111,7 @@ public sealed class ChaosRun
                 Lines = printed.Lines(),
                 Unparseable = printed.Unparseable(),
                 Disruptions = Disruptions(),
+                StoreFaults = await storeFaults.FaultsAsync(),
                 Instances = [.. deployment.AllInstances.Select(i => new InstanceFigures(
                     i.Name, i.Pid, i.StartedAtMs, i.ReadyAtMs, i.ExitedAtMs, i.Ending, i.StdoutLines, i.StdoutPath, i.StderrPath))],
                 LoadAverage = $"{loadAtStart} -> {LoadAverage()}",

@@ -1,10 +1,13 @@
 using System.Globalization;
+using EchoAtTime.Testing;
 
 namespace EchoAtTime.Chaos;
 
 /// <summary>
 /// The system under test as processes on loopback: one redis-server, N silos on it (JSON output,
 /// a cluster id of their own) and optionally the gateway. Every process is stopped by its own pid.
+/// With <see cref="ChaosOptions.StoreFaults"/> each node reaches Redis through a
+/// <see cref="RedisFaultProxy"/> of its own, started before and stopped after its processes.
 /// </summary>
 public sealed class Deployment : IAsyncDisposable
 {
@@ -16,6 +19,7 @@ public sealed class Deployment : IAsyncDisposable
     private readonly Action<string> _log;
     private readonly HttpClient _probe = new() { Timeout = TimeSpan.FromSeconds(2) };
     private readonly List<ServiceNode> _silos = [];
+    private readonly List<RedisFaultProxy> _proxies = [];
     private long _failedStarts;
 
     public Deployment(ChaosOptions options, string siloDll, string gatewayDll, string workDir, LoopbackPorts ports, PrintedLines printed, TimeProvider clock, Action<string> log)
@@ -28,27 +32,29 @@ public sealed class Deployment : IAsyncDisposable
         var extraArgs = options.Settings.Select(s => $"--{s.Key}={s.Value}").ToArray();
         for (var n = 1; n <= options.Silos; n++)
         {
+            var proxy = StoreProxy();
             var environment = new Dictionary<string, string>
             {
-                ["Redis__ConnectionString"] = Redis.ConnectionString,
+                ["Redis__ConnectionString"] = proxy?.ConnectionString ?? Redis.ConnectionString,
                 ["Orleans__ClusterId"] = ClusterId,
                 ["Orleans__SiloPort"] = ports.Next().ToString(CultureInfo.InvariantCulture),
                 ["Orleans__GatewayPort"] = ports.Next().ToString(CultureInfo.InvariantCulture),
                 ["Echo__Output"] = "json",
             };
-            _silos.Add(new ServiceNode($"silo-{n}", isSilo: true, siloDll, ports.Next(), environment, extraArgs, logDir, clock, printed.Add));
+            _silos.Add(new ServiceNode($"silo-{n}", isSilo: true, siloDll, ports.Next(), environment, extraArgs, logDir, clock, printed.Add, proxy));
         }
 
         if (options.Gateway)
         {
+            var proxy = StoreProxy();
             var environment = new Dictionary<string, string>
             {
-                ["Redis__ConnectionString"] = Redis.ConnectionString,
+                ["Redis__ConnectionString"] = proxy?.ConnectionString ?? Redis.ConnectionString,
                 ["Orleans__ClusterId"] = ClusterId,
             };
 
             // The gateway prints nothing; its stdout still goes to a file, not into the printed lines.
-            Gateway = new ServiceNode("gateway", isSilo: false, gatewayDll, ports.Next(), environment, extraArgs, logDir, clock, onStdout: null);
+            Gateway = new ServiceNode("gateway", isSilo: false, gatewayDll, ports.Next(), environment, extraArgs, logDir, clock, onStdout: null, proxy);
         }
     }
 
@@ -67,10 +73,15 @@ public sealed class Deployment : IAsyncDisposable
 
     public IEnumerable<ServiceInstance> AllInstances => Targets.SelectMany(n => n.Instances);
 
-    /// <summary>Redis, then all silos together (membership in Redis lets them join in any order), then the gateway, which needs a silo.</summary>
+    /// <summary>Redis, the store proxies, then all silos together (membership in Redis lets them join in any order), then the gateway, which needs a silo.</summary>
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         await Redis.StartAsync(cancellationToken);
+        foreach (var proxy in _proxies)
+        {
+            await proxy.StartAsync();
+        }
+
         var started = await Task.WhenAll(_silos.Select(s => s.StartAsync(_probe, _options.StartTimeout, cancellationToken)));
         if (started.Contains(false))
         {
@@ -104,7 +115,7 @@ public sealed class Deployment : IAsyncDisposable
         return false;
     }
 
-    /// <summary>The end of the run: silos SIGTERM (together), then the gateway, then Redis.</summary>
+    /// <summary>The end of the run: silos SIGTERM (together), then the gateway, then the store proxies, then Redis.</summary>
     public async Task StopAsync()
     {
         await Task.WhenAll(_silos.Select(s => s.StopAsync(SiloStopGrace)));
@@ -113,6 +124,7 @@ public sealed class Deployment : IAsyncDisposable
             await Gateway.StopAsync(GatewayStopGrace);
         }
 
+        await DisposeProxiesAsync();
         await Redis.StopAsync();
     }
 
@@ -124,7 +136,30 @@ public sealed class Deployment : IAsyncDisposable
             await instance.DisposeAsync();
         }
 
+        await DisposeProxiesAsync();
         await Redis.DisposeAsync();
         _probe.Dispose();
+    }
+
+    /// <summary>A proxy of its own for one node, bound now (its port goes into the node's configuration), or null without store faults.</summary>
+    private RedisFaultProxy? StoreProxy()
+    {
+        if (_options.StoreFaults == TimeSpan.Zero)
+        {
+            return null;
+        }
+
+        var proxy = new RedisFaultProxy(Redis.Port);
+        _proxies.Add(proxy);
+        return proxy;
+    }
+
+    /// <summary>Idempotent: an unmatched reply drop ends with <see cref="ObjectDisposedException"/>, which the injector records.</summary>
+    private async Task DisposeProxiesAsync()
+    {
+        foreach (var proxy in _proxies)
+        {
+            await proxy.DisposeAsync();
+        }
     }
 }

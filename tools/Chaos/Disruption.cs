@@ -48,4 +48,17 @@ public sealed record Disruption
 
     /// <summary>The message that waited longest in the window (id and the instance that printed it).</summary>
     public string SlowestMessage { get; init; } = "";
+
+    /// <summary>
+    /// Availability: <c>503</c> answers (requests) that the other nodes — the surviving silos and the
+    /// gateway — gave in the <see cref="ChaosAnalysis.AvailabilityWindowMs"/> after the disruption
+    /// (by answer time; retries included). For a Redis restart, every node's.
+    /// </summary>
+    public long SurvivorUnavailable { get; init; }
+
+    /// <summary>
+    /// Print stall: from the disruption to the next line (any line) printed by another process, ms;
+    /// null when none printed within 15 s. With messages due every few ms, ≈ how long printing stopped.
+    /// </summary>
+    public long? PrintStallMs { get; init; }
 }

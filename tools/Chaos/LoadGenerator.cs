@@ -12,11 +12,22 @@ namespace EchoAtTime.Chaos;
 /// nodes that are up, with a bounded number of requests in flight. Due times are picked when a
 /// request is sent, so a stalled phase never produces messages that are already due.
 /// </summary>
+/// <remarks>
+/// With <see cref="ChaosOptions.RetryFor"/> (the default) every message carries an idempotency key
+/// (<c>Idempotency-Key</c>, or <c>"id"</c> in a batch) and a request answered <c>503</c>, broken or
+/// timed out is sent again, unchanged and with the same keys, to the next node that is up, until it
+/// is answered or <see cref="ChaosOptions.RetryFor"/> has passed since its first attempt: the retry
+/// the API documents. A message whose reply was lost after the store took it is then accepted under
+/// the id it was stored with, so every print maps to one accepted id.
+/// </remarks>
 public sealed class LoadGenerator : IDisposable
 {
     private const int OtherStatusSamplesKept = 10;
     private static readonly MediaTypeHeaderValue Json = new("application/json");
     private static readonly TimeSpan NoTargetPause = TimeSpan.FromMilliseconds(20);
+    private static readonly TimeSpan FirstRetryPause = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan LongestRetryPause = TimeSpan.FromSeconds(1);
+    private const string IdempotencyHeader = "Idempotency-Key";
 
     private readonly ChaosOptions _options;
     private readonly IReadOnlyList<ServiceNode> _targets;
@@ -38,6 +49,8 @@ public sealed class LoadGenerator : IDisposable
     private long _connectionErrors;
     private long _timeouts;
     private long _otherStatus;
+    private long _retries;
+    private long _acceptedOnRetry;
     private int _nextTarget;
 
     public LoadGenerator(ChaosOptions options, IReadOnlyList<ServiceNode> targets, DuePlanner planner, string runTag, TimeProvider clock)
@@ -87,7 +100,10 @@ public sealed class LoadGenerator : IDisposable
         }
     }
 
-    /// <summary>Texts of messages sent in requests that were not answered <c>202</c>; they may still print.</summary>
+    /// <summary>Requests are retried with the same idempotency keys (<see cref="ChaosOptions.RetryFor"/> &gt; 0).</summary>
+    public bool Keyed => _options.RetryFor > TimeSpan.Zero;
+
+    /// <summary>Texts of messages sent in requests that were not answered <c>202</c> (at some attempt); they may still print.</summary>
     public IReadOnlySet<string> Unconfirmed()
     {
         lock (_lock)
@@ -96,7 +112,7 @@ public sealed class LoadGenerator : IDisposable
         }
     }
 
-    /// <summary>Every request not answered <c>202</c>, in the order the answers came.</summary>
+    /// <summary>Every attempt not answered <c>202</c>, in the order the answers came (a retried request once per failed attempt).</summary>
     public IReadOnlyList<Rejection> Rejections()
     {
         lock (_lock)
@@ -118,6 +134,8 @@ public sealed class LoadGenerator : IDisposable
                 ConnectionErrors = Interlocked.Read(ref _connectionErrors),
                 Timeouts = Interlocked.Read(ref _timeouts),
                 OtherStatus = Interlocked.Read(ref _otherStatus),
+                Retries = Interlocked.Read(ref _retries),
+                AcceptedOnRetry = Interlocked.Read(ref _acceptedOnRetry),
                 OtherStatusSamples = [.. _otherStatusSamples],
                 AcceptedLatency = LatenessFigures.Of(_acceptedLatencies),
                 AcceptedByTarget = new SortedDictionary<string, long>(_acceptedByTarget, StringComparer.Ordinal),
@@ -140,10 +158,11 @@ public sealed class LoadGenerator : IDisposable
             var target = await NextTargetAsync(cancellationToken);
             var count = Math.Min(perRequest, _options.Messages - next);
             var nowMs = _clock.GetUtcNow().ToUnixTimeMilliseconds();
-            var messages = new (long DueMs, string Text)[count];
+            var messages = new Outgoing[count];
             for (var i = 0; i < count; i++)
             {
-                messages[i] = (_planner.Next(nowMs), $"chaos {_runTag} {(next + i).ToString("D6", CultureInfo.InvariantCulture)}");
+                var index = (next + i).ToString("D6", CultureInfo.InvariantCulture);
+                messages[i] = new Outgoing(_planner.Next(nowMs), $"chaos {_runTag} {index}", Keyed ? $"chaos-{_runTag}-{index}" : null);
             }
 
             next += count;
@@ -167,7 +186,7 @@ public sealed class LoadGenerator : IDisposable
         {
             for (var tried = 0; tried < _targets.Count; tried++)
             {
-                var node = _targets[(int)((uint)_nextTarget++ % (uint)_targets.Count)];
+                var node = _targets[(int)((uint)Interlocked.Increment(ref _nextTarget) % (uint)_targets.Count)];
                 if (node.IsReady)
                 {
                     return node;
@@ -179,41 +198,37 @@ public sealed class LoadGenerator : IDisposable
         }
     }
 
-    private async Task SendAsync(ServiceNode target, (long DueMs, string Text)[] messages, SemaphoreSlim inFlight, CancellationToken cancellationToken)
+    /// <summary>One request and, when keyed, its retries; holds its in-flight slot throughout.</summary>
+    private async Task SendAsync(ServiceNode target, Outgoing[] messages, SemaphoreSlim inFlight, CancellationToken cancellationToken)
     {
-        var single = _options.Batch == 0;
-        var sentAtMs = _clock.GetUtcNow().ToUnixTimeMilliseconds();
         try
         {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(_options.RequestTimeout);
-            using var content = new ByteArrayContent(Body(messages, single));
-            content.Headers.ContentType = Json;
-            var uri = new Uri(target.BaseUrl, single ? "echoAtTime" : "echoAtTime/batch");
-            using var response = await _http.PostAsync(uri, content, timeout.Token);
-            var body = await response.Content.ReadAsByteArrayAsync(timeout.Token);
-            switch (response.StatusCode)
+            var firstSentAtMs = _clock.GetUtcNow().ToUnixTimeMilliseconds();
+            for (var attempt = 1; ; attempt++)
             {
-                case HttpStatusCode.Accepted or HttpStatusCode.MultiStatus when TryReadResults(body, single, messages.Length, out var results):
-                    RecordResults(target, sentAtMs, messages, results);
-                    RecordLatency(sentAtMs);
-                    break;
-                case HttpStatusCode.ServiceUnavailable:
-                    RecordRejected(new Rejection(sentAtMs, target.Name, "503", Texts(messages), Elapsed(sentAtMs)), messages, ref _unavailable);
-                    break;
-                default:
-                    RecordRejected(new Rejection(sentAtMs, target.Name, ((int)response.StatusCode).ToString(CultureInfo.InvariantCulture), Texts(messages), Elapsed(sentAtMs)), messages, ref _otherStatus);
-                    RecordOtherStatus(target, response.StatusCode, body);
-                    break;
+                var sentAtMs = _clock.GetUtcNow().ToUnixTimeMilliseconds();
+                var failure = await AttemptAsync(target, messages, attempt, sentAtMs, cancellationToken);
+                if (failure is null)
+                {
+                    return;
+                }
+
+                // 503, a broken connection and a timeout are ambiguous (the store may have taken it): retried. Anything else is an answer.
+                var retry = Keyed
+                            && failure is "503" or "connection" or "timeout"
+                            && Elapsed(firstSentAtMs) < (long)_options.RetryFor.TotalMilliseconds
+                            && !cancellationToken.IsCancellationRequested;
+                RecordRejected(new Rejection(sentAtMs, target.Name, failure, Texts(messages), Elapsed(sentAtMs), attempt, retry), messages);
+                if (!retry)
+                {
+                    return;
+                }
+
+                await Task.Delay(RetryPause(attempt), _clock, cancellationToken);
+                target = await NextTargetAsync(cancellationToken);
+                Interlocked.Increment(ref _requests);
+                Interlocked.Increment(ref _retries);
             }
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            RecordRejected(new Rejection(sentAtMs, target.Name, "timeout", Texts(messages), Elapsed(sentAtMs)), messages, ref _timeouts);
-        }
-        catch (HttpRequestException)
-        {
-            RecordRejected(new Rejection(sentAtMs, target.Name, "connection", Texts(messages), Elapsed(sentAtMs)), messages, ref _connectionErrors);
         }
         finally
         {
@@ -221,9 +236,53 @@ public sealed class LoadGenerator : IDisposable
         }
     }
 
-    private static string[] Texts((long DueMs, string Text)[] messages) => Array.ConvertAll(messages, m => m.Text);
+    /// <summary>Null when answered (every 202 item recorded as accepted); otherwise why not: <c>503</c>, <c>connection</c>, <c>timeout</c> or the status code.</summary>
+    private async Task<string?> AttemptAsync(ServiceNode target, Outgoing[] messages, int attempt, long sentAtMs, CancellationToken cancellationToken)
+    {
+        var single = _options.Batch == 0;
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(_options.RequestTimeout);
+            using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(target.BaseUrl, single ? "echoAtTime" : "echoAtTime/batch"));
+            request.Content = new ByteArrayContent(Body(messages, single));
+            request.Content.Headers.ContentType = Json;
+            if (single && messages[0].Key is { } key)
+            {
+                request.Headers.Add(IdempotencyHeader, key);
+            }
 
-    private static byte[] Body((long DueMs, string Text)[] messages, bool single)
+            using var response = await _http.SendAsync(request, timeout.Token);
+            var body = await response.Content.ReadAsByteArrayAsync(timeout.Token);
+            switch (response.StatusCode)
+            {
+                case HttpStatusCode.Accepted or HttpStatusCode.MultiStatus when TryReadResults(body, single, messages.Length, out var results):
+                    RecordResults(target, sentAtMs, attempt, messages, results);
+                    RecordLatency(sentAtMs);
+                    return null;
+                case HttpStatusCode.ServiceUnavailable:
+                    return "503";
+                default:
+                    RecordOtherStatus(target, response.StatusCode, body);
+                    return ((int)response.StatusCode).ToString(CultureInfo.InvariantCulture);
+            }
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return "timeout";
+        }
+        catch (HttpRequestException)
+        {
+            return "connection";
+        }
+    }
+
+    private static TimeSpan RetryPause(int attempt) =>
+        TimeSpan.FromTicks(Math.Min(FirstRetryPause.Ticks << Math.Min(attempt - 1, 10), LongestRetryPause.Ticks));
+
+    private static string[] Texts(Outgoing[] messages) => Array.ConvertAll(messages, m => m.Text);
+
+    private static byte[] Body(Outgoing[] messages, bool single)
     {
         var buffer = new ArrayBufferWriter<byte>(64 * messages.Length);
         using (var writer = new Utf8JsonWriter(buffer))
@@ -233,11 +292,16 @@ public sealed class LoadGenerator : IDisposable
                 writer.WriteStartArray();
             }
 
-            foreach (var (dueMs, text) in messages)
+            foreach (var (dueMs, text, key) in messages)
             {
                 writer.WriteStartObject();
                 writer.WriteNumber("time", dueMs);
                 writer.WriteString("message", text);
+                if (!single && key is not null)
+                {
+                    writer.WriteString("id", key);
+                }
+
                 writer.WriteEndObject();
             }
 
@@ -295,7 +359,7 @@ public sealed class LoadGenerator : IDisposable
         }
     }
 
-    private void RecordResults(ServiceNode target, long sentAtMs, (long DueMs, string Text)[] messages, (int Status, string Id, long DueMs)[] results)
+    private void RecordResults(ServiceNode target, long sentAtMs, int attempt, Outgoing[] messages, (int Status, string Id, long DueMs)[] results)
     {
         var nowMs = _clock.GetUtcNow().ToUnixTimeMilliseconds();
         var accepted = 0;
@@ -309,7 +373,7 @@ public sealed class LoadGenerator : IDisposable
                 }
 
                 accepted++;
-                _accepted.Add(new AcceptedMessage(results[i].Id, results[i].DueMs, messages[i].Text, target.Name, nowMs));
+                _accepted.Add(new AcceptedMessage(results[i].Id, results[i].DueMs, messages[i].Text, target.Name, nowMs, attempt));
                 if (results[i].DueMs > _maxAcceptedDueMs)
                 {
                     Interlocked.Exchange(ref _maxAcceptedDueMs, results[i].DueMs);
@@ -318,12 +382,16 @@ public sealed class LoadGenerator : IDisposable
         }
 
         _acceptedByTarget.AddOrUpdate(target.Name, accepted, (_, count) => count + accepted);
+        if (attempt > 1)
+        {
+            Interlocked.Add(ref _acceptedOnRetry, accepted);
+        }
 
         // Valid items without ids can only be refused as a whole, so this is not expected; if it happens, it is reported.
         foreach (var refused in Enumerable.Range(0, messages.Length).Where(i => results[i].Status != (int)HttpStatusCode.Accepted).GroupBy(i => results[i].Status))
         {
             var texts = refused.Select(i => messages[i]).ToArray();
-            RecordRejected(new Rejection(sentAtMs, target.Name, $"item {refused.Key.ToString(CultureInfo.InvariantCulture)}", Texts(texts), Elapsed(sentAtMs)), texts, ref _otherStatus);
+            RecordRejected(new Rejection(sentAtMs, target.Name, $"item {refused.Key.ToString(CultureInfo.InvariantCulture)}", Texts(texts), Elapsed(sentAtMs), attempt), texts);
         }
     }
 
@@ -338,15 +406,30 @@ public sealed class LoadGenerator : IDisposable
         }
     }
 
-    private void RecordRejected(Rejection rejection, (long DueMs, string Text)[] messages, ref long counter)
+    private void RecordRejected(Rejection rejection, Outgoing[] messages)
     {
-        Interlocked.Add(ref counter, messages.Length);
+        switch (rejection.Reason)
+        {
+            case "503":
+                Interlocked.Add(ref _unavailable, messages.Length);
+                break;
+            case "connection":
+                Interlocked.Add(ref _connectionErrors, messages.Length);
+                break;
+            case "timeout":
+                Interlocked.Add(ref _timeouts, messages.Length);
+                break;
+            default:
+                Interlocked.Add(ref _otherStatus, messages.Length);
+                break;
+        }
+
         lock (_lock)
         {
             _rejections.Add(rejection);
-            foreach (var (_, text) in messages)
+            foreach (var message in messages)
             {
-                _unconfirmed.Add(text);
+                _unconfirmed.Add(message.Text);
             }
         }
     }
@@ -363,3 +446,6 @@ public sealed class LoadGenerator : IDisposable
         }
     }
 }
+
+/// <summary>One message as sent: the time asked for, the text (unique per run) and its idempotency key (null when not keyed).</summary>
+internal readonly record struct Outgoing(long DueMs, string Text, string? Key);

@@ -16,13 +16,16 @@ public static class ReportTable
         sb.AppendLine(Invariant(
             $"chaos run: {o.Silos} silos{(o.Gateway ? " + gateway" : "")}, {o.Messages} messages over {o.Duration.TotalSeconds:0.#} s ")
             + Invariant($"({(o.Batch == 0 ? "single requests" : $"batches of {o.Batch}")}, {o.Concurrency} in flight), due {o.DueMin.TotalSeconds:0.#}-{o.DueMax.TotalSeconds:0.#} s ahead, ")
-            + Invariant($"kill -9 {Every(o.KillEvery)}, redis restart {Every(o.RedisRestartEvery)}, appendfsync {o.AppendFsync}, {o.Configuration}, seed {report.Seed}"));
+            + Invariant($"kill -9 {Every(o.KillEvery)}, redis restart {Every(o.RedisRestartEvery)}, store faults {Every(o.StoreFaults)}, ")
+            + Invariant($"{(o.RetryFor > TimeSpan.Zero ? $"keyed retries for {o.RetryFor.TotalSeconds:0.#} s" : "no retries")}, appendfsync {o.AppendFsync}, {o.Configuration}, seed {report.Seed}"));
         Row(sb, "wall time (s)", report.WallSeconds.ToString("0.0", CultureInfo.InvariantCulture),
             Invariant($"{Environment.ProcessorCount} cores, load average {report.LoadAverage}"));
-        Row(sb, "requests / messages sent", $"{r.Requests} / {r.MessagesSent}");
-        Row(sb, "accepted (202)", r.Accepted, string.Join(", ", r.AcceptedByTarget.Select(t => $"{t.Key} {t.Value}")));
+        Row(sb, "requests / messages sent", $"{r.Requests} / {r.MessagesSent}", o.RetryFor > TimeSpan.Zero ? $"{r.Retries} retries with the same idempotency keys" : "");
+        Row(sb, "accepted (202)", r.Accepted,
+            string.Join(", ", r.AcceptedByTarget.Select(t => $"{t.Key} {t.Value}")) + (o.RetryFor > TimeSpan.Zero ? $"; {r.AcceptedOnRetry} on a retry" : ""));
         Row(sb, "202 latency ms p50 / p99 / max", $"{r.AcceptedLatency.P50} / {r.AcceptedLatency.P99} / {r.AcceptedLatency.Max}", $"{r.AcceptedLatency.Count} requests");
-        Row(sb, "rejected (not accepted)", r.Rejected, $"503: {r.Unavailable}, connection: {r.ConnectionErrors}, timeout: {r.Timeouts}, other: {r.OtherStatus}");
+        Row(sb, "not accepted", r.NotAccepted, "no 202 at any attempt");
+        Row(sb, "non-202 answers", r.Rejected, $"messages, per attempt: 503: {r.Unavailable}, connection: {r.ConnectionErrors}, timeout: {r.Timeouts}, other: {r.OtherStatus}");
         Row(sb, "printed lines", report.PrintedLines, $"{report.PrintedMessages} distinct ids");
         Row(sb, "printed though not accepted", report.PrintedNotAccepted, "allowed: the answer was lost, not the message");
         Row(sb, "LOST", report.Lost, "accepted, never printed");
@@ -35,15 +38,40 @@ public static class ReportTable
         Row(sb, "unparseable stdout lines", report.UnparseableLines);
         Row(sb, "lateness ms p50 / p99 / max", $"{report.Lateness.P50} / {report.Lateness.P99} / {report.Lateness.Max}", $"first print of {report.Lateness.Count} messages");
         Row(sb, "kills", report.Kills.Count, $"resume ms p50 {report.ResumeP50Ms}, max {report.ResumeMaxMs}");
+        Row(sb, "availability after kills", Invariant($"{report.SurvivorUnavailableTotal} x 503"),
+            Invariant($"by survivors within {ChaosAnalysis.AvailabilityWindowMs / 1000} s of a kill (max {report.SurvivorUnavailableMax} after one); print stall ms p50 {report.PrintStallP50Ms}, max {report.PrintStallMaxMs}"));
         Row(sb, "redis restarts", report.RedisRestarts.Count);
+        if (o.StoreFaults > TimeSpan.Zero)
+        {
+            Row(sb, "store faults", report.StoreFaults.Count(ChaosAnalysis.Injected),
+                string.Join(", ", report.StoreFaultsByKind.Select(k => $"{k.Key} {k.Value}")) + "; by silo: "
+                + string.Join(", ", report.StoreFaultsBySilo.Select(k => $"{k.Key} {k.Value}")));
+        }
+
         Row(sb, "crashes / failed starts", $"{report.Crashes} / {report.FailedStarts}");
         Row(sb, "verdict", report.Passed ? "PASS" : "FAIL", report.WorkDirKept ? $"work dir kept: {report.WorkDir}" : "");
-        foreach (var d in report.Kills.Concat(report.RedisRestarts).OrderBy(d => d.AtMs))
+        // Kills, Redis restarts and store faults, in time order.
+        var events = new List<(long AtMs, string Line)>();
+        foreach (var d in report.Kills.Concat(report.RedisRestarts))
         {
-            sb.AppendLine(Invariant(
+            events.Add((d.AtMs, Invariant(
                 $"  {d.Kind,-5} +{d.AtSecond,6:0.0} s {d.Killed,-10} pid {d.Pid,-7} printing: {(d.WasPrinting ? "yes" : "no "),-3} ")
                 + Invariant($"back ready after {(d.BackReadyAfterMs is { } back ? $"{back} ms" : "never")}, ")
-                + Invariant($"resume {(d.ResumeMs is { } resume ? $"{resume} ms" : "n/a")} ({d.PrintedInWindow} printed, {d.RejectedInWindow} rejected in window{(d.SlowestMessage.Length > 0 ? $"; slowest {d.SlowestMessage}" : "")})"));
+                + Invariant($"resume {(d.ResumeMs is { } resume ? $"{resume} ms" : "n/a")}, print stall {(d.PrintStallMs is { } stall ? $"{stall} ms" : "n/a")}, {d.SurvivorUnavailable} x 503 by others ")
+                + Invariant($"({d.PrintedInWindow} printed, {d.RejectedInWindow} rejected in window{(d.SlowestMessage.Length > 0 ? $"; slowest {d.SlowestMessage}" : "")})")));
+        }
+
+        foreach (var f in report.StoreFaults)
+        {
+            events.Add((f.AtMs, f.Kind == StoreFault.Delay
+                ? Invariant($"  delay +{f.AtSecond,6:0.0} s {f.Instance,-10} replies delayed {f.DelayMs} ms for {f.ForMs} ms")
+                : Invariant($"  drop  +{f.AtSecond,6:0.0} s {f.Instance,-10} {f.Outcome}{(f.DroppedAtMs is { } at ? $" ({f.Command}, {at - f.AtMs} ms after arming)" : "")}")
+                  + (f.Messages.Count > 0 ? Invariant($": {f.Messages.Count} message(s) stored, reply lost; {f.MessagesAccepted} accepted, {f.MessagesPrintedOnce} printed once") : "")));
+        }
+
+        foreach (var (_, line) in events.OrderBy(e => e.AtMs))
+        {
+            sb.AppendLine(line);
         }
 
         if (report.Evidence.Count > 0)

@@ -3,15 +3,30 @@ namespace EchoAtTime.Chaos;
 /// <summary>What the load generator sent and how the service answered, counted in messages (a batch counts its size).</summary>
 public sealed record RequestFigures
 {
+    /// <summary>HTTP requests sent, retries included.</summary>
     public long Requests { get; init; }
 
+    /// <summary>Distinct messages sent (a retried message counts once).</summary>
     public long MessagesSent { get; init; }
 
-    /// <summary>Answered <c>202</c>: durable, must print.</summary>
+    /// <summary>Answered <c>202</c> (at the first attempt or a retry): durable, must print.</summary>
     public long Accepted { get; init; }
 
-    /// <summary>Everything not answered <c>202</c>: not accepted, not expected to print (it may, if the store took it before the answer was lost).</summary>
+    /// <summary>Messages never answered <c>202</c>, at no attempt: not accepted, not expected to print (they may, if the store took one before its answer was lost).</summary>
+    public long NotAccepted => MessagesSent - Accepted;
+
+    /// <summary>
+    /// Messages in answers that were not <c>202</c>, counted per attempt (a message retried three times
+    /// after 503s counts three): the sum of the four reasons below. Without retries it equals
+    /// <see cref="NotAccepted"/>.
+    /// </summary>
     public long Rejected => Unavailable + ConnectionErrors + Timeouts + OtherStatus;
+
+    /// <summary>Retry requests: a request answered 503, broken or timed out, sent again with the same idempotency keys.</summary>
+    public long Retries { get; init; }
+
+    /// <summary>Messages answered 202 by a retry.</summary>
+    public long AcceptedOnRetry { get; init; }
 
     /// <summary>Answered <c>503</c>.</summary>
     public long Unavailable { get; init; }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using EchoAtTime.Testing;
 
 namespace EchoAtTime.Chaos;
 
@@ -27,7 +28,8 @@ public sealed class ServiceNode
         IReadOnlyList<string> extraArgs,
         string logDir,
         TimeProvider clock,
-        Action<string, string>? onStdout)
+        Action<string, string>? onStdout,
+        RedisFaultProxy? storeProxy = null)
     {
         Name = name;
         IsSilo = isSilo;
@@ -38,6 +40,7 @@ public sealed class ServiceNode
         _logDir = logDir;
         _clock = clock;
         _onStdout = onStdout;
+        StoreProxy = storeProxy;
     }
 
     public string Name { get; }
@@ -45,6 +48,12 @@ public sealed class ServiceNode
     public bool IsSilo { get; }
 
     public Uri BaseUrl { get; }
+
+    /// <summary>
+    /// The fault proxy every process of this node reaches Redis through (<c>--store-faults</c>); null
+    /// when it connects directly. It outlives the processes: a restart reconnects through the same port.
+    /// </summary>
+    public RedisFaultProxy? StoreProxy { get; }
 
     /// <summary>HTTP, and for a silo its Orleans silo and gateway ports, for reading the processes' logs.</summary>
     public string Endpoints => _environment.TryGetValue("Orleans__SiloPort", out var silo) && _environment.TryGetValue("Orleans__GatewayPort", out var gateway)

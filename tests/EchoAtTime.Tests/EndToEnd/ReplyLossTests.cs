@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using EchoAtTime.Grains.Storage;
+using EchoAtTime.Testing;
 using EchoAtTime.Tests.Infrastructure;
 
 namespace EchoAtTime.Tests.EndToEnd;

@@ -1,5 +1,6 @@
 using EchoAtTime.Grains;
 using EchoAtTime.Grains.Storage;
+using EchoAtTime.Testing;
 using EchoAtTime.Tests.Infrastructure;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;

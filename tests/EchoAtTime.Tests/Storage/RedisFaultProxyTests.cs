@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using EchoAtTime.Testing;
 using EchoAtTime.Tests.Infrastructure;
 using StackExchange.Redis;
 

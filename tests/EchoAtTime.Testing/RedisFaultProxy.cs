@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace EchoAtTime.Tests.Infrastructure;
+namespace EchoAtTime.Testing;
 
 /// <summary>
 /// A loopback TCP proxy in front of a real redis-server that injects the faults a network and a
@@ -21,7 +21,10 @@ public sealed class RedisFaultProxy : IAsyncDisposable
     private readonly Lock _lock = new();
     private readonly HashSet<ProxyConnection> _connections = [];
     private readonly List<ArmedFault> _armed = [];
-    private readonly List<RespCommand> _seen = [];
+    // Long chaos runs pass millions of commands: keep only the most recent ones for assertions.
+    private const int SeenLimit = 10_000;
+
+    private readonly Queue<RespCommand> _seen = new();
     private Task _accepting = Task.CompletedTask;
     private long _replyDelayTicks;
     private int _blackHole;
@@ -41,7 +44,7 @@ public sealed class RedisFaultProxy : IAsyncDisposable
     /// <summary>A StackExchange.Redis connection string through the proxy; append timeouts as a test needs.</summary>
     public string ConnectionString => $"127.0.0.1:{Port},abortConnect=false";
 
-    /// <summary>Every command clients sent so far, handshakes included, in the order the proxy read them.</summary>
+    /// <summary>The last 10 000 commands clients sent, handshakes included, in the order the proxy read them.</summary>
     public IReadOnlyList<RespCommand> Seen
     {
         get
@@ -183,7 +186,12 @@ public sealed class RedisFaultProxy : IAsyncDisposable
     {
         lock (_lock)
         {
-            _seen.Add(command);
+            if (_seen.Count == SeenLimit)
+            {
+                _seen.Dequeue();
+            }
+
+            _seen.Enqueue(command);
             if (IsBlackHoled)
             {
                 return (true, null);

@@ -3,7 +3,7 @@ using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Text;
 
-namespace EchoAtTime.Tests.Infrastructure;
+namespace EchoAtTime.Testing;
 
 /// <summary>
 /// A command as a client sent it, decoded so a fault test can pick its victim by what the command

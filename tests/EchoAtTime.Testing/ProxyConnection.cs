@@ -4,7 +4,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
-namespace EchoAtTime.Tests.Infrastructure;
+namespace EchoAtTime.Testing;
 
 /// <summary>
 /// One client connection of a <see cref="RedisFaultProxy"/> and the server connection opened for it.
