@@ -12,7 +12,10 @@ public static class EchoApiExtensions
 {
     public const string ReadyTag = "ready";
 
-    /// <summary>The HTTP API's services: limits, scheduler, problem details, OpenAPI and health checks.</summary>
+    /// <summary>
+    /// The HTTP API's services: limits, scheduler, problem details, OpenAPI and health checks (Redis,
+    /// the store's durability settings, shutdown). Silo and gateway both accept writes, so both check the store.
+    /// </summary>
     public static IHostApplicationBuilder AddEchoApi(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<ApiOptions>().BindConfiguration(ApiOptions.Section);
@@ -24,11 +27,14 @@ public static class EchoApiExtensions
         builder.Services.AddOpenApi();
         builder.Services.AddSingleton<ShutdownDrain>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ShutdownDrain>());
+        builder.Services.AddSingleton<StoreSettingsCheck>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<StoreSettingsCheck>());
         builder.Services.AddOptions<HostOptions>().Configure<IOptions<ApiOptions>>((host, api) =>
             host.ShutdownTimeout = api.Value.ShutdownDrainDelay + api.Value.ShutdownTimeout);
         builder.Services.AddHealthChecks()
             .AddCheck<RedisHealthCheck>("redis", tags: [ReadyTag])
-            .AddCheck<ShutdownDrain>("shutdown", tags: [ReadyTag]);
+            .AddCheck<ShutdownDrain>("shutdown", tags: [ReadyTag])
+            .AddCheck<StoreSettingsCheck>("store-settings", tags: [ReadyTag]);
         return builder;
     }
 
@@ -37,9 +43,13 @@ public static class EchoApiExtensions
     {
         app.MapEchoEndpoints();
         app.MapMessageEndpoints();
-        app.MapHealthChecks("/health");
+        app.MapHealthChecks("/health", new HealthCheckOptions { ResponseWriter = HealthResponse.WriteAsync });
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
-        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains(ReadyTag) });
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions
+        {
+            Predicate = check => check.Tags.Contains(ReadyTag),
+            ResponseWriter = HealthResponse.WriteAsync,
+        });
         app.MapOpenApi();
         return app;
     }

@@ -31,6 +31,35 @@ public sealed class EchoOptions
 
     /// <summary>Prefix of every Redis key this service writes, so it can share a Redis database.</summary>
     public string KeyPrefix { get; set; } = "echo:";
+
+    /// <summary>
+    /// Largest offset between this silo's clock and the store's that it still prints with. Beyond it
+    /// the machine's clock is wrong enough that something needs fixing (NTP); printing by a
+    /// corrected clock that far off would hide it, so the silo stops printing and reports not ready.
+    /// </summary>
+    public TimeSpan MaxClockSkew { get; set; } = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>
+    /// How often the offset to the store's clock is measured again. Local clocks drift by
+    /// microseconds per second, so half a minute is plenty; three refreshes without an answer make
+    /// the offset stale and stop printing.
+    /// </summary>
+    public TimeSpan ClockRefresh { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// For testing clock skew only: shifts this silo's local clock by this much, as if its machine's
+    /// clock were wrong, so tests and chaos runs can skew silos on one machine. The offset to the
+    /// store's clock is measured against the shifted reading and corrects it. Leave at zero in production.
+    /// </summary>
+    public TimeSpan ClockShift { get; set; } = TimeSpan.Zero;
+
+    /// <summary>
+    /// Longest this silo's console may take to accept one batch. Order holds every later minute
+    /// behind the one printing, so a console that blocks (a stdout pipe nobody reads) would stall
+    /// the whole cluster; past this bound the silo reports unhealthy and leaves the cluster, and
+    /// another silo prints its slots. Generous: a healthy console takes microseconds.
+    /// </summary>
+    public TimeSpan ConsoleTimeout { get; set; } = TimeSpan.FromSeconds(5);
 }
 
 public enum EchoOutputFormat

@@ -76,7 +76,10 @@ public static partial class SiloServicesExtensions
 
         builder.AddEchoApi();
         builder.AddEchoTelemetry("EchoAtTime.Silo");
-        builder.Services.AddHealthChecks().AddCheck<SiloHealthCheck>("silo", tags: [EchoApiExtensions.ReadyTag]);
+        builder.Services.AddHealthChecks()
+            .AddCheck<SiloHealthCheck>("silo", tags: [EchoApiExtensions.ReadyTag])
+            .AddCheck<ClusterClockHealthCheck>("clock", tags: [EchoApiExtensions.ReadyTag]);
+        builder.Services.AddConsoleHealth();
         return builder;
     }
 

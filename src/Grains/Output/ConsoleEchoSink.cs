@@ -1,57 +1,32 @@
-using System.Buffers;
-using System.Text;
-using System.Text.Json;
 using Microsoft.Extensions.Options;
+using Microsoft.Win32.SafeHandles;
 
 namespace EchoAtTime.Grains.Output;
 
 /// <summary>
-/// Writes echoed messages to stdout, one line each, buffered and flushed once per batch.
-/// stdout carries nothing else: every log goes to stderr.
+/// Echoed messages on stdout, one line each, one flushed write per batch. The write runs on a
+/// dedicated thread and the grain awaits it, bounded by <see cref="EchoOptions.ConsoleTimeout"/>
+/// (<see cref="BoundedEchoSink"/>): a blocked stdout makes this silo give its slots up instead of
+/// stalling the cluster. stdout carries nothing else: every log goes to stderr.
 /// </summary>
-public sealed class ConsoleEchoSink(IOptions<EchoOptions> options) : IEchoSink, IDisposable
+public sealed class ConsoleEchoSink(IOptions<EchoOptions> options, ConsoleHealth health) : IEchoSink, IDisposable
 {
-    private readonly Lock _lock = new();
-    private readonly Stream _stdout = Console.OpenStandardOutput();
-    private readonly ArrayBufferWriter<byte> _buffer = new(64 * 1024);
-    private readonly StringBuilder _text = new();
-    private readonly EchoOutputFormat _format = options.Value.Output;
+    private readonly BoundedEchoSink _writer = new(
+        new StreamEchoConsole(OpenStdout(), options.Value.Output), health, options.Value.ConsoleTimeout, "echo-stdout");
 
-    public void Write(IReadOnlyList<EchoLine> batch)
-    {
-        lock (_lock)
-        {
-            _buffer.ResetWrittenCount();
-            if (_format == EchoOutputFormat.Json)
-            {
-                using var writer = new Utf8JsonWriter(_buffer, EchoLineFormatter.WriterOptions);
-                foreach (var line in batch)
-                {
-                    EchoLineFormatter.AppendJson(writer, line);
-                    writer.Flush();
-                    writer.Reset();
-                    _buffer.Write("\n"u8);
-                }
-            }
-            else
-            {
-                _text.Clear();
-                foreach (var line in batch)
-                {
-                    EchoLineFormatter.AppendText(_text, line);
-                }
+    public ValueTask WriteAsync(IReadOnlyList<EchoLine> batch) => _writer.WriteAsync(batch);
 
-                foreach (var chunk in _text.GetChunks())
-                {
-                    var span = _buffer.GetSpan(Encoding.UTF8.GetMaxByteCount(chunk.Length));
-                    _buffer.Advance(Encoding.UTF8.GetBytes(chunk.Span, span));
-                }
-            }
+    public void Dispose() => _writer.Dispose();
 
-            _stdout.Write(_buffer.WrittenSpan);
-            _stdout.Flush();
-        }
-    }
-
-    public void Dispose() => _stdout.Dispose();
+    /// <summary>
+    /// File descriptor 1 as a plain unbuffered stream. Not <see cref="Console.OpenStandardOutput()"/>:
+    /// on Unix every console stream write (stderr's too) takes one process-wide lock, so a write
+    /// blocked on a full stdout pipe would also block every log line on stderr, including the one
+    /// saying why the silo leaves. (A non-blocking fd 1 would make a full pipe fail the write instead;
+    /// that gives the console up the same way.)
+    /// </summary>
+    private static Stream OpenStdout() =>
+        OperatingSystem.IsWindows()
+            ? Console.OpenStandardOutput()
+            : new FileStream(new SafeFileHandle(1, ownsHandle: false), FileAccess.Write, bufferSize: 0);
 }

@@ -16,6 +16,12 @@ public sealed partial class DueClock : IDisposable
     private readonly ILogger<DueClock> _logger;
     private bool _disposed;
 
+    /// <param name="clock">
+    /// What due times are compared with. The silo passes its <see cref="Clock.ClusterClock"/> (see
+    /// <see cref="EchoGrainsServiceCollectionExtensions.AddEchoGrains"/>): waking by the store's clock,
+    /// not the machine's, is what keeps a skewed silo from waking a slot early.
+    /// </param>
+    /// <param name="logger">Where failed wake-ups are reported.</param>
     public DueClock(TimeProvider clock, ILogger<DueClock> logger)
     {
         _clock = clock;

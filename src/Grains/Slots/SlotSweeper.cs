@@ -1,3 +1,4 @@
+using EchoAtTime.Grains.Clock;
 using EchoAtTime.Grains.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -15,7 +16,7 @@ public sealed partial class SlotSweeper(
     SlotStore store,
     IGrainFactory grains,
     EchoMetrics metrics,
-    TimeProvider clock,
+    ClusterClock clock,
     IOptions<EchoOptions> options,
     ILogger<SlotSweeper> logger) : ILifecycleParticipant<ISiloLifecycle>, IDisposable
 {

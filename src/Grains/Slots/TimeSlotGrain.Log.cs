@@ -10,17 +10,14 @@ public sealed partial class TimeSlotGrain
     [LoggerMessage(Level = LogLevel.Debug, Message = "Slot {Slot} drained after {Printed} messages")]
     private partial void LogDrained(long slot, int printed);
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Slot {Slot} waits for earlier slot {Earlier}")]
-    private partial void LogWaitingForEarlierSlot(long slot, long earlier);
-
     [LoggerMessage(Level = LogLevel.Warning, Message = "Slot {Slot}: another activation owns this slot; this one stops printing")]
     private partial void LogFenced(long slot);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Slot {Slot}: message {Seq} was appended by another activation")]
-    private partial void LogUnseenMessage(long slot, int seq);
-
     [LoggerMessage(Level = LogLevel.Information, Message = "Slot {Slot} hands over to another activation ({Reason})")]
     private partial void LogHandingOver(long slot, DeactivationReasonCode reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Slot {Slot}: the console is given up; this activation prints nothing more and another silo takes the slot over")]
+    private partial void LogConsoleGivenUp(Exception exception, long slot);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Slot {Slot}: store error, retrying")]
     private partial void LogStoreError(Exception exception, long slot);

@@ -2,8 +2,13 @@ using EchoAtTime.Grains.Output;
 
 namespace EchoAtTime.Tests.Infrastructure;
 
-/// <summary>An <see cref="IEchoSink"/> that keeps every line, in print order, and wakes waiters on each batch.</summary>
-public sealed class CapturingSink : IEchoSink
+/// <summary>
+/// An <see cref="IEchoSink"/> that keeps every line, in print order, and wakes waiters on each batch.
+/// It is also an <see cref="IEchoConsole"/>: behind a <see cref="BoundedEchoSink"/> (one per silo,
+/// sharing this capture) it plays a console that blocks (<see cref="HoldNextWrite"/>) or fails
+/// (<see cref="FailWrites"/>) the way stdout would, with the production bound around it.
+/// </summary>
+public sealed class CapturingSink : IEchoSink, IEchoConsole
 {
     private readonly Lock _lock = new();
     private readonly List<EchoLine> _lines = [];
@@ -33,6 +38,13 @@ public sealed class CapturingSink : IEchoSink
         {
             _failing = (tag, times);
         }
+    }
+
+    /// <summary>Writes synchronously, inside the caller's turn, as an unbounded console would.</summary>
+    public ValueTask WriteAsync(IReadOnlyList<EchoLine> batch)
+    {
+        Write(batch);
+        return ValueTask.CompletedTask;
     }
 
     public void Write(IReadOnlyList<EchoLine> batch)

@@ -19,8 +19,10 @@ public sealed class ServiceProcess : IAsyncDisposable
     private readonly string _workDir;
     private readonly Lock _lock = new();
     private readonly List<string> _stdout = [];
+    private readonly List<long> _stdoutReceivedMs = [];
     private readonly Queue<string> _stderr = new();
     private readonly List<string> _stderrAll = [];
+    private bool _stdoutUnread;
 
     private ServiceProcess(string name, Process process, string workDir, Uri baseUrl)
     {
@@ -50,11 +52,22 @@ public sealed class ServiceProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>A copy of the stdout lines so far, in the order the process wrote them.</summary>
+    /// <summary>
+    /// A copy of the stdout lines so far, in the order the process wrote them. Started with
+    /// <c>readStdout: false</c>: none while the process runs; once it has exited, the complete lines
+    /// it left in the pipe (a line cut off mid-write is not a printed line).
+    /// </summary>
     public IReadOnlyList<string> StdoutLines()
     {
         lock (_lock)
         {
+            if (_stdoutUnread && _process.HasExited)
+            {
+                _stdoutUnread = false;
+                var left = _process.StandardOutput.ReadToEnd();
+                _stdout.AddRange(left[..(left.LastIndexOf('\n') + 1)].Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            }
+
             return [.. _stdout];
         }
     }
@@ -96,7 +109,15 @@ public sealed class ServiceProcess : IAsyncDisposable
     /// environment (added to this process's own), in a fresh temp working directory. The content root
     /// is the dll's directory, so the host reads its shipped appsettings.json.
     /// </summary>
-    public static ServiceProcess Start(string name, string dll, IReadOnlyDictionary<string, string> environment, params string[] extraArgs)
+    public static ServiceProcess Start(string name, string dll, IReadOnlyDictionary<string, string> environment, params string[] extraArgs) =>
+        Start(name, dll, environment, readStdout: true, extraArgs);
+
+    /// <summary>
+    /// As <see cref="Start(string, string, IReadOnlyDictionary{string, string}, string[])"/>; with
+    /// <paramref name="readStdout"/> false the stdout pipe is redirected but never read, so once the
+    /// pipe's buffer (64 KB on Linux) is full the process's stdout writes block: a stuck console.
+    /// </summary>
+    public static ServiceProcess Start(string name, string dll, IReadOnlyDictionary<string, string> environment, bool readStdout, params string[] extraArgs)
     {
         var port = RedisServer.FreePort();
         var baseUrl = new Uri($"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}/");
@@ -137,7 +158,15 @@ public sealed class ServiceProcess : IAsyncDisposable
         }
 
         service.Pid = process.Id;
-        process.BeginOutputReadLine();
+        if (readStdout)
+        {
+            process.BeginOutputReadLine();
+        }
+        else
+        {
+            service._stdoutUnread = true;
+        }
+
         process.BeginErrorReadLine();
         return service;
     }
@@ -223,9 +252,23 @@ public sealed class ServiceProcess : IAsyncDisposable
             return;
         }
 
+        var receivedMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         lock (_lock)
         {
             _stdout.Add(line);
+            _stdoutReceivedMs.Add(receivedMs);
+        }
+    }
+
+    /// <summary>
+    /// Each stdout line with the time (this machine's clock, epoch ms) the test read it: a line can't
+    /// have been printed later than that, so "never early" can be judged without the service's own clock.
+    /// </summary>
+    public IReadOnlyList<(string Line, long ReceivedMs)> StdoutLinesReceived()
+    {
+        lock (_lock)
+        {
+            return _stdout.Zip(_stdoutReceivedMs).ToList();
         }
     }
 

@@ -1,0 +1,118 @@
+using System.Globalization;
+using Microsoft.Extensions.Options;
+
+namespace EchoAtTime.Grains.Clock;
+
+/// <summary>
+/// The cluster's one clock: the store's clock, read through this silo's local clock plus the
+/// measured offset. Silos on different machines drift apart; "never early" has to hold against one
+/// clock, and the store is the one thing every silo shares. Only wall-clock readings are corrected:
+/// timestamps and timers come from the local clock unchanged (durations don't depend on offsets).
+/// Not registered as <see cref="TimeProvider"/> itself, because Orleans resolves that for its own internals.
+/// </summary>
+public sealed class ClusterClock : TimeProvider
+{
+    private readonly TimeProvider _local;
+    private readonly TimeSpan _shift;
+    private readonly TaskCompletionSource<string> _outOfBound = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private volatile ClockSample? _sample;
+
+    public ClusterClock(TimeProvider local, IOptions<EchoOptions> options)
+    {
+        ArgumentNullException.ThrowIfNull(local);
+        ArgumentNullException.ThrowIfNull(options);
+        _local = local;
+        _shift = options.Value.ClockShift;
+        MaxSkew = options.Value.MaxClockSkew;
+        Refresh = options.Value.ClockRefresh;
+    }
+
+    /// <summary>The largest offset to the store's clock this silo still prints with (<see cref="EchoOptions.MaxClockSkew"/>).</summary>
+    public TimeSpan MaxSkew { get; }
+
+    /// <summary>How often the offset is measured again (<see cref="EchoOptions.ClockRefresh"/>).</summary>
+    public TimeSpan Refresh { get; }
+
+    /// <summary>
+    /// Three refreshes: a store that is down for one or two refreshes keeps the last offset (local
+    /// clocks drift by microseconds per second, far below the bound), one down longer does not.
+    /// </summary>
+    public TimeSpan StaleAfter => Refresh * 3;
+
+    /// <summary>The local clock as this silo's machine reads it, <see cref="EchoOptions.ClockShift"/> included: what offsets are measured against.</summary>
+    public DateTimeOffset LocalNow => _local.GetUtcNow() + _shift;
+
+    /// <summary>Store time minus local time; zero until the first measurement.</summary>
+    public TimeSpan Offset => _sample?.Offset ?? TimeSpan.Zero;
+
+    /// <summary>Round trip of the sample the offset came from: how late, at most, the corrected clock runs.</summary>
+    public TimeSpan? RoundTrip => _sample?.RoundTrip;
+
+    /// <summary>Age of the last measurement, by the local monotonic clock; null before the first.</summary>
+    public TimeSpan? Age => _sample is { } sample ? _local.GetElapsedTime(sample.MeasuredAt) : null;
+
+    public ClockState State
+    {
+        get
+        {
+            var sample = _sample;
+            if (sample is null)
+            {
+                return ClockState.Unmeasured;
+            }
+
+            if (_local.GetElapsedTime(sample.MeasuredAt) > StaleAfter)
+            {
+                return ClockState.Stale;
+            }
+
+            return sample.Offset.Duration() > MaxSkew ? ClockState.OutOfBound : ClockState.Bounded;
+        }
+    }
+
+    /// <summary>Offset known, fresh and within <see cref="MaxSkew"/>: only then may this silo print.</summary>
+    public bool IsBounded => State == ClockState.Bounded;
+
+    public override DateTimeOffset GetUtcNow() => LocalNow + Offset;
+
+    public override long GetTimestamp() => _local.GetTimestamp();
+
+    public override long TimestampFrequency => _local.TimestampFrequency;
+
+    public override TimeZoneInfo LocalTimeZone => _local.LocalTimeZone;
+
+    public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period) =>
+        _local.CreateTimer(callback, state, dueTime, period);
+
+    /// <summary>Takes a new measurement; the offset changes at once (each sample is conservative on its own).</summary>
+    public void Update(ClockSample sample)
+    {
+        ArgumentNullException.ThrowIfNull(sample);
+        _sample = sample;
+    }
+
+    /// <summary>
+    /// Completes, once, when a measurement found the offset beyond <see cref="MaxSkew"/> while the
+    /// silo runs: it then prints nothing, and its slots must move to silos that can (the silo host
+    /// leaves the cluster on it). A stale clock (the store unreachable) does not count: no silo can print then.
+    /// </summary>
+    public Task<string> OutOfBound => _outOfBound.Task;
+
+    /// <summary>Records that the offset went beyond the bound; the first report wins.</summary>
+    public void ReportOutOfBound(string problem) => _outOfBound.TrySetResult(problem);
+
+    /// <summary>One sentence for health checks and logs: the state, the offset and the bound.</summary>
+    public string Describe() => State switch
+    {
+        ClockState.Unmeasured => Text($"Clock not bounded: the store's clock has not been measured yet (bound ±{Ms(MaxSkew)} ms)"),
+        ClockState.Stale => Text(
+            $"Clock not bounded: the last measurement of the store's clock is {Age!.Value.TotalSeconds:F1} s old (stale after {StaleAfter.TotalSeconds:F0} s); offset was {Ms(Offset)} ms"),
+        ClockState.OutOfBound => Text(
+            $"Clock not bounded: offset to the store's clock {Ms(Offset)} ms is beyond ±{Ms(MaxSkew)} ms (round trip {Ms(RoundTrip!.Value)} ms)"),
+        _ => Text($"Clock bounded: offset to the store's clock {Ms(Offset)} ms within ±{Ms(MaxSkew)} ms (round trip {Ms(RoundTrip!.Value)} ms)"),
+    };
+
+    private static string Ms(TimeSpan value) => value.TotalMilliseconds.ToString("0.###", CultureInfo.InvariantCulture);
+
+    private static string Text(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,143 @@
+using Microsoft.Extensions.Logging;
+using StackExchange.Redis;
+
+namespace EchoAtTime.Grains.Clock;
+
+/// <summary>
+/// Keeps <see cref="ClusterClock"/> measured. The first measurement runs before the silo joins the
+/// cluster (so a healthy silo is bounded from its first print on); then one every
+/// <see cref="ClusterClock.Refresh"/>, and every second after a failure until one succeeds. A store
+/// that stays down keeps the last offset until it is stale; the clock then reports unbounded and
+/// the silo stops printing. State changes are logged once each way, not every attempt.
+/// </summary>
+public sealed partial class StoreClockSync(ClusterClock clock, IConnectionMultiplexer redis, ILogger<StoreClockSync> logger)
+    : ILifecycleParticipant<ISiloLifecycle>, IDisposable
+{
+    private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(1);
+
+    // The silo waits this long at start for its first measurement, then starts unbounded (not ready, not printing) and keeps trying.
+    private static readonly TimeSpan FirstMeasurementTimeout = TimeSpan.FromSeconds(5);
+
+    private readonly StoreClockProbe _probe = new(ct => StoreTime.ReadAsync(redis, ct));
+    private readonly CancellationTokenSource _stopping = new();
+    private Task _loop = Task.CompletedTask;
+    private bool? _reportedBounded;
+    private string? _lastError;
+
+    public void Participate(ISiloLifecycle lifecycle) =>
+        lifecycle.Subscribe(nameof(StoreClockSync), ServiceLifecycleStage.ApplicationServices, OnStartAsync, OnStopAsync);
+
+    /// <summary>Measures once and reports a change of state; false when the store could not be read.</summary>
+    public async Task<bool> MeasureOnceAsync(CancellationToken cancellationToken)
+    {
+        bool measured;
+        try
+        {
+            clock.Update(await _probe.MeasureAsync(clock, cancellationToken).ConfigureAwait(false));
+            _lastError = null;
+            measured = true;
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException or InvalidOperationException or InvalidCastException or FormatException
+                                       || (ex is OperationCanceledException && !_stopping.IsCancellationRequested))
+        {
+            _lastError = ex.Message;
+            LogMeasurementFailed(ex);
+            measured = false;
+        }
+
+        Report();
+        return measured;
+    }
+
+    public void Dispose() => _stopping.Dispose();
+
+    private async Task OnStartAsync(CancellationToken cancellationToken)
+    {
+        using (var first = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stopping.Token))
+        {
+            first.CancelAfter(FirstMeasurementTimeout);
+            await MeasureOnceAsync(first.Token).ConfigureAwait(false);
+        }
+
+        if (clock.State == ClockState.OutOfBound)
+        {
+            // A machine clock this far off needs fixing, not hiding: refuse to join, loudly.
+            var problem = clock.Describe();
+            LogRefusingToStart(problem);
+            throw new InvalidOperationException($"{problem}: this silo does not start. Fix this machine's time synchronisation (NTP) or raise Echo:MaxClockSkew.");
+        }
+
+        _loop = Task.Run(() => RunAsync(_stopping.Token), CancellationToken.None);
+    }
+
+    private async Task OnStopAsync(CancellationToken cancellationToken)
+    {
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        await _loop.ConfigureAwait(false);
+    }
+
+    private async Task RunAsync(CancellationToken stopping)
+    {
+        var delay = clock.IsBounded ? clock.Refresh : RetryDelay;
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(delay, clock, stopping).ConfigureAwait(false);
+                var measured = await MeasureOnceAsync(stopping).ConfigureAwait(false);
+                delay = measured ? clock.Refresh : RetryDelay;
+            }
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+        }
+    }
+
+    private void Report()
+    {
+        var bounded = clock.IsBounded;
+        if (bounded == _reportedBounded)
+        {
+            return;
+        }
+
+        _reportedBounded = bounded;
+        var description = clock.Describe();
+        if (clock.State == ClockState.OutOfBound)
+        {
+            // Measured, and off by more than the bound while running: this silo's slots must print elsewhere.
+            clock.ReportOutOfBound(description);
+        }
+
+        if (bounded)
+        {
+            LogBounded(description);
+        }
+        else
+        {
+            if (_lastError is { } error)
+            {
+                LogUnboundedAfterError(description, error);
+            }
+            else
+            {
+                LogUnbounded(description);
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Description}: this silo prints by the store's clock")]
+    private partial void LogBounded(string description);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Description}: this silo prints nothing and reports not ready until the clock is bounded again")]
+    private partial void LogUnbounded(string description);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Description} (reading the store's clock failed: {Error}): this silo prints nothing and reports not ready until the clock is bounded again")]
+    private partial void LogUnboundedAfterError(string description, string error);
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "{Problem}: this silo refuses to start")]
+    private partial void LogRefusingToStart(string problem);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Measuring the store's clock failed; retrying")]
+    private partial void LogMeasurementFailed(Exception exception);
+}

@@ -1,0 +1,141 @@
+using EchoAtTime.Grains.Clock;
+using EchoAtTime.Grains.Output;
+using EchoAtTime.Grains.Storage;
+using Microsoft.Extensions.Logging;
+using StackExchange.Redis;
+
+namespace EchoAtTime.Grains.Slots;
+
+/// <summary>
+/// The fenced print loop of one slot. Every batch is declared in Redis before it reaches the
+/// console (one commit confirms the previous batch and declares the next), so an activation that
+/// lost the fence cannot print, and a batch cut off by a crash is printed again, flagged. A batch is
+/// declared only from a view that has seen the whole list; otherwise the commit hands back what the
+/// view lacks and the batch is chosen again. Nothing prints while this silo's clock is not bounded
+/// to the store's: "never early" holds by the cluster's one clock.
+/// </summary>
+internal sealed partial class SlotPrinter(SlotStore store, IEchoSink sink, EchoMetrics metrics, ClusterClock clock, EchoOptions options, ILogger logger)
+{
+    private long NowMs => clock.GetUtcNow().ToUnixTimeMilliseconds();
+
+    /// <summary>
+    /// Prints what is due, batch by batch, for at most one print turn (the caller wakes again for
+    /// the rest). Every batch is confirmed on return. Throws <see cref="ConsoleStalledException"/>
+    /// when the console is given up (the declared batch then stays unconfirmed, for a successor).
+    /// </summary>
+    public async Task<PrintOutcome> PrintDueAsync(long slot, SlotView view)
+    {
+        if (!clock.IsBounded)
+        {
+            return PrintOutcome.ClockUnbounded;
+        }
+
+        var batch = new List<PendingMessage>(Math.Min(options.BatchSize, 1024));
+        var unconfirmed = false;
+        var turnEndsMs = NowMs + (long)options.PrintTurn.TotalMilliseconds;
+        var printedThisTurn = false;
+        while (true)
+        {
+            var now = NowMs;
+            if (printedThisTurn && now >= turnEndsMs)
+            {
+                batch.Clear();
+            }
+            else
+            {
+                view.NextBatch(now, options.BatchSize, batch);
+            }
+
+            if (batch.Count == 0 && !unconfirmed)
+            {
+                return PrintOutcome.Done;
+            }
+
+            var printing = batch.Count > 0 ? Math.Max(view.PrintedCursor, batch[^1].Cursor) : view.PrintedCursor;
+            var commit = await store.CommitAsync(slot, view.Version, view.PrintedCursor, view.PrintedCount, printing, view.LoadedCount, view.CanceledCount);
+            if (commit is null)
+            {
+                return PrintOutcome.Fenced;
+            }
+
+            view.Committed(commit.Declared ? printing : null);
+            Merge(slot, view, commit.Unseen, commit.Canceled);
+            unconfirmed = false;
+            if (!commit.Declared)
+            {
+                if (commit.Unseen.Length == 0)
+                {
+                    // The list is shorter than this view: the store lost acknowledged writes. Reload.
+                    throw new InvalidOperationException($"Slot {slot}: the store holds fewer messages than were loaded.");
+                }
+
+                // Someone appended what this view lacks; it may sort before the batch: choose again.
+                continue;
+            }
+
+            if (commit.Canceled.Length > 0)
+            {
+                batch.RemoveAll(m => !view.IsPending(m));
+            }
+
+            if (batch.Count == 0)
+            {
+                continue;
+            }
+
+            await PrintAsync(view, batch);
+            view.Printed(batch, printing);
+            printedThisTurn = true;
+            unconfirmed = true;
+        }
+    }
+
+    /// <summary>Takes in list elements the view has not seen (appended elsewhere) and cancels made elsewhere.</summary>
+    public void Merge(long slot, SlotView view, RedisValue[] tail, int[] canceled)
+    {
+        var decoded = Array.ConvertAll(tail, e => SlotElement.Decode(e));
+        foreach (var seq in view.MergeUnseen(decoded, canceled))
+        {
+            LogUnseenMessage(logger, slot, seq);
+        }
+    }
+
+    private async Task PrintAsync(SlotView view, List<PendingMessage> batch)
+    {
+        var printedAt = NowMs;
+        var lines = new EchoLine[batch.Count];
+        for (var i = 0; i < batch.Count; i++)
+        {
+            var m = batch[i];
+            lines[i] = new EchoLine(new MessageId(view.SlotStartMs + m.OffsetMs, m.Seq), m.Message, printedAt, m.Redelivered);
+        }
+
+        // If the console fails mid-batch the messages stay pending; the grain reloads and the
+        // declared batch prints again, flagged.
+        await sink.WriteAsync(lines);
+        var redelivered = 0;
+        foreach (var m in batch)
+        {
+            redelivered += m.Redelivered ? 1 : 0;
+            metrics.Lateness(printedAt - (view.SlotStartMs + m.OffsetMs));
+        }
+
+        metrics.Printed(batch.Count, redelivered);
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Slot {Slot}: message {Seq} was appended outside this activation's view (by another activation, or an append whose reply was lost)")]
+    private static partial void LogUnseenMessage(ILogger logger, long slot, int seq);
+}
+
+/// <summary>How a print turn ended.</summary>
+internal enum PrintOutcome
+{
+    /// <summary>Everything due is printed and confirmed (or the turn ended; the rest waits for the next one).</summary>
+    Done,
+
+    /// <summary>Another activation holds the fence: this one must never print again.</summary>
+    Fenced,
+
+    /// <summary>This silo's offset to the store's clock is unknown or beyond the bound: nothing may print here now.</summary>
+    ClockUnbounded,
+}

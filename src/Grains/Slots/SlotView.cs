@@ -1,0 +1,190 @@
+using EchoAtTime.Grains.Storage;
+
+namespace EchoAtTime.Grains.Slots;
+
+/// <summary>
+/// One activation's picture of its minute: what is pending in print order, what is canceled, how
+/// far printing got, and how much of the Redis list it has seen. No Orleans and no Redis in here:
+/// the grain feeds it what the store returned and asks it what to print next and when to wake.
+/// The list only grows at its end and its index is the sequence, so "seen" is a count
+/// (<see cref="LoadedCount"/>) plus the sequences this activation appended itself beyond it.
+/// </summary>
+internal sealed class SlotView(long slotStartMs)
+{
+    private readonly SortedSet<PendingMessage> _pending = [];
+
+    // Sequences we appended ourselves beyond the contiguous loaded prefix of the list.
+    private readonly HashSet<int> _heldBeyondLoaded = [];
+
+    // Canceled sequences known here: a commit sends the set only when it has grown.
+    private readonly HashSet<int> _canceled = [];
+
+    public long SlotStartMs { get; } = slotStartMs;
+
+    public long SlotEndMs => SlotStartMs + TimeSlot.LengthMs;
+
+    /// <summary>The fence version this view holds; every commit bumps it.</summary>
+    public long Version { get; private set; }
+
+    /// <summary>Everything at or below this cursor is printed and confirmed.</summary>
+    public long PrintedCursor { get; private set; } = SlotCursor.None;
+
+    /// <summary>Nothing new may sort at or below this cursor: it is printing, or printed.</summary>
+    public long FloorCursor { get; private set; } = SlotCursor.None;
+
+    public int PrintedCount { get; private set; }
+
+    /// <summary>How many list elements, from the start, this view has seen.</summary>
+    public int LoadedCount { get; private set; }
+
+    public int PendingCount => _pending.Count;
+
+    public int CanceledCount => _canceled.Count;
+
+    /// <summary>The earliest due time (ms) among pending messages, if any.</summary>
+    public long? NextDueMs => _pending.Count > 0 ? SlotStartMs + _pending.Min!.OffsetMs : null;
+
+    /// <summary>When this view next needs the grain: its next due message, else the minute's end (to drain).</summary>
+    public long NextWakeMs => NextDueMs ?? SlotEndMs;
+
+    /// <summary>The earliest time a new message may be due: not before now, not at or before what is printing.</summary>
+    public long FloorMs(long nowMs) => Math.Max(nowMs, SlotStartMs + SlotCursor.OffsetOf(FloorCursor));
+
+    public bool HasDue(long nowMs) => NextDueMs <= nowMs;
+
+    /// <summary>
+    /// Starts over from the store's snapshot: printed ones are counted, canceled ones skipped, and a
+    /// batch declared but never confirmed (a printer cut off) pending again, flagged. Returns how many are flagged.
+    /// </summary>
+    public int Load(long version, long printedCursor, long printingCursor, IReadOnlyList<(int OffsetMs, string Message)> elements, IEnumerable<int> canceled)
+    {
+        Version = version;
+        PrintedCursor = printedCursor;
+        FloorCursor = Math.Max(printedCursor, printingCursor);
+        PrintedCount = 0;
+        _pending.Clear();
+        _heldBeyondLoaded.Clear();
+        _canceled.Clear();
+        _canceled.UnionWith(canceled);
+        var redelivered = 0;
+        for (var seq = 0; seq < elements.Count; seq++)
+        {
+            if (_canceled.Contains(seq))
+            {
+                // Never printed and never counted as printed: the store's close counts canceled ones on its own.
+                continue;
+            }
+
+            var (offset, message) = elements[seq];
+            var cursor = SlotCursor.Of(offset, seq);
+            if (cursor <= printedCursor)
+            {
+                PrintedCount++;
+                continue;
+            }
+
+            var inDoubt = cursor <= printingCursor;
+            redelivered += inDoubt ? 1 : 0;
+            _pending.Add(new PendingMessage(offset, seq, message, inDoubt));
+        }
+
+        LoadedCount = elements.Count;
+        return redelivered;
+    }
+
+    /// <summary>A message this activation appended itself (its append's reply named the sequence).</summary>
+    public void Remember(int offsetMs, int seq, string message)
+    {
+        if (seq == LoadedCount)
+        {
+            LoadedCount++;
+            while (_heldBeyondLoaded.Remove(LoadedCount))
+            {
+                LoadedCount++;
+            }
+        }
+        else
+        {
+            _heldBeyondLoaded.Add(seq);
+        }
+
+        _pending.Add(new PendingMessage(offsetMs, seq, message, Redelivered: false));
+    }
+
+    /// <summary>
+    /// Takes in list elements from <see cref="LoadedCount"/> on (appended by someone else) and drops
+    /// messages canceled elsewhere. Returns the sequences that were new to this view.
+    /// </summary>
+    public List<int> MergeUnseen(IReadOnlyList<(int OffsetMs, string Message)> tail, IReadOnlyCollection<int> canceled)
+    {
+        var gone = canceled.Where(_canceled.Add).ToHashSet();
+        if (gone.Count > 0 && _pending.Count > 0)
+        {
+            _pending.RemoveWhere(m => gone.Contains(m.Seq));
+        }
+
+        var added = new List<int>();
+        foreach (var (offset, message) in tail)
+        {
+            var seq = LoadedCount++;
+            if (_heldBeyondLoaded.Remove(seq) || _canceled.Contains(seq))
+            {
+                continue;
+            }
+
+            _pending.Add(new PendingMessage(offset, seq, message, Redelivered: false));
+            added.Add(seq);
+        }
+
+        return added;
+    }
+
+    /// <summary>Redis refused an append at this floor: another activation printed further than this view knew.</summary>
+    public void RaiseFloor(int floorOffsetMs) => FloorCursor = Math.Max(FloorCursor, SlotCursor.Of(floorOffsetMs, int.MaxValue));
+
+    /// <summary>A cancel this activation made: the message leaves the pending set.</summary>
+    public void Canceled(int seq)
+    {
+        _canceled.Add(seq);
+        _pending.RemoveWhere(m => m.Seq == seq);
+    }
+
+    public bool IsPending(PendingMessage message) => _pending.Contains(message);
+
+    /// <summary>Fills <paramref name="batch"/> with up to <paramref name="max"/> messages due at <paramref name="nowMs"/>, in print order.</summary>
+    public void NextBatch(long nowMs, int max, List<PendingMessage> batch)
+    {
+        batch.Clear();
+        foreach (var message in _pending)
+        {
+            if (SlotStartMs + message.OffsetMs > nowMs || batch.Count == max)
+            {
+                break;
+            }
+
+            batch.Add(message);
+        }
+    }
+
+    /// <summary>A commit went through: the fence moved on, and the declared cursor (if any) is now the floor.</summary>
+    public void Committed(long? declaredCursor)
+    {
+        Version++;
+        if (declaredCursor is { } cursor)
+        {
+            FloorCursor = Math.Max(FloorCursor, cursor);
+        }
+    }
+
+    /// <summary>The batch reached the console: it leaves the pending set and is printed up to <paramref name="cursor"/>.</summary>
+    public void Printed(IReadOnlyList<PendingMessage> batch, long cursor)
+    {
+        foreach (var m in batch)
+        {
+            _pending.Remove(m);
+        }
+
+        PrintedCursor = cursor;
+        PrintedCount += batch.Count;
+    }
+}

@@ -1,0 +1,70 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using EchoAtTime.Tests.Infrastructure;
+
+namespace EchoAtTime.Tests.EndToEnd;
+
+/// <summary>
+/// "Never early — by one clock": a silo whose machine clock is wrong (shifted by the test-only
+/// <c>Echo:ClockShift</c>) prints by the store's clock, and one that is off by more than
+/// <c>Echo:MaxClockSkew</c> refuses to take part. Early is judged by when the test read the line,
+/// on this machine's clock, which is the store's.
+/// </summary>
+public sealed class ClockSkewTests
+{
+    private static long NowMs => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+
+    private static Dictionary<string, string> Environment(RedisServer redis, string shift) => new()
+    {
+        ["Redis__ConnectionString"] = redis.ConnectionString,
+        ["Orleans__ClusterId"] = $"clock-{Guid.NewGuid():N}",
+        ["Orleans__SiloPort"] = RedisServer.FreePort().ToString(CultureInfo.InvariantCulture),
+        ["Orleans__GatewayPort"] = RedisServer.FreePort().ToString(CultureInfo.InvariantCulture),
+        ["Echo__Output"] = "json",
+        ["Echo__ClockShift"] = shift,
+    };
+
+    [Theory]
+    [InlineData("00:00:00.040")]
+    [InlineData("-00:00:00.040")]
+    public async Task A_silo_whose_clock_is_off_within_the_bound_prints_by_the_stores_clock_never_early(string shift)
+    {
+        await using var redis = new RedisServer();
+        await redis.StartAsync();
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(20) };
+        await using var silo = ServiceProcess.Start("silo", ServiceProcess.SiloDll, Environment(redis, shift));
+        await silo.WaitUntilReadyAsync(http, TimeSpan.FromSeconds(30));
+
+        var tag = $"{Guid.NewGuid():N}";
+        var start = NowMs + 1_500;
+        const int count = 40;
+        for (var i = 0; i < count; i++)
+        {
+            using var response = await http.PostAsJsonAsync(new Uri(silo.BaseUrl, "echoAtTime"), new { time = start + (i * 25), message = $"{tag} {i}" });
+            Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        }
+
+        List<(PrintedLine Line, long ReceivedMs)> Printed() => silo.StdoutLinesReceived()
+            .Select(l => (PrintedLine.Parse("silo", l.Line), l.ReceivedMs))
+            .Where(l => l.Item1.Message.StartsWith(tag, StringComparison.Ordinal)).ToList();
+        await RedisServer.WaitUntilAsync(() => Task.FromResult(Printed().Count >= count), TimeSpan.FromSeconds(30), "not every message printed");
+
+        var early = Printed().Where(p => p.ReceivedMs < p.Line.DueMs).Select(p => $"{p.Line.Id} read {p.Line.DueMs - p.ReceivedMs} ms before its due time").ToList();
+        Assert.Empty(early);
+    }
+
+    [Theory]
+    [InlineData("00:00:00.200")]
+    [InlineData("-00:00:00.200")]
+    public async Task A_silo_whose_clock_is_off_beyond_the_bound_refuses_to_start_and_says_why(string shift)
+    {
+        await using var redis = new RedisServer();
+        await redis.StartAsync();
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(20) };
+        await using var silo = ServiceProcess.Start("silo", ServiceProcess.SiloDll, Environment(redis, shift));
+
+        await RedisServer.WaitUntilAsync(() => Task.FromResult(silo.HasExited), TimeSpan.FromSeconds(60), "the skewed silo kept running");
+        Assert.Contains(silo.StderrLines(), l => l.Contains("beyond ±50 ms", StringComparison.Ordinal) && l.Contains("refuses to start", StringComparison.Ordinal));
+    }
+}

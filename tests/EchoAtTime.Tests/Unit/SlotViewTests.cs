@@ -1,0 +1,114 @@
+using EchoAtTime.Grains.Slots;
+using EchoAtTime.Grains.Storage;
+
+namespace EchoAtTime.Tests.Unit;
+
+public sealed class SlotViewTests
+{
+    private const long Start = 1_795_428_000_000;
+
+    private static List<PendingMessage> Batch(SlotView view, long nowMs, int max = 100)
+    {
+        var batch = new List<PendingMessage>();
+        view.NextBatch(nowMs, max, batch);
+        return batch;
+    }
+
+    [Fact]
+    public void A_loaded_minute_counts_what_is_printed_skips_canceled_and_flags_a_declared_unconfirmed_batch()
+    {
+        var view = new SlotView(Start);
+        var redelivered = view.Load(
+            version: 4,
+            printedCursor: SlotCursor.Of(10, 0),
+            printingCursor: SlotCursor.Of(20, 1),
+            elements: [(10, "printed"), (20, "in doubt"), (30, "canceled"), (40, "pending")],
+            canceled: [2]);
+
+        Assert.Equal(1, redelivered);
+        Assert.Equal(1, view.PrintedCount);
+        Assert.Equal(4, view.LoadedCount);
+        Assert.Equal(4, view.Version);
+        Assert.Equal(SlotCursor.Of(20, 1), view.FloorCursor);
+        var batch = Batch(view, Start + 60_000);
+        Assert.Equal(new[] { "in doubt", "pending" }, batch.Select(m => m.Message));
+        Assert.Equal(new[] { true, false }, batch.Select(m => m.Redelivered));
+    }
+
+    [Fact]
+    public void A_batch_holds_only_what_is_due_in_due_then_acceptance_order_up_to_its_size()
+    {
+        var view = new SlotView(Start);
+        view.Load(0, SlotCursor.None, SlotCursor.None, [], []);
+        view.Remember(500, 0, "late");
+        view.Remember(100, 1, "first");
+        view.Remember(100, 2, "second");
+        view.Remember(200, 3, "third");
+
+        Assert.Empty(Batch(view, Start + 99));
+        Assert.Equal(new[] { "first", "second", "third" }, Batch(view, Start + 200).Select(m => m.Message));
+        Assert.Equal(new[] { "first", "second" }, Batch(view, Start + 200, max: 2).Select(m => m.Message));
+        Assert.Equal(Start + 100, view.NextWakeMs);
+    }
+
+    [Fact]
+    public void Own_appends_beyond_an_unseen_gap_wait_for_the_gap_and_a_merge_skips_them()
+    {
+        var view = new SlotView(Start);
+        view.Load(0, SlotCursor.None, SlotCursor.None, [(0, "a")], []);
+        // Sequence 1 went to someone else; ours is 2.
+        view.Remember(300, 2, "ours");
+        Assert.Equal(1, view.LoadedCount);
+
+        var added = view.MergeUnseen([(100, "theirs"), (300, "ours")], []);
+
+        Assert.Equal(new[] { 1 }, added);
+        Assert.Equal(3, view.LoadedCount);
+        Assert.Equal(new[] { "a", "theirs", "ours" }, Batch(view, Start + 1_000).Select(m => m.Message));
+    }
+
+    [Fact]
+    public void Canceled_messages_leave_the_view_whether_canceled_here_or_learnt_from_a_commit()
+    {
+        var view = new SlotView(Start);
+        view.Load(0, SlotCursor.None, SlotCursor.None, [(1, "x"), (2, "y"), (3, "z")], []);
+        view.Canceled(0);
+        view.MergeUnseen([(4, "w")], [1, 3]);
+
+        Assert.Equal(new[] { "z" }, Batch(view, Start + 1_000).Select(m => m.Message));
+        Assert.Equal(3, view.CanceledCount);
+    }
+
+    [Fact]
+    public void Printing_moves_the_printed_cursor_and_a_declaration_moves_the_floor_new_messages_must_sort_after()
+    {
+        var view = new SlotView(Start);
+        view.Load(2, SlotCursor.None, SlotCursor.None, [(100, "a"), (900, "b")], []);
+        var batch = Batch(view, Start + 500);
+        var cursor = batch[^1].Cursor;
+
+        view.Committed(cursor);
+        view.Printed(batch, cursor);
+
+        Assert.Equal(3, view.Version);
+        Assert.Equal(cursor, view.PrintedCursor);
+        Assert.Equal(1, view.PrintedCount);
+        Assert.Equal(Start + 100, view.FloorMs(Start + 50));
+        Assert.Equal(Start + 700, view.FloorMs(Start + 700));
+        Assert.Equal(Start + 900, view.NextWakeMs);
+        view.Committed(null);
+        Assert.Equal(4, view.Version);
+        Assert.Equal(cursor, view.FloorCursor);
+    }
+
+    [Fact]
+    public void An_empty_view_wakes_at_the_end_of_its_minute_to_drain()
+    {
+        var view = new SlotView(Start);
+        view.Load(0, SlotCursor.None, SlotCursor.None, [], []);
+
+        Assert.False(view.HasDue(Start + 59_999));
+        Assert.Null(view.NextDueMs);
+        Assert.Equal(Start + 60_000, view.NextWakeMs);
+    }
+}
