@@ -10,19 +10,33 @@ namespace EchoAtTime.Grains.Clock;
 /// that stays down keeps the last offset until it is stale; the clock then reports unbounded and
 /// the silo stops printing. State changes are logged once each way, not every attempt.
 /// </summary>
-public sealed partial class StoreClockSync(ClusterClock clock, IConnectionMultiplexer redis, ILogger<StoreClockSync> logger)
-    : ILifecycleParticipant<ISiloLifecycle>, IDisposable
+public sealed partial class StoreClockSync : ILifecycleParticipant<ISiloLifecycle>, IDisposable
 {
     private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(1);
 
     // The silo waits this long at start for its first measurement, then starts unbounded (not ready, not printing) and keeps trying.
     private static readonly TimeSpan FirstMeasurementTimeout = TimeSpan.FromSeconds(5);
 
-    private readonly StoreClockProbe _probe = new(ct => StoreTime.ReadAsync(redis, ct));
+    private readonly ClusterClock _clock;
+    private readonly ILogger<StoreClockSync> _logger;
+    private readonly StoreClockProbe _probe;
     private readonly CancellationTokenSource _stopping = new();
     private Task _loop = Task.CompletedTask;
     private bool? _reportedBounded;
     private string? _lastError;
+
+    public StoreClockSync(ClusterClock clock, IConnectionMultiplexer redis, ILogger<StoreClockSync> logger)
+        : this(clock, ct => StoreTime.ReadAsync(redis, ct), logger)
+    {
+    }
+
+    /// <summary>With any source of the store's time: tests play a store whose clock jumps.</summary>
+    internal StoreClockSync(ClusterClock clock, Func<CancellationToken, Task<DateTimeOffset>> readStoreTime, ILogger<StoreClockSync> logger)
+    {
+        _clock = clock;
+        _logger = logger;
+        _probe = new StoreClockProbe(readStoreTime);
+    }
 
     public void Participate(ISiloLifecycle lifecycle) =>
         lifecycle.Subscribe(nameof(StoreClockSync), ServiceLifecycleStage.ApplicationServices, OnStartAsync, OnStopAsync);
@@ -33,7 +47,7 @@ public sealed partial class StoreClockSync(ClusterClock clock, IConnectionMultip
         bool measured;
         try
         {
-            clock.Update(await _probe.MeasureAsync(clock, cancellationToken).ConfigureAwait(false));
+            _clock.Update(await _probe.MeasureAsync(_clock, cancellationToken).ConfigureAwait(false));
             _lastError = null;
             measured = true;
         }
@@ -51,7 +65,7 @@ public sealed partial class StoreClockSync(ClusterClock clock, IConnectionMultip
 
     public void Dispose() => _stopping.Dispose();
 
-    private async Task OnStartAsync(CancellationToken cancellationToken)
+    internal async Task OnStartAsync(CancellationToken cancellationToken)
     {
         using (var first = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stopping.Token))
         {
@@ -59,10 +73,10 @@ public sealed partial class StoreClockSync(ClusterClock clock, IConnectionMultip
             await MeasureOnceAsync(first.Token).ConfigureAwait(false);
         }
 
-        if (clock.State == ClockState.OutOfBound)
+        if (_clock.State == ClockState.OutOfBound)
         {
             // A machine clock this far off needs fixing, not hiding: refuse to join, loudly.
-            var problem = clock.Describe();
+            var problem = _clock.Describe();
             LogRefusingToStart(problem);
             throw new InvalidOperationException($"{problem}: this silo does not start. Fix this machine's time synchronisation (NTP) or raise Echo:MaxClockSkew.");
         }
@@ -70,7 +84,7 @@ public sealed partial class StoreClockSync(ClusterClock clock, IConnectionMultip
         _loop = Task.Run(() => RunAsync(_stopping.Token), CancellationToken.None);
     }
 
-    private async Task OnStopAsync(CancellationToken cancellationToken)
+    internal async Task OnStopAsync(CancellationToken cancellationToken)
     {
         await _stopping.CancelAsync().ConfigureAwait(false);
         await _loop.ConfigureAwait(false);
@@ -78,14 +92,14 @@ public sealed partial class StoreClockSync(ClusterClock clock, IConnectionMultip
 
     private async Task RunAsync(CancellationToken stopping)
     {
-        var delay = clock.IsBounded ? clock.Refresh : RetryDelay;
+        var delay = _clock.IsBounded ? _clock.Refresh : RetryDelay;
         try
         {
             while (true)
             {
-                await Task.Delay(delay, clock, stopping).ConfigureAwait(false);
+                await Task.Delay(delay, _clock, stopping).ConfigureAwait(false);
                 var measured = await MeasureOnceAsync(stopping).ConfigureAwait(false);
-                delay = measured ? clock.Refresh : RetryDelay;
+                delay = measured ? _clock.Refresh : RetryDelay;
             }
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
@@ -95,18 +109,18 @@ public sealed partial class StoreClockSync(ClusterClock clock, IConnectionMultip
 
     private void Report()
     {
-        var bounded = clock.IsBounded;
+        var bounded = _clock.IsBounded;
         if (bounded == _reportedBounded)
         {
             return;
         }
 
         _reportedBounded = bounded;
-        var description = clock.Describe();
-        if (clock.State == ClockState.OutOfBound)
+        var description = _clock.Describe();
+        if (_clock.State == ClockState.OutOfBound)
         {
             // Measured, and off by more than the bound while running: this silo's slots must print elsewhere.
-            clock.ReportOutOfBound(description);
+            _clock.ReportOutOfBound(description);
         }
 
         if (bounded)
