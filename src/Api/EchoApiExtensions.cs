@@ -12,6 +12,9 @@ public static class EchoApiExtensions
 {
     public const string ReadyTag = "ready";
 
+    /// <summary>Tag of checks that mean "this process should be restarted": <c>/health/live</c> runs only these.</summary>
+    public const string LiveTag = "live";
+
     /// <summary>
     /// The HTTP API's services: limits, scheduler, problem details, OpenAPI and health checks (Redis,
     /// the store's durability settings, shutdown). Silo and gateway both accept writes, so both check the store.
@@ -44,7 +47,11 @@ public static class EchoApiExtensions
         app.MapEchoEndpoints();
         app.MapMessageEndpoints();
         app.MapHealthChecks("/health", new HealthCheckOptions { ResponseWriter = HealthResponse.WriteAsync });
-        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
+        app.MapHealthChecks("/health/live", new HealthCheckOptions
+        {
+            Predicate = check => check.Tags.Contains(LiveTag),
+            ResponseWriter = HealthResponse.WriteAsync,
+        });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions
         {
             Predicate = check => check.Tags.Contains(ReadyTag),

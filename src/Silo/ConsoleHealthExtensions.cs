@@ -6,9 +6,6 @@ namespace EchoAtTime.Silo;
 
 public static class ConsoleHealthExtensions
 {
-    /// <summary>Tag of checks that mean "this process should be restarted", for a liveness endpoint filtering by tag.</summary>
-    public const string LiveTag = "live";
-
     /// <summary>
     /// The console's health for the stdout sink, the check reporting it (ready and live: a silo
     /// without a console is of no use), and the silo leaving the cluster when the console is given up.
@@ -17,7 +14,7 @@ public static class ConsoleHealthExtensions
     {
         services.TryAddSingleton<ConsoleHealth>();
         services.AddHostedService<PrintFailureExit>();
-        services.AddHealthChecks().AddCheck<ConsoleHealthCheck>("console", tags: [EchoApiExtensions.ReadyTag, LiveTag]);
+        services.AddHealthChecks().AddCheck<ConsoleHealthCheck>("console", tags: [EchoApiExtensions.ReadyTag, EchoApiExtensions.LiveTag]);
         return services;
     }
 }

@@ -78,8 +78,8 @@ public sealed partial class StuckConsoleTests(ITestOutputHelper output)
         return accepted;
     }
 
-    /// <summary>Polls <c>/health/ready</c> of <paramref name="silo"/> until it exits or <paramref name="stop"/>; returns every answer.</summary>
-    private static async Task<List<HttpStatusCode>> ProbeReadinessAsync(HttpClient http, ServiceProcess silo, CancellationToken stop)
+    /// <summary>Polls <paramref name="path"/> of <paramref name="silo"/> until it exits or <paramref name="stop"/>; returns every answer.</summary>
+    private static async Task<List<HttpStatusCode>> ProbeHealthAsync(HttpClient http, ServiceProcess silo, string path, CancellationToken stop)
     {
         var answers = new List<HttpStatusCode>();
         while (!silo.HasExited && !stop.IsCancellationRequested)
@@ -88,7 +88,7 @@ public sealed partial class StuckConsoleTests(ITestOutputHelper output)
             {
                 using var probe = CancellationTokenSource.CreateLinkedTokenSource(stop);
                 probe.CancelAfter(TimeSpan.FromSeconds(1));
-                using var response = await http.GetAsync(new Uri(silo.BaseUrl, "health/ready"), probe.Token);
+                using var response = await http.GetAsync(new Uri(silo.BaseUrl, path), probe.Token);
                 answers.Add(response.StatusCode);
             }
             catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException)
@@ -129,7 +129,8 @@ public sealed partial class StuckConsoleTests(ITestOutputHelper output)
         var joinedBeforeDue = NowMs < dueFrom;
 
         using var stopProbing = new CancellationTokenSource();
-        var readiness = ProbeReadinessAsync(http, stuck, stopProbing.Token);
+        var readiness = ProbeHealthAsync(http, stuck, "health/ready", stopProbing.Token);
+        var liveness = ProbeHealthAsync(http, stuck, "health/live", stopProbing.Token);
         var more = await Task.WhenAll(PostAsync(http, healthy, $"{tag} b", 1_000, dueFrom, span), PostAsync(http, stuck, $"{tag} c", 1_000, dueFrom, span));
         foreach (var (text, id) in more.SelectMany(d => d))
         {
@@ -160,6 +161,7 @@ public sealed partial class StuckConsoleTests(ITestOutputHelper output)
         stopProbing.Cancel();
         var ready = await readiness;
         Assert.Contains(HttpStatusCode.ServiceUnavailable, ready);
+        Assert.Contains(HttpStatusCode.ServiceUnavailable, await liveness);
         var exitCode = int.Parse(ExitCodePattern().Match(stuck.StderrTail()).Groups[1].Value, CultureInfo.InvariantCulture);
         Assert.NotEqual(0, exitCode);
         Assert.True(stuck.StderrLines().Count(l => l.Contains("leaving the cluster", StringComparison.Ordinal)) == 1, $"no single Critical line saying why it left\n{stuck.StderrTail()}");
