@@ -33,6 +33,7 @@ public sealed partial class RandomBodyTests(ApiSiloFixture api, ITestOutputHelpe
         var requestCount = int.TryParse(Environment.GetEnvironmentVariable("ECHO_FUZZ_REQUESTS"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var configured)
             ? configured
             : DefaultRequests;
+        Assert.True(requestCount > 0, $"ECHO_FUZZ_REQUESTS={requestCount}: a fuzz run without requests proves nothing");
         output.WriteLine($"fuzz: seed {seed} (ECHO_FUZZ_SEED={seed} repeats the bodies), {requestCount} requests, {Parallelism} at a time");
         var generator = new RandomRequests(new Random(seed), DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), $"fz{seed}-{Guid.NewGuid():N}"[..24]);
         var requests = Enumerable.Range(1, requestCount).Select(generator.Next).ToList();

@@ -16,18 +16,16 @@ public sealed class OperationsTests(ITestOutputHelper output)
         var stop = Stopwatch.StartNew();
         var stopping = silo.StopAsync(TimeSpan.FromSeconds(30));
 
-        var seenDraining = false;
+        // Throws unless a probe sees "not ready, still live" before the silo is gone.
         await RedisServer.WaitUntilAsync(async () =>
         {
             using var ready = await cluster.Http.GetAsync(new Uri(silo.BaseUrl, "health/ready"));
             using var live = await cluster.Http.GetAsync(new Uri(silo.BaseUrl, "health/live"));
-            seenDraining = ready.StatusCode == HttpStatusCode.ServiceUnavailable && live.StatusCode == HttpStatusCode.OK;
-            return seenDraining;
+            return ready.StatusCode == HttpStatusCode.ServiceUnavailable && live.StatusCode == HttpStatusCode.OK;
         }, TimeSpan.FromSeconds(3), "readiness did not turn unhealthy while the silo was still serving");
 
         await stopping;
         output.WriteLine($"drained and stopped in {stop.ElapsedMilliseconds} ms");
-        Assert.True(seenDraining);
         Assert.True(silo.HasExited);
     }
 
