@@ -23,6 +23,7 @@ public static class EchoGrainsServiceCollectionExtensions
         services.TryAddSingleton<IEchoSink, ConsoleEchoSink>();
         services.AddMetrics();
         services.TryAddSingleton<EchoMetrics>();
+        services.AddSingleton<StoreEpoch>();
         services.AddSingleton<SlotStore>();
         services.AddSingleton<ClusterClock>();
         services.AddSingleton<StoreClockSync>();

@@ -27,9 +27,11 @@ public readonly record struct MessageKey(long DueMs, long Seq) : IComparable<Mes
     public static bool TryParse(ReadOnlySpan<byte> id, out MessageKey key)
     {
         key = default;
+        // {dueMs}-{epoch}-{seq}, or {dueMs}-{seq} for minutes from before store epochs.
+        var first = id.IndexOf((byte)'-');
         var dash = id.LastIndexOf((byte)'-');
-        if (dash <= 0
-            || !Utf8Parser.TryParse(id[..dash], out long due, out var dueLength) || dueLength != dash
+        if (first <= 0
+            || !Utf8Parser.TryParse(id[..first], out long due, out var dueLength) || dueLength != first
             || !Utf8Parser.TryParse(id[(dash + 1)..], out long seq, out var seqLength) || seqLength != id.Length - dash - 1)
         {
             return false;

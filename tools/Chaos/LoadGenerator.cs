@@ -342,7 +342,7 @@ public sealed class LoadGenerator : IDisposable
                 }
 
                 var id = items[i].GetProperty("id").GetString() ?? "";
-                var dash = id.LastIndexOf('-');
+                var dash = id.IndexOf('-', StringComparison.Ordinal);
                 if (dash <= 0 || !long.TryParse(id.AsSpan(0, dash), NumberStyles.None, CultureInfo.InvariantCulture, out var dueMs))
                 {
                     return false;

@@ -30,9 +30,11 @@ public sealed record PrintedLine(string Instance, string Id, long DueMs, long Se
             using var json = JsonDocument.Parse(raw);
             var root = json.RootElement;
             var id = root.GetProperty("id").GetString() ?? "";
+            // {dueMs}-{epoch}-{seq}, or {dueMs}-{seq} for minutes from before store epochs.
+            var first = id.IndexOf('-', StringComparison.Ordinal);
             var dash = id.LastIndexOf('-');
-            if (dash <= 0
-                || !long.TryParse(id.AsSpan(0, dash), NumberStyles.None, CultureInfo.InvariantCulture, out var idDue)
+            if (first <= 0
+                || !long.TryParse(id.AsSpan(0, first), NumberStyles.None, CultureInfo.InvariantCulture, out var idDue)
                 || !long.TryParse(id.AsSpan(dash + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var seq))
             {
                 return false;

@@ -27,7 +27,7 @@ internal sealed class SlotAppender(SlotStore store, EchoMetrics metrics)
                 return appended;
             }
 
-            Accept(messages, dues, plain, appended.Seqs, results, view);
+            Accept(messages, dues, plain, appended, appended.Seqs, results, view);
         }
 
         if (keyed.Count > 0)
@@ -48,19 +48,20 @@ internal sealed class SlotAppender(SlotStore store, EchoMetrics metrics)
             }
 
             var fresh = Enumerable.Range(0, keyed.Count).Where(k => appended.Seqs[k] >= 0).ToList();
-            Accept(messages, dues, fresh.Select(k => keyed[k]).ToList(), fresh.Select(k => appended.Seqs[k]).ToArray(), results, view);
+            Accept(messages, dues, fresh.Select(k => keyed[k]).ToList(), appended, fresh.Select(k => appended.Seqs[k]).ToArray(), results, view);
         }
 
         return null;
     }
 
-    private void Accept(ImmutableArray<ScheduleRequest> messages, long[] dues, List<int> indexes, int[] seqs, ScheduleResult[] results, SlotView? view)
+    private void Accept(ImmutableArray<ScheduleRequest> messages, long[] dues, List<int> indexes, AppendResult appended, int[] seqs, ScheduleResult[] results, SlotView? view)
     {
         metrics.Scheduled(indexes.Count);
+        view?.SetEpochs(appended.Epochs);
         for (var k = 0; k < indexes.Count; k++)
         {
             var i = indexes[k];
-            results[i] = new ScheduleResult(new MessageId(dues[i], seqs[k]), ScheduleOutcome.Accepted);
+            results[i] = new ScheduleResult(new MessageId(dues[i], seqs[k], appended.Epoch), ScheduleOutcome.Accepted);
             view?.Remember(TimeSlot.OffsetMs(dues[i]), seqs[k], messages[i].Message);
         }
     }

@@ -59,6 +59,7 @@ internal sealed partial class SlotPrinter(SlotStore store, IEchoSink sink, EchoM
             }
 
             view.Committed(commit.Declared ? printing : null);
+            view.SetEpochs(commit.Epochs);
             Merge(slot, view, commit.Unseen, commit.Canceled);
             unconfirmed = false;
             if (!commit.Declared)
@@ -107,7 +108,7 @@ internal sealed partial class SlotPrinter(SlotStore store, IEchoSink sink, EchoM
         for (var i = 0; i < batch.Count; i++)
         {
             var m = batch[i];
-            lines[i] = new EchoLine(new MessageId(view.SlotStartMs + m.OffsetMs, m.Seq), m.Message, printedAt, m.Redelivered);
+            lines[i] = new EchoLine(new MessageId(view.SlotStartMs + m.OffsetMs, m.Seq, view.EpochOf(m.Seq)), m.Message, printedAt, m.Redelivered);
         }
 
         // If the console fails mid-batch the messages stay pending; the grain reloads and the

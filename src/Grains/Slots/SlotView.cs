@@ -19,6 +19,9 @@ internal sealed class SlotView(long slotStartMs)
     // Canceled sequences known here: a commit sends the set only when it has grown.
     private readonly HashSet<int> _canceled = [];
 
+    // The minute's store epochs: from which sequence on each one holds, in order (meta 'e').
+    private (int From, string Epoch)[] _epochs = [];
+
     public long SlotStartMs { get; } = slotStartMs;
 
     public long SlotEndMs => SlotStartMs + TimeSlot.LengthMs;
@@ -90,6 +93,38 @@ internal sealed class SlotView(long slotStartMs)
 
         LoadedCount = elements.Count;
         return redelivered;
+    }
+
+    /// <summary>Takes the minute's epoch record (<c>"seq:epoch,seq:epoch…"</c>) as the store returned it.</summary>
+    public void SetEpochs(string? epochs)
+    {
+        if (string.IsNullOrEmpty(epochs))
+        {
+            return;
+        }
+
+        _epochs = epochs.Split(',').Select(part =>
+        {
+            var colon = part.IndexOf(':', StringComparison.Ordinal);
+            return (int.Parse(part.AsSpan(0, colon), System.Globalization.CultureInfo.InvariantCulture), part[(colon + 1)..]);
+        }).ToArray();
+    }
+
+    /// <summary>The store epoch sequence <paramref name="seq"/> was appended under; null before epochs existed.</summary>
+    public string? EpochOf(int seq)
+    {
+        string? epoch = null;
+        foreach (var (from, e) in _epochs)
+        {
+            if (from > seq)
+            {
+                break;
+            }
+
+            epoch = e;
+        }
+
+        return epoch;
     }
 
     /// <summary>A message this activation appended itself (its append's reply named the sequence).</summary>

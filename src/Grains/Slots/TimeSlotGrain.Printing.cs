@@ -95,6 +95,7 @@ public sealed partial class TimeSlotGrain
 
         var elements = Array.ConvertAll(snapshot.Elements, e => SlotElement.Decode(e));
         var redelivered = _view.Load(snapshot.Version, snapshot.PrintedCursor, snapshot.PrintingCursor, elements, snapshot.Canceled);
+        _view.SetEpochs(snapshot.Epochs);
         _life.Loaded();
         LogLoaded(_slot, _view.PendingCount, _view.PrintedCount, redelivered);
         return true;

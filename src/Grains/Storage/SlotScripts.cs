@@ -13,45 +13,54 @@ internal static class SlotScripts
 {
     /// <summary>
     /// The common start of <see cref="Append"/> and <see cref="AppendKeyed"/> (ARGV[1] = smallest due
-    /// offset of the elements): { -1 } when the slot is closed, { -2, floor } when an element would
-    /// sort at or before the printing cursor.
+    /// offset of the elements, ARGV[2] = the store epoch of the appender): { -1 } when the slot is
+    /// closed, { -2, floor } when an element would sort at or before the printing cursor. Otherwise it
+    /// records, when the epoch is new to this minute, that sequences from the list's length on belong
+    /// to it (meta 'e' = "seq:epoch,seq:epoch…", 'le' = the last epoch), and leaves the list in
+    /// <c>epochs</c>.
     /// </summary>
     private const string AppendGuard = """
-        local m = redis.call('HMGET', KEYS[2], 'x', 'n')
+        local m = redis.call('HMGET', KEYS[2], 'x', 'n', 'le', 'e')
         if m[1] then return { -1 } end
         if m[2] then
           local floor = math.floor(tonumber(m[2]) / 4294967296)
           if tonumber(ARGV[1]) < floor then return { -2, floor } end
         end
+        local epochs = m[4] or ''
+        if m[3] ~= ARGV[2] then
+          if epochs ~= '' then epochs = epochs .. ',' end
+          epochs = epochs .. redis.call('LLEN', KEYS[1]) .. ':' .. ARGV[2]
+          redis.call('HSET', KEYS[2], 'le', ARGV[2], 'e', epochs)
+        end
 
         """;
 
     /// <summary>
-    /// ARGV = smallest due offset among the elements, then the elements (any number: they are pushed
-    /// in runs below Lua's unpack limit, all inside this one atomic call). Returns { new length },
-    /// { -1 } when the slot is closed, or { -2, floor } when an element would sort at or before what
-    /// is already printing (a duplicate activation may have moved the printing cursor past the
-    /// caller's view).
+    /// ARGV = smallest due offset among the elements, the appender's store epoch, then the elements
+    /// (any number: they are pushed in runs below Lua's unpack limit, all inside this one atomic
+    /// call). Returns { new length, epochs }, { -1 } when the slot is closed, or { -2, floor } when an
+    /// element would sort at or before what is already printing (a duplicate activation may have
+    /// moved the printing cursor past the caller's view).
     /// </summary>
     public const string Append = AppendGuard + """
         local length = 0
-        for i = 2, #ARGV, 1000 do
+        for i = 3, #ARGV, 1000 do
           length = redis.call('RPUSH', KEYS[1], unpack(ARGV, i, math.min(i + 999, #ARGV)))
         end
-        return { length }
+        return { length, epochs }
         """;
 
     /// <summary>
-    /// Append with idempotency keys: KEYS[3..] = one key per element; ARGV = smallest offset,
-    /// retention seconds, then per element: fingerprint, due ms, element. Closed / floor as
-    /// <see cref="Append"/>; otherwise { 0, r1, r2, … } where r is the new sequence (a number),
+    /// Append with idempotency keys: KEYS[3..] = one key per element; ARGV = smallest offset, store
+    /// epoch, retention seconds, then per element: fingerprint, due ms, element. Closed / floor as
+    /// <see cref="Append"/>; otherwise { 0, epochs, r1, r2, … } where r is the new sequence (a number),
     /// the original id when the key was seen with the same fingerprint, or '!' when it was seen with
     /// another one.
     /// </summary>
     public const string AppendKeyed = AppendGuard + """
-        local results = { 0 }
+        local results = { 0, epochs }
         for i = 3, #KEYS do
-          local a = 3 + (i - 3) * 3
+          local a = 4 + (i - 3) * 3
           local seen = redis.call('GET', KEYS[i])
           if seen then
             local bar = string.find(seen, '|', 1, true)
@@ -62,7 +71,7 @@ internal static class SlotScripts
             end
           else
             local seq = redis.call('RPUSH', KEYS[1], ARGV[a + 2]) - 1
-            redis.call('SET', KEYS[i], ARGV[a + 1] .. '-' .. seq .. '|' .. ARGV[a], 'EX', ARGV[2])
+            redis.call('SET', KEYS[i], ARGV[a + 1] .. '-' .. ARGV[2] .. '-' .. seq .. '|' .. ARGV[a], 'EX', ARGV[3])
             results[#results + 1] = seq
           end
         end
@@ -70,11 +79,11 @@ internal static class SlotScripts
         """;
 
     /// <summary>
-    /// ARGV = page size. Returns { {v, p, n, x}, length, first page, canceled sequences }; the rest of
+    /// ARGV = page size. Returns { {v, p, n, x, e}, length, first page, canceled sequences }; the rest of
     /// the list is read in pages (it only grows at its end, so later pages match this snapshot).
     /// </summary>
     public const string Load = """
-        local m = redis.call('HMGET', KEYS[2], 'v', 'p', 'n', 'x')
+        local m = redis.call('HMGET', KEYS[2], 'v', 'p', 'n', 'x', 'e')
         return { m, redis.call('LLEN', KEYS[1]), redis.call('LRANGE', KEYS[1], 0, tonumber(ARGV[1]) - 1), redis.call('SMEMBERS', KEYS[3]) }
         """;
 
@@ -83,13 +92,13 @@ internal static class SlotScripts
     /// the caller knows. Fails (false) unless the caller holds the current version; otherwise bumps
     /// it, records progress and returns { declared, elements appended after what the caller loaded,
     /// canceled sequences — only when there are more than the caller knows, so a batch costs nothing
-    /// extra }. The new batch is declared (printing cursor moved) only when the caller has seen the
+    /// extra —, the minute's epochs }. The new batch is declared (printing cursor moved) only when the caller has seen the
     /// whole list: an element it has not seen may sort before the batch, and declaring past it would
     /// let the next commit mark it printed before it is. The printing cursor never moves back: what a
     /// dead owner declared stays "maybe printed".
     /// </summary>
     public const string Commit = """
-        local m = redis.call('HMGET', KEYS[2], 'v', 'n')
+        local m = redis.call('HMGET', KEYS[2], 'v', 'n', 'e')
         if (m[1] or '0') ~= ARGV[1] then return false end
         local declared = redis.call('LLEN', KEYS[1]) == tonumber(ARGV[5])
         if declared then
@@ -101,7 +110,7 @@ internal static class SlotScripts
         end
         local canceled = {}
         if redis.call('SCARD', KEYS[3]) ~= tonumber(ARGV[6]) then canceled = redis.call('SMEMBERS', KEYS[3]) end
-        return { declared and 1 or 0, redis.call('LRANGE', KEYS[1], ARGV[5], -1), canceled }
+        return { declared and 1 or 0, redis.call('LRANGE', KEYS[1], ARGV[5], -1), canceled, m[3] or '' }
         """;
 
     /// <summary>
@@ -141,15 +150,25 @@ internal static class SlotScripts
 
     /// <summary>
     /// The common start of <see cref="Status"/> and <see cref="Cancel"/> (ARGV = sequence, due
-    /// offset, cursor): answers for a finished slot from its length and canceled set, checks that an
-    /// open slot's element really has that due offset, and answers 'canceled' when it is. Leaves
-    /// m = {x, p, n, l} for the rest.
+    /// offset, cursor, epoch): an id whose epoch is not the one its sequence was appended under names
+    /// a message the store lost (its position was handed out again) and is unknown; then answers for
+    /// a finished slot from its length and canceled set, checks that an open slot's element really
+    /// has that due offset, and answers 'canceled' when it is. Leaves m = {x, p, n, l} for the rest.
     /// </summary>
     private const string MessageLookup = """
-        local m = redis.call('HMGET', KEYS[2], 'x', 'p', 'n', 'l')
+        local m = redis.call('HMGET', KEYS[2], 'x', 'p', 'n', 'l', 'e')
+        local seq = tonumber(ARGV[1])
+        local epoch = ''
+        if m[5] then
+          for from, e in string.gmatch(m[5], '(%d+):(%x+)') do
+            if tonumber(from) > seq then break end
+            epoch = e
+          end
+        end
+        if epoch ~= ARGV[4] then return 'unknown' end
         local canceled = redis.call('SISMEMBER', KEYS[3], ARGV[1]) == 1
         if m[1] then
-          if tonumber(ARGV[1]) >= tonumber(m[4] or '0') then return 'unknown' end
+          if seq >= tonumber(m[4] or '0') then return 'unknown' end
           if canceled then return 'canceled' end
           return 'printed'
         end

@@ -5,8 +5,14 @@ using StackExchange.Redis;
 namespace EchoAtTime.Grains.Storage;
 
 /// <summary>The Redis side of time slots: one round trip per operation, scripts for anything that must be atomic.</summary>
-public sealed class SlotStore(IConnectionMultiplexer redis, IOptions<EchoOptions> options)
+public sealed class SlotStore(IConnectionMultiplexer redis, IOptions<EchoOptions> options, StoreEpoch epoch)
 {
+    /// <summary>For tests and tools that set up slots directly: reads the store's epoch itself.</summary>
+    public SlotStore(IConnectionMultiplexer redis, IOptions<EchoOptions> options)
+        : this(redis, options, new StoreEpoch(redis))
+    {
+    }
+
     // A whole minute can hold millions of messages: read it in bounded replies.
     private const int LoadPage = 20_000;
 
@@ -23,11 +29,13 @@ public sealed class SlotStore(IConnectionMultiplexer redis, IOptions<EchoOptions
     public async Task<AppendResult> AppendAsync(long slot, IReadOnlyList<RedisValue> elements, int minOffsetMs)
     {
         var db = Db;
-        var values = new RedisValue[elements.Count + 1];
+        var current = await epoch.CurrentAsync().ConfigureAwait(false);
+        var values = new RedisValue[elements.Count + 2];
         values[0] = minOffsetMs;
+        values[1] = current;
         for (var i = 0; i < elements.Count; i++)
         {
-            values[i + 1] = elements[i];
+            values[i + 2] = elements[i];
         }
 
         var index = db.SortedSetAddAsync(_keys.PendingSlots, slot, slot, SortedSetWhen.NotExists);
@@ -46,7 +54,7 @@ public sealed class SlotStore(IConnectionMultiplexer redis, IOptions<EchoOptions
             seqs[i] = (int)(length - seqs.Length + i);
         }
 
-        return AppendResult.Appended(seqs);
+        return AppendResult.Appended(seqs, current, (string?)reply[1]);
     }
 
     /// <summary>
@@ -57,17 +65,18 @@ public sealed class SlotStore(IConnectionMultiplexer redis, IOptions<EchoOptions
     public async Task<AppendResult> AppendKeyedAsync(long slot, IReadOnlyList<(RedisValue Element, long DueMs, string Key, string Fingerprint)> messages, int minOffsetMs)
     {
         var db = Db;
+        var current = await epoch.CurrentAsync().ConfigureAwait(false);
         var keys = new RedisKey[messages.Count + 2];
-        var values = new RedisValue[(messages.Count * 3) + 2];
+        var values = new RedisValue[(messages.Count * 3) + 3];
         (keys[0], keys[1]) = (_keys.Messages(slot), _keys.Meta(slot));
-        (values[0], values[1]) = (minOffsetMs, _retentionSeconds);
+        (values[0], values[1], values[2]) = (minOffsetMs, current, _retentionSeconds);
         for (var i = 0; i < messages.Count; i++)
         {
             var m = messages[i];
             keys[i + 2] = _keys.Idempotency(m.Key);
-            values[2 + (i * 3)] = m.Fingerprint;
-            values[3 + (i * 3)] = m.DueMs;
-            values[4 + (i * 3)] = m.Element;
+            values[3 + (i * 3)] = m.Fingerprint;
+            values[4 + (i * 3)] = m.DueMs;
+            values[5 + (i * 3)] = m.Element;
         }
 
         var index = db.SortedSetAddAsync(_keys.PendingSlots, slot, slot, SortedSetWhen.NotExists);
@@ -89,7 +98,7 @@ public sealed class SlotStore(IConnectionMultiplexer redis, IOptions<EchoOptions
         var repeats = new ScheduleResult?[messages.Count];
         for (var i = 0; i < messages.Count; i++)
         {
-            var item = reply[i + 1];
+            var item = reply[i + 2];
             if (item.Resp2Type == ResultType.Integer)
             {
                 seqs[i] = (int)item;
@@ -102,7 +111,7 @@ public sealed class SlotStore(IConnectionMultiplexer redis, IOptions<EchoOptions
                 : new ScheduleResult(default, ScheduleOutcome.KeyConflict);
         }
 
-        return AppendResult.Appended(seqs, repeats);
+        return AppendResult.Appended(seqs, current, (string?)reply[1], repeats);
     }
 
     public async Task<SlotSnapshot> LoadAsync(long slot)
@@ -131,6 +140,7 @@ public sealed class SlotStore(IConnectionMultiplexer redis, IOptions<EchoOptions
             PrintedCursor: meta[1].IsNullOrEmpty ? SlotCursor.None : (long)meta[1],
             PrintingCursor: meta[2].IsNullOrEmpty ? SlotCursor.None : (long)meta[2],
             Closed: !meta[3].IsNull,
+            Epochs: (string?)meta[4],
             Elements: elements,
             Canceled: Sequences(parts[3]));
     }
@@ -153,7 +163,7 @@ public sealed class SlotStore(IConnectionMultiplexer redis, IOptions<EchoOptions
         }
 
         var parts = (RedisResult[])result!;
-        return new CommitResult((long)parts[0] == 1, (RedisValue[])parts[1]!, Sequences(parts[2]));
+        return new CommitResult((long)parts[0] == 1, (RedisValue[])parts[1]!, Sequences(parts[2]), (string?)parts[3]);
     }
 
     public async Task<MessageStatus> StatusAsync(MessageId id) =>
@@ -244,7 +254,7 @@ public sealed class SlotStore(IConnectionMultiplexer redis, IOptions<EchoOptions
     private static RedisValue[] IdArgs(MessageId id)
     {
         var offset = TimeSlot.OffsetMs(id.DueMs);
-        return [id.Seq, offset, Cursor(SlotCursor.Of(offset, id.Seq))];
+        return [id.Seq, offset, Cursor(SlotCursor.Of(offset, id.Seq)), id.EpochText];
     }
 
     private static int[] Sequences(RedisResult members) => Array.ConvertAll((RedisValue[])members!, m => (int)m);

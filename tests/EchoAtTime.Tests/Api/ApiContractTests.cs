@@ -463,8 +463,8 @@ public sealed class ApiContractTests(ApiSiloFixture api, ITestOutputHelper outpu
 
     private static (long Due, int Seq) ParseId(string id)
     {
-        var dash = id.IndexOf('-', StringComparison.Ordinal);
-        return (long.Parse(id[..dash], CultureInfo.InvariantCulture), int.Parse(id[(dash + 1)..], CultureInfo.InvariantCulture));
+        Assert.True(MessageId.TryParse(id, out var parsed), $"not an id: {id}");
+        return (parsed.DueMs, parsed.Seq);
     }
 
     private static Accepted Accept(ApiResponse response)

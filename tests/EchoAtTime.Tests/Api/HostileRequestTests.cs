@@ -359,7 +359,7 @@ public sealed partial class HostileRequestTests(ApiSiloFixture api, ITestOutputH
         Assert.Equal($"/messages/{id}", response.Header("Location"));
     }
 
-    [GeneratedRegex(@"^[0-9]+-[0-9]+$")]
+    [GeneratedRegex(@"^[0-9]+-[0-9a-f]{8}-[0-9]+$")]
     internal static partial Regex IdPattern();
 
     [GeneratedRegex(@"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z$")]

@@ -33,7 +33,7 @@ public sealed class UnseenAppendTests(SlotClusterFixture fixture)
         // The printer loads the minute with its first message, then someone else appends an earlier one.
         var last = (await grain.Schedule([new ScheduleRequest(start + 3_000, tag + "c")]))[0].Id;
         var appended = await fixture.AppendRawAsync(slot, ((int)TimeSlot.OffsetMs(start + 1_000), tag + "a"));
-        var unseen = new MessageId(start + 1_000, appended.Seqs[0]);
+        var unseen = new MessageId(start + 1_000, appended.Seqs[0], appended.Epoch);
         var middle = (await grain.Schedule([new ScheduleRequest(start + 2_000, tag + "b")]))[0].Id;
 
         var printed = CapturingSink.Tagged(await fixture.Sink.WaitForAsync(l => CapturingSink.Tagged(l, tag).Count >= 3, PrintTimeout), tag);
@@ -48,7 +48,7 @@ public sealed class UnseenAppendTests(SlotClusterFixture fixture)
         // Far ahead: no sweeper or grain touches this minute while the test plays its printer.
         var slot = TimeSlot.Of(NowMs) + 500_000 + Random.Shared.Next(100_000);
         await fixture.AppendRawAsync(slot, (100, "seen"));
-        await fixture.AppendRawAsync(slot, (50, "unseen"));
+        var unseen = await fixture.AppendRawAsync(slot, (50, "unseen"));
 
         // The caller loaded one element and would declare up to it; the list holds two.
         var commit = await fixture.Store.CommitAsync(slot, 0, SlotCursor.None, 0, SlotCursor.Of(100, 0), loadedCount: 1);
@@ -56,7 +56,7 @@ public sealed class UnseenAppendTests(SlotClusterFixture fixture)
         Assert.NotNull(commit);
         Assert.False(commit.Declared);
         Assert.Single(commit.Unseen);
-        Assert.Equal(MessageStatus.Scheduled, await fixture.Store.StatusAsync(new MessageId(TimeSlot.StartMs(slot) + 50, 1)));
+        Assert.Equal(MessageStatus.Scheduled, await fixture.Store.StatusAsync(new MessageId(TimeSlot.StartMs(slot) + 50, 1, unseen.Epoch)));
         var snapshot = await fixture.Store.LoadAsync(slot);
         Assert.Equal(SlotCursor.None, snapshot.PrintingCursor);
         Assert.Equal(1, snapshot.Version);

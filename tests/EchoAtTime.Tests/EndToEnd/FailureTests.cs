@@ -133,7 +133,7 @@ public sealed class FailureTests(ITestOutputHelper output)
                 var result = await store.AppendAsync(slot, offsets.Select((o, i) => SlotElement.Encode(o, texts[i])).ToArray(), offsets.Min());
                 for (var i = 0; i < texts.Length; i++)
                 {
-                    accepted[texts[i]] = new MessageId(TimeSlot.StartMs(slot) + offsets[i], result.Seqs[i]);
+                    accepted[texts[i]] = new MessageId(TimeSlot.StartMs(slot) + offsets[i], result.Seqs[i], result.Epoch);
                 }
             }
         }

@@ -38,6 +38,8 @@ public sealed class EmbeddedStoreTests
                 var slots = new SlotStore(redis, Options.Create(new EchoOptions()));
                 var appended = await slots.AppendAsync(7, Enumerable.Range(0, 2_500).Select(i => SlotElement.Encode(i, $"m{i}")).ToArray(), 0);
                 Assert.Equal(2_500, appended.Seqs.Length);
+                Assert.Equal(MessageStatus.Scheduled, await slots.StatusAsync(new MessageId(TimeSlot.StartMs(7) + 2_000, appended.Seqs[2_000], appended.Epoch)));
+                Assert.Equal(MessageStatus.Unknown, await slots.StatusAsync(new MessageId(TimeSlot.StartMs(7) + 2_000, appended.Seqs[2_000], "00000000")));
                 var commit = await slots.CommitAsync(7, 0, SlotCursor.None, 0, SlotCursor.Of(10, 10), 2_500);
                 Assert.True(commit!.Declared);
                 Assert.Equal(SlotCursor.Of(10, 10), (await slots.LoadAsync(7)).PrintingCursor);

@@ -14,8 +14,15 @@ public sealed class SlotStoreTests(RedisFixture redis)
     private readonly RedisKeys _keys = new(Prefix);
     private readonly long _slot = Random.Shared.NextInt64(1_000_000, 2_000_000);
 
-    private Task<AppendResult> AppendAsync(params (int Offset, string Message)[] messages) =>
-        _store.AppendAsync(_slot, messages.Select(m => SlotElement.Encode(m.Offset, m.Message)).ToArray(), messages.Min(m => m.Offset));
+    // The store epoch the appends ran under: ids carry it.
+    private string? _epoch;
+
+    private async Task<AppendResult> AppendAsync(params (int Offset, string Message)[] messages)
+    {
+        var result = await _store.AppendAsync(_slot, messages.Select(m => SlotElement.Encode(m.Offset, m.Message)).ToArray(), messages.Min(m => m.Offset));
+        _epoch = result.Epoch ?? _epoch;
+        return result;
+    }
 
     [Fact]
     public async Task Appends_get_consecutive_sequences_in_acceptance_order_and_index_the_slot()
@@ -159,5 +166,5 @@ public sealed class SlotStoreTests(RedisFixture redis)
         Assert.False(await _store.CloseAsync(_slot));
     }
 
-    private MessageId Id(int offset, int seq) => new(TimeSlot.StartMs(_slot) + offset, seq);
+    private MessageId Id(int offset, int seq) => new(TimeSlot.StartMs(_slot) + offset, seq, _epoch);
 }
