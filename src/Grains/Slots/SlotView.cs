@@ -19,8 +19,10 @@ internal sealed class SlotView(long slotStartMs)
     // Canceled sequences known here: a commit sends the set only when it has grown.
     private readonly HashSet<int> _canceled = [];
 
-    // The minute's store epochs: from which sequence on each one holds, in order (meta 'e').
+    // The minute's store epochs: from which sequence on each one holds, in order (meta 'e'), and
+    // the text they were parsed from: it changes only when the store restarts, so most calls reuse it.
     private (int From, string Epoch)[] _epochs = [];
+    private string? _epochsText;
 
     public long SlotStartMs { get; } = slotStartMs;
 
@@ -98,11 +100,12 @@ internal sealed class SlotView(long slotStartMs)
     /// <summary>Takes the minute's epoch record (<c>"seq:epoch,seq:epoch…"</c>) as the store returned it.</summary>
     public void SetEpochs(string? epochs)
     {
-        if (string.IsNullOrEmpty(epochs))
+        if (string.IsNullOrEmpty(epochs) || epochs == _epochsText)
         {
             return;
         }
 
+        _epochsText = epochs;
         _epochs = epochs.Split(',').Select(part =>
         {
             var colon = part.IndexOf(':', StringComparison.Ordinal);
@@ -152,10 +155,13 @@ internal sealed class SlotView(long slotStartMs)
     /// </summary>
     public List<int> MergeUnseen(IReadOnlyList<(int OffsetMs, string Message)> tail, IReadOnlyCollection<int> canceled)
     {
-        var gone = canceled.Where(_canceled.Add).ToHashSet();
-        if (gone.Count > 0 && _pending.Count > 0)
+        if (canceled.Count > 0)
         {
-            _pending.RemoveWhere(m => gone.Contains(m.Seq));
+            var gone = canceled.Where(_canceled.Add).ToHashSet();
+            if (gone.Count > 0 && _pending.Count > 0)
+            {
+                _pending.RemoveWhere(m => gone.Contains(m.Seq));
+            }
         }
 
         var added = new List<int>();
