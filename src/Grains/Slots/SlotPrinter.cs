@@ -52,10 +52,16 @@ internal sealed partial class SlotPrinter(SlotStore store, IEchoSink sink, EchoM
             }
 
             var printing = batch.Count > 0 ? Math.Max(view.PrintedCursor, batch[^1].Cursor) : view.PrintedCursor;
-            var commit = await store.CommitAsync(slot, view.Version, view.PrintedCursor, view.PrintedCount, printing, view.LoadedCount, view.CanceledCount);
+            var commit = await store.CommitAsync(slot, view.Version, view.PrintedCursor, view.PrintedCount, printing, view.LoadedCount, view.CanceledCount, view.EpochsText);
             if (commit is null)
             {
                 return PrintOutcome.Fenced;
+            }
+
+            if (commit.Reincarnated)
+            {
+                // Nothing was recorded; the grain reloads and prints from what the store really holds.
+                throw new InvalidOperationException($"Slot {slot}: the store restarted and lost messages this view holds; reloading.");
             }
 
             view.Committed(commit.Declared ? printing : null);

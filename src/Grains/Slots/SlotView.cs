@@ -57,11 +57,16 @@ internal sealed class SlotView(long slotStartMs)
 
     public bool HasDue(long nowMs) => NextDueMs <= nowMs;
 
+    /// <summary>The minute's epoch record as this view knows it ("" before any): commit and drain check it.</summary>
+    public string EpochsText => _epochsText ?? "";
+
     /// <summary>
     /// Starts over from the store's snapshot: printed ones are counted, canceled ones skipped, and a
-    /// batch declared but never confirmed (a printer cut off) pending again, flagged. Returns how many are flagged.
+    /// batch declared but never confirmed (a printer cut off) pending again, flagged. So is whatever
+    /// is due by <paramref name="inDoubtThroughMs"/>, when the store may have lost commits that
+    /// recorded it printed. Returns how many are flagged.
     /// </summary>
-    public int Load(long version, long printedCursor, long printingCursor, IReadOnlyList<(int OffsetMs, string Message)> elements, IEnumerable<int> canceled)
+    public int Load(long version, long printedCursor, long printingCursor, IReadOnlyList<(int OffsetMs, string Message)> elements, IEnumerable<int> canceled, long inDoubtThroughMs = long.MinValue)
     {
         Version = version;
         PrintedCursor = printedCursor;
@@ -88,7 +93,7 @@ internal sealed class SlotView(long slotStartMs)
                 continue;
             }
 
-            var inDoubt = cursor <= printingCursor;
+            var inDoubt = cursor <= printingCursor || SlotStartMs + offset <= inDoubtThroughMs;
             redelivered += inDoubt ? 1 : 0;
             _pending.Add(new PendingMessage(offset, seq, message, inDoubt));
         }

@@ -7,6 +7,9 @@ public sealed partial class TimeSlotGrain
     [LoggerMessage(Level = LogLevel.Debug, Message = "Slot {Slot} loaded: {Pending} pending, {Printed} already printed, {Redelivered} to redeliver")]
     private partial void LogLoaded(long slot, int pending, int printed, int redelivered);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Slot {Slot} was last written under another store epoch: the store restarted since, and may have lost the record of what printed. {Redelivered} messages already due print flagged as redelivered")]
+    private partial void LogMayHaveLostCommits(long slot, int redelivered);
+
     [LoggerMessage(Level = LogLevel.Debug, Message = "Slot {Slot} drained after {Printed} messages")]
     private partial void LogDrained(long slot, int printed);
 

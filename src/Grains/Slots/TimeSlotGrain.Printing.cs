@@ -94,10 +94,15 @@ public sealed partial class TimeSlotGrain
         }
 
         var elements = Array.ConvertAll(snapshot.Elements, e => SlotElement.Decode(e));
-        var redelivered = _view.Load(snapshot.Version, snapshot.PrintedCursor, snapshot.PrintingCursor, elements, snapshot.Canceled);
+        var redelivered = _view.Load(snapshot.Version, snapshot.PrintedCursor, snapshot.PrintingCursor, elements, snapshot.Canceled, snapshot.MayHaveLostCommits ? NowMs : long.MinValue);
         _view.SetEpochs(snapshot.Epochs);
         _life.Loaded();
         LogLoaded(_slot, _view.PendingCount, _view.PrintedCount, redelivered);
+        if (snapshot.MayHaveLostCommits && redelivered > 0)
+        {
+            LogMayHaveLostCommits(_slot, redelivered);
+        }
+
         return true;
     }
 
@@ -125,9 +130,11 @@ public sealed partial class TimeSlotGrain
     {
         while (true)
         {
-            var (outcome, unseen) = await store.DrainAsync(_slot, _view.Version, _view.LoadedCount);
+            var (outcome, unseen) = await store.DrainAsync(_slot, _view.Version, _view.LoadedCount, _view.EpochsText);
             switch (outcome)
             {
+                case DrainOutcome.Reincarnated:
+                    throw new InvalidOperationException($"Slot {_slot}: the store restarted and lost messages this view holds; reloading.");
                 case DrainOutcome.Fenced:
                     LogFenced(_slot);
                     Stop();

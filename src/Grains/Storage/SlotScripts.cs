@@ -5,7 +5,8 @@ namespace EchoAtTime.Grains.Storage;
 /// of canceled sequences (where used). Each runs atomically, which is what makes the fence, the
 /// floor, cancel, close and drain race-free.
 /// Meta fields: v = fence version, p = printed cursor, n = printing cursor, c = printed count,
-/// x = closed (no more messages may join), l = list length when closed.
+/// x = closed (no more messages may join), l = list length when closed, e = from which sequence
+/// each store epoch holds, le = the last epoch appended under, ce = the epoch of the last commit.
 /// Cursors are below 2^48, so tonumber compares them exactly; they are never turned back into
 /// strings in Lua (tostring would round them).
 /// </summary>
@@ -79,28 +80,56 @@ internal static class SlotScripts
         """;
 
     /// <summary>
-    /// ARGV = page size. Returns { {v, p, n, x, e}, length, first page, canceled sequences }; the rest of
-    /// the list is read in pages (it only grows at its end, so later pages match this snapshot).
+    /// The common start of <see cref="Commit"/> and <see cref="Drain"/>: true when the minute's epoch
+    /// record <c>e</c> is not the caller's record <c>v</c> ('*': unchecked) extended only by epochs
+    /// that start at or beyond the caller's loaded count — an epoch that starts inside what the
+    /// caller has seen means the store lost elements there and handed their positions out again.
+    /// </summary>
+    private const string ReincarnatedCheck = """
+        local function reincarnated(e, v, loaded)
+          if v == '*' or e == v then return false end
+          if string.sub(e, 1, #v) ~= v then return true end
+          local rest = string.sub(e, #v + 1)
+          if #v > 0 then
+            if string.sub(rest, 1, 1) ~= ',' then return true end
+            rest = string.sub(rest, 2)
+          end
+          local from = tonumber(string.match(rest, '^(%d+):'))
+          return from == nil or from < loaded
+        end
+
+        """;
+
+    /// <summary>
+    /// ARGV = page size. Returns { {v, p, n, x, e, ce, le}, length, first page, canceled sequences }; the
+    /// rest of the list is read in pages (it only grows at its end, so later pages match this snapshot).
     /// </summary>
     public const string Load = """
-        local m = redis.call('HMGET', KEYS[2], 'v', 'p', 'n', 'x', 'e')
+        local m = redis.call('HMGET', KEYS[2], 'v', 'p', 'n', 'x', 'e', 'ce', 'le')
         return { m, redis.call('LLEN', KEYS[1]), redis.call('LRANGE', KEYS[1], 0, tonumber(ARGV[1]) - 1), redis.call('SMEMBERS', KEYS[3]) }
         """;
 
     /// <summary>
     /// ARGV = version, printed cursor, printed count, printing cursor, loaded count, canceled count
-    /// the caller knows. Fails (false) unless the caller holds the current version; otherwise bumps
-    /// it, records progress and returns { declared, elements appended after what the caller loaded,
-    /// canceled sequences — only when there are more than the caller knows, so a batch costs nothing
-    /// extra —, the minute's epochs }. The new batch is declared (printing cursor moved) only when the caller has seen the
+    /// the caller knows, the store epoch, the minute's epoch record the caller's view holds ('*': no
+    /// view to check). Fails (false) unless the caller holds the current version; { 2 } when the
+    /// epoch record has an epoch the caller does not know starting inside what it loaded: the store
+    /// restarted and the list holds, at positions the view has seen, other messages than it holds (a
+    /// lost append whose position was handed out again), so the caller must reload. Otherwise bumps the version, records progress and the epoch
+    /// it was made under ('ce': a load under another epoch knows commits may have been lost), and
+    /// returns { declared, elements appended after what the caller loaded, canceled sequences — only
+    /// when there are more than the caller knows, so a batch costs nothing extra —, the minute's
+    /// epochs }. The new batch is declared (printing cursor moved) only when the caller has seen the
     /// whole list: an element it has not seen may sort before the batch, and declaring past it would
     /// let the next commit mark it printed before it is. The printing cursor never moves back: what a
     /// dead owner declared stays "maybe printed".
     /// </summary>
-    public const string Commit = """
-        local m = redis.call('HMGET', KEYS[2], 'v', 'n', 'e')
+    public const string Commit = ReincarnatedCheck + """
+        local m = redis.call('HMGET', KEYS[2], 'v', 'n', 'e', 'ce')
         if (m[1] or '0') ~= ARGV[1] then return false end
+        if reincarnated(m[3] or '', ARGV[8], tonumber(ARGV[5])) then return { 2 } end
         local declared = redis.call('LLEN', KEYS[1]) == tonumber(ARGV[5])
+        if m[4] ~= ARGV[7] then redis.call('HSET', KEYS[2], 'ce', ARGV[7]) end
         if declared then
           local n = ARGV[4]
           if m[2] and tonumber(m[2]) > tonumber(n) then n = m[2] end
@@ -131,14 +160,16 @@ internal static class SlotScripts
         """;
 
     /// <summary>
-    /// ARGV = version, loaded count, retention seconds. Deletes a finished slot's list, keeping its
-    /// summary for the retention. Returns 'D' when drained (by us or a successor), 'F' when fenced,
-    /// or the unseen tail when messages arrived that the caller has not loaded.
+    /// ARGV = version, loaded count, retention seconds, the caller's epoch record ('*': unchecked).
+    /// Deletes a finished slot's list, keeping its summary for the retention. Returns 'D' when drained
+    /// (by us or a successor), 'F' when fenced, 'R' when the epoch record is not the caller's (reload,
+    /// as for <see cref="Commit"/>), or the unseen tail when messages arrived that the caller has not loaded.
     /// </summary>
-    public const string Drain = """
-        local m = redis.call('HMGET', KEYS[2], 'v', 'x')
+    public const string Drain = ReincarnatedCheck + """
+        local m = redis.call('HMGET', KEYS[2], 'v', 'x', 'e')
         if m[2] then return 'D' end
         if (m[1] or '0') ~= ARGV[1] then return 'F' end
+        if reincarnated(m[3] or '', ARGV[4], tonumber(ARGV[2])) then return 'R' end
         local len = redis.call('LLEN', KEYS[1])
         if len ~= tonumber(ARGV[2]) then return redis.call('LRANGE', KEYS[1], ARGV[2], -1) end
         redis.call('DEL', KEYS[1])

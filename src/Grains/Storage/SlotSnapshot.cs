@@ -3,13 +3,31 @@ using StackExchange.Redis;
 namespace EchoAtTime.Grains.Storage;
 
 /// <summary>What an activation reads when it takes over a slot; <c>Epochs</c> is the minute's "seq:epoch,…" record.</summary>
-public sealed record SlotSnapshot(long Version, long PrintedCursor, long PrintingCursor, bool Closed, RedisValue[] Elements, int[] Canceled, string? Epochs = null);
+public sealed record SlotSnapshot(long Version, long PrintedCursor, long PrintingCursor, bool Closed, RedisValue[] Elements, int[] Canceled, string? Epochs = null)
+{
+    /// <summary>
+    /// The minute was last written under another store epoch than today's: the store restarted
+    /// since, and with a durability setting that loses acknowledged writes its cursors may lag what
+    /// really printed. What is already due may have printed, so it prints again flagged.
+    /// </summary>
+    public bool MayHaveLostCommits { get; init; }
+}
 
 /// <summary>
 /// What a fenced commit returns: whether it declared the caller's batch as printing, the elements
 /// appended beyond what was loaded, and every canceled sequence.
 /// </summary>
-public sealed record CommitResult(bool Declared, RedisValue[] Unseen, int[] Canceled, string? Epochs = null);
+public sealed record CommitResult(bool Declared, RedisValue[] Unseen, int[] Canceled, string? Epochs = null)
+{
+    /// <summary>Refused, changing nothing: the minute's epoch record is not the view's (see <see cref="Reincarnated"/>).</summary>
+    public static CommitResult StoreReincarnated { get; } = new(false, [], []) { Reincarnated = true };
+
+    /// <summary>
+    /// The store restarted under the view and the minute's list gained an epoch the view does not
+    /// know: a position the view has seen may now hold another message. The caller must reload.
+    /// </summary>
+    public bool Reincarnated { get; init; }
+}
 
 /// <summary>Outcome of trying to drain a slot.</summary>
 public enum DrainOutcome
@@ -17,6 +35,9 @@ public enum DrainOutcome
     Drained,
     Fenced,
     UnseenMessages,
+
+    /// <summary>The minute's epoch record is not the caller's: reload (see <see cref="CommitResult.Reincarnated"/>).</summary>
+    Reincarnated,
 }
 
 /// <summary>

@@ -13,6 +13,9 @@ public sealed class SlotStore(IConnectionMultiplexer redis, IOptions<EchoOptions
     {
     }
 
+    // The epoch record argument of commit and drain for callers without a view: not compared.
+    private const string Unchecked = "*";
+
     // A whole minute can hold millions of messages: read it in bounded replies.
     private const int LoadPage = 20_000;
 
@@ -135,6 +138,7 @@ public sealed class SlotStore(IConnectionMultiplexer redis, IOptions<EchoOptions
             elements = [.. first, .. (await Task.WhenAll(pages).ConfigureAwait(false)).SelectMany(p => p)];
         }
 
+        var lastWriteEpoch = (string?)(meta[5].IsNull ? meta[6] : meta[5]);
         return new SlotSnapshot(
             Version: meta[0].IsNull ? 0 : (long)meta[0],
             PrintedCursor: meta[1].IsNullOrEmpty ? SlotCursor.None : (long)meta[1],
@@ -142,27 +146,38 @@ public sealed class SlotStore(IConnectionMultiplexer redis, IOptions<EchoOptions
             Closed: !meta[3].IsNull,
             Epochs: (string?)meta[4],
             Elements: elements,
-            Canceled: Sequences(parts[3]));
+            Canceled: Sequences(parts[3]))
+        {
+            MayHaveLostCommits = lastWriteEpoch is not null && lastWriteEpoch != await epoch.CurrentAsync().ConfigureAwait(false),
+        };
     }
 
     /// <summary>
     /// The fence: records progress if <paramref name="version"/> is still current, and declares
     /// <paramref name="printingCursor"/> only when the list holds exactly <paramref name="loadedCount"/>
     /// elements. Returns the elements beyond <paramref name="loadedCount"/> and, when there are more
-    /// than <paramref name="knownCanceled"/>, every canceled sequence; null when another activation owns the slot.
+    /// than <paramref name="knownCanceled"/>, every canceled sequence; null when another activation
+    /// owns the slot; <see cref="CommitResult.Reincarnated"/> when the minute's epoch record is not
+    /// <paramref name="viewEpochs"/> (null: not checked, for callers that hold no view).
     /// </summary>
-    public async Task<CommitResult?> CommitAsync(long slot, long version, long printedCursor, int printedCount, long printingCursor, int loadedCount, int knownCanceled = -1)
+    public async Task<CommitResult?> CommitAsync(long slot, long version, long printedCursor, int printedCount, long printingCursor, int loadedCount, int knownCanceled = -1, string? viewEpochs = null)
     {
+        var current = await epoch.CurrentAsync().ConfigureAwait(false);
         var result = await Db.ScriptEvaluateAsync(
             SlotScripts.Commit,
             SlotKeys(slot),
-            [version, Cursor(printedCursor), printedCount, Cursor(printingCursor), loadedCount, knownCanceled]).ConfigureAwait(false);
+            [version, Cursor(printedCursor), printedCount, Cursor(printingCursor), loadedCount, knownCanceled, current, viewEpochs ?? Unchecked]).ConfigureAwait(false);
         if (result.IsNull)
         {
             return null;
         }
 
         var parts = (RedisResult[])result!;
+        if (parts.Length == 1)
+        {
+            return CommitResult.StoreReincarnated;
+        }
+
         return new CommitResult((long)parts[0] == 1, (RedisValue[])parts[1]!, Sequences(parts[2]), (string?)parts[3]);
     }
 
@@ -219,18 +234,18 @@ public sealed class SlotStore(IConnectionMultiplexer redis, IOptions<EchoOptions
         return (long)result == 1;
     }
 
-    public async Task<(DrainOutcome Outcome, RedisValue[] Unseen)> DrainAsync(long slot, long version, int loadedCount)
+    public async Task<(DrainOutcome Outcome, RedisValue[] Unseen)> DrainAsync(long slot, long version, int loadedCount, string? viewEpochs = null)
     {
         var result = await Db.ScriptEvaluateAsync(
             SlotScripts.Drain,
             SlotKeys(slot),
-            [version, loadedCount, _retentionSeconds]).ConfigureAwait(false);
+            [version, loadedCount, _retentionSeconds, viewEpochs ?? Unchecked]).ConfigureAwait(false);
         if (result.Resp2Type == ResultType.Array)
         {
             return (DrainOutcome.UnseenMessages, (RedisValue[])result!);
         }
 
-        return ((string?)result == "F" ? DrainOutcome.Fenced : DrainOutcome.Drained, []);
+        return ((string?)result switch { "F" => DrainOutcome.Fenced, "R" => DrainOutcome.Reincarnated, _ => DrainOutcome.Drained }, []);
     }
 
     public Task<bool> RemoveFromIndexAsync(long slot) => Db.SortedSetRemoveAsync(_keys.PendingSlots, slot);

@@ -1,4 +1,5 @@
 using EchoAtTime.Grains;
+using EchoAtTime.Grains.Slots;
 using EchoAtTime.Grains.Storage;
 using EchoAtTime.Tests.Infrastructure;
 using Microsoft.Extensions.Options;
@@ -45,5 +46,113 @@ public sealed class LostWriteTests
         Assert.Equal((CancelOutcome.Unknown, false), await restarted.CancelAsync(lost));
         Assert.Equal(MessageStatus.Scheduled, await restarted.StatusAsync(taker));
         Assert.Equal(MessageStatus.Scheduled, await restarted.StatusAsync(new MessageId(TimeSlot.StartMs(slot) + 10, 0, lost.Epoch)));
+    }
+
+    [Fact]
+    public async Task Messages_already_due_print_again_flagged_when_the_store_lost_the_commit_that_recorded_them_printed()
+    {
+        await using var redis = new RedisServer();
+        await redis.StartAsync();
+        var options = Options.Create(new EchoOptions { KeyPrefix = $"t{Guid.NewGuid():N}:" });
+        var keys = new RedisKeys(options.Value.KeyPrefix);
+        var slot = TimeSlot.Of(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()) - 5;
+        var start = TimeSlot.StartMs(slot);
+        var printed = SlotCursor.Of(20, 1);
+        await using (var before = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString))
+        {
+            var store = new SlotStore(before, options);
+            await store.AppendAsync(slot, [SlotElement.Encode(10, "a"), SlotElement.Encode(20, "b")], 10);
+            var onDisk = await before.GetDatabase().HashGetAllAsync(keys.Meta(slot));
+
+            // The printer declares both, prints them, and confirms them...
+            Assert.True((await store.CommitAsync(slot, 0, SlotCursor.None, 0, printed, 2))!.Declared);
+            Assert.NotNull(await store.CommitAsync(slot, 1, printed, 2, printed, 2));
+
+            // ...and the store crashes before either commit reached its disk.
+            await before.GetDatabase().KeyDeleteAsync(keys.Meta(slot));
+            await before.GetDatabase().HashSetAsync(keys.Meta(slot), onDisk);
+        }
+
+        await redis.KillAsync();
+        await redis.StartAsync();
+        await using var after = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString);
+        var restarted = new SlotStore(after, options);
+        var snapshot = await restarted.LoadAsync(slot);
+        var view = new SlotView(start);
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var flagged = view.Load(snapshot.Version, snapshot.PrintedCursor, snapshot.PrintingCursor, Array.ConvertAll(snapshot.Elements, e => SlotElement.Decode(e)), snapshot.Canceled, snapshot.MayHaveLostCommits ? now : long.MinValue);
+        view.SetEpochs(snapshot.Epochs);
+
+        Assert.True(snapshot.MayHaveLostCommits);
+        Assert.Equal(2, flagged);
+        var batch = new List<PendingMessage>();
+        view.NextBatch(now, 10, batch);
+        Assert.Equal(new[] { true, true }, batch.Select(m => m.Redelivered));
+
+        // Once a commit is made under the new epoch, a later load flags nothing more.
+        Assert.False((await restarted.CommitAsync(slot, view.Version, printed, 2, printed, 2, viewEpochs: view.EpochsText))!.Reincarnated);
+        Assert.False((await restarted.LoadAsync(slot)).MayHaveLostCommits);
+    }
+
+    [Fact]
+    public async Task A_view_that_holds_a_message_the_store_lost_declares_nothing_over_the_message_that_took_its_place()
+    {
+        await using var redis = new RedisServer();
+        await redis.StartAsync();
+        var options = Options.Create(new EchoOptions { KeyPrefix = $"t{Guid.NewGuid():N}:" });
+        var keys = new RedisKeys(options.Value.KeyPrefix);
+        const long slot = 29_000_100;
+        var view = new SlotView(TimeSlot.StartMs(slot));
+        await using (var before = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString))
+        {
+            var store = new SlotStore(before, options);
+            await store.AppendAsync(slot, [SlotElement.Encode(10, "kept"), SlotElement.Encode(30, "lost")], 10);
+            var snapshot = await store.LoadAsync(slot);
+            view.Load(snapshot.Version, snapshot.PrintedCursor, snapshot.PrintingCursor, Array.ConvertAll(snapshot.Elements, e => SlotElement.Decode(e)), snapshot.Canceled);
+            view.SetEpochs(snapshot.Epochs);
+            await before.GetDatabase().ListTrimAsync(keys.Messages(slot), 0, 0);
+        }
+
+        await redis.KillAsync();
+        await redis.StartAsync();
+        await using var after = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString);
+        var restarted = new SlotStore(after, options);
+        Assert.Equal(new[] { 1 }, (await restarted.AppendAsync(slot, [SlotElement.Encode(5, "took its place")], 5)).Seqs);
+
+        // The old view's list is as long as the store's, but its element 1 is not the store's: a
+        // declaration from it would mark "took its place" printed without ever printing it.
+        var commit = await restarted.CommitAsync(slot, view.Version, view.PrintedCursor, 0, SlotCursor.Of(30, 1), view.LoadedCount, viewEpochs: view.EpochsText);
+        Assert.True(commit!.Reincarnated);
+        Assert.Equal(SlotCursor.None, (await restarted.LoadAsync(slot)).PrintingCursor);
+        Assert.Equal(DrainOutcome.Reincarnated, (await restarted.DrainAsync(slot, view.Version, view.LoadedCount, view.EpochsText)).Outcome);
+    }
+
+    [Fact]
+    public async Task Epochs_appended_beyond_what_a_view_loaded_do_not_make_it_reload()
+    {
+        await using var redis = new RedisServer();
+        await redis.StartAsync();
+        var options = Options.Create(new EchoOptions { KeyPrefix = $"t{Guid.NewGuid():N}:" });
+        const long slot = 29_000_200;
+        var view = new SlotView(TimeSlot.StartMs(slot));
+        await using (var before = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString))
+        {
+            var store = new SlotStore(before, options);
+            await store.AppendAsync(slot, [SlotElement.Encode(10, "a")], 10);
+            var snapshot = await store.LoadAsync(slot);
+            view.Load(snapshot.Version, snapshot.PrintedCursor, snapshot.PrintingCursor, Array.ConvertAll(snapshot.Elements, e => SlotElement.Decode(e)), snapshot.Canceled);
+            view.SetEpochs(snapshot.Epochs);
+        }
+
+        await redis.KillAsync();
+        await redis.StartAsync();
+        await using var after = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString);
+        var restarted = new SlotStore(after, options);
+        await restarted.AppendAsync(slot, [SlotElement.Encode(40, "b")], 40);
+
+        var commit = await restarted.CommitAsync(slot, view.Version, view.PrintedCursor, 0, SlotCursor.Of(10, 0), view.LoadedCount, viewEpochs: view.EpochsText);
+        Assert.False(commit!.Reincarnated);
+        Assert.False(commit.Declared);
+        Assert.Single(commit.Unseen);
     }
 }

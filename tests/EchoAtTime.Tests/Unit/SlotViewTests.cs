@@ -36,6 +36,22 @@ public sealed class SlotViewTests
     }
 
     [Fact]
+    public void A_load_after_commits_may_have_been_lost_flags_what_was_due_by_then_and_nothing_later()
+    {
+        var view = new SlotView(Start);
+        var redelivered = view.Load(
+            version: 2,
+            printedCursor: SlotCursor.Of(10, 0),
+            printingCursor: SlotCursor.Of(10, 0),
+            elements: [(10, "printed"), (20, "due"), (30, "due too"), (40, "not yet due")],
+            canceled: [],
+            inDoubtThroughMs: Start + 30);
+
+        Assert.Equal(2, redelivered);
+        Assert.Equal(new[] { true, true, false }, Batch(view, Start + 60_000).Select(m => m.Redelivered));
+    }
+
+    [Fact]
     public void A_batch_holds_only_what_is_due_in_due_then_acceptance_order_up_to_its_size()
     {
         var view = new SlotView(Start);
