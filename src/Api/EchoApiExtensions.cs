@@ -1,3 +1,4 @@
+using EchoAtTime.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Routing;
@@ -23,6 +24,9 @@ public static class EchoApiExtensions
     {
         builder.Services.AddOptions<ApiOptions>().BindConfiguration(ApiOptions.Section);
         builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddOptions<EchoOptions>().BindConfiguration(EchoOptions.Section);
+        builder.Services.TryAddSingleton<StoreEpoch>();
+        builder.Services.TryAddSingleton<SlotStore>();
         builder.Services.AddSingleton<EchoScheduler>();
         builder.Services.AddMetrics();
         builder.Services.TryAddSingleton<EchoMetrics>();

@@ -1,20 +1,35 @@
 using System.Collections.Concurrent;
 using System.Collections.Immutable;
+using EchoAtTime.Storage;
 
 namespace EchoAtTime.Api;
 
 /// <summary>
-/// Routes validated messages to their minute grains: one call per minute per request, and
-/// concurrent requests for the same minute share calls (<see cref="SlotCallQueue"/>).
+/// The API's way to the store: routes validated messages to their minutes and writes them there
+/// itself (<see cref="SlotWriter"/>), group-committed per minute in this process
+/// (<see cref="SlotCallQueue"/>); status and cancel are one script each. No grain call is on
+/// any of these paths, so a silo's death never blocks them and every silo added adds capacity.
 /// </summary>
-public sealed class EchoScheduler(IGrainFactory grains, TimeProvider clock)
+public sealed class EchoScheduler
 {
     private readonly ConcurrentDictionary<long, SlotCallQueue> _queues = new();
+    private readonly SlotStore _store;
+    private readonly SlotWriter _writer;
+    private readonly EchoMetrics _metrics;
+    private readonly TimeProvider _clock;
+
+    public EchoScheduler(SlotStore store, IGrainFactory grains, EchoMetrics metrics, Microsoft.Extensions.Options.IOptions<EchoOptions> options, TimeProvider clock)
+    {
+        _store = store;
+        _metrics = metrics;
+        _clock = clock;
+        _writer = new SlotWriter(store, grains, metrics, options, clock);
+    }
 
     /// <summary>Returns results in input order; completes only when every new message is in Redis.</summary>
     public async Task<ScheduleResult[]> ScheduleAsync(IReadOnlyList<ScheduleRequest> requests)
     {
-        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        var now = _clock.GetUtcNow().ToUnixTimeMilliseconds();
         var results = new ScheduleResult[requests.Count];
         var bySlot = new Dictionary<long, List<int>>();
         for (var i = 0; i < requests.Count; i++)
@@ -39,9 +54,37 @@ public sealed class EchoScheduler(IGrainFactory grains, TimeProvider clock)
         return results;
     }
 
-    public Task<MessageStatus> GetStatusAsync(MessageId id) => grains.GetGrain<ITimeSlotGrain>(id.Slot).GetStatus(id);
+    public Task<MessageStatus> GetStatusAsync(MessageId id) => _store.StatusAsync(id);
 
-    public Task<CancelOutcome> CancelAsync(MessageId id) => grains.GetGrain<ITimeSlotGrain>(id.Slot).Cancel(id);
+    /// <summary>Atomic with the printer's fence; the printer learns of it at its next commit.</summary>
+    public async Task<CancelOutcome> CancelAsync(MessageId id)
+    {
+        var (outcome, now) = await _store.CancelAsync(id);
+        if (now)
+        {
+            _metrics.Canceled();
+        }
+
+        return outcome;
+    }
+
+    /// <summary>One group-commit call's worth of messages for <paramref name="slot"/>: written there, or moved on.</summary>
+    private async Task<ScheduleResult[]> WriteAsync(long slot, ImmutableArray<ScheduleRequest> messages)
+    {
+        var results = new ScheduleResult[messages.Length];
+        var dues = messages.Select(m => m.DueMs).ToArray();
+        var moved = await _writer.AppendAsync(slot, messages, dues, results);
+        if (moved.Count > 0)
+        {
+            var later = await ScheduleAsync(moved.Select(i => messages[i] with { DueMs = dues[i] }).ToArray());
+            for (var k = 0; k < moved.Count; k++)
+            {
+                results[moved[k]] = later[k];
+            }
+        }
+
+        return results;
+    }
 
     private Task<ScheduleResult[]> SendAsync(long slot, ImmutableArray<ScheduleRequest> messages)
     {
@@ -60,7 +103,7 @@ public sealed class EchoScheduler(IGrainFactory grains, TimeProvider clock)
 
     private SlotCallQueue NewQueue(long slot)
     {
-        var queue = new SlotCallQueue(grains.GetGrain<ITimeSlotGrain>(slot));
+        var queue = new SlotCallQueue(messages => WriteAsync(slot, messages));
         queue.OnIdle = () => _queues.TryRemove(new KeyValuePair<long, SlotCallQueue>(slot, queue));
         return queue;
     }

@@ -3,14 +3,14 @@ using System.Collections.Immutable;
 namespace EchoAtTime.Api;
 
 /// <summary>
-/// Group commit for one minute: while a call to the minute's grain is in flight, requests for it
-/// wait here and go together in the next call. An idle minute's first request goes at once; under
-/// load, N concurrent requests cost one grain call and one Redis round trip instead of N
-/// serialized ones. Requests keep their order in the call, so acceptance order follows arrival.
+/// Group commit for one minute in this process: while an append to the minute is in flight,
+/// requests for it wait here and go together in the next one. An idle minute's first request goes
+/// at once; under load, N concurrent requests cost one Redis round trip instead of N serialized
+/// ones. Requests keep their order in the call, so acceptance order follows arrival.
 /// </summary>
-internal sealed class SlotCallQueue(ITimeSlotGrain grain)
+internal sealed class SlotCallQueue(Func<ImmutableArray<ScheduleRequest>, Task<ScheduleResult[]>> send)
 {
-    // Bounds one grain call; whatever waits beyond it goes in the following call.
+    // Bounds one append; whatever waits beyond it goes in the following one.
     private const int MaxMessagesPerCall = 5_000;
 
     private readonly Lock _lock = new();
@@ -74,7 +74,7 @@ internal sealed class SlotCallQueue(ITimeSlotGrain grain)
             try
             {
                 var messages = batch.Count == 1 ? batch[0].Messages : [.. batch.SelectMany(b => b.Messages)];
-                var results = await grain.Schedule(messages);
+                var results = await send(messages);
                 var offset = 0;
                 foreach (var (part, done) in batch)
                 {

@@ -15,6 +15,7 @@ public sealed class EchoMetrics
     private readonly Counter<long> _redelivered;
     private readonly Counter<long> _canceled;
     private readonly Counter<long> _rejected;
+    private readonly Counter<long> _noticesFailed;
     private readonly Histogram<double> _lateness;
     private long _pendingMessages;
     private long _pendingSlots;
@@ -27,6 +28,7 @@ public sealed class EchoMetrics
         _redelivered = meter.CreateCounter<long>("echo.messages.redelivered", "{message}", "Messages printed again after a crash, flagged redelivered.");
         _canceled = meter.CreateCounter<long>("echo.messages.canceled", "{message}", "Messages canceled before printing.");
         _rejected = meter.CreateCounter<long>("echo.messages.rejected", "{message}", "Messages refused, tagged with the HTTP status (400, 409, 503, ...).");
+        _noticesFailed = meter.CreateCounter<long>("echo.notices.failed", "{notice}", "Notices to a minute's printer that could not be sent; the sweep finds those messages instead, within one interval.");
         _lateness = meter.CreateHistogram<double>("echo.lateness", "ms", "Print time minus due time.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0, 1, 2, 5, 10, 20, 50, 100, 250, 500, 1_000, 5_000, 30_000, 60_000] });
         meter.CreateObservableGauge("echo.pending.messages", () => Interlocked.Read(ref _pendingMessages), "{message}", "Messages accepted and not yet printed or canceled (cluster-wide).");
@@ -43,6 +45,8 @@ public sealed class EchoMetrics
             _redelivered.Add(redelivered);
         }
     }
+
+    public void NoticeFailed() => _noticesFailed.Add(1);
 
     public void Lateness(double ms) => _lateness.Record(ms);
 

@@ -1,7 +1,7 @@
 using EchoAtTime.Grains.Clock;
 using EchoAtTime.Grains.Output;
 using EchoAtTime.Grains.Slots;
-using EchoAtTime.Grains.Storage;
+using EchoAtTime.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
@@ -23,8 +23,8 @@ public static class EchoGrainsServiceCollectionExtensions
         services.TryAddSingleton<IEchoSink, ConsoleEchoSink>();
         services.AddMetrics();
         services.TryAddSingleton<EchoMetrics>();
-        services.AddSingleton<StoreEpoch>();
-        services.AddSingleton<SlotStore>();
+        services.TryAddSingleton<StoreEpoch>();
+        services.TryAddSingleton<SlotStore>();
         services.AddSingleton<ClusterClock>();
         services.AddSingleton<StoreClockSync>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<StoreClockSync>());

@@ -12,7 +12,7 @@ public static partial class SiloServicesExtensions
 {
     /// <summary>
     /// Everything the silo host runs: logs on stderr, the store (configured Redis, else embedded
-    /// Garnet), an Orleans silo on it (clustering, grain storage, reminders, dashboard), the slot
+    /// Garnet), an Orleans silo on it (clustering, grain storage, dashboard), the slot
     /// grains and the HTTP API.
     /// </summary>
     public static WebApplicationBuilder AddEchoServices(this WebApplicationBuilder builder)
@@ -43,12 +43,11 @@ public static partial class SiloServicesExtensions
             LogExternalStore(bootLog, redacted);
         }
 
-        // One multiplexer for the whole silo: our slot store and Orleans' three Redis providers.
+        // One multiplexer for the whole silo: our slot store and Orleans' two Redis providers.
         var redis = EchoHosting.RedisOptions(connectionString);
         var multiplexer = ConnectionMultiplexer.Connect(redis);
         builder.Services.AddSingleton<IConnectionMultiplexer>(multiplexer);
         Task<(IConnectionMultiplexer, bool)> Shared(object _) => Task.FromResult(((IConnectionMultiplexer)multiplexer, true));
-        builder.Services.AddOptions<EchoOptions>().BindConfiguration(EchoOptions.Section);
 
         var clusterId = EchoHosting.ClusterId(config);
         var siloPort = config.GetValue("Orleans:SiloPort", EndpointOptions.DEFAULT_SILO_PORT);
@@ -60,7 +59,6 @@ public static partial class SiloServicesExtensions
             silo.ConfigureEndpoints(advertised, siloPort, gatewayPort, listenOnAnyHostAddress: AdvertisedAddress.ListensOnAnyAddress(advertised));
             silo.UseRedisClustering(o => (o.ConfigurationOptions, o.CreateMultiplexer) = (redis, Shared));
             silo.AddRedisGrainStorageAsDefault(o => (o.ConfigurationOptions, o.CreateMultiplexer) = (redis, Shared));
-            silo.UseRedisReminderService(o => (o.ConfigurationOptions, o.CreateMultiplexer) = (redis, Shared));
             silo.Configure<ClusterMembershipOptions>(o =>
             {
                 // A killed silo is declared dead after two missed 2 s probes (Orleans: 3 × 5 s), so

@@ -1,4 +1,4 @@
-using EchoAtTime.Grains.Storage;
+using EchoAtTime.Storage;
 
 namespace EchoAtTime.Grains.Slots;
 

@@ -1,4 +1,4 @@
-using EchoAtTime.Grains.Storage;
+using EchoAtTime.Storage;
 using Microsoft.Extensions.Logging;
 
 namespace EchoAtTime.Grains.Slots;

@@ -1,7 +1,6 @@
 using EchoAtTime.Grains.Clock;
 using EchoAtTime.Grains.Output;
-using EchoAtTime.Grains.Storage;
-using Microsoft.Extensions.Logging;
+using EchoAtTime.Storage;
 using StackExchange.Redis;
 
 namespace EchoAtTime.Grains.Slots;
@@ -14,7 +13,7 @@ namespace EchoAtTime.Grains.Slots;
 /// view lacks and the batch is chosen again. Nothing prints while this silo's clock is not bounded
 /// to the store's: "never early" holds by the cluster's one clock.
 /// </summary>
-internal sealed partial class SlotPrinter(SlotStore store, IEchoSink sink, EchoMetrics metrics, ClusterClock clock, EchoOptions options, ILogger logger)
+internal sealed class SlotPrinter(SlotStore store, IEchoSink sink, EchoMetrics metrics, ClusterClock clock, EchoOptions options)
 {
     private long NowMs => clock.GetUtcNow().ToUnixTimeMilliseconds();
 
@@ -66,7 +65,7 @@ internal sealed partial class SlotPrinter(SlotStore store, IEchoSink sink, EchoM
 
             view.Committed(commit.Declared ? printing : null);
             view.SetEpochs(commit.Epochs);
-            Merge(slot, view, commit.Unseen, commit.Canceled);
+            Merge(view, commit.Unseen, commit.Canceled);
             unconfirmed = false;
             if (!commit.Declared)
             {
@@ -97,15 +96,9 @@ internal sealed partial class SlotPrinter(SlotStore store, IEchoSink sink, EchoM
         }
     }
 
-    /// <summary>Takes in list elements the view has not seen (appended elsewhere) and cancels made elsewhere.</summary>
-    public void Merge(long slot, SlotView view, RedisValue[] tail, int[] canceled)
-    {
-        var decoded = Array.ConvertAll(tail, e => SlotElement.Decode(e));
-        foreach (var seq in view.MergeUnseen(decoded, canceled))
-        {
-            LogUnseenMessage(logger, slot, seq);
-        }
-    }
+    /// <summary>Takes in list elements the view has not seen (appended by writers since the load) and cancels.</summary>
+    public static void Merge(SlotView view, RedisValue[] tail, int[] canceled) =>
+        view.MergeUnseen(Array.ConvertAll(tail, e => SlotElement.Decode(e)), canceled);
 
     private async Task PrintAsync(SlotView view, List<PendingMessage> batch)
     {
@@ -129,9 +122,6 @@ internal sealed partial class SlotPrinter(SlotStore store, IEchoSink sink, EchoM
 
         metrics.Printed(batch.Count, redelivered);
     }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Slot {Slot}: message {Seq} was appended outside this activation's view (by another activation, or an append whose reply was lost)")]
-    private static partial void LogUnseenMessage(ILogger logger, long slot, int seq);
 }
 
 /// <summary>How a print turn ended.</summary>

@@ -1,15 +1,17 @@
 using EchoAtTime.Grains.Clock;
-using EchoAtTime.Grains.Storage;
+using EchoAtTime.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace EchoAtTime.Grains.Slots;
 
 /// <summary>
-/// Catch-up and the safety net under reminders. When the silo becomes active, and then every
+/// The durable wake-up of every slot. When the silo becomes active, and then every
 /// <see cref="EchoOptions.SweepInterval"/>, it pokes the earliest pending slots that are due (or
-/// about to be). Reminder ticks missed while the cluster was down are never replayed by Orleans,
-/// and a slot whose silo died comes back on the next poke after the death is detected.
+/// within the wake lead) from the pending-slots index, which every append writes first: so a minute
+/// is loaded before it is due, after a whole-cluster outage too, a slot whose silo died comes back
+/// on the next poke after the death is detected, and a printer whose writer's notice was lost
+/// reads the message within one interval.
 /// One cheap ZRANGEBYSCORE per interval per silo; nothing here is on the printing path.
 /// </summary>
 public sealed partial class SlotSweeper(
@@ -40,7 +42,8 @@ public sealed partial class SlotSweeper(
         var slots = await store.PendingSlotsThroughAsync(through, SlotsPerSweep).ConfigureAwait(false);
         foreach (var slot in slots)
         {
-            grains.GetGrain<ITimeSlotGrain>(slot).Wake().Ignore();
+            // Also the net under writers' notices: a loaded printer reads what it has not seen.
+            grains.GetGrain<ITimeSlotGrain>(slot).CheckAppended(long.MinValue).Ignore();
         }
 
         return slots;

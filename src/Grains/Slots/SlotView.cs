@@ -1,4 +1,4 @@
-using EchoAtTime.Grains.Storage;
+using EchoAtTime.Storage;
 
 namespace EchoAtTime.Grains.Slots;
 
@@ -7,14 +7,11 @@ namespace EchoAtTime.Grains.Slots;
 /// far printing got, and how much of the Redis list it has seen. No Orleans and no Redis in here:
 /// the grain feeds it what the store returned and asks it what to print next and when to wake.
 /// The list only grows at its end and its index is the sequence, so "seen" is a count
-/// (<see cref="LoadedCount"/>) plus the sequences this activation appended itself beyond it.
+/// (<see cref="LoadedCount"/>): writers append elsewhere, and the view takes in the list's tail.
 /// </summary>
 internal sealed class SlotView(long slotStartMs)
 {
     private readonly SortedSet<PendingMessage> _pending = [];
-
-    // Sequences we appended ourselves beyond the contiguous loaded prefix of the list.
-    private readonly HashSet<int> _heldBeyondLoaded = [];
 
     // Canceled sequences known here: a commit sends the set only when it has grown.
     private readonly HashSet<int> _canceled = [];
@@ -73,7 +70,6 @@ internal sealed class SlotView(long slotStartMs)
         FloorCursor = Math.Max(printedCursor, printingCursor);
         PrintedCount = 0;
         _pending.Clear();
-        _heldBeyondLoaded.Clear();
         _canceled.Clear();
         _canceled.UnionWith(canceled);
         var redelivered = 0;
@@ -135,27 +131,8 @@ internal sealed class SlotView(long slotStartMs)
         return epoch;
     }
 
-    /// <summary>A message this activation appended itself (its append's reply named the sequence).</summary>
-    public void Remember(int offsetMs, int seq, string message)
-    {
-        if (seq == LoadedCount)
-        {
-            LoadedCount++;
-            while (_heldBeyondLoaded.Remove(LoadedCount))
-            {
-                LoadedCount++;
-            }
-        }
-        else
-        {
-            _heldBeyondLoaded.Add(seq);
-        }
-
-        _pending.Add(new PendingMessage(offsetMs, seq, message, Redelivered: false));
-    }
-
     /// <summary>
-    /// Takes in list elements from <see cref="LoadedCount"/> on (appended by someone else) and drops
+    /// Takes in list elements from <see cref="LoadedCount"/> on (appended by writers) and drops
     /// messages canceled elsewhere. Returns the sequences that were new to this view.
     /// </summary>
     public List<int> MergeUnseen(IReadOnlyList<(int OffsetMs, string Message)> tail, IReadOnlyCollection<int> canceled)
@@ -173,7 +150,7 @@ internal sealed class SlotView(long slotStartMs)
         foreach (var (offset, message) in tail)
         {
             var seq = LoadedCount++;
-            if (_heldBeyondLoaded.Remove(seq) || _canceled.Contains(seq))
+            if (_canceled.Contains(seq))
             {
                 continue;
             }
@@ -187,13 +164,6 @@ internal sealed class SlotView(long slotStartMs)
 
     /// <summary>Redis refused an append at this floor: another activation printed further than this view knew.</summary>
     public void RaiseFloor(int floorOffsetMs) => FloorCursor = Math.Max(FloorCursor, SlotCursor.Of(floorOffsetMs, int.MaxValue));
-
-    /// <summary>A cancel this activation made: the message leaves the pending set.</summary>
-    public void Canceled(int seq)
-    {
-        _canceled.Add(seq);
-        _pending.RemoveWhere(m => m.Seq == seq);
-    }
 
     public bool IsPending(PendingMessage message) => _pending.Contains(message);
 

@@ -1,15 +1,14 @@
 namespace EchoAtTime.Grains.Slots;
 
 /// <summary>
-/// Every way a slot activation gets woken, in one place: the silo's <see cref="DueClock"/> at the
+/// Every way a slot activation wakes itself, in one place: the silo's <see cref="DueClock"/> at the
 /// due millisecond (precise), an Orleans grain timer trailing it (the fallback if that wake-up is
-/// lost), a retry pace for failures, and the Orleans reminder — the durable net that brings the
-/// slot back after its silo died or the cluster was down.
+/// lost), and a retry pace for failures. The durable net that brings a slot back after its silo
+/// died or the cluster was down is not here: it is the pending-slots index in Redis, written before
+/// every append, which every silo's <see cref="SlotSweeper"/> reads.
 /// </summary>
 internal sealed class SlotWakeups(IGrainBase grain, ITimeSlotGrain self, DueClock dueClock, Func<Task> run)
 {
-    private const string ReminderName = "wake";
-
     // Retry pace while the slot waits for an earlier one, or after a store error. Only failure paths use it.
     private static readonly TimeSpan RetryDelay = TimeSpan.FromMilliseconds(500);
 
@@ -18,34 +17,7 @@ internal sealed class SlotWakeups(IGrainBase grain, ITimeSlotGrain self, DueCloc
 
     private IGrainTimer? _timer;
     private DueTicket? _ticket;
-    private bool _reminderRegistered;
     private bool _stopped;
-
-    /// <summary>Registers the durable wake-up unless this activation knows it is there.</summary>
-    public async Task EnsureReminderAsync(long slotStartMs, TimeSpan wakeLead, long nowMs)
-    {
-        if (_reminderRegistered)
-        {
-            return;
-        }
-
-        // Never a zero due time: Orleans skips the first tick then. The reminder is the durable
-        // retry net; the timer, not the reminder, is what makes printing punctual.
-        var due = TimeSpan.FromMilliseconds(Math.Max(1_000, slotStartMs - (long)wakeLead.TotalMilliseconds - nowMs));
-        await grain.RegisterOrUpdateReminder(ReminderName, due, TimeSpan.FromMinutes(1));
-        _reminderRegistered = true;
-    }
-
-    /// <summary>A tick arrived, so the reminder exists.</summary>
-    public void ReminderTicked() => _reminderRegistered = true;
-
-    public async Task UnregisterReminderAsync()
-    {
-        if (await grain.GetReminder(ReminderName) is { } reminder)
-        {
-            await grain.UnregisterReminder(reminder);
-        }
-    }
 
     /// <summary>Wakes the slot at <paramref name="wakeAtMs"/>: the due clock to the millisecond, the timer just after.</summary>
     public void At(long wakeAtMs, long nowMs)
@@ -82,7 +54,7 @@ internal sealed class SlotWakeups(IGrainBase grain, ITimeSlotGrain self, DueCloc
         Arm(RetryDelay);
     }
 
-    /// <summary>No more wake-ups for this activation (finished, fenced or deactivating); the reminder stays.</summary>
+    /// <summary>No more wake-ups for this activation (finished, fenced or deactivating).</summary>
     public void Stop()
     {
         _stopped = true;

@@ -1,5 +1,5 @@
 using EchoAtTime.Grains.Output;
-using EchoAtTime.Grains.Storage;
+using EchoAtTime.Storage;
 
 namespace EchoAtTime.Grains.Slots;
 
@@ -25,10 +25,9 @@ public sealed partial class TimeSlotGrain
                 return;
             }
 
-            var now = NowMs;
-            if (!IsNear(now))
+            if (!IsNear(NowMs))
             {
-                await _wakeups.EnsureReminderAsync(_view.SlotStartMs, _options.WakeLead, now);
+                // Too early to load: the sweep wakes the slot once its minute is within the lead.
                 return;
             }
 
@@ -140,7 +139,7 @@ public sealed partial class TimeSlotGrain
                     Stop();
                     return;
                 case DrainOutcome.UnseenMessages:
-                    _printer.Merge(_slot, _view, unseen, []);
+                    SlotPrinter.Merge(_view, unseen, []);
                     if (!await EnsureOrderClearedAsync() || !await PrintDueAsync())
                     {
                         return;
@@ -165,7 +164,7 @@ public sealed partial class TimeSlotGrain
 
     /// <summary>
     /// Cleanup of a closed slot: out of the index (safe, the slot refuses appends), next slot poked,
-    /// reminder gone, activation released. Retried by <see cref="RunAsync"/> until it completes.
+    /// activation released. Retried by <see cref="RunAsync"/> until it completes.
     /// </summary>
     private async Task FinishAsync(bool pokeNext)
     {
@@ -175,7 +174,6 @@ public sealed partial class TimeSlotGrain
             GrainFactory.GetGrain<ITimeSlotGrain>(next).Wake().Ignore();
         }
 
-        await _wakeups.UnregisterReminderAsync();
         _life.Finished();
         _wakeups.Stop();
         DeactivateOnIdle();

@@ -1,17 +1,18 @@
-using System.Collections.Immutable;
 using EchoAtTime.Grains.Clock;
 using EchoAtTime.Grains.Output;
-using EchoAtTime.Grains.Storage;
+using EchoAtTime.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace EchoAtTime.Grains.Slots;
 
 /// <summary>
-/// Owns one minute of due time. Accepting appends to the slot's Redis list (the list index is the
-/// acceptance sequence). Near its minute the grain loads the list into a <see cref="SlotView"/> and
-/// prints through the fenced <see cref="SlotPrinter"/>, woken by <see cref="SlotWakeups"/> at the
-/// next due message, and only once <see cref="SlotOrder"/> says no earlier minute holds messages.
+/// Prints one minute of due time. Writers anywhere append to the slot's Redis list (the list index
+/// is the acceptance sequence); near its minute the grain loads the list into a <see cref="SlotView"/>
+/// and prints through the fenced <see cref="SlotPrinter"/>, woken by <see cref="SlotWakeups"/> at
+/// the next due message, and only once <see cref="SlotOrder"/> says no earlier minute holds
+/// messages. What writers append after the load it learns from its commits, from their notices
+/// (<see cref="CheckAppended"/>) and from the sweep.
 /// Its phase is one <see cref="SlotLifecycle"/>.
 /// </summary>
 public sealed partial class TimeSlotGrain(
@@ -21,12 +22,11 @@ public sealed partial class TimeSlotGrain(
     DueClock dueClock,
     EchoMetrics metrics,
     IOptions<EchoOptions> options,
-    ILogger<TimeSlotGrain> logger) : Grain, ITimeSlotGrain, IRemindable
+    ILogger<TimeSlotGrain> logger) : Grain, ITimeSlotGrain
 {
     private readonly EchoOptions _options = options.Value;
     private readonly SlotLifecycle _life = new();
-    private readonly SlotAppender _appender = new(store, metrics);
-    private readonly SlotPrinter _printer = new(store, sink, metrics, clock, options.Value, logger);
+    private readonly SlotPrinter _printer = new(store, sink, metrics, clock, options.Value);
     private long _slot;
     private SlotView _view = null!;
     private SlotOrder _order = null!;
@@ -60,137 +60,31 @@ public sealed partial class TimeSlotGrain(
         return Task.CompletedTask;
     }
 
-    public async Task<ImmutableArray<ScheduleResult>> Schedule(ImmutableArray<ScheduleRequest> messages)
+    public async Task CheckAppended(long earliestDueMs)
     {
-        var now = NowMs;
-        if (IsNear(now) && _life.Phase == SlotPhase.Unloaded)
+        if (_life.IsLoaded && earliestDueMs >= _view.NextWakeMs)
         {
-            // Load first: new messages must sort after anything an earlier activation already printed.
-            await LoadAsync();
+            // This activation looks again before they are due, and that commit brings them.
+            return;
         }
 
-        var results = new ScheduleResult[messages.Length];
-        var dues = new long[messages.Length];
-        var remaining = Enumerable.Range(0, messages.Length).ToList();
-        var mine = new List<int>(messages.Length);
-        for (var attempt = 0; remaining.Count > 0; attempt++)
+        if (_life.IsLoaded)
         {
-            // Nothing may be due before "now", nor at or before what this slot is already printing.
-            var floorMs = _view.FloorMs(now);
-            mine.Clear();
-            foreach (var i in remaining)
-            {
-                dues[i] = Math.Max(messages[i].DueMs, floorMs);
-                if (_life.MayAppend && TimeSlot.Of(dues[i]) == _slot)
-                {
-                    mine.Add(i);
-                }
-            }
-
-            if (mine.Count == 0)
-            {
-                break;
-            }
-
-            if (attempt > 3)
-            {
-                throw new InvalidOperationException($"Slot {_slot}: append kept landing below the printing floor.");
-            }
-
-            // Before the append: if this fails, nothing was stored and the caller gets an error.
-            await _wakeups.EnsureReminderAsync(_view.SlotStartMs, _options.WakeLead, now);
-            AppendResult? refusal;
             try
             {
-                refusal = await _appender.AppendAsync(_slot, messages, dues, mine, results, _life.IsLoaded ? _view : null);
+                SlotPrinter.Merge(_view, await store.TailAsync(_slot, _view.LoadedCount), []);
             }
-            catch (Exception) when (_life.IsLoaded)
+            catch (Exception ex)
             {
-                // The append may have run with its reply lost: this view can no longer tell what the
-                // list holds. Read it again before printing, so such a message prints on time.
+                LogStoreError(ex, _slot);
                 _life.Unload();
                 _wakeups.Retry();
-                throw;
-            }
-
-            remaining.RemoveAll(i => results[i] != default);
-            if (refusal is { IsClosed: true })
-            {
-                // A later slot closed this one: these messages are due "now", which is later.
-                _life.Closed();
-                await FinishQuietlyAsync();
-            }
-            else if (refusal?.FloorOffsetMs is { } floor)
-            {
-                // Another activation printed further than we knew: move the floor and clamp again.
-                _view.RaiseFloor(floor);
+                return;
             }
         }
 
-        if (_life.IsLoaded && !_order.Waiting)
-        {
-            ArmTimer();
-        }
-
-        if (remaining.Count > 0)
-        {
-            if (_life.Phase is SlotPhase.Closed or SlotPhase.Finished)
-            {
-                foreach (var i in remaining)
-                {
-                    dues[i] = Math.Max(dues[i], _view.SlotEndMs);
-                }
-            }
-
-            await ForwardAsync(messages, dues, remaining, results);
-        }
-
-        return ImmutableArray.Create(results);
-    }
-
-    public async Task<MessageStatus> GetStatus(MessageId id) =>
-        id.Slot == _slot ? await store.StatusAsync(id) : MessageStatus.Unknown;
-
-    public async Task<CancelOutcome> Cancel(MessageId id)
-    {
-        if (id.Slot != _slot)
-        {
-            return CancelOutcome.Unknown;
-        }
-
-        // Atomic with the fence: refused once the message is in a declared (printing) batch.
-        var (outcome, now) = await store.CancelAsync(id);
-        if (now)
-        {
-            _view.Canceled(id.Seq);
-            metrics.Canceled();
-        }
-
-        return outcome;
-    }
-
-    public Task Wake() => RunAsync();
-
-    public async Task ReceiveReminder(string reminderName, TickStatus status)
-    {
-        _wakeups.ReminderTicked();
         await RunAsync();
     }
 
-    private async Task ForwardAsync(ImmutableArray<ScheduleRequest> messages, long[] dues, List<int> indexes, ScheduleResult[] results)
-    {
-        var calls = indexes
-            .GroupBy(i => TimeSlot.Of(dues[i]))
-            .Select(async group =>
-            {
-                var batch = group.Select(i => messages[i] with { DueMs = dues[i] }).ToImmutableArray();
-                var forwarded = await GrainFactory.GetGrain<ITimeSlotGrain>(group.Key).Schedule(batch);
-                var k = 0;
-                foreach (var i in group)
-                {
-                    results[i] = forwarded[k++];
-                }
-            });
-        await Task.WhenAll(calls);
-    }
+    public Task Wake() => RunAsync();
 }

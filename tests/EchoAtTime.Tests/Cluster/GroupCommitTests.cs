@@ -1,4 +1,3 @@
-using EchoAtTime.Api;
 using EchoAtTime.Tests.Infrastructure;
 
 namespace EchoAtTime.Tests.Cluster;
@@ -7,9 +6,9 @@ namespace EchoAtTime.Tests.Cluster;
 public sealed class GroupCommitTests(SlotClusterFixture fixture)
 {
     [Fact]
-    public async Task Concurrent_requests_for_one_minute_share_grain_calls_and_each_gets_its_own_id()
+    public async Task Concurrent_requests_for_one_minute_each_get_their_own_id_and_print_their_own_message()
     {
-        var scheduler = new EchoScheduler(fixture.Grains, TimeProvider.System);
+        var scheduler = fixture.Scheduler;
         var tag = $"{Guid.NewGuid():N}:";
         var due = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() + 1_500;
 

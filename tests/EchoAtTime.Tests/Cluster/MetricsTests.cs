@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using System.Text;
 using EchoAtTime.Api;
-using EchoAtTime.Grains.Storage;
+using EchoAtTime.Storage;
 using EchoAtTime.Tests.Infrastructure;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
@@ -46,10 +46,10 @@ public sealed class MetricsTests(SlotClusterFixture fixture) : IDisposable
         var tag = $"{Guid.NewGuid():N}:";
         var due = NowMs + 1_000;
         var slot = TimeSlot.Of(due);
-        var ids = (await fixture.Grains.GetGrain<ITimeSlotGrain>(slot).Schedule(
+        var ids = (await fixture.Scheduler.ScheduleAsync(
             [new ScheduleRequest(due, tag + "print"), new ScheduleRequest(due, tag + "cancel"), new ScheduleRequest(NowMs + 120_000, tag + "later")]))
             .Select(r => r.Id).ToArray();
-        await fixture.Grains.GetGrain<ITimeSlotGrain>(ids[1].Slot).Cancel(ids[1]);
+        await fixture.Scheduler.CancelAsync(ids[1]);
 
         // A batch left in doubt by a "crashed" printer: it prints again, flagged.
         var past = TimeSlot.Of(NowMs) - 900;

@@ -1,6 +1,7 @@
+using EchoAtTime.Api;
 using EchoAtTime.Grains;
 using EchoAtTime.Grains.Output;
-using EchoAtTime.Grains.Storage;
+using EchoAtTime.Storage;
 using EchoAtTime.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -12,11 +13,14 @@ namespace EchoAtTime.Tests.Cluster;
 
 /// <summary>
 /// Two in-process silos running the real slot grains on a private redis-server, printing into a
-/// <see cref="CapturingSink"/>. Membership is in-memory (TestingHost's own); slot data and reminders are in Redis.
+/// <see cref="CapturingSink"/>. Membership is in-memory (TestingHost's own); slot data is in Redis.
+/// <see cref="Scheduler"/> is the API's accept path, writing to Redis as a silo or the gateway would.
 /// </summary>
 public sealed class SlotClusterFixture : IAsyncLifetime
 {
     public const string Name = "slot cluster";
+
+    private readonly EchoMetrics _metrics = new ServiceCollection().AddMetrics().AddSingleton<EchoMetrics>().BuildServiceProvider().GetRequiredService<EchoMetrics>();
 
     private readonly string _serviceId = $"echo-test-{Guid.NewGuid():N}";
 
@@ -40,7 +44,10 @@ public sealed class SlotClusterFixture : IAsyncLifetime
     /// <summary>Direct access to the store, to set up what an earlier run of the cluster would have left.</summary>
     public SlotStore Store => new(Multiplexer, Microsoft.Extensions.Options.Options.Create(Options));
 
-    /// <summary>Appends straight to a slot, as an earlier run of the cluster would have.</summary>
+    /// <summary>The accept path of the API (as on a silo or the gateway), over the cluster's client.</summary>
+    public EchoScheduler Scheduler => new(Store, Cluster.Client, _metrics, Microsoft.Extensions.Options.Options.Create(Options), TimeProvider.System);
+
+    /// <summary>Appends straight to a slot, as an earlier run of the cluster would have (no notice to the printer).</summary>
     public Task<AppendResult> AppendRawAsync(long slot, params (int OffsetMs, string Message)[] messages) =>
         Store.AppendAsync(slot, messages.Select(m => SlotElement.Encode(m.OffsetMs, m.Message)).ToArray(), messages.Min(m => m.OffsetMs));
 
@@ -57,11 +64,10 @@ public sealed class SlotClusterFixture : IAsyncLifetime
             silo.Services.AddSingleton<IEchoSink>(Sink);
             silo.Services.AddSingleton<IOptions<EchoOptions>>(Microsoft.Extensions.Options.Options.Create(Options));
             silo.Services.AddEchoGrains();
-            silo.UseRedisReminderService(o => (o.ConfigurationOptions, o.CreateMultiplexer) =
-                (ConfigurationOptions.Parse(Redis.ConnectionString), _ => Task.FromResult((Multiplexer, true))));
         });
         Cluster = builder.Build();
         await Cluster.DeployAsync();
+
     }
 
     /// <summary>Stops every silo (the whole cluster is down), runs <paramref name="whileDown"/>, starts two silos again.</summary>

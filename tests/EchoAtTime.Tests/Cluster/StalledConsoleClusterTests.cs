@@ -1,3 +1,5 @@
+using EchoAtTime.Storage;
+using EchoAtTime.Api;
 using EchoAtTime.Grains;
 using EchoAtTime.Grains.Output;
 using EchoAtTime.Tests.Infrastructure;
@@ -50,8 +52,6 @@ public sealed class StalledConsoleClusterTests : IAsyncLifetime
             silo.Services.AddSingleton<IEchoSink>(sp => new BoundedEchoSink(_console, sp.GetRequiredService<ConsoleHealth>(), _options.ConsoleTimeout, "test-console"));
             silo.Services.AddSingleton<IOptions<EchoOptions>>(Options.Create(_options));
             silo.Services.AddEchoGrains();
-            silo.UseRedisReminderService(o => (o.ConfigurationOptions, o.CreateMultiplexer) =
-                (ConfigurationOptions.Parse(Redis.ConnectionString), _ => Task.FromResult(((IConnectionMultiplexer)_multiplexer, true))));
         });
         _cluster = builder.Build();
         await _cluster.DeployAsync();
@@ -70,7 +70,9 @@ public sealed class StalledConsoleClusterTests : IAsyncLifetime
     {
         var due = NowMs + 1_500;
         var requests = Enumerable.Range(0, Messages).Select(i => new ScheduleRequest(due, $"{tag}{i:D3}")).ToArray();
-        var results = await _cluster.Client.GetGrain<ITimeSlotGrain>(TimeSlot.Of(due)).Schedule([.. requests]);
+        var metrics = new ServiceCollection().AddMetrics().AddSingleton<EchoMetrics>().BuildServiceProvider().GetRequiredService<EchoMetrics>();
+        var scheduler = new EchoScheduler(new SlotStore(_multiplexer, Options.Create(_options)), _cluster.Client, metrics, Options.Create(_options), TimeProvider.System);
+        var results = await scheduler.ScheduleAsync(requests);
         Assert.All(results, r => Assert.Equal(ScheduleOutcome.Accepted, r.Outcome));
     }
 

@@ -1,6 +1,6 @@
 using System.Collections.Immutable;
 using EchoAtTime.Grains.Output;
-using EchoAtTime.Grains.Storage;
+using EchoAtTime.Storage;
 using EchoAtTime.Tests.Infrastructure;
 using StackExchange.Redis;
 
@@ -17,13 +17,8 @@ public sealed class TimeSlotGrainTests(SlotClusterFixture fixture)
 
     private async Task<MessageId[]> ScheduleAsync(params ScheduleRequest[] requests)
     {
-        var ids = new List<MessageId>();
-        foreach (var group in requests.GroupBy(r => TimeSlot.Of(Math.Max(r.DueMs, NowMs))))
-        {
-            ids.AddRange((await fixture.Grains.GetGrain<ITimeSlotGrain>(group.Key).Schedule([.. group])).Select(r => r.Id));
-        }
-
-        return [.. ids];
+        var results = await fixture.Scheduler.ScheduleAsync(requests);
+        return [.. results.Select(r => r.Id)];
     }
 
     private Task<IReadOnlyList<EchoLine>> WaitForTaggedAsync(string tag, int count) =>
@@ -187,15 +182,15 @@ public sealed class TimeSlotGrainTests(SlotClusterFixture fixture)
             new ScheduleRequest(due, tag + "keep 1"),
             new ScheduleRequest(due, tag + "cancel"),
             new ScheduleRequest(due + 1, tag + "keep 2"));
-        var grain = fixture.Grains.GetGrain<ITimeSlotGrain>(ids[1].Slot);
+        var api = fixture.Scheduler;
 
-        Assert.Equal(CancelOutcome.Canceled, await grain.Cancel(ids[1]));
-        Assert.Equal(MessageStatus.Canceled, await grain.GetStatus(ids[1]));
+        Assert.Equal(CancelOutcome.Canceled, await api.CancelAsync(ids[1]));
+        Assert.Equal(MessageStatus.Canceled, await api.GetStatusAsync(ids[1]));
         var printed = CapturingSink.Tagged(await WaitForTaggedAsync(tag, 2), tag);
 
         Assert.Equal(new[] { tag + "keep 1", tag + "keep 2" }, printed.Select(l => l.Message));
-        Assert.Equal(MessageStatus.Printed, await grain.GetStatus(ids[2]));
-        Assert.Equal(CancelOutcome.AlreadyPrinted, await grain.Cancel(ids[0]));
+        Assert.Equal(MessageStatus.Printed, await api.GetStatusAsync(ids[2]));
+        Assert.Equal(CancelOutcome.AlreadyPrinted, await api.CancelAsync(ids[0]));
     }
 
     [Fact]
@@ -214,7 +209,7 @@ public sealed class TimeSlotGrainTests(SlotClusterFixture fixture)
             var ids = await ScheduleAsync(backlog);
             await held.WaitAsync(PrintTimeout);
 
-            var joining = fixture.Grains.GetGrain<ITimeSlotGrain>(ids[0].Slot).Schedule([new ScheduleRequest(0, tag + "joiner")]);
+            var joining = fixture.Scheduler.ScheduleAsync([new ScheduleRequest(0, tag + "joiner")]);
             release.SetResult();
             var joined = await joining.WaitAsync(PrintTimeout);
             var printedWhenAnswered = CapturingSink.Tagged(fixture.Sink.Lines, tag).Count;

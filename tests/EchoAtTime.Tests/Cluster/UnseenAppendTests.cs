@@ -1,11 +1,11 @@
-using EchoAtTime.Grains.Storage;
+using EchoAtTime.Storage;
 using EchoAtTime.Tests.Infrastructure;
 
 namespace EchoAtTime.Tests.Cluster;
 
 /// <summary>
-/// Messages the printing activation did not append itself: another activation during a membership
-/// change, or an append of its own whose reply was lost. The printer's view of the minute is then
+/// Messages the printer has not seen: writers on every silo and the gateway append to the minute
+/// behind its back, with a notice that may be lost. The printer's view of the minute is then
 /// incomplete, and nothing it declares may skip what it has not seen.
 /// </summary>
 [Collection(SlotClusterFixture.Name)]
@@ -28,18 +28,41 @@ public sealed class UnseenAppendTests(SlotClusterFixture fixture)
         var tag = $"{Guid.NewGuid():N}:";
         var start = NearStartInOneMinute();
         var slot = TimeSlot.Of(start);
-        var grain = fixture.Grains.GetGrain<ITimeSlotGrain>(slot);
 
         // The printer loads the minute with its first message, then someone else appends an earlier one.
-        var last = (await grain.Schedule([new ScheduleRequest(start + 3_000, tag + "c")]))[0].Id;
+        var last = (await fixture.Scheduler.ScheduleAsync([new ScheduleRequest(start + 3_000, tag + "c")]))[0].Id;
         var appended = await fixture.AppendRawAsync(slot, ((int)TimeSlot.OffsetMs(start + 1_000), tag + "a"));
         var unseen = new MessageId(start + 1_000, appended.Seqs[0], appended.Epoch);
-        var middle = (await grain.Schedule([new ScheduleRequest(start + 2_000, tag + "b")]))[0].Id;
+        var middle = (await fixture.Scheduler.ScheduleAsync([new ScheduleRequest(start + 2_000, tag + "b")]))[0].Id;
 
         var printed = CapturingSink.Tagged(await fixture.Sink.WaitForAsync(l => CapturingSink.Tagged(l, tag).Count >= 3, PrintTimeout), tag);
         var expected = new[] { unseen, middle, last }.OrderBy(id => id.DueMs).ThenBy(id => id.Seq);
         Assert.Equal(expected, printed.Select(l => l.Id));
         Assert.All(printed, l => Assert.False(l.Redelivered));
+    }
+
+    [Fact]
+    public async Task A_message_appended_without_any_notice_is_found_by_the_sweep_and_prints_before_a_later_one()
+    {
+        var tag = $"{Guid.NewGuid():N}:";
+        var start = NearStartInOneMinute();
+        var slot = TimeSlot.Of(start);
+
+        // The printer has loaded the minute (its first message printed) and waits for the last one;
+        // an earlier one arrives with no notice (as when a writer's notice is lost): only the sweep can tell it.
+        var ids = await fixture.Scheduler.ScheduleAsync([new ScheduleRequest(start, tag + "first"), new ScheduleRequest(start + 3_000, tag + "later")]);
+        await fixture.Sink.WaitForAsync(l => CapturingSink.Tagged(l, tag).Count >= 1, PrintTimeout);
+        var appended = await fixture.AppendRawAsync(slot, ((int)TimeSlot.OffsetMs(start + 1_000), tag + "unnoticed"));
+        var unnoticed = new MessageId(start + 1_000, appended.Seqs[0], appended.Epoch);
+        var last = ids[1].Id;
+
+        var printed = CapturingSink.Tagged(await fixture.Sink.WaitForAsync(l => CapturingSink.Tagged(l, tag).Count >= 3, PrintTimeout), tag).Skip(1).ToList();
+        Assert.Equal(new[] { unnoticed, last }, printed.Select(l => l.Id));
+        Assert.All(printed, l => Assert.True(l.PrintedAtMs >= l.Id.DueMs, $"{l.Id} printed early"));
+        Assert.False(printed[0].Redelivered);
+
+        // Found by a sweep (every 500 ms here), not by the commit of the later message 2 s after it.
+        Assert.True(printed[0].PrintedAtMs - unnoticed.DueMs < 1_500, $"printed {printed[0].PrintedAtMs - unnoticed.DueMs} ms late");
     }
 
     [Fact]

@@ -1,5 +1,5 @@
 using EchoAtTime.Grains;
-using EchoAtTime.Grains.Storage;
+using EchoAtTime.Storage;
 using EchoAtTime.Silo;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;

@@ -1,6 +1,6 @@
 using EchoAtTime.Grains;
 using EchoAtTime.Grains.Slots;
-using EchoAtTime.Grains.Storage;
+using EchoAtTime.Storage;
 using EchoAtTime.Tests.Infrastructure;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;

@@ -1,5 +1,5 @@
 using EchoAtTime.Grains;
-using EchoAtTime.Grains.Storage;
+using EchoAtTime.Storage;
 using EchoAtTime.Tests.Infrastructure;
 using Microsoft.Extensions.Options;
 

@@ -1,5 +1,5 @@
 using EchoAtTime.Grains.Slots;
-using EchoAtTime.Grains.Storage;
+using EchoAtTime.Storage;
 
 namespace EchoAtTime.Tests.Unit;
 
@@ -56,10 +56,7 @@ public sealed class SlotViewTests
     {
         var view = new SlotView(Start);
         view.Load(0, SlotCursor.None, SlotCursor.None, [], []);
-        view.Remember(500, 0, "late");
-        view.Remember(100, 1, "first");
-        view.Remember(100, 2, "second");
-        view.Remember(200, 3, "third");
+        view.MergeUnseen([(500, "late"), (100, "first"), (100, "second"), (200, "third")], []);
 
         Assert.Empty(Batch(view, Start + 99));
         Assert.Equal(new[] { "first", "second", "third" }, Batch(view, Start + 200).Select(m => m.Message));
@@ -68,27 +65,23 @@ public sealed class SlotViewTests
     }
 
     [Fact]
-    public void Own_appends_beyond_an_unseen_gap_wait_for_the_gap_and_a_merge_skips_them()
+    public void A_merge_takes_in_the_tail_beyond_what_was_loaded_and_reports_the_new_sequences()
     {
         var view = new SlotView(Start);
-        view.Load(0, SlotCursor.None, SlotCursor.None, [(0, "a")], []);
-        // Sequence 1 went to someone else; ours is 2.
-        view.Remember(300, 2, "ours");
-        Assert.Equal(1, view.LoadedCount);
+        view.Load(0, SlotCursor.None, SlotCursor.None, [(0, "a")], [2]);
 
-        var added = view.MergeUnseen([(100, "theirs"), (300, "ours")], []);
+        var added = view.MergeUnseen([(100, "theirs"), (300, "canceled before it was seen"), (50, "early")], []);
 
-        Assert.Equal(new[] { 1 }, added);
-        Assert.Equal(3, view.LoadedCount);
-        Assert.Equal(new[] { "a", "theirs", "ours" }, Batch(view, Start + 1_000).Select(m => m.Message));
+        Assert.Equal(new[] { 1, 3 }, added);
+        Assert.Equal(4, view.LoadedCount);
+        Assert.Equal(new[] { "a", "early", "theirs" }, Batch(view, Start + 1_000).Select(m => m.Message));
     }
 
     [Fact]
-    public void Canceled_messages_leave_the_view_whether_canceled_here_or_learnt_from_a_commit()
+    public void Canceled_messages_leave_the_view_whether_loaded_canceled_or_learnt_from_a_commit()
     {
         var view = new SlotView(Start);
-        view.Load(0, SlotCursor.None, SlotCursor.None, [(1, "x"), (2, "y"), (3, "z")], []);
-        view.Canceled(0);
+        view.Load(0, SlotCursor.None, SlotCursor.None, [(1, "x"), (2, "y"), (3, "z")], [0]);
         view.MergeUnseen([(4, "w")], [1, 3]);
 
         Assert.Equal(new[] { "z" }, Batch(view, Start + 1_000).Select(m => m.Message));

@@ -1,6 +1,6 @@
 using StackExchange.Redis;
 
-namespace EchoAtTime.Grains.Storage;
+namespace EchoAtTime.Storage;
 
 /// <summary>What an activation reads when it takes over a slot; <c>Epochs</c> is the minute's "seq:epoch,…" record.</summary>
 public sealed record SlotSnapshot(long Version, long PrintedCursor, long PrintingCursor, bool Closed, RedisValue[] Elements, int[] Canceled, string? Epochs = null)

@@ -1,4 +1,4 @@
-namespace EchoAtTime.Grains.Storage;
+namespace EchoAtTime.Storage;
 
 /// <summary>
 /// The Lua scripts on one slot's keys: KEYS[1] = message list, KEYS[2] = meta hash, KEYS[3] = set

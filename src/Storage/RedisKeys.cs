@@ -1,6 +1,6 @@
 using StackExchange.Redis;
 
-namespace EchoAtTime.Grains.Storage;
+namespace EchoAtTime.Storage;
 
 /// <summary>
 /// Every Redis key the service uses. A slot's keys share the hash tag <c>{s:N}</c>, so the Lua

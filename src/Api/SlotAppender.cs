@@ -1,20 +1,20 @@
 using System.Collections.Immutable;
-using EchoAtTime.Grains.Storage;
+using EchoAtTime.Storage;
 
-namespace EchoAtTime.Grains.Slots;
+namespace EchoAtTime.Api;
 
 /// <summary>
-/// The accept path of one slot: appends a share of a request to the minute's list (plain and keyed
-/// messages apart), fills in the results, and tells a loaded view what it appended.
+/// One append of a share of a request to one minute's list, plain and keyed messages apart (each
+/// store call is one atomic script: all or nothing), and the results of what was stored.
 /// </summary>
 internal sealed class SlotAppender(SlotStore store, EchoMetrics metrics)
 {
     /// <summary>
     /// Appends <paramref name="mine"/> (indexes into <paramref name="messages"/>, due at
     /// <paramref name="dues"/>) and fills in <paramref name="results"/> for what was stored; returns
-    /// the refusal (closed, or below the floor) that stopped the rest. Each store call is all or nothing.
+    /// the refusal (closed, or below the floor) that stopped the rest.
     /// </summary>
-    public async Task<AppendResult?> AppendAsync(long slot, ImmutableArray<ScheduleRequest> messages, long[] dues, List<int> mine, ScheduleResult[] results, SlotView? view)
+    public async Task<AppendResult?> AppendAsync(long slot, ImmutableArray<ScheduleRequest> messages, long[] dues, List<int> mine, ScheduleResult[] results)
     {
         var plain = mine.Where(i => messages[i].IdempotencyKey is null).ToList();
         var keyed = mine.Where(i => messages[i].IdempotencyKey is not null).ToList();
@@ -27,7 +27,7 @@ internal sealed class SlotAppender(SlotStore store, EchoMetrics metrics)
                 return appended;
             }
 
-            Accept(messages, dues, plain, appended, appended.Seqs, results, view);
+            Accept(dues, plain, appended.Seqs, appended.Epoch, results);
         }
 
         if (keyed.Count > 0)
@@ -48,21 +48,18 @@ internal sealed class SlotAppender(SlotStore store, EchoMetrics metrics)
             }
 
             var fresh = Enumerable.Range(0, keyed.Count).Where(k => appended.Seqs[k] >= 0).ToList();
-            Accept(messages, dues, fresh.Select(k => keyed[k]).ToList(), appended, fresh.Select(k => appended.Seqs[k]).ToArray(), results, view);
+            Accept(dues, fresh.Select(k => keyed[k]).ToList(), fresh.Select(k => appended.Seqs[k]).ToArray(), appended.Epoch, results);
         }
 
         return null;
     }
 
-    private void Accept(ImmutableArray<ScheduleRequest> messages, long[] dues, List<int> indexes, AppendResult appended, int[] seqs, ScheduleResult[] results, SlotView? view)
+    private void Accept(long[] dues, List<int> indexes, int[] seqs, string? epoch, ScheduleResult[] results)
     {
         metrics.Scheduled(indexes.Count);
-        view?.SetEpochs(appended.Epochs);
         for (var k = 0; k < indexes.Count; k++)
         {
-            var i = indexes[k];
-            results[i] = new ScheduleResult(new MessageId(dues[i], seqs[k], appended.Epoch), ScheduleOutcome.Accepted);
-            view?.Remember(TimeSlot.OffsetMs(dues[i]), seqs[k], messages[i].Message);
+            results[indexes[k]] = new ScheduleResult(new MessageId(dues[indexes[k]], seqs[k], epoch), ScheduleOutcome.Accepted);
         }
     }
 }

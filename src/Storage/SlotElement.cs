@@ -1,7 +1,7 @@
 using System.Globalization;
 using StackExchange.Redis;
 
-namespace EchoAtTime.Grains.Storage;
+namespace EchoAtTime.Storage;
 
 /// <summary>
 /// The encoding of one message as a list element: <c>{offset ms within the slot}|{text}</c>.

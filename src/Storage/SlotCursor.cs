@@ -1,4 +1,4 @@
-namespace EchoAtTime.Grains.Storage;
+namespace EchoAtTime.Storage;
 
 /// <summary>
 /// A position in a slot's print order (due offset, then sequence) packed into one number, so the

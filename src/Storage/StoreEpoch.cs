@@ -1,6 +1,6 @@
 using StackExchange.Redis;
 
-namespace EchoAtTime.Grains.Storage;
+namespace EchoAtTime.Storage;
 
 /// <summary>
 /// The incarnation of the store this process writes to: 8 hex digits of the server's <c>run_id</c>,

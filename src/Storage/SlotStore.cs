@@ -2,7 +2,7 @@ using System.Globalization;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
-namespace EchoAtTime.Grains.Storage;
+namespace EchoAtTime.Storage;
 
 /// <summary>The Redis side of time slots: one round trip per operation, scripts for anything that must be atomic.</summary>
 public sealed class SlotStore(IConnectionMultiplexer redis, IOptions<EchoOptions> options, StoreEpoch epoch)
@@ -180,6 +180,9 @@ public sealed class SlotStore(IConnectionMultiplexer redis, IOptions<EchoOptions
 
         return new CommitResult((long)parts[0] == 1, (RedisValue[])parts[1]!, Sequences(parts[2]), (string?)parts[3]);
     }
+
+    /// <summary>The list's elements from <paramref name="from"/> on: what a printer loaded after its load.</summary>
+    public Task<RedisValue[]> TailAsync(long slot, int from) => Db.ListRangeAsync(_keys.Messages(slot), from, -1);
 
     public async Task<MessageStatus> StatusAsync(MessageId id) =>
         (string?)await Db.ScriptEvaluateAsync(SlotScripts.Status, SlotKeys(id.Slot), IdArgs(id)).ConfigureAwait(false) switch

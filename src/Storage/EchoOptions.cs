@@ -1,4 +1,4 @@
-namespace EchoAtTime.Grains;
+namespace EchoAtTime;
 
 /// <summary>Settings under the <c>Echo</c> configuration section that the silo side reads.</summary>
 public sealed class EchoOptions
