@@ -6,7 +6,9 @@ namespace EchoAtTime.Bench;
 /// <summary>
 /// The system under test for one scenario run: a fresh redis-server (AOF on) and N silos on it with
 /// JSON output and a cluster id of their own, on free loopback ports, files under one directory.
-/// Every process is stopped by its own pid: SIGTERM, SIGKILL after a grace period.
+/// Every process is stopped by its own pid: SIGTERM, SIGKILL after a grace period. Optionally each
+/// silo runs in a CPU cgroup of its own with a fixed quota (the scale scenario); Redis and this tool
+/// never do.
 /// </summary>
 public sealed class BenchDeployment : IAsyncDisposable
 {
@@ -24,12 +26,16 @@ public sealed class BenchDeployment : IAsyncDisposable
     private readonly List<SiloProcess> _processes = [];
     private readonly List<SiloProcess> _current = [];
     private readonly HttpClient _probe = new() { Timeout = TimeSpan.FromSeconds(2) };
+    private readonly double? _siloCpuCores;
+    private readonly List<CpuCgroup> _cgroups = [];
     private RedisStats? _stats;
 
-    public BenchDeployment(string siloDll, int silos, string dir, string appendFsync, LoopbackPorts ports)
+    /// <param name="siloCpuCores">When set, every silo process runs in a cgroup of its own limited to this many cores; null: no limit.</param>
+    public BenchDeployment(string siloDll, int silos, string dir, string appendFsync, LoopbackPorts ports, double? siloCpuCores = null)
     {
         _siloDll = siloDll;
         _dir = dir;
+        _siloCpuCores = siloCpuCores;
         ClusterId = $"bench-{Guid.NewGuid():N}";
         Redis = new RedisProcess(ports.Next(), Path.Combine(dir, "redis"), appendFsync);
         for (var n = 1; n <= silos; n++)
@@ -58,15 +64,30 @@ public sealed class BenchDeployment : IAsyncDisposable
     /// <summary>Every silo process started, in start order (a restart adds new ones).</summary>
     public IReadOnlyList<SiloProcess> AllProcesses => _processes;
 
-    /// <summary>Redis, then all silos together (membership in Redis lets them join in any order).</summary>
+    /// <summary>Each silo's CPU cgroup (index = silo), empty without a CPU limit.</summary>
+    public IReadOnlyList<CpuCgroup> Cgroups => _cgroups;
+
+    /// <summary>
+    /// The silos' cgroups if limited (first: a machine that cannot make them fails before anything
+    /// starts), Redis, then all silos together (membership in Redis lets them join in any order).
+    /// </summary>
     public async Task StartAsync(CancellationToken cancellationToken)
     {
+        if (_siloCpuCores is { } cores)
+        {
+            var tag = Guid.NewGuid().ToString("N")[..8];
+            for (var n = 1; n <= _nodes.Count; n++)
+            {
+                _cgroups.Add(CpuCgroup.Create(string.Create(CultureInfo.InvariantCulture, $"echo-bench-{tag}-silo{n}"), cores));
+            }
+        }
+
         await Redis.StartAsync(cancellationToken);
         _stats = await RedisStats.ConnectAsync(Redis.Port);
         await StartSilosAsync(cancellationToken);
     }
 
-    /// <summary>A fresh process for every silo (same ports and cluster), all awaited until ready.</summary>
+    /// <summary>A fresh process for every silo (same ports, cluster and cgroup), all awaited until ready.</summary>
     public async Task StartSilosAsync(CancellationToken cancellationToken)
     {
         _current.Clear();
@@ -74,7 +95,8 @@ public sealed class BenchDeployment : IAsyncDisposable
         {
             var generation = _processes.Count(p => p.Name.StartsWith($"silo-{n + 1}#", StringComparison.Ordinal));
             var process = SiloProcess.Start(
-                $"silo-{n + 1}#{generation}", _siloDll, _nodes[n].Url, _nodes[n].Environment, SiloArgs, Path.Combine(_dir, "silos"));
+                $"silo-{n + 1}#{generation}", _siloDll, _nodes[n].Url, _nodes[n].Environment, SiloArgs, Path.Combine(_dir, "silos"),
+                _cgroups.Count > 0 ? _cgroups[n].ProcsPath : null);
             _processes.Add(process);
             _current.Add(process);
         }
@@ -84,6 +106,13 @@ public sealed class BenchDeployment : IAsyncDisposable
         {
             throw new InvalidOperationException(
                 "Silos did not become ready:\n" + string.Join("\n", _current.Where((_, n) => !ready[n]).Select(p => $"--- {p.Name} stderr ---\n{p.StderrTail()}")));
+        }
+
+        // A limit that did not take would make the figures those of unthrottled silos: check, do not trust.
+        var outside = _cgroups.Count > 0 ? _current.Where((p, n) => !_cgroups[n].Holds(p.Pid)).ToList() : [];
+        if (outside.Count > 0)
+        {
+            throw new InvalidOperationException($"Silos not in their CPU cgroup: {string.Join(", ", outside.Select(p => $"{p.Name} (pid {p.Pid})"))}.");
         }
     }
 
@@ -118,6 +147,12 @@ public sealed class BenchDeployment : IAsyncDisposable
 
         await Redis.DisposeAsync();
         _probe.Dispose();
+
+        // Only now: a cgroup can be removed once the processes in it have exited.
+        foreach (var cgroup in _cgroups)
+        {
+            cgroup.Dispose();
+        }
     }
 
     private static string Port(LoopbackPorts ports) => ports.Next().ToString(CultureInfo.InvariantCulture);

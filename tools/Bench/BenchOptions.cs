@@ -64,6 +64,27 @@ public sealed record BenchOptions
     /// </summary>
     public TimeSpan DrainStopAllowance { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>scale: the silo counts it runs on (in place of <see cref="SiloCounts"/>); efficiency is relative to the smallest.</summary>
+    public IReadOnlyList<int> ScaleSilos { get; init; } = [1, 2, 4];
+
+    /// <summary>scale: CPU quota of every silo (its own cgroup), in cores; 0.25 = a quarter of one core.</summary>
+    public double ScaleQuota { get; init; } = 0.25;
+
+    /// <summary>scale: measured sending time of each run.</summary>
+    public TimeSpan ScaleDuration { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// scale: sending before the measured window, not counted. Longer than schedule.*'s: a silo with a
+    /// quarter of a core needs a few seconds of load before its hot paths are JIT-compiled at tier 1.
+    /// </summary>
+    public TimeSpan ScaleWarmUp { get; init; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>
+    /// scale: keep-alive connections per silo, one request in flight each. A throttled silo answers in
+    /// milliseconds, so 32 queue enough requests to keep it busy through every throttled period.
+    /// </summary>
+    public int ScaleConnectionsPerSilo { get; init; } = 32;
+
     /// <summary>Redis <c>appendfsync</c>: <c>always</c> or <c>everysec</c>.</summary>
     public string AppendFsync { get; init; } = "always";
 
@@ -81,21 +102,33 @@ public sealed record BenchOptions
     public int Seed { get; init; } = Random.Shared.Next();
 
     /// <summary>Which build of the Silo to run: <c>src/Silo/bin/{Configuration}/net10.0</c>, by default the one this tool was built in.</summary>
+    /// <summary>horizon: messages, each due in a minute of its own.</summary>
+    public int HorizonMessages { get; init; } = 100_000;
+
     public string Configuration { get; init; } = ChaosOptions.BuiltConfiguration;
 
     /// <summary>The checkout holding EchoAtTime.sln; null finds it above this tool.</summary>
     public string? RepositoryRoot { get; init; }
 
-    /// <summary>Tiny sizes for CI: every scenario once on one silo, well under a minute in all.</summary>
+    /// <summary>
+    /// Tiny sizes for CI: every scenario but scale once on one silo, well under a minute in all. scale
+    /// is left out unless named (<c>--smoke --scenarios scale</c>): it needs root for its cgroups and
+    /// starts a deployment per silo count.
+    /// </summary>
     public static BenchOptions SmokeDefaults => new()
     {
         Smoke = true,
         SiloCounts = [1],
+        Scenarios = [.. BenchScenarios.Names.Where(n => !BenchScenarios.IsScale(n))],
+        ScaleSilos = [1, 2],
+        ScaleDuration = TimeSpan.FromSeconds(1),
+        ScaleWarmUp = TimeSpan.FromSeconds(0.5),
         Duration = TimeSpan.FromSeconds(1),
         WarmUp = TimeSpan.FromSeconds(0.5),
         DueGap = TimeSpan.FromSeconds(1),
         DueWindow = TimeSpan.FromSeconds(1),
         MemoryMessages = 200,
+        HorizonMessages = 1_000,
         LatenessDuration = TimeSpan.FromSeconds(1),
         LatenessLead = TimeSpan.FromSeconds(1),
         BurstMessages = 200,
@@ -113,8 +146,12 @@ public sealed record BenchOptions
         Require(Duration > TimeSpan.Zero && WarmUp >= TimeSpan.Zero && LatenessDuration > TimeSpan.Zero, "durations must be positive");
         Require(Connections >= 1 && BatchConcurrency >= 1, "connections and concurrency must be at least 1");
         Require(BatchSize is >= 1 and <= 1000, "the batch size must be 1..1000 (the API's limit)");
-        Require(MemoryMessages >= 1 && BurstMessages >= 1 && DrainMessages >= 1, "message counts must be at least 1");
+        Require(MemoryMessages >= 1 && HorizonMessages >= 1 && BurstMessages >= 1 && DrainMessages >= 1, "message counts must be at least 1");
         Require(LatenessLightRate >= 1 && LatenessIdleRate >= 1, "rates must be at least 1 per second");
+        Require(ScaleSilos.Count > 0 && ScaleSilos.All(n => n is >= 1 and <= 8), "--scale-silos takes counts from 1 to 8, e.g. 1,2,4");
+        Require(ScaleQuota >= CpuCgroup.MinCores && ScaleQuota <= Environment.ProcessorCount,
+            FormattableString.Invariant($"--scale-quota takes cores per silo from {CpuCgroup.MinCores} to {Environment.ProcessorCount}, e.g. 0.25"));
+        Require(ScaleDuration > TimeSpan.Zero && ScaleWarmUp >= TimeSpan.Zero && ScaleConnectionsPerSilo >= 1, "the scale durations and connections must be positive");
         Require(AppendFsync is "always" or "everysec", "--appendfsync must be always or everysec");
         Require(Configuration.Length > 0, "--config must name a build configuration");
     }

@@ -5,8 +5,9 @@ using EchoAtTime.Chaos;
 namespace EchoAtTime.Bench;
 
 /// <summary>
-/// Runs every chosen scenario once per silo count, each on a deployment of its own (fresh
-/// redis-server, fresh silos) so that no run's data, activations or AOF weigh on the next one.
+/// Runs every chosen scenario once per silo count (<c>--silos</c>, or the scenario's own), each on a
+/// deployment of its own (fresh redis-server, fresh silos) so that no run's data, activations or AOF
+/// weigh on the next one.
 /// </summary>
 public sealed class BenchRun(BenchOptions options, Action<string> log)
 {
@@ -32,11 +33,13 @@ public sealed class BenchRun(BenchOptions options, Action<string> log)
         using var batches = new BatchLoad();
         foreach (var name in options.Scenarios)
         {
-            foreach (var silos in options.SiloCounts)
+            // One instance across its silo counts: the scale scenario relates each count to the first.
+            var scenario = BenchScenarios.Create(name, options);
+            foreach (var silos in scenario.SiloCounts ?? options.SiloCounts)
             {
                 var dir = Path.Combine(workDir, $"{name}-{silos}silo");
                 log($"bench: {name} on {silos} silo{(silos == 1 ? "" : "s")} (load average {MachineInfo.LoadAverageNow()})");
-                var result = await RunOneAsync(BenchScenarios.Create(name, options), silos, dir, siloDll, ports, batches, new Random(random.Next()), cancellationToken);
+                var result = await RunOneAsync(scenario, silos, dir, siloDll, ports, batches, new Random(random.Next()), cancellationToken);
                 redisVersion = result.RedisVersion ?? redisVersion;
                 runs.Add(result.Result);
                 var integrity = result.Result.Integrity;
@@ -65,7 +68,7 @@ public sealed class BenchRun(BenchOptions options, Action<string> log)
     {
         var clock = Stopwatch.StartNew();
         string? redisVersion = null;
-        await using var deployment = new BenchDeployment(siloDll, silos, dir, options.AppendFsync, ports);
+        await using var deployment = new BenchDeployment(siloDll, silos, dir, options.AppendFsync, ports, scenario.SiloCpuCores);
         try
         {
             await deployment.StartAsync(cancellationToken);

@@ -10,12 +10,16 @@ public static class BenchScenarios
     public const string LatenessIdle = "lateness.idle";
     public const string Burst = "burst";
     public const string Drain = "drain";
+    public const string Horizon = "horizon";
+    public const string ScaleSpread = "scale.spread";
+    public const string ScaleHot = "scale.hot";
 
-    public static IReadOnlyList<string> Names { get; } = [ScheduleSingle, ScheduleBatch, Memory, LatenessLight, LatenessIdle, Burst, Drain];
+    /// <summary>scale last: it is the longest, and its silos are throttled where every other scenario's are not.</summary>
+    public static IReadOnlyList<string> Names { get; } = [ScheduleSingle, ScheduleBatch, Memory, LatenessLight, LatenessIdle, Burst, Drain, Horizon, ScaleSpread, ScaleHot];
 
     /// <summary>
     /// The scenarios a <c>--scenarios</c> list names, in run order; an entry may be a whole name or a
-    /// group before the dot (<c>schedule</c>, <c>lateness</c>).
+    /// group before the dot (<c>schedule</c>, <c>lateness</c>, <c>scale</c>).
     /// </summary>
     public static IReadOnlyList<string> Select(string list)
     {
@@ -40,8 +44,14 @@ public static class BenchScenarios
         LatenessIdle => new LatenessScenario(LatenessIdle, options.LatenessIdleRate),
         Burst => new BurstScenario(),
         Drain => new DrainScenario(),
+        Horizon => new HorizonScenario(),
+        ScaleSpread => new ScaleScenario(ScaleSpread, ScaleWorkload.Spread, options),
+        ScaleHot => new ScaleScenario(ScaleHot, ScaleWorkload.Hot, options),
         _ => throw new ArgumentException($"Unknown scenario '{name}'.", nameof(name)),
     };
+
+    /// <summary>One of the scale scenario's workloads (their runs feed the scale picture).</summary>
+    public static bool IsScale(string name) => Matches(name, "scale");
 
     private static bool Matches(string name, string entry) =>
         string.Equals(name, entry, StringComparison.OrdinalIgnoreCase)

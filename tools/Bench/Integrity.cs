@@ -2,7 +2,9 @@ namespace EchoAtTime.Bench;
 
 /// <summary>
 /// The invariants checked on what a scenario's silos printed. Every scenario reports them; lost,
-/// duplicates, order breaks, early prints and unparseable lines must all be 0.
+/// duplicates, order breaks, early prints and unparseable lines must all be 0. The scale scenario,
+/// during which nothing comes due, checks the store instead (<see cref="StoreCheck"/>): there lost
+/// counts accepted ids the store does not hold, and stored-not-accepted must be 0 as well.
 /// </summary>
 public sealed record Integrity
 {
@@ -42,11 +44,14 @@ public sealed record Integrity
     /// <summary>Printed ids this tool never saw accepted (a request whose answer was lost); allowed.</summary>
     public long PrintedNotAccepted { get; init; }
 
+    /// <summary>scale: stored messages no accepted id names (the store holds more than was accepted); 0 elsewhere.</summary>
+    public long StoredNotAccepted { get; init; }
+
     /// <summary>stdout lines that are not an echoed message.</summary>
     public long Unparseable { get; init; }
 
     /// <summary>The first few examples of each violation.</summary>
     public IReadOnlyList<string> Evidence { get; init; } = [];
 
-    public bool Holds => (Lost ?? 0) == 0 && Duplicates == 0 && OrderBreaks == 0 && Early == 0 && Unparseable == 0;
+    public bool Holds => (Lost ?? 0) == 0 && Duplicates == 0 && OrderBreaks == 0 && Early == 0 && Unparseable == 0 && StoredNotAccepted == 0;
 }

@@ -44,6 +44,20 @@ catch (Exception ex) when (ex is InvalidOperationException or FileNotFoundExcept
 Console.Write(BenchTable.Format(report));
 await BenchReportJson.WriteAsync(report, options.ReportPath);
 Console.WriteLine("report: " + Path.GetFullPath(options.ReportPath));
+try
+{
+    if (ScalePlot.Write(report, options.ReportPath) is { } picture)
+    {
+        Console.WriteLine("scale picture: " + picture);
+    }
+}
+catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or DllNotFoundException or TypeInitializationException)
+{
+    // SkiaSharp's native library is restored with the package; this is a broken install, not a finding.
+    await Console.Error.WriteLineAsync("bench: the scale picture could not be drawn: " + ex.Message);
+    return 2;
+}
+
 if (report.Runs.Any(r => r.Error is not null))
 {
     return 2;

@@ -4,8 +4,9 @@ namespace EchoAtTime.Bench;
 
 /// <summary>
 /// Reads Redis's own counters for the figures: <c>INFO</c> (commandstats, memory, server), <c>SCAN</c>
-/// and <c>MEMORY USAGE</c>, over a connection of its own opened before a phase starts. During a phase
-/// it sends only <c>INFO</c>, which the figures leave out.
+/// and <c>MEMORY USAGE</c>, and lists' contents (<c>LRANGE</c>) for the scale scenario's store check,
+/// over a connection of its own opened before a phase starts. During a phase it sends only <c>INFO</c>,
+/// which the figures leave out.
 /// </summary>
 public sealed class RedisStats : IAsyncDisposable
 {
@@ -45,6 +46,12 @@ public sealed class RedisStats : IAsyncDisposable
     /// <summary><c>MEMORY USAGE key SAMPLES 0</c>: exact (every element counted), bytes; 0 for a key that is gone.</summary>
     public async Task<long> MemoryUsageAsync(string key) =>
         await CommandAsync("MEMORY", "USAGE", key, "SAMPLES", "0") is long bytes ? bytes : 0;
+
+    /// <summary><c>LRANGE key start stop</c>: the elements at those indexes (inclusive), fewer at the end of the list.</summary>
+    public async Task<string[]> ListRangeAsync(string key, long start, long stop) =>
+        await CommandAsync("LRANGE", key, start.ToString(CultureInfo.InvariantCulture), stop.ToString(CultureInfo.InvariantCulture)) is object?[] items
+            ? [.. items.Select(item => item as string ?? "")]
+            : [];
 
     public async ValueTask DisposeAsync()
     {

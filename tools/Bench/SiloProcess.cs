@@ -11,13 +11,17 @@ namespace EchoAtTime.Bench;
 /// silo is started as <c>/bin/sh -c 'exec dotnet … &gt;stdout 2&gt;stderr'</c>: the shell sets up the
 /// files and replaces itself, the pid is the dotnet process, and nothing this tool does can slow the
 /// silo's writes. The tool reads the files afterwards (and counts their lines while waiting).
+/// Given a cgroup, the shell moves itself into it before the exec, so no thread of the silo ever runs
+/// outside it and the .NET runtime, which reads its CPU limit once at start, always sees the quota.
 /// </summary>
 /// <param name="name"><c>silo-n#k</c>: the k-th process (from 0) of silo n.</param>
 /// <param name="process">The running <c>dotnet</c> process.</param>
 /// <param name="file">Path of its output files without the <c>.stdout</c> / <c>.stderr</c> ending.</param>
 public sealed class SiloProcess(string name, Process process, string file) : IAsyncDisposable
 {
-    private const string Launcher = """out=$1; err=$2; shift 2; exec "$@" <"/dev/null" >"$out" 2>"$err" """;
+    // Redirects first, so that a failed move into the cgroup is in the silo's stderr file.
+    private const string Launcher =
+        """out=$1; err=$2; procs=$3; shift 3; exec <"/dev/null" >"$out" 2>"$err"; if [ -n "$procs" ]; then echo $$ >"$procs" || exit 1; fi; exec "$@" """;
     private const int StderrTailLines = 40;
 
     /// <summary>The tool's own socket tuning (see Program.cs); never passed on to a silo.</summary>
@@ -39,12 +43,14 @@ public sealed class SiloProcess(string name, Process process, string file) : IAs
 
     public bool HasExited => process.HasExited;
 
-    public static SiloProcess Start(string name, string dll, Uri url, IReadOnlyDictionary<string, string> environment, IEnumerable<string> extraArgs, string dir)
+    /// <param name="cgroupProcs">A cgroup's <c>cgroup.procs</c> to start the silo in (see <see cref="CpuCgroup"/>); null: none.</param>
+    public static SiloProcess Start(
+        string name, string dll, Uri url, IReadOnlyDictionary<string, string> environment, IEnumerable<string> extraArgs, string dir, string? cgroupProcs = null)
     {
         Directory.CreateDirectory(dir);
         var file = Path.Combine(dir, name.Replace('#', '.'));
         var info = new ProcessStartInfo("/bin/sh") { WorkingDirectory = dir, UseShellExecute = false };
-        foreach (var arg in (string[])["-c", Launcher, "sh", file + ".stdout", file + ".stderr", ServiceReadiness.DotnetHost, dll, "--urls", url.GetLeftPart(UriPartial.Authority), .. extraArgs])
+        foreach (var arg in (string[])["-c", Launcher, "sh", file + ".stdout", file + ".stderr", cgroupProcs ?? "", ServiceReadiness.DotnetHost, dll, "--urls", url.GetLeftPart(UriPartial.Authority), .. extraArgs])
         {
             info.ArgumentList.Add(arg);
         }
