@@ -21,15 +21,20 @@ public static partial class EchoEndpoints
             .WithSummary("Schedule a message to be printed at a time")
             .Accepts<EchoRequest>("application/json")
             .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
-            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         group.MapPost("/batch", ScheduleBatch)
             .WithName("ScheduleEchoBatch")
             .WithSummary("Schedule many messages in one request, with a result per item")
             .Accepts<EchoRequest[]>("application/json")
+            .Produces<BatchItemResult[]>(StatusCodes.Status207MultiStatus)
             .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
-            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         return group;
     }
 

@@ -14,12 +14,17 @@ public static partial class MessageEndpoints
         var group = routes.MapGroup("/messages").WithTags("Messages");
         group.MapGet("/{id}", GetMessage)
             .WithName("GetMessage")
-            .WithSummary("Status of a message: scheduled, printed or canceled");
+            .WithSummary("Status of a message: scheduled, printed or canceled")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         group.MapDelete("/{id}", CancelMessage)
             .WithName("CancelMessage")
             .WithSummary("Cancel a scheduled message")
             .AddEndpointFilter(ApiKey.RequireAsync)
-            .ProducesProblem(StatusCodes.Status401Unauthorized);
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         return group;
     }
 

@@ -119,16 +119,31 @@ internal static class SlotScripts
     /// it was made under ('ce': a load under another epoch knows commits may have been lost), and
     /// returns { declared, elements appended after what the caller loaded, canceled sequences — only
     /// when there are more than the caller knows, so a batch costs nothing extra —, the minute's
-    /// epochs }. The new batch is declared (printing cursor moved) only when the caller has seen the
-    /// whole list: an element it has not seen may sort before the batch, and declaring past it would
-    /// let the next commit mark it printed before it is. The printing cursor never moves back: what a
+    /// epochs }. The new batch is declared (printing cursor moved) only when no element the caller
+    /// has not seen sorts before the batch's end (its sequence is beyond everything loaded, so only
+    /// a smaller due offset can): declaring past one would let the next commit mark it printed
+    /// before it is. Writers appending later messages meanwhile — the normal case under load — do
+    /// not hold the declaration up. The printing cursor never moves back: what a
     /// dead owner declared stays "maybe printed".
     /// </summary>
     public const string Commit = ReincarnatedCheck + """
         local m = redis.call('HMGET', KEYS[2], 'v', 'n', 'e', 'ce')
         if (m[1] or '0') ~= ARGV[1] then return false end
         if reincarnated(m[3] or '', ARGV[8], tonumber(ARGV[5])) then return { 2 } end
-        local declared = redis.call('LLEN', KEYS[1]) == tonumber(ARGV[5])
+        local len = redis.call('LLEN', KEYS[1])
+        local loaded = tonumber(ARGV[5])
+        local unseen = {}
+        if len > loaded then unseen = redis.call('LRANGE', KEYS[1], loaded, -1) end
+        local declared = len == loaded
+        if len > loaded then
+          -- Unseen elements have larger sequences than anything loaded: one sorts before the batch's
+          -- end only with a smaller due offset.
+          local batchEnd = math.floor(tonumber(ARGV[4]) / 4294967296)
+          declared = true
+          for i = 1, #unseen do
+            if tonumber(string.match(unseen[i], '^(%d+)')) < batchEnd then declared = false break end
+          end
+        end
         if m[4] ~= ARGV[7] then redis.call('HSET', KEYS[2], 'ce', ARGV[7]) end
         if declared then
           local n = ARGV[4]
@@ -139,7 +154,7 @@ internal static class SlotScripts
         end
         local canceled = {}
         if redis.call('SCARD', KEYS[3]) ~= tonumber(ARGV[6]) then canceled = redis.call('SMEMBERS', KEYS[3]) end
-        return { declared and 1 or 0, redis.call('LRANGE', KEYS[1], ARGV[5], -1), canceled, m[3] or '' }
+        return { declared and 1 or 0, unseen, canceled, m[3] or '' }
         """;
 
     /// <summary>

@@ -9,8 +9,8 @@ namespace EchoAtTime.Grains.Slots;
 /// The fenced print loop of one slot. Every batch is declared in Redis before it reaches the
 /// console (one commit confirms the previous batch and declares the next), so an activation that
 /// lost the fence cannot print, and a batch cut off by a crash is printed again, flagged. A batch is
-/// declared only from a view that has seen the whole list; otherwise the commit hands back what the
-/// view lacks and the batch is chosen again. Nothing prints while this silo's clock is not bounded
+/// declared only when nothing the view has not seen sorts before its end; otherwise the commit hands
+/// back what the view lacks and the batch is chosen again. Nothing prints while this silo's clock is not bounded
 /// to the store's: "never early" holds by the cluster's one clock.
 /// </summary>
 internal sealed class SlotPrinter(SlotStore store, IEchoSink sink, EchoMetrics metrics, ClusterClock clock, EchoOptions options)

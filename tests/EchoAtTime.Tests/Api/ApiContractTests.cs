@@ -407,6 +407,20 @@ public sealed class ApiContractTests(ApiSiloFixture api, ITestOutputHelper outpu
         Assert.True(paths.GetProperty("/messages/{id}").TryGetProperty("delete", out _));
     }
 
+    [Theory]
+    [InlineData("/echoAtTime", "post", "202,400,401,409,413,415,503")]
+    [InlineData("/echoAtTime/batch", "post", "202,207,400,401,409,413,415,503")]
+    [InlineData("/messages/{id}", "get", "200,404,503")]
+    [InlineData("/messages/{id}", "delete", "204,401,404,409,503")]
+    public async Task The_openapi_document_lists_every_answer_an_endpoint_gives(string path, string method, string statuses)
+    {
+        var json = (await api.GetAsync("/openapi/v1.json")).Json();
+
+        var responses = json.GetProperty("paths").GetProperty(path).GetProperty(method).GetProperty("responses");
+        var listed = responses.EnumerateObject().Select(r => r.Name).ToHashSet();
+        Assert.All(statuses.Split(','), status => Assert.True(listed.Contains(status), $"{method} {path} does not list {status} (lists {string.Join(", ", listed.Order())})"));
+    }
+
     // ---------------------------------------------------------------- times and output
 
     [Fact]

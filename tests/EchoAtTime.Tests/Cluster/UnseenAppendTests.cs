@@ -84,4 +84,21 @@ public sealed class UnseenAppendTests(SlotClusterFixture fixture)
         Assert.Equal(SlotCursor.None, snapshot.PrintingCursor);
         Assert.Equal(1, snapshot.Version);
     }
+
+    [Fact]
+    public async Task A_commit_declares_its_batch_when_everything_the_printer_has_not_seen_sorts_after_it()
+    {
+        // Writers keep appending later messages to the minute being printed: that must not hold the
+        // printer's declaration up (a retried commit per batch under load), only an earlier one may.
+        var slot = TimeSlot.Of(NowMs) + 500_000 + Random.Shared.Next(100_000);
+        await fixture.AppendRawAsync(slot, (100, "seen"));
+        await fixture.AppendRawAsync(slot, (100, "same due, later sequence"), (300, "later"));
+
+        var commit = await fixture.Store.CommitAsync(slot, 0, SlotCursor.None, 0, SlotCursor.Of(100, 0), loadedCount: 1);
+
+        Assert.NotNull(commit);
+        Assert.True(commit.Declared);
+        Assert.Equal(2, commit.Unseen.Length);
+        Assert.Equal(SlotCursor.Of(100, 0), (await fixture.Store.LoadAsync(slot)).PrintingCursor);
+    }
 }

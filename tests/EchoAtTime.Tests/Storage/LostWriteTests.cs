@@ -152,7 +152,7 @@ public sealed class LostWriteTests
 
         var commit = await restarted.CommitAsync(slot, view.Version, view.PrintedCursor, 0, SlotCursor.Of(10, 0), view.LoadedCount, viewEpochs: view.EpochsText);
         Assert.False(commit!.Reincarnated);
-        Assert.False(commit.Declared);
+        Assert.True(commit.Declared);
         Assert.Single(commit.Unseen);
     }
 }
