@@ -67,6 +67,17 @@ public sealed class FailureTests(ITestOutputHelper output)
         return lines;
     }
 
+    /// <summary>Kills (<c>kill -9</c>) whichever of two silos is printing <paramref name="tag"/>, once it has printed a few.</summary>
+    private static async Task<(string Printer, int Victim, long KilledAtMs)> KillThePrinterAsync(ProcessCluster cluster, string tag, int printedFirst)
+    {
+        await cluster.WaitForPrintedAsync(p => p.Count(l => l.Message.StartsWith(tag, StringComparison.Ordinal)) >= printedFirst, TimeSpan.FromSeconds(20), "printing did not start");
+        var printer = cluster.Printed().Last(l => l.Message.StartsWith(tag, StringComparison.Ordinal)).Instance;
+        var victim = printer.StartsWith("silo0", StringComparison.Ordinal) ? 0 : 1;
+        var killedAt = NowMs;
+        await cluster.KillSiloAsync(victim);
+        return (printer, victim, killedAt);
+    }
+
     [Fact]
     public async Task A_killed_silo_s_slot_resumes_on_a_survivor_within_ten_seconds_with_nothing_lost_or_repeated_unflagged()
     {
@@ -75,12 +86,7 @@ public sealed class FailureTests(ITestOutputHelper output)
         var start = NowMs + 2_000;
         var accepted = await PostSpreadAsync(cluster, cluster.Silo(0), tag, 300, start, 12_000);
 
-        // Kill whichever silo is printing, once it has printed a few.
-        await cluster.WaitForPrintedAsync(p => p.Count(l => l.Message.StartsWith(tag, StringComparison.Ordinal)) >= 20, TimeSpan.FromSeconds(20), "printing did not start");
-        var printer = cluster.Printed().Last(l => l.Message.StartsWith(tag, StringComparison.Ordinal)).Instance;
-        var victim = printer.StartsWith("silo0", StringComparison.Ordinal) ? 0 : 1;
-        var killedAt = NowMs;
-        await cluster.KillSiloAsync(victim);
+        var (printer, _, killedAt) = await KillThePrinterAsync(cluster, tag, printedFirst: 20);
 
         await cluster.WaitForPrintedAsync(p => accepted.Keys.All(p.Select(l => l.Message).ToHashSet().Contains), TimeSpan.FromSeconds(40), "not everything printed after the kill");
         var lines = AssertInvariants(cluster, tag, accepted, allowFlagged: true);
@@ -98,15 +104,11 @@ public sealed class FailureTests(ITestOutputHelper output)
         var tag = $"dead printer {Guid.NewGuid():N}";
         var start = NowMs + 1_500;
         var accepted = await PostSpreadAsync(cluster, cluster.Silo(0), tag, 40, start, 2_000);
-        await cluster.WaitForPrintedAsync(p => p.Count(l => l.Message.StartsWith(tag, StringComparison.Ordinal)) >= 10, TimeSpan.FromSeconds(20), "printing did not start");
-        var printer = cluster.Printed().Last(l => l.Message.StartsWith(tag, StringComparison.Ordinal)).Instance;
-        var victim = printer.StartsWith("silo0", StringComparison.Ordinal) ? 0 : 1;
-        var survivor = cluster.Silo(1 - victim);
 
         // The dead silo still owns the minute's printer until membership declares it dead (seconds):
         // writes for that minute, on the survivor, must not wait for it.
-        await cluster.KillSiloAsync(victim);
-        var killedAt = NowMs;
+        var (_, victim, killedAt) = await KillThePrinterAsync(cluster, tag, printedFirst: 10);
+        var survivor = cluster.Silo(1 - victim);
         var refused = new List<string>();
         for (var i = 0; NowMs < killedAt + 3_000; i++)
         {

@@ -13,6 +13,14 @@ namespace EchoAtTime.Tests.Storage;
 /// </summary>
 public sealed class LostWriteTests
 {
+    /// <summary>What a printer does with a snapshot (TimeSlotGrain.LoadAsync): load it into its view, epochs included.</summary>
+    private static int LoadView(SlotView view, SlotSnapshot snapshot, long inDoubtThroughMs = long.MinValue)
+    {
+        var flagged = view.Load(snapshot.Version, snapshot.PrintedCursor, snapshot.PrintingCursor, Array.ConvertAll(snapshot.Elements, e => SlotElement.Decode(e)), snapshot.Canceled, inDoubtThroughMs);
+        view.SetEpochs(snapshot.Epochs);
+        return flagged;
+    }
+
     [Fact]
     public async Task The_id_of_a_message_the_store_lost_never_names_the_message_that_took_its_place()
     {
@@ -80,8 +88,7 @@ public sealed class LostWriteTests
         var snapshot = await restarted.LoadAsync(slot);
         var view = new SlotView(start);
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-        var flagged = view.Load(snapshot.Version, snapshot.PrintedCursor, snapshot.PrintingCursor, Array.ConvertAll(snapshot.Elements, e => SlotElement.Decode(e)), snapshot.Canceled, snapshot.MayHaveLostCommits ? now : long.MinValue);
-        view.SetEpochs(snapshot.Epochs);
+        var flagged = LoadView(view, snapshot, snapshot.MayHaveLostCommits ? now : long.MinValue);
 
         Assert.True(snapshot.MayHaveLostCommits);
         Assert.Equal(2, flagged);
@@ -107,9 +114,7 @@ public sealed class LostWriteTests
         {
             var store = new SlotStore(before, options);
             await store.AppendAsync(slot, [SlotElement.Encode(10, "kept"), SlotElement.Encode(30, "lost")], 10);
-            var snapshot = await store.LoadAsync(slot);
-            view.Load(snapshot.Version, snapshot.PrintedCursor, snapshot.PrintingCursor, Array.ConvertAll(snapshot.Elements, e => SlotElement.Decode(e)), snapshot.Canceled);
-            view.SetEpochs(snapshot.Epochs);
+            LoadView(view, await store.LoadAsync(slot));
             await before.GetDatabase().ListTrimAsync(keys.Messages(slot), 0, 0);
         }
 
@@ -139,9 +144,7 @@ public sealed class LostWriteTests
         {
             var store = new SlotStore(before, options);
             await store.AppendAsync(slot, [SlotElement.Encode(10, "a")], 10);
-            var snapshot = await store.LoadAsync(slot);
-            view.Load(snapshot.Version, snapshot.PrintedCursor, snapshot.PrintingCursor, Array.ConvertAll(snapshot.Elements, e => SlotElement.Decode(e)), snapshot.Canceled);
-            view.SetEpochs(snapshot.Epochs);
+            LoadView(view, await store.LoadAsync(slot));
         }
 
         await redis.KillAsync();
