@@ -54,6 +54,14 @@ public sealed class EchoOptions
     public TimeSpan ClockShift { get; set; } = TimeSpan.Zero;
 
     /// <summary>
+    /// For testing clock drift only: this silo's local clock gains this much per second from its first
+    /// measurement of the store's clock on (a negative value: loses), on top of <see cref="ClockShift"/>, as if its machine's clock drifted
+    /// while the silo ran. Real clocks drift by microseconds per second; tests use milliseconds so a
+    /// silo crosses <see cref="MaxClockSkew"/> within seconds. Leave at zero in production.
+    /// </summary>
+    public TimeSpan ClockDrift { get; set; } = TimeSpan.Zero;
+
+    /// <summary>
     /// Longest this silo's console may take to accept one batch. Order holds every later minute
     /// behind the one printing, so a console that blocks (a stdout pipe nobody reads) would stall
     /// the whole cluster; past this bound the silo reports unhealthy and leaves the cluster, and

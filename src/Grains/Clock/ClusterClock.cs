@@ -14,6 +14,8 @@ public sealed class ClusterClock : TimeProvider
 {
     private readonly TimeProvider _local;
     private readonly TimeSpan _shift;
+    private readonly TimeSpan _driftPerSecond;
+    private long _driftFrom;
     private readonly TaskCompletionSource<string> _outOfBound = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile ClockSample? _sample;
 
@@ -23,6 +25,7 @@ public sealed class ClusterClock : TimeProvider
         ArgumentNullException.ThrowIfNull(options);
         _local = local;
         _shift = options.Value.ClockShift;
+        _driftPerSecond = options.Value.ClockDrift;
         MaxSkew = options.Value.MaxClockSkew;
         Refresh = options.Value.ClockRefresh;
     }
@@ -39,8 +42,11 @@ public sealed class ClusterClock : TimeProvider
     /// </summary>
     public TimeSpan StaleAfter => Refresh * 3;
 
-    /// <summary>The local clock as this silo's machine reads it, <see cref="EchoOptions.ClockShift"/> included: what offsets are measured against.</summary>
-    public DateTimeOffset LocalNow => _local.GetUtcNow() + _shift;
+    /// <summary>
+    /// The local clock as this silo's machine reads it, <see cref="EchoOptions.ClockShift"/> and
+    /// <see cref="EchoOptions.ClockDrift"/> included: what offsets are measured against.
+    /// </summary>
+    public DateTimeOffset LocalNow => _local.GetUtcNow() + _shift + Drifted();
 
     /// <summary>Store time minus local time; zero until the first measurement.</summary>
     public TimeSpan Offset => _sample?.Offset ?? TimeSpan.Zero;
@@ -73,6 +79,13 @@ public sealed class ClusterClock : TimeProvider
     /// <summary>Offset known, fresh and within <see cref="MaxSkew"/>: only then may this silo print.</summary>
     public bool IsBounded => State == ClockState.Bounded;
 
+    // Drift starts at the first measurement, so a silo always starts bounded however slowly it starts.
+    private TimeSpan Drifted()
+    {
+        var from = Interlocked.Read(ref _driftFrom);
+        return _driftPerSecond == TimeSpan.Zero || from == 0 ? TimeSpan.Zero : _driftPerSecond * _local.GetElapsedTime(from).TotalSeconds;
+    }
+
     public override DateTimeOffset GetUtcNow() => LocalNow + Offset;
 
     public override long GetTimestamp() => _local.GetTimestamp();
@@ -89,6 +102,7 @@ public sealed class ClusterClock : TimeProvider
     {
         ArgumentNullException.ThrowIfNull(sample);
         _sample = sample;
+        Interlocked.CompareExchange(ref _driftFrom, Math.Max(1, _local.GetTimestamp()), 0);
     }
 
     /// <summary>

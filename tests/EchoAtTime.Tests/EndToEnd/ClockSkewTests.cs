@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
+using EchoAtTime.Silo;
 using EchoAtTime.Tests.Infrastructure;
 
 namespace EchoAtTime.Tests.EndToEnd;
@@ -15,10 +16,10 @@ public sealed class ClockSkewTests
 {
     private static long NowMs => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
 
-    private static Dictionary<string, string> Environment(RedisServer redis, string shift) => new()
+    private static Dictionary<string, string> Environment(RedisServer redis, string shift, string? clusterId = null) => new()
     {
         ["Redis__ConnectionString"] = redis.ConnectionString,
-        ["Orleans__ClusterId"] = $"clock-{Guid.NewGuid():N}",
+        ["Orleans__ClusterId"] = clusterId ?? $"clock-{Guid.NewGuid():N}",
         ["Orleans__SiloPort"] = RedisServer.FreePort().ToString(CultureInfo.InvariantCulture),
         ["Orleans__GatewayPort"] = RedisServer.FreePort().ToString(CultureInfo.InvariantCulture),
         ["Echo__Output"] = "json",
@@ -66,5 +67,51 @@ public sealed class ClockSkewTests
 
         await RedisServer.WaitUntilAsync(() => Task.FromResult(silo.HasExited), TimeSpan.FromSeconds(60), "the skewed silo kept running");
         Assert.Contains(silo.StderrLines(), l => l.Contains("beyond ±50 ms", StringComparison.Ordinal) && l.Contains("refuses to start", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_silo_whose_clock_drifts_beyond_the_bound_while_running_leaves_with_exit_code_75_and_the_other_silo_prints_its_messages()
+    {
+        await using var redis = new RedisServer();
+        await redis.StartAsync();
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(20) };
+        var clusterId = $"drift-{Guid.NewGuid():N}";
+
+        // Loses 10 ms a second from its first measurement on, measured every second: beyond ±50 ms
+        // about 5 s after it started. It starts alone, so the minutes it is sent are activated there.
+        var drifting = Environment(redis, "00:00:00", clusterId);
+        drifting["Echo__ClockDrift"] = "-00:00:00.010";
+        drifting["Echo__ClockRefresh"] = "00:00:01";
+        await using var drifter = ServiceProcess.Start("drifting", ServiceProcess.SiloDll, drifting);
+        await drifter.WaitUntilReadyAsync(http, TimeSpan.FromSeconds(30));
+
+        var tag = $"{Guid.NewGuid():N}";
+        var start = NowMs + 1_000;
+        const int count = 60;
+        for (var i = 0; i < count; i++)
+        {
+            using var response = await http.PostAsJsonAsync(new Uri(drifter.BaseUrl, "echoAtTime"), new { time = start + (i * 250), message = $"{tag} {i}" });
+            Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        }
+
+        await using var healthy = ServiceProcess.Start("healthy", ServiceProcess.SiloDll, Environment(redis, "00:00:00", clusterId));
+        await healthy.WaitUntilReadyAsync(http, TimeSpan.FromSeconds(30));
+
+        List<(PrintedLine Line, long ReceivedMs)> Printed(ServiceProcess silo) => silo.StdoutLinesReceived()
+            .Select(l => (PrintedLine.Parse(silo.Name, l.Line), l.ReceivedMs))
+            .Where(l => l.Item1.Message.StartsWith(tag, StringComparison.Ordinal)).ToList();
+        List<(PrintedLine Line, long ReceivedMs)> All() => [.. Printed(drifter), .. Printed(healthy)];
+        await RedisServer.WaitUntilAsync(
+            () => Task.FromResult(drifter.HasExited && All().Select(p => p.Line.Message).Distinct().Count() >= count),
+            TimeSpan.FromSeconds(60),
+            $"the drifting silo did not leave, or not every message printed\n{drifter.StderrTail()}");
+
+        Assert.Equal(PrintFailureExit.ClockExitCode, drifter.ExitCode);
+        Assert.Single(drifter.StderrLines(), l => l.Contains("Clock out of bound", StringComparison.Ordinal) && l.Contains("beyond ±50 ms", StringComparison.Ordinal));
+        var lines = All();
+        Assert.Empty(lines.Where(p => !p.Line.Redelivered).GroupBy(p => p.Line.Message).Where(g => g.Count() > 1).Select(g => g.Key));
+        Assert.Empty(lines.Where(p => p.ReceivedMs < p.Line.DueMs).Select(p => $"{p.Line.Id} read {p.Line.DueMs - p.ReceivedMs} ms early"));
+        Assert.Empty(PrintedLine.OrderBreaks(lines.Select(p => p.Line).ToList()));
+        Assert.NotEmpty(Printed(healthy));
     }
 }

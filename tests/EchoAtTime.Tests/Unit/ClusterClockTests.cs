@@ -17,9 +17,10 @@ public sealed class ClusterClockTests
 
     private static readonly TimeSpan Ms = TimeSpan.FromMilliseconds(1);
 
-    private ClusterClock Clock(TimeSpan shift = default, TimeSpan? maxSkew = null) => new(_real, Options.Create(new EchoOptions
+    private ClusterClock Clock(TimeSpan shift = default, TimeSpan? maxSkew = null, TimeSpan drift = default) => new(_real, Options.Create(new EchoOptions
     {
         ClockShift = shift,
+        ClockDrift = drift,
         MaxClockSkew = maxSkew ?? TimeSpan.FromMilliseconds(50),
         ClockRefresh = TimeSpan.FromSeconds(30),
     }));
@@ -141,5 +142,22 @@ public sealed class ClusterClockTests
 
         await delay.WaitAsync(TimeSpan.FromSeconds(10));
         Assert.Equal(TimeSpan.FromSeconds(5), clock.GetElapsedTime(start));
+    }
+
+    [Fact]
+    public async Task A_drifting_local_clock_moves_away_from_the_store_and_a_new_measurement_finds_it_out_of_bound()
+    {
+        var clock = Clock(drift: -20 * Ms);
+        clock.Update(await Probe(TimeSpan.Zero, (0, 0.5)).MeasureAsync(clock, default));
+        Assert.True(clock.IsBounded);
+
+        _real.Advance(TimeSpan.FromSeconds(3));
+        Assert.Equal(_real.GetUtcNow() - (60 * Ms), clock.LocalNow);
+        // The old offset is still bounded: only a new measurement sees the drift.
+        Assert.True(clock.IsBounded);
+
+        clock.Update(await Probe(TimeSpan.Zero, (0, 0.5)).MeasureAsync(clock, default));
+        Assert.Equal(ClockState.OutOfBound, clock.State);
+        Assert.Equal(_real.GetUtcNow(), clock.GetUtcNow());
     }
 }
