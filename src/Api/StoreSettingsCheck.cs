@@ -24,6 +24,12 @@ public sealed partial class StoreSettingsCheck(IConnectionMultiplexer redis, ILo
     private bool _refused;
     private bool _refusalLogged;
 
+    /// <summary>
+    /// Reads one setting of one server (<c>CONFIG GET</c>). Tests replace it to play settings a store
+    /// cannot be switched to at run time (Garnet takes no <c>CONFIG SET</c>), on top of its real answers.
+    /// </summary>
+    internal Func<IServer, string, Task<string?>> ConfigGet { get; init; } = ConfigGetAsync;
+
     /// <summary>The last reading, one entry per primary server; empty before the first or when CONFIG is refused.</summary>
     public IReadOnlyList<StoreDurability> Durability
     {
@@ -159,7 +165,7 @@ public sealed partial class StoreSettingsCheck(IConnectionMultiplexer redis, ILo
         var result = new List<StoreDurability>(servers.Count);
         foreach (var server in servers)
         {
-            var values = await Task.WhenAll(Names.Select(name => ConfigGetAsync(server, name))).WaitAsync(cancellationToken).ConfigureAwait(false);
+            var values = await Task.WhenAll(Names.Select(name => ConfigGet(server, name))).WaitAsync(cancellationToken).ConfigureAwait(false);
             result.Add(new StoreDurability(server.EndPoint.ToString() ?? "store", values[0], values[1], values[2]));
         }
 
@@ -168,7 +174,7 @@ public sealed partial class StoreSettingsCheck(IConnectionMultiplexer redis, ILo
 
     // Plain Execute rather than IServer.ConfigGet, which needs allowAdmin on the connection: reading
     // three settings should not open the connection up to FLUSHALL and friends.
-    private static async Task<string?> ConfigGetAsync(IServer server, string name)
+    internal static async Task<string?> ConfigGetAsync(IServer server, string name)
     {
         var reply = await server.ExecuteAsync("CONFIG", "GET", name).ConfigureAwait(false);
         return reply.Resp2Type == ResultType.Array && (RedisResult[])reply! is [_, var value, ..] ? (string?)value : null;

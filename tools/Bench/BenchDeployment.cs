@@ -1,3 +1,4 @@
+using EchoAtTime.Testing;
 using System.Globalization;
 using EchoAtTime.Chaos;
 
@@ -37,7 +38,7 @@ public sealed class BenchDeployment : IAsyncDisposable
         _dir = dir;
         _siloCpuCores = siloCpuCores;
         ClusterId = $"bench-{Guid.NewGuid():N}";
-        Redis = new RedisProcess(ports.Next(), Path.Combine(dir, "redis"), appendFsync);
+        Redis = new StoreProcess(ports.Next(), Path.Combine(dir, "redis"), appendFsync);
         for (var n = 1; n <= silos; n++)
         {
             var environment = new Dictionary<string, string>
@@ -51,7 +52,7 @@ public sealed class BenchDeployment : IAsyncDisposable
 
     public string ClusterId { get; }
 
-    public RedisProcess Redis { get; }
+    public StoreProcess Redis { get; }
 
     public RedisStats Stats => _stats ?? throw new InvalidOperationException("The deployment has not started.");
 

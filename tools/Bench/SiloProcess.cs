@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using EchoAtTime.Chaos;
+using EchoAtTime.Testing;
 
 namespace EchoAtTime.Bench;
 

@@ -59,7 +59,7 @@ public sealed class ChaosRun
             try
             {
                 await deployment.StartAsync(cancellationToken);
-                _log($"chaos: redis :{deployment.Redis.Port} (appendfsync {_options.AppendFsync}), "
+                _log($"chaos: {deployment.Redis.Kind.ToString().ToLowerInvariant()} :{deployment.Redis.Port} (appendfsync {_options.AppendFsync}), "
                      + string.Join(", ", deployment.Targets.Select(t => $"{t.Name} {t.Endpoints}")) + " ready");
                 if (_options.StoreFaults > TimeSpan.Zero)
                 {

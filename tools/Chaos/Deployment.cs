@@ -27,7 +27,7 @@ public sealed class Deployment : IAsyncDisposable
         _options = options;
         _log = log;
         ClusterId = $"chaos-{Guid.NewGuid():N}";
-        Redis = new RedisProcess(ports.Next(), Path.Combine(workDir, "redis"), options.AppendFsync);
+        Redis = new StoreProcess(ports.Next(), Path.Combine(workDir, "redis"), options.AppendFsync);
         var logDir = Path.Combine(workDir, "processes");
         var extraArgs = options.Settings.Select(s => $"--{s.Key}={s.Value}").ToArray();
         for (var n = 1; n <= options.Silos; n++)
@@ -60,7 +60,7 @@ public sealed class Deployment : IAsyncDisposable
 
     public string ClusterId { get; }
 
-    public RedisProcess Redis { get; }
+    public StoreProcess Redis { get; }
 
     public IReadOnlyList<ServiceNode> Silos => _silos;
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Text;
+using EchoAtTime.Testing;
 
 namespace EchoAtTime.Chaos;
 

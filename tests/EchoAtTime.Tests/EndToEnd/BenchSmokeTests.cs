@@ -3,6 +3,7 @@ using EchoAtTime.Chaos;
 using System.Text.Json.Nodes;
 using EchoAtTime.Tests.Infrastructure;
 using Xunit.Abstractions;
+using EchoAtTime.Testing;
 
 namespace EchoAtTime.Tests.EndToEnd;
 

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using EchoAtTime.Testing;
 using System.Net;
 using System.Net.Sockets;
 using StackExchange.Redis;
@@ -6,58 +7,29 @@ using StackExchange.Redis;
 namespace EchoAtTime.Tests.Infrastructure;
 
 /// <summary>
-/// A private redis-server for tests: its own free loopback port and temp dir, AOF on
-/// (appendfsync always), stopped and restarted by its own pid. Where no redis-server is on PATH the
-/// tests fail with a clear message (CI installs it; nothing is skipped).
+/// A private store for tests — redis-server, or Garnet where none is installed (see
+/// <see cref="StoreProcess"/>) — on its own free loopback port and temp dir, durable (Redis:
+/// appendfsync always; Garnet: AOF with commit wait), killed and restarted by its own pid on the
+/// same port and dir.
 /// </summary>
 public sealed class RedisServer(string? password = null) : IAsyncDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("echo-redis-").FullName;
-    private Process? _process;
+    private StoreProcess? _store;
 
     public int Port { get; } = FreePort();
 
     public string? Password => password;
 
-    public string ConnectionString => $"127.0.0.1:{Port},abortConnect=false" + (password is null ? "" : $",password={password}");
+    /// <summary>Which store this run's tests use (one line for the output: <see cref="StoreProcess.Describe"/>).</summary>
+    public static StoreKind Kind => StoreProcess.DefaultKind;
 
-    public static string Executable =>
-        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':')
-            .Select(dir => Path.Combine(dir, "redis-server"))
-            .FirstOrDefault(File.Exists)
-        ?? throw new InvalidOperationException(
-            "redis-server is not on PATH. Install it (apt-get install -y redis-server); .ci/run does.");
+    public string ConnectionString => $"127.0.0.1:{Port},abortConnect=false" + (password is null ? "" : $",password={password}");
 
     public async Task StartAsync()
     {
-        var info = new ProcessStartInfo(Executable)
-        {
-            WorkingDirectory = _dir,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var arg in new[]
-                 {
-                     "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1",
-                     "--dir", _dir, "--appendonly", "yes", "--appendfsync", "always", "--save", "",
-                     "--protected-mode", "no",
-                 })
-        {
-            info.ArgumentList.Add(arg);
-        }
-
-        if (password is not null)
-        {
-            info.ArgumentList.Add("--requirepass");
-            info.ArgumentList.Add(password);
-        }
-
-        _process = Process.Start(info)!;
-        _process.OutputDataReceived += (_, _) => { };
-        _process.ErrorDataReceived += (_, _) => { };
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
+        _store ??= new StoreProcess(Port, _dir, "always", password);
+        await _store.StartAsync();
         await WaitUntilAsync(async () =>
         {
             try
@@ -70,23 +42,25 @@ public sealed class RedisServer(string? password = null) : IAsyncDisposable
             {
                 return false;
             }
-        }, TimeSpan.FromSeconds(10), "redis-server did not start");
+        }, TimeSpan.FromSeconds(10), "the store did not answer a client");
     }
 
     /// <summary>SIGKILL, then wait for the process to be gone.</summary>
     public async Task KillAsync()
     {
-        if (_process is { HasExited: false } p)
+        if (_store is not null)
         {
-            p.Kill();
-            await p.WaitForExitAsync();
+            await _store.KillAsync();
         }
     }
 
     public async ValueTask DisposeAsync()
     {
-        await KillAsync();
-        _process?.Dispose();
+        if (_store is not null)
+        {
+            await _store.DisposeAsync();
+        }
+
         try
         {
             Directory.Delete(_dir, recursive: true);

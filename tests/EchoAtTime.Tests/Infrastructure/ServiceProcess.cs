@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using EchoAtTime.Chaos;
+using EchoAtTime.Testing;
 
 namespace EchoAtTime.Tests.Infrastructure;
 

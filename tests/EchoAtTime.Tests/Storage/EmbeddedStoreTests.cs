@@ -1,6 +1,7 @@
 using EchoAtTime.Grains;
 using EchoAtTime.Storage;
 using EchoAtTime.Silo;
+using EchoAtTime.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
@@ -22,6 +23,17 @@ public sealed class EmbeddedStoreTests
         Assert.Contains("--aof", args);
         Assert.Contains("--recover", args);
         Assert.Equal(commitWait, args.Contains("--aof-commit-wait"));
+    }
+
+    [Theory]
+    [InlineData("always")]
+    [InlineData("everysec")]
+    public void The_test_harness_runs_Garnet_with_the_silos_embedded_settings_but_commit_wait(string appendFsync)
+    {
+        var harness = new StoreProcess(1234, "/tmp/x", appendFsync, kind: StoreKind.Garnet);
+
+        // No commit wait: with transactional scripts from many sessions Garnet deadlocks (StoreProcess.GarnetArguments).
+        Assert.Equal(EmbeddedStore.GarnetArguments("/tmp/x", 1234, commitWait: false), harness.GarnetArguments());
     }
 
     [Theory]

@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
 
-namespace EchoAtTime.Chaos;
+namespace EchoAtTime.Testing;
 
-/// <summary>Signals for processes this tool started, always addressed by their own pid.</summary>
+/// <summary>Signals for processes the harness started, always addressed by their own pid (never by name).</summary>
 public static class ProcessSignals
 {
     /// <summary>

@@ -1,0 +1,234 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace EchoAtTime.Testing;
+
+/// <summary>
+/// The store a test or tool run starts for itself, as a process of its own on a loopback port and a
+/// data dir, durable (Redis: AOF with the given <c>appendfsync</c>; Garnet: AOF, recovered at start), so <c>kill -9</c> and a restart on the same port and dir keep what
+/// the durability setting promises (Garnet: see <see cref="GarnetArguments"/>). Redis where <c>redis-server</c> is on PATH, else Garnet (the
+/// silo's embedded store, run by EchoAtTime.GarnetHost with the silo's own settings); the environment
+/// variable <c>ECHO_TEST_STORE</c> (<c>redis</c> or <c>garnet</c>) chooses explicitly.
+/// </summary>
+public sealed class StoreProcess : IAsyncDisposable
+{
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
+
+    private readonly string _dir;
+    private readonly string _appendFsync;
+    private Process? _process;
+
+    public StoreProcess(int port, string dir, string appendFsync = "always", string? password = null, StoreKind? kind = null)
+    {
+        Port = port;
+        _dir = dir;
+        _appendFsync = appendFsync;
+        Password = password;
+        Kind = kind ?? DefaultKind;
+    }
+
+    public int Port { get; }
+
+    public string? Password { get; }
+
+    public StoreKind Kind { get; }
+
+    /// <summary>For the product: <c>abortConnect=false</c> so a process that starts while the store restarts keeps retrying.</summary>
+    public string ConnectionString =>
+        $"127.0.0.1:{Port.ToString(CultureInfo.InvariantCulture)},abortConnect=false" + (Password is null ? "" : $",password={Password}");
+
+    public int Pid => _process?.Id ?? 0;
+
+    public bool HasExited => _process?.HasExited ?? true;
+
+    /// <summary>redis-server on PATH, or null.</summary>
+    public static string? RedisServerPath =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator)
+            .Where(dir => dir.Length > 0)
+            .Select(dir => Path.Combine(dir, "redis-server"))
+            .FirstOrDefault(File.Exists);
+
+    /// <summary>What a run uses unless told otherwise: <c>ECHO_TEST_STORE</c>, else Redis when it is installed, else Garnet.</summary>
+    public static StoreKind DefaultKind => Environment.GetEnvironmentVariable("ECHO_TEST_STORE")?.Trim().ToLowerInvariant() switch
+    {
+        "redis" => StoreKind.Redis,
+        "garnet" => StoreKind.Garnet,
+        null or "" => RedisServerPath is null ? StoreKind.Garnet : StoreKind.Redis,
+        var other => throw new InvalidOperationException($"ECHO_TEST_STORE={other}: use redis or garnet."),
+    };
+
+    /// <summary>One line saying which store a run uses and why.</summary>
+    public static string Describe(StoreKind kind) => kind switch
+    {
+        StoreKind.Redis => $"store under test: redis-server ({RedisServerPath ?? "not on PATH"})",
+        _ => $"store under test: Garnet, as its own process ({GarnetHostDll}){(RedisServerPath is null ? "; no redis-server on PATH" : "")}",
+    };
+
+    /// <summary>EchoAtTime.GarnetHost.dll, built with this harness, in the same configuration as the caller.</summary>
+    public static string GarnetHostDll
+    {
+        get
+        {
+            var baseDir = new DirectoryInfo(AppContext.BaseDirectory);
+            var configuration = baseDir.Parent?.Name is "Debug" or "Release" ? baseDir.Parent.Name : "Release";
+            var root = baseDir;
+            while (root is not null && !File.Exists(Path.Combine(root.FullName, "EchoAtTime.sln")))
+            {
+                root = root.Parent;
+            }
+
+            var dll = root is null
+                ? Path.Combine(AppContext.BaseDirectory, "EchoAtTime.GarnetHost.dll")
+                : Path.Combine(root.FullName, "tests", "EchoAtTime.GarnetHost", "bin", configuration, "net10.0", "EchoAtTime.GarnetHost.dll");
+            return File.Exists(dll) ? dll : throw new InvalidOperationException($"{dll} is not built (dotnet build tests/EchoAtTime.GarnetHost).");
+        }
+    }
+
+    /// <summary>
+    /// The Garnet command line: the silo's embedded settings (EmbeddedStore.GarnetArguments) without
+    /// commit wait, and a password if any. Garnet 2.2.8 deadlocks when scripts from several sessions
+    /// contend with both --lua-transaction-mode and --aof-commit-wait (measured: redis-benchmark, 50
+    /// clients running one two-key EVAL: 0 requests/s and PING unanswered at once; either flag alone
+    /// runs). The embedded silo is safe from it because all its commands share one connection; the
+    /// tests' store has many sessions (silos, gateway, the tests' own client), so it keeps the atomic
+    /// scripts and gives up commit wait: a reply can precede the log's commit by the commit's latency.
+    /// </summary>
+    public IReadOnlyList<string> GarnetArguments() =>
+    [
+        "--bind", "127.0.0.1",
+        "--port", Port.ToString(CultureInfo.InvariantCulture),
+        "--checkpointdir", Path.Combine(_dir, "checkpoints"),
+        "--device-type", "RandomAccess",
+        "--aof",
+        "--recover",
+        "--aof-size-limit", "256m",
+        "--lua",
+        "--lua-transaction-mode",
+        "-q",
+        .. (Password is null ? (string[])[] : ["--auth", "Password", "--password", Password]),
+    ];
+
+    private IReadOnlyList<string> RedisArguments() =>
+    [
+        "--port", Port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--protected-mode", "no",
+        "--dir", _dir, "--appendonly", "yes", "--appendfsync", _appendFsync, "--save", "",
+        "--logfile", Path.Combine(_dir, "redis.log"),
+        .. (Password is null ? (string[])[] : ["--requirepass", Password]),
+    ];
+
+    /// <summary>Starts the store and waits until it answers PING (after replaying its log).</summary>
+    public async Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        Directory.CreateDirectory(_dir);
+        var info = Kind == StoreKind.Redis
+            ? new ProcessStartInfo(RedisServerPath ?? throw new InvalidOperationException("redis-server is not on PATH (apt-get install -y redis-server), and ECHO_TEST_STORE=redis asks for it."))
+            : new ProcessStartInfo("dotnet") { ArgumentList = { GarnetHostDll } };
+        info.WorkingDirectory = _dir;
+        info.UseShellExecute = false;
+        info.RedirectStandardOutput = true;
+        info.RedirectStandardError = true;
+        foreach (var arg in Kind == StoreKind.Redis ? RedisArguments() : GarnetArguments())
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        _process?.Dispose();
+        _process = Process.Start(info) ?? throw new InvalidOperationException($"{Kind} did not start.");
+        _process.OutputDataReceived += (_, _) => { };
+        _process.ErrorDataReceived += (_, _) => { };
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+        var process = _process;
+        var deadline = Stopwatch.StartNew();
+        while (!await PingAsync(cancellationToken))
+        {
+            if (process.HasExited)
+            {
+                throw new InvalidOperationException($"{Kind} on port {Port} exited with {process.ExitCode} (data dir {_dir}).");
+            }
+
+            if (deadline.Elapsed > StartTimeout)
+            {
+                throw new TimeoutException($"{Kind} on port {Port} did not answer PING within {StartTimeout}.");
+            }
+
+            await Task.Delay(50, cancellationToken);
+        }
+    }
+
+    /// <summary><c>kill -9</c>: whatever it had not yet written to its log is gone.</summary>
+    public async Task KillAsync()
+    {
+        if (_process is { HasExited: false } process)
+        {
+            await ProcessSignals.KillAsync(process);
+        }
+    }
+
+    /// <summary>SIGTERM (the store flushes its log and exits), SIGKILL after a grace period.</summary>
+    public async Task StopAsync()
+    {
+        if (_process is { } process)
+        {
+            await ProcessSignals.StopAsync(process, TimeSpan.FromSeconds(10));
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await KillAsync();
+        _process?.Dispose();
+    }
+
+    /// <summary>
+    /// A raw RESP PING (after AUTH when there is a password), as RESP arrays (Garnet takes no inline
+    /// commands before AUTH): no Redis client needed, and "+PONG" only comes once the log has been
+    /// replayed (until then Redis answers "-LOADING"). A store that accepts but does not answer within
+    /// a second counts as not up yet.
+    /// </summary>
+    private async Task<bool> PingAsync(CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(TimeSpan.FromSeconds(1));
+        try
+        {
+            using var client = new TcpClient();
+            await client.ConnectAsync(IPAddress.Loopback, Port, timeout.Token);
+            var stream = client.GetStream();
+            var request = (Password is null ? "" : Resp("AUTH", Password)) + Resp("PING");
+            await stream.WriteAsync(Encoding.UTF8.GetBytes(request), timeout.Token);
+            var received = new StringBuilder();
+            var buffer = new byte[256];
+            var replies = Password is null ? 1 : 2;
+            while (received.ToString().Split("\r\n", StringSplitOptions.RemoveEmptyEntries).Length < replies)
+            {
+                var read = await stream.ReadAsync(buffer, timeout.Token);
+                if (read == 0)
+                {
+                    return false;
+                }
+
+                received.Append(Encoding.ASCII.GetString(buffer, 0, read));
+            }
+
+            return received.ToString().Contains("+PONG", StringComparison.Ordinal);
+        }
+        catch (Exception ex) when (ex is SocketException or IOException || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            return false;
+        }
+    }
+
+    private static string Resp(params string[] parts) =>
+        $"*{parts.Length}\r\n" + string.Concat(parts.Select(p => $"${Encoding.UTF8.GetByteCount(p)}\r\n{p}\r\n"));
+}
+
+/// <summary>The two stores the product runs on.</summary>
+public enum StoreKind
+{
+    Redis,
+    Garnet,
+}
