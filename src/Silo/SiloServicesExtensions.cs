@@ -31,8 +31,20 @@ public static partial class SiloServicesExtensions
             var dataDir = config["Echo:DataDir"] is { Length: > 0 } dir ? dir : "data";
             var garnetLoggers = LoggerFactory.Create(b => b
                 .SetMinimumLevel(LogLevel.Warning)
+                // Garnet warns that it got our logger factory instead of its own file logger: by design here.
+                .AddFilter("ArgParser", LogLevel.Error)
                 .AddStderrConsole());
-            var store = EmbeddedStore.Start(dataDir, config.GetValue("Echo:EmbeddedPort", 0), config.GetValue("Echo:EmbeddedCommitWait", true), garnetLoggers);
+            EmbeddedStore store;
+            try
+            {
+                store = EmbeddedStore.Start(dataDir, config.GetValue("Echo:EmbeddedPort", 0), config.GetValue("Echo:EmbeddedCommitWait", true), garnetLoggers);
+            }
+            catch (InvalidOperationException ex)
+            {
+                LogEmbeddedStoreRefused(bootLog, ex.Message);
+                throw;
+            }
+
             builder.Services.AddSingleton(store);
             connectionString = store.ConnectionString;
             LogEmbeddedStore(bootLog, store.DataDir, store.Port, store.CommitWait ? "a reply waits for the log's commit" : "replies may precede the log's commit (Echo:EmbeddedCommitWait=false)");
@@ -84,6 +96,9 @@ public static partial class SiloServicesExtensions
     private static string RedactPassword(string connectionString) =>
         string.Join(',', connectionString.Split(',').Select(part =>
             part.TrimStart().StartsWith("password=", true, CultureInfo.InvariantCulture) ? "password=***" : part));
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "Store: the embedded store did not start: {Problem}")]
+    private static partial void LogEmbeddedStoreRefused(ILogger logger, string problem);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Store: embedded Garnet at 127.0.0.1:{Port}, persisting to {DataDir}; {Durability}")]
     private static partial void LogEmbeddedStore(ILogger logger, string dataDir, int port, string durability);
