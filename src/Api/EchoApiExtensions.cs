@@ -1,6 +1,7 @@
 using EchoAtTime.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -30,7 +31,14 @@ public static class EchoApiExtensions
         builder.Services.AddSingleton<EchoScheduler>();
         builder.Services.AddMetrics();
         builder.Services.TryAddSingleton<EchoMetrics>();
-        builder.Services.AddProblemDetails();
+        builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = context =>
+        {
+            // Routing's own 415 (a body that is not declared JSON) says only "Unsupported Media Type": say what to send.
+            if (context.ProblemDetails.Status == StatusCodes.Status415UnsupportedMediaType)
+            {
+                context.ProblemDetails.Detail ??= "Send the body as JSON, with Content-Type: application/json.";
+            }
+        });
         builder.Services.AddOpenApi();
         builder.Services.AddSingleton<ShutdownDrain>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ShutdownDrain>());

@@ -67,9 +67,9 @@ public static partial class EchoEndpoints
             }
 
             var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
-            if (!ScheduleItemReader.TryRead(body!.RootElement, "", headerKey, limits, now, out var item, out var error))
+            if (!ScheduleItemReader.TryRead(body!.RootElement, "", headerKey, limits, now, out var item, out var errors))
             {
-                return Invalid(error);
+                return TypedResults.ValidationProblem(errors);
             }
 
             var results = await TryScheduleAsync(scheduler, [item], loggers);
@@ -81,7 +81,7 @@ public static partial class EchoEndpoints
             var result = results[0];
             if (result.Outcome == ScheduleOutcome.KeyConflict)
             {
-                return KeyConflict(headerKey is null ? "id" : IdempotencyHeader);
+                return KeyConflict(headerKey is not null ? IdempotencyHeader : body.RootElement.TryGetProperty("idempotencyKey", out _) ? "idempotencyKey" : "id");
             }
 
             return TypedResults.Accepted($"/messages/{result.Id}", new EchoAccepted(result.Id.ToString(), EchoTime.Format(result.Id.DueMs)));
@@ -126,7 +126,7 @@ public static partial class EchoEndpoints
         {
             if (request.Headers.ContainsKey(IdempotencyHeader))
             {
-                return Invalid(ScheduleItemReader.Error(IdempotencyHeader, "does not apply to a batch: give each item its own 'id'"));
+                return Invalid(ScheduleItemReader.Error(IdempotencyHeader, "does not apply to a batch: give each item its own 'idempotencyKey'"));
             }
 
             var root = body!.RootElement;
@@ -147,13 +147,13 @@ public static partial class EchoEndpoints
             var index = 0;
             foreach (var element in root.EnumerateArray())
             {
-                if (ScheduleItemReader.TryRead(element, $"[{index}].", null, limits, now, out var item, out var error))
+                if (ScheduleItemReader.TryRead(element, $"[{index}].", null, limits, now, out var item, out var errors))
                 {
                     valid.Add((index, item));
                 }
                 else
                 {
-                    items[index] = new BatchItemResult(index, StatusCodes.Status400BadRequest, Errors: new Dictionary<string, string[]> { [error.Key] = error.Value });
+                    items[index] = new BatchItemResult(index, StatusCodes.Status400BadRequest, Errors: errors);
                 }
 
                 index++;

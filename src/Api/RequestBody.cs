@@ -16,7 +16,7 @@ internal static class RequestBody
     {
         if (!request.HasJsonContentType())
         {
-            return (null, TypedResults.Problem(statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Content-Type must be application/json."));
+            return (null, TypedResults.Problem(statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Unsupported Media Type", detail: "Send the body as JSON, with Content-Type: application/json."));
         }
 
         if (request.ContentLength > limits.MaxBodyBytes)

@@ -5,35 +5,73 @@ using System.Text.Json;
 namespace EchoAtTime.Api;
 
 /// <summary>
-/// Validates one <c>{time, message, id?}</c> object into a <see cref="ScheduleRequest"/>, naming the
+/// Validates one <c>{time, message, idempotencyKey?}</c> object (<c>id</c> is the key's older name) into a <see cref="ScheduleRequest"/>, naming the
 /// offending field on failure.
 /// </summary>
 public static class ScheduleItemReader
 {
+    /// <summary>
+    /// Reads one item; on failure <paramref name="errors"/> names every offending field at once
+    /// (<c>{}</c> answers that both <c>time</c> and <c>message</c> are required), so a client fixes
+    /// its request in one round trip.
+    /// </summary>
     public static bool TryRead(JsonElement item, string prefix, string? headerKey, ApiOptions limits, long nowMs,
-        out ScheduleRequest request, out KeyValuePair<string, string[]> error)
+        out ScheduleRequest request, out Dictionary<string, string[]> errors)
     {
         request = null!;
-        error = default;
+        errors = [];
         if (item.ValueKind != JsonValueKind.Object)
         {
-            error = Error(prefix.Length == 0 ? "$" : prefix.TrimEnd('.'), "must be an object with 'time' and 'message'");
+            Add(errors, Error(prefix.Length == 0 ? "$" : prefix.TrimEnd('.'), "must be an object with 'time' and 'message'"));
             return false;
         }
 
         if (!HasUnicodeNames(item))
         {
-            error = Error(prefix.Length == 0 ? "$" : prefix.TrimEnd('.'), "must have property names of valid Unicode text");
+            Add(errors, Error(prefix.Length == 0 ? "$" : prefix.TrimEnd('.'), "must have property names of valid Unicode text"));
             return false;
         }
 
+        var timeRead = TryReadTime(item, prefix, limits, nowMs, out var dueMs, out var error);
+        if (!timeRead)
+        {
+            Add(errors, error);
+        }
+
+        var messageRead = TryReadMessage(item, prefix, limits, out var text, out error);
+        if (!messageRead)
+        {
+            Add(errors, error);
+        }
+
+        var keyRead = TryReadKey(item, prefix, headerKey, limits, out var key, out error);
+        if (!keyRead)
+        {
+            Add(errors, error);
+        }
+
+        if (!(timeRead && messageRead && keyRead))
+        {
+            return false;
+        }
+
+        request = new ScheduleRequest(Math.Max(dueMs, nowMs), text, key, key is null ? null : Fingerprint(dueMs, text));
+        return true;
+    }
+
+    private static void Add(Dictionary<string, string[]> errors, KeyValuePair<string, string[]> error) => errors[error.Key] = error.Value;
+
+    private static bool TryReadTime(JsonElement item, string prefix, ApiOptions limits, long nowMs, out long dueMs, out KeyValuePair<string, string[]> error)
+    {
+        dueMs = 0;
+        error = default;
         if (!item.TryGetProperty("time", out var time))
         {
             error = Error(prefix + "time", "is required");
             return false;
         }
 
-        if (!EchoTime.TryParse(time, out var dueMs, out var timeError))
+        if (!EchoTime.TryParse(time, out dueMs, out var timeError))
         {
             error = Error(prefix + "time", timeError);
             return false;
@@ -45,13 +83,6 @@ public static class ScheduleItemReader
             return false;
         }
 
-        if (!TryReadMessage(item, prefix, limits, out var text, out error)
-            || !TryReadKey(item, prefix, headerKey, limits, out var key, out error))
-        {
-            return false;
-        }
-
-        request = new ScheduleRequest(Math.Max(dueMs, nowMs), text, key, key is null ? null : Fingerprint(dueMs, text));
         return true;
     }
 
@@ -97,45 +128,72 @@ public static class ScheduleItemReader
         return true;
     }
 
+    /// <summary>
+    /// The idempotency key: the field <c>idempotencyKey</c>, or <c>id</c> (its first name, kept
+    /// working; it is not the message id of the answer), or the header. Any two given must agree.
+    /// </summary>
     private static bool TryReadKey(JsonElement item, string prefix, string? headerKey, ApiOptions limits, out string? key, out KeyValuePair<string, string[]> error)
     {
         key = headerKey;
         error = default;
-        if (!item.TryGetProperty("id", out var id) || id.ValueKind == JsonValueKind.Null)
+        string? fromBody = null;
+        foreach (var name in (string[])["idempotencyKey", "id"])
         {
-            return true;
+            if (!item.TryGetProperty(name, out var field) || field.ValueKind == JsonValueKind.Null)
+            {
+                continue;
+            }
+
+            if (!TryReadKeyField(field, prefix + name, limits, out var value, out error))
+            {
+                return false;
+            }
+
+            if (fromBody is not null && fromBody != value)
+            {
+                error = Error(prefix + name, "differs from 'idempotencyKey'");
+                return false;
+            }
+
+            if (headerKey is not null && headerKey != value)
+            {
+                error = Error(prefix + name, "differs from the Idempotency-Key header");
+                return false;
+            }
+
+            fromBody = value;
         }
 
-        if (id.ValueKind != JsonValueKind.String)
+        key = fromBody ?? headerKey;
+        return true;
+    }
+
+    private static bool TryReadKeyField(JsonElement field, string name, ApiOptions limits, out string value, out KeyValuePair<string, string[]> error)
+    {
+        value = "";
+        error = default;
+        if (field.ValueKind != JsonValueKind.String)
         {
-            error = Error(prefix + "id", "must be a string");
+            error = Error(name, "must be a string");
             return false;
         }
 
-        string value;
         try
         {
-            value = id.GetString()!;
+            value = field.GetString()!;
         }
         catch (InvalidOperationException)
         {
-            error = Error(prefix + "id", "must be valid Unicode text");
+            error = Error(name, "must be valid Unicode text");
             return false;
         }
 
         if (!IsValidKey(value, limits))
         {
-            error = Error(prefix + "id", $"must be 1 to {limits.MaxIdempotencyKeyLength} printable characters");
+            error = Error(name, $"must be 1 to {limits.MaxIdempotencyKeyLength} printable characters");
             return false;
         }
 
-        if (headerKey is not null && headerKey != value)
-        {
-            error = Error(prefix + "id", "differs from the Idempotency-Key header");
-            return false;
-        }
-
-        key = value;
         return true;
     }
 

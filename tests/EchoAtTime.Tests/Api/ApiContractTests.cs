@@ -88,6 +88,49 @@ public sealed class ApiContractTests(ApiSiloFixture api, ITestOutputHelper outpu
         await AssertStatus(original.Id, "scheduled", original.DueAt);
     }
 
+    [Fact]
+    public async Task The_idempotencyKey_field_is_the_same_key_as_the_header_and_the_older_id_field()
+    {
+        var key = NewKey();
+        var due = Iso(DateTimeOffset.UtcNow.AddHours(4));
+        var body = JsonSerializer.Serialize(new { time = due, message = "named", idempotencyKey = key });
+
+        var first = Accept(await api.PostJsonAsync(Single, body));
+        Assert.Equal(first, Accept(await api.PostJsonAsync(Single, body)));
+        Assert.Equal(first, Accept(await api.PostJsonAsync(Single, Item(due, "named"), headers: (IdempotencyKey, key))));
+        Assert.Equal(first, Accept(await api.PostJsonAsync(Single, Item(due, "named", id: key))));
+        Assert.Equal(first, Accept(await api.PostJsonAsync(Single, JsonSerializer.Serialize(new { time = due, message = "named", idempotencyKey = key, id = key }))));
+
+        var disagreeing = await api.PostJsonAsync(Single, JsonSerializer.Serialize(new { time = due, message = "named", idempotencyKey = key, id = NewKey() }));
+        HostileRequestTests.AssertProblem(disagreeing, 400);
+        Assert.Equal(["id"], disagreeing.ErrorKeys());
+        AssertConflict(await api.PostJsonAsync(Single, JsonSerializer.Serialize(new { time = due, message = "another", idempotencyKey = key })), "idempotencyKey");
+        await AssertStatus(first.Id, "scheduled", first.DueAt);
+    }
+
+    [Theory]
+    [InlineData("/echoAtTime", "text/plain")]
+    [InlineData("/echoAtTime", null)]
+    [InlineData("/echoAtTime/batch", "application/xml")]
+    public async Task A_body_not_declared_as_JSON_is_a_415_that_says_to_send_application_json(string path, string? contentType)
+    {
+        var response = await api.SendAsync(HttpMethod.Post, path, Encoding.UTF8.GetBytes(Item("0", "m")), contentType);
+
+        HostileRequestTests.AssertProblem(response, 415);
+        var json = response.Json();
+        var said = $"{json.GetProperty("title").GetString()} {(json.TryGetProperty("detail", out var detail) ? detail.GetString() : "")}";
+        Assert.Contains("Content-Type: application/json", said, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_empty_object_names_both_required_fields_at_once()
+    {
+        var response = await api.PostJsonAsync(Single, "{}");
+
+        HostileRequestTests.AssertProblem(response, 400);
+        Assert.Equal(["message", "time"], response.ErrorKeys()!.Order(StringComparer.Ordinal));
+    }
+
     // ---------------------------------------------------------------- batch
 
     [Fact]
