@@ -3,6 +3,7 @@ using EchoAtTime.Grains.Output;
 using EchoAtTime.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Orleans.Runtime;
 
 namespace EchoAtTime.Grains.Slots;
 
@@ -21,6 +22,8 @@ public sealed partial class TimeSlotGrain(
     ClusterClock clock,
     DueClock dueClock,
     EchoMetrics metrics,
+    IClusterMembershipService membership,
+    ILocalSiloDetails localSilo,
     IOptions<EchoOptions> options,
     ILogger<TimeSlotGrain> logger) : Grain, ITimeSlotGrain
 {
@@ -36,6 +39,10 @@ public sealed partial class TimeSlotGrain(
 
     private bool IsNear(long nowMs) => nowMs >= _view.SlotStartMs - (long)_options.WakeLead.TotalMilliseconds;
 
+    // The last silo leaving has nobody to hand over to: the next silo's sweep finds the slot.
+    private bool AnotherSiloIsActive() =>
+        membership.CurrentSnapshot.Members.Values.Any(m => m.Status == SiloStatus.Active && !m.SiloAddress.Equals(localSilo.SiloAddress));
+
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _slot = this.GetPrimaryKeyLong();
@@ -48,7 +55,7 @@ public sealed partial class TimeSlotGrain(
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         _wakeups.Stop();
-        if (!_life.IsOver && IsNear(NowMs))
+        if (!_life.IsOver && IsNear(NowMs) && AnotherSiloIsActive())
         {
             // Leaving while the slot still has work (its silo shutting down, say): every batch so
             // far is confirmed, so a new activation elsewhere takes over cleanly. Poke it now rather
