@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using EchoAtTime.Storage;
 
 namespace EchoAtTime.Testing;
 
@@ -98,16 +99,7 @@ public sealed class StoreProcess : IAsyncDisposable
     /// </summary>
     public IReadOnlyList<string> GarnetArguments() =>
     [
-        "--bind", "127.0.0.1",
-        "--port", Port.ToString(CultureInfo.InvariantCulture),
-        "--checkpointdir", Path.Combine(_dir, "checkpoints"),
-        "--device-type", "RandomAccess",
-        "--aof",
-        "--recover",
-        "--aof-size-limit", "256m",
-        "--lua",
-        "--lua-transaction-mode",
-        "-q",
+        .. GarnetCommandLine.For(_dir, Port, commitWait: false),
         .. (Password is null ? (string[])[] : ["--auth", "Password", "--password", Password]),
     ];
 

@@ -34,6 +34,9 @@ public sealed class EmbeddedStoreTests
 
         // No commit wait: with transactional scripts from many sessions Garnet deadlocks (StoreProcess.GarnetArguments).
         Assert.Equal(EmbeddedStore.GarnetArguments("/tmp/x", 1234, commitWait: false), harness.GarnetArguments());
+        Assert.Contains("--lua-transaction-mode", harness.GarnetArguments());
+        Assert.DoesNotContain("--aof-commit-wait", harness.GarnetArguments());
+        Assert.Equal(["--auth", "Password", "--password", "pw"], new StoreProcess(1234, "/tmp/x", appendFsync, "pw", StoreKind.Garnet).GarnetArguments().TakeLast(4));
     }
 
     [Theory]
