@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net.Sockets;
 using EchoAtTime.Chaos;
+using EchoAtTime.Testing;
 
 namespace EchoAtTime.Bench;
 

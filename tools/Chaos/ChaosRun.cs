@@ -1,4 +1,5 @@
 using System.Globalization;
+using EchoAtTime.Testing;
 
 namespace EchoAtTime.Chaos;
 

@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using EchoAtTime.Testing;
-using System.Net;
-using System.Net.Sockets;
 using StackExchange.Redis;
 
 namespace EchoAtTime.Tests.Infrastructure;
@@ -84,27 +82,6 @@ public sealed class RedisServer(string? password = null) : IAsyncDisposable
         }
     }
 
-    // Ports are picked before the processes bind them: never hand the same one out twice in a run.
-    private static readonly HashSet<int> HandedOut = [];
-
-    public static int FreePort()
-    {
-        while (true)
-        {
-            int port;
-            using (var listener = new TcpListener(IPAddress.Loopback, 0))
-            {
-                listener.Start();
-                port = ((IPEndPoint)listener.LocalEndpoint).Port;
-            }
-
-            lock (HandedOut)
-            {
-                if (HandedOut.Add(port))
-                {
-                    return port;
-                }
-            }
-        }
-    }
+    /// <summary>A free loopback port below the ephemeral range, never handed out twice (<see cref="LoopbackPorts"/>).</summary>
+    public static int FreePort() => LoopbackPorts.Shared.Next();
 }

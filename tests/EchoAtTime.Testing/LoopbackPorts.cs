@@ -2,21 +2,26 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 
-namespace EchoAtTime.Chaos;
+namespace EchoAtTime.Testing;
 
 /// <summary>
 /// Hands out free 127.0.0.1 ports *below* the kernel's ephemeral range. A killed process's port is
 /// taken again by its fresh process seconds later; a port from the ephemeral range could meanwhile
 /// have become the local end of some outgoing connection, and the restart would fail to bind.
+/// The one allocator of the tests and the tools: no port is handed out twice in a process, whichever
+/// instance asks (tests run in parallel, and the in-suite chaos run has its own seeded instance).
 /// </summary>
 public sealed class LoopbackPorts
 {
     private const string EphemeralRangeFile = "/proc/sys/net/ipv4/ip_local_port_range";
     private const int LowestPort = 10_000;
 
-    private readonly HashSet<int> _given = [];
+    private static readonly HashSet<int> Given = [];
     private readonly Random _random;
     private readonly int _below;
+
+    /// <summary>For callers that need no reproducible sequence (test fixtures).</summary>
+    public static LoopbackPorts Shared { get; } = new(new Random());
 
     public LoopbackPorts(Random random)
     {
@@ -28,10 +33,20 @@ public sealed class LoopbackPorts
     {
         for (var attempt = 0; attempt < 1_000; attempt++)
         {
-            var port = _random.Next(LowestPort, _below);
-            if (!_given.Contains(port) && IsFree(port))
+            int port;
+            lock (_random)
             {
-                _given.Add(port);
+                port = _random.Next(LowestPort, _below);
+            }
+
+            lock (Given)
+            {
+                if (Given.Contains(port) || !IsFree(port))
+                {
+                    continue;
+                }
+
+                Given.Add(port);
                 return port;
             }
         }
