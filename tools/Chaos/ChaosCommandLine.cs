@@ -1,151 +1,132 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
 using System.Globalization;
 
 namespace EchoAtTime.Chaos;
 
-/// <summary>Parses <c>--name value</c> / <c>--name=value</c> arguments into <see cref="ChaosOptions"/> and a report path.</summary>
-public static class ChaosCommandLine
+/// <summary>
+/// The chaos tool's command line (System.CommandLine): every option of <see cref="ChaosOptions"/>,
+/// its default taken from there, and the report path. <c>--help</c> is the manual of the options.
+/// </summary>
+public sealed class ChaosCommandLine
 {
     public const string DefaultReportPath = "chaos-report.json";
 
-    public static string Usage => $"""
-        Usage: EchoAtTime.Chaos [options]     (tools/chaos.sh builds Release and runs this)
-          --silos N               silo processes                                   (3)
-          --gateway true|false    also run the gateway and send through it         (true)
-          --messages N            messages to schedule                             (50000)
-          --duration S            seconds of scheduling, at an even rate           (180)
-          --kill-every S          kill -9 a random silo and restart it; 0 = off    (10)
-          --restart-delay S       seconds a killed silo stays down                 (0)
-          --redis-restart-every S kill -9 Redis and restart it; 0 = off            (0)
-          --redis-downtime S      seconds Redis stays down at each restart         (0)
-          --store-faults S        every S s a fault into a random silo's Redis proxy; 0 = off  (0)
-                                  alternating: drop the reply to its next slot append/commit; delay its replies for 1-3 s
-          --store-delay MIN-MAX   reply delay of a delay fault, ms                 (200-1000)
-          --retry-for S           idempotency keys; retry 503/broken/timed-out requests with the same keys for S; 0 = no keys, no retries (30)
-          --appendfsync MODE      Redis appendfsync: always | everysec | no        (always)
-          --batch N               0 = single POST /echoAtTime; N = batches of N    (0)
-          --concurrency N         requests in flight                               (8)
-          --request-timeout S     a request unanswered after this is a timeout     (10)
-          --due-min S, --due-max S  due time drawn from now + [min, max] seconds   (1, 10)
-          --shared-due F          fraction reusing a recent message's due ms       (0.2)
-          --drain-timeout S       after the last due time, wait this long at most  (60)
-          --config NAME           which build to run: Release | Debug              ({ChaosOptions.BuiltConfiguration}, this tool's own)
-          --set KEY=VALUE         extra setting for silos and gateway (repeatable), e.g. --set Orleans:Membership:ProbeTimeout=00:00:02
-          --report PATH           JSON report                                      ({DefaultReportPath})
-          --work-dir DIR          keep Redis data and process logs here            (a temp dir, deleted after a passing run)
-          --keep true|false       keep the temp work dir even when the run passes  (false)
-          --seed N                seed of every random choice                      (random, reported)
-        Exit code: 0 when nothing was lost, duplicated without the flag, printed out of order, early or
-        mismatched; 1 otherwise; 2 for bad arguments or a run that could not be carried out.
-        """;
+    private static readonly ChaosOptions Defaults = new();
 
-    /// <summary>Throws <see cref="ArgumentException"/> with a readable message for anything it does not understand.</summary>
-    public static (ChaosOptions Options, string ReportPath, bool Help) Parse(IReadOnlyList<string> args)
+    private readonly Option<int> _silos = new("--silos") { Description = "silo processes", DefaultValueFactory = _ => Defaults.Silos };
+    private readonly Option<bool> _gateway = new("--gateway") { Description = "also run the gateway and send through it", DefaultValueFactory = _ => Defaults.Gateway };
+    private readonly Option<int> _messages = new("--messages") { Description = "messages to schedule", DefaultValueFactory = _ => Defaults.Messages };
+    private readonly Option<double> _duration = Seconds("--duration", "seconds of scheduling, at an even rate", Defaults.Duration);
+    private readonly Option<double> _killEvery = Seconds("--kill-every", "kill -9 a random silo and restart it; 0 = off", Defaults.KillEvery);
+    private readonly Option<double> _restartDelay = Seconds("--restart-delay", "seconds a killed silo stays down", Defaults.RestartDelay);
+    private readonly Option<double> _redisRestartEvery = Seconds("--redis-restart-every", "kill -9 the store and restart it; 0 = off", Defaults.RedisRestartEvery);
+    private readonly Option<double> _redisDowntime = Seconds("--redis-downtime", "seconds the store stays down at each restart", Defaults.RedisDowntime);
+    private readonly Option<double> _storeFaults = Seconds(
+        "--store-faults", "every S s a fault into a random silo's Redis proxy, alternating: drop the reply to its next slot append/commit; delay its replies for 1-3 s; 0 = off", Defaults.StoreFaults);
+    private readonly Option<(double Min, double Max)> _storeDelay = new("--store-delay")
     {
-        var options = new ChaosOptions();
-        var reportPath = DefaultReportPath;
-        var settings = new List<KeyValuePair<string, string>>();
-        for (var i = 0; i < args.Count; i++)
+        Description = "reply delay of a delay fault, ms: MIN-MAX, or one number",
+        HelpName = "MIN-MAX",
+        DefaultValueFactory = _ => (Defaults.StoreDelayMin.TotalMilliseconds, Defaults.StoreDelayMax.TotalMilliseconds),
+        CustomParser = ParseRange,
+    };
+    private readonly Option<double> _retryFor = Seconds(
+        "--retry-for", "idempotency keys; retry 503/broken/timed-out requests with the same keys for S; 0 = no keys, no retries", Defaults.RetryFor);
+    private readonly Option<string> _appendFsync = new("--appendfsync") { Description = "Redis appendfsync", DefaultValueFactory = _ => Defaults.AppendFsync };
+    private readonly Option<int> _batch = new("--batch") { Description = "0 = single POST /echoAtTime; N = batches of N", DefaultValueFactory = _ => Defaults.Batch };
+    private readonly Option<int> _concurrency = new("--concurrency") { Description = "requests in flight", DefaultValueFactory = _ => Defaults.Concurrency };
+    private readonly Option<double> _requestTimeout = Seconds("--request-timeout", "a request unanswered after this is a timeout", Defaults.RequestTimeout);
+    private readonly Option<double> _dueMin = Seconds("--due-min", "due time drawn from now + [min, max] seconds: min", Defaults.DueMin);
+    private readonly Option<double> _dueMax = Seconds("--due-max", "due time drawn from now + [min, max] seconds: max", Defaults.DueMax);
+    private readonly Option<double> _sharedDue = new("--shared-due") { Description = "fraction reusing a recent message's due ms", DefaultValueFactory = _ => Defaults.SharedDue };
+    private readonly Option<double> _drainTimeout = Seconds("--drain-timeout", "after the last due time, wait this long at most", Defaults.DrainTimeout);
+    private readonly Option<string> _config = new("--config") { Description = "which build to run: Release | Debug (the default is this tool's own)", DefaultValueFactory = _ => Defaults.Configuration };
+    private readonly Option<string[]> _set = new("--set")
+    {
+        Description = "extra setting for silos and gateway (repeatable), e.g. --set Orleans:Membership:ProbeTimeout=00:00:02",
+        HelpName = "KEY=VALUE",
+        DefaultValueFactory = _ => [],
+    };
+    private readonly Option<string> _report = new("--report") { Description = "JSON report", DefaultValueFactory = _ => DefaultReportPath };
+    private readonly Option<string?> _workDir = new("--work-dir") { Description = "keep store data and process logs here (default: a temp dir, deleted after a passing run)" };
+    private readonly Option<bool> _keep = new("--keep") { Description = "keep the temp work dir even when the run passes", DefaultValueFactory = _ => Defaults.KeepWorkDir };
+    private readonly Option<int?> _seed = new("--seed") { Description = "seed of every random choice (default: random, reported)" };
+
+    public ChaosCommandLine()
+    {
+        _appendFsync.AcceptOnlyFromAmong("always", "everysec", "no");
+        Root = new RootCommand(
+            "Runs silos, a gateway and a store as real processes, kills them (kill -9), can inject store faults, and checks every " +
+            "accepted message: lost, unflagged duplicates, order breaks, early. Exit code: 0 when nothing was lost, duplicated " +
+            "without the flag, printed out of order, early or mismatched; 1 otherwise; 2 for bad arguments or a run that could not be carried out.")
         {
-            var arg = args[i];
-            if (arg is "-h" or "--help")
-            {
-                return (options, reportPath, true);
-            }
-
-            if (!arg.StartsWith("--", StringComparison.Ordinal))
-            {
-                throw new ArgumentException($"Unexpected argument '{arg}'.");
-            }
-
-            var equals = arg.IndexOf('=', StringComparison.Ordinal);
-            string name, value;
-            if (equals > 0 && !arg.StartsWith("--set=", StringComparison.Ordinal))
-            {
-                (name, value) = (arg[2..equals], arg[(equals + 1)..]);
-            }
-            else if (arg.StartsWith("--set=", StringComparison.Ordinal))
-            {
-                (name, value) = ("set", arg["--set=".Length..]);
-            }
-            else
-            {
-                name = arg[2..];
-                value = i + 1 < args.Count ? args[++i] : throw new ArgumentException($"--{name} needs a value.");
-            }
-
-            options = name switch
-            {
-                "silos" => options with { Silos = Int(name, value) },
-                "gateway" => options with { Gateway = Bool(name, value) },
-                "messages" => options with { Messages = Int(name, value) },
-                "duration" => options with { Duration = Seconds(name, value) },
-                "kill-every" => options with { KillEvery = Seconds(name, value) },
-                "restart-delay" => options with { RestartDelay = Seconds(name, value) },
-                "redis-restart-every" => options with { RedisRestartEvery = Seconds(name, value) },
-                "redis-downtime" => options with { RedisDowntime = Seconds(name, value) },
-                "store-faults" => options with { StoreFaults = Seconds(name, value) },
-                "store-delay" => StoreDelay(options, name, value),
-                "retry-for" => options with { RetryFor = Seconds(name, value) },
-                "appendfsync" => options with { AppendFsync = value.ToLowerInvariant() },
-                "batch" => options with { Batch = Int(name, value) },
-                "concurrency" => options with { Concurrency = Int(name, value) },
-                "request-timeout" => options with { RequestTimeout = Seconds(name, value) },
-                "due-min" => options with { DueMin = Seconds(name, value) },
-                "due-max" => options with { DueMax = Seconds(name, value) },
-                "shared-due" => options with { SharedDue = Double(name, value) },
-                "drain-timeout" => options with { DrainTimeout = Seconds(name, value) },
-                "config" => options with { Configuration = value },
-                "work-dir" => options with { WorkDir = value },
-                "keep" => options with { KeepWorkDir = Bool(name, value) },
-                "seed" => options with { Seed = Int(name, value) },
-                "set" => AddSetting(options, settings, value),
-                "report" => SetReport(options, ref reportPath, value),
-                _ => throw new ArgumentException($"Unknown option --{name}."),
-            };
-        }
-
-        options.Validate();
-        return (options, reportPath, false);
+            _silos, _gateway, _messages, _duration, _killEvery, _restartDelay, _redisRestartEvery, _redisDowntime, _storeFaults, _storeDelay,
+            _retryFor, _appendFsync, _batch, _concurrency, _requestTimeout, _dueMin, _dueMax, _sharedDue, _drainTimeout, _config, _set,
+            _report, _workDir, _keep, _seed,
+        };
     }
 
-    private static ChaosOptions AddSetting(ChaosOptions options, List<KeyValuePair<string, string>> settings, string value)
+    public RootCommand Root { get; }
+
+    /// <summary>The options a parse without errors asks for; throws <see cref="ArgumentException"/> for values that make no sense together.</summary>
+    public (ChaosOptions Options, string ReportPath) Read(ParseResult result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        var (delayMin, delayMax) = result.GetValue(_storeDelay);
+        var options = new ChaosOptions
+        {
+            Silos = result.GetValue(_silos),
+            Gateway = result.GetValue(_gateway),
+            Messages = result.GetValue(_messages),
+            Duration = TimeSpan.FromSeconds(result.GetValue(_duration)),
+            KillEvery = TimeSpan.FromSeconds(result.GetValue(_killEvery)),
+            RestartDelay = TimeSpan.FromSeconds(result.GetValue(_restartDelay)),
+            RedisRestartEvery = TimeSpan.FromSeconds(result.GetValue(_redisRestartEvery)),
+            RedisDowntime = TimeSpan.FromSeconds(result.GetValue(_redisDowntime)),
+            StoreFaults = TimeSpan.FromSeconds(result.GetValue(_storeFaults)),
+            StoreDelayMin = TimeSpan.FromMilliseconds(delayMin),
+            StoreDelayMax = TimeSpan.FromMilliseconds(delayMax),
+            RetryFor = TimeSpan.FromSeconds(result.GetValue(_retryFor)),
+            AppendFsync = result.GetValue(_appendFsync)!,
+            Batch = result.GetValue(_batch),
+            Concurrency = result.GetValue(_concurrency),
+            RequestTimeout = TimeSpan.FromSeconds(result.GetValue(_requestTimeout)),
+            DueMin = TimeSpan.FromSeconds(result.GetValue(_dueMin)),
+            DueMax = TimeSpan.FromSeconds(result.GetValue(_dueMax)),
+            SharedDue = result.GetValue(_sharedDue),
+            DrainTimeout = TimeSpan.FromSeconds(result.GetValue(_drainTimeout)),
+            Configuration = result.GetValue(_config)!,
+            Settings = [.. (result.GetValue(_set) ?? []).Select(Setting)],
+            WorkDir = result.GetValue(_workDir),
+            KeepWorkDir = result.GetValue(_keep),
+            Seed = result.GetValue(_seed),
+        };
+        options.Validate();
+        return (options, result.GetValue(_report)!);
+    }
+
+    private static Option<double> Seconds(string name, string description, TimeSpan fallback) =>
+        new(name) { Description = description, HelpName = "S", DefaultValueFactory = _ => fallback.TotalSeconds };
+
+    private static KeyValuePair<string, string> Setting(string value)
     {
         var equals = value.IndexOf('=', StringComparison.Ordinal);
-        if (equals <= 0)
+        return equals > 0 ? new(value[..equals], value[(equals + 1)..]) : throw new ArgumentException($"--set needs KEY=VALUE, got '{value}'.");
+    }
+
+    private static (double Min, double Max) ParseRange(ArgumentResult argument)
+    {
+        var text = argument.Tokens.Count == 1 ? argument.Tokens[0].Value : "";
+        var dash = text.IndexOf('-', StringComparison.Ordinal);
+        var (min, max) = dash > 0 ? (text[..dash], text[(dash + 1)..]) : (text, text);
+        if (double.TryParse(min, NumberStyles.Float, CultureInfo.InvariantCulture, out var low)
+            && double.TryParse(max, NumberStyles.Float, CultureInfo.InvariantCulture, out var high))
         {
-            throw new ArgumentException($"--set needs KEY=VALUE, got '{value}'.");
+            return (low, high);
         }
 
-        settings.Add(new(value[..equals], value[(equals + 1)..]));
-        return options with { Settings = [.. settings] };
+        argument.AddError($"--store-delay needs MIN-MAX in ms or one number, got '{text}'.");
+        return default;
     }
-
-    /// <summary><c>MIN-MAX</c> in ms, or one number for a fixed delay.</summary>
-    private static ChaosOptions StoreDelay(ChaosOptions options, string name, string value)
-    {
-        var dash = value.IndexOf('-', StringComparison.Ordinal);
-        var (min, max) = dash > 0 ? (value[..dash], value[(dash + 1)..]) : (value, value);
-        return options with { StoreDelayMin = TimeSpan.FromMilliseconds(Double(name, min)), StoreDelayMax = TimeSpan.FromMilliseconds(Double(name, max)) };
-    }
-
-    private static ChaosOptions SetReport(ChaosOptions options, ref string reportPath, string value)
-    {
-        reportPath = value;
-        return options;
-    }
-
-    private static int Int(string name, string value) =>
-        int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? n : throw new ArgumentException($"--{name} needs an integer, got '{value}'.");
-
-    private static double Double(string name, string value) =>
-        double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? d : throw new ArgumentException($"--{name} needs a number, got '{value}'.");
-
-    private static TimeSpan Seconds(string name, string value) => TimeSpan.FromSeconds(Double(name, value));
-
-    private static bool Bool(string name, string value) => value.ToLowerInvariant() switch
-    {
-        "true" or "yes" or "1" => true,
-        "false" or "no" or "0" => false,
-        _ => throw new ArgumentException($"--{name} needs true or false, got '{value}'."),
-    };
 }

@@ -2,20 +2,34 @@ using System.Runtime.InteropServices;
 using EchoAtTime.Chaos;
 
 // Figures go to stdout (the table); progress and errors to stderr. Exit: 0 pass, 1 violations, 2 could not run.
+var commandLine = new ChaosCommandLine();
+var parsed = commandLine.Root.Parse(args);
+if (parsed.Errors.Count > 0)
+{
+    foreach (var error in parsed.Errors)
+    {
+        await Console.Error.WriteLineAsync(error.Message);
+    }
+
+    await Console.Error.WriteLineAsync("chaos: see --help");
+    return 2;
+}
+
+if (parsed.Action is not null)
+{
+    // The root has no action of its own: this is --help (the options with their defaults) or --version.
+    return await parsed.InvokeAsync();
+}
+
 ChaosOptions options;
 string reportPath;
 try
 {
-    (options, reportPath, var help) = ChaosCommandLine.Parse(args);
-    if (help)
-    {
-        Console.WriteLine(ChaosCommandLine.Usage);
-        return 0;
-    }
+    (options, reportPath) = commandLine.Read(parsed);
 }
 catch (ArgumentException ex)
 {
-    await Console.Error.WriteLineAsync($"{ex.Message}\n\n{ChaosCommandLine.Usage}");
+    await Console.Error.WriteLineAsync($"{ex.Message}\nchaos: see --help");
     return 2;
 }
 
