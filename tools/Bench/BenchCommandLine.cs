@@ -1,132 +1,114 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
 using System.Globalization;
 
 namespace EchoAtTime.Bench;
 
-/// <summary>Parses <c>--name value</c> / <c>--name=value</c> arguments (and the flags <c>--smoke</c>, <c>--keep</c>) into <see cref="BenchOptions"/>.</summary>
-public static class BenchCommandLine
+/// <summary>
+/// The bench tool's command line (System.CommandLine). <c>--smoke</c> picks the tiny base sizes of
+/// <see cref="BenchOptions.SmokeDefaults"/>; any option given explicitly still wins, wherever it stands.
+/// <c>--help</c> is the manual of the options.
+/// </summary>
+public sealed class BenchCommandLine
 {
-    public static string Usage => $"""
-        Usage: EchoAtTime.Bench [options]     (tools/bench.sh builds Release and runs this)
-          --silos LIST            silo counts; each scenario runs once per count       (1,2; --smoke: 1)
-          --scenarios LIST        {string.Join(", ", BenchScenarios.Names)}
-                                  or a group (schedule, lateness, scale)               (all; --smoke: all but scale)
-          --duration S            measured sending time of schedule.*                  (10; --smoke: 1)
-          --drain-messages N      messages of the drain scenario                       (100000; --smoke: 200)
-          --burst-messages N      messages due at the same ms in the burst scenario    (20000; --smoke: 200)
-          --memory-messages N     pending messages of the memory scenario              (100000; --smoke: 200)
-          --horizon-messages N    horizon: messages, each due in a minute of its own   (100000; --smoke: 1000)
-          --scale-silos LIST      scale: silo counts, in place of --silos              (1,2,4; --smoke: 1,2)
-          --scale-quota CORES     scale: CPU of each silo, its own cgroup (needs root) (0.25)
-          --scale-seconds S       scale: measured sending time per run (+3 s warm-up)  (15; --smoke: 1)
-          --appendfsync MODE      Redis appendfsync: always | everysec                 (always)
-          --report PATH           JSON report                                          (bench-report.json)
-          --keep                  keep the work dir (Redis data, silo stdout/stderr)   (deleted unless a check failed)
-          --work-dir DIR          where that goes                                      (/tmp/echo-bench-<guid>)
-          --smoke                 tiny sizes for CI: 1 s, 200 messages, one silo       (off)
-          --seed N                seed of the random due times                         (random, reported)
-          --config NAME           which Silo build to run: Release | Debug             (this tool's own)
-        Every scenario starts its own redis-server and silos; lateness and burst first have them print 256
-        warm-up messages (left out of the figures), drain measures a cold restart on purpose. scale runs on its own silo
-        counts, each silo in a CPU cgroup, and reports accepted/s and the scaling efficiency T(N)/(N·T(1)) per workload
-        (due over an hour, or in one hot minute), checked against what Redis holds; its picture goes next to the report
-        (<report>.scale.png). Figures: table on stdout, JSON in the report;
-        progress on stderr. Exit code: 0 when every scenario ran and nothing was lost, duplicated, printed
-        out of order or early; 1 when an invariant broke; 2 for bad arguments or a run that could not be carried out.
-        """;
-
-    private static readonly string[] Flags = ["smoke", "keep"];
-
-    private static readonly string[] Valued =
-        ["silos", "scenarios", "duration", "drain-messages", "burst-messages", "memory-messages", "horizon-messages", "scale-silos", "scale-quota", "scale-seconds",
-         "appendfsync", "report", "work-dir", "seed", "config"];
-
-    /// <summary>Throws <see cref="ArgumentException"/> with a readable message for anything it does not understand.</summary>
-    public static (BenchOptions Options, bool Help) Parse(IReadOnlyList<string> args)
+    private readonly Option<int[]> _silos = IntList("--silos", "silo counts; each scenario runs once per count (default 1,2; --smoke: 1)");
+    private readonly Option<string> _scenarios = new("--scenarios")
     {
-        var named = new List<(string Name, string? Value)>();
-        for (var i = 0; i < args.Count; i++)
+        Description = $"comma-separated: {string.Join(", ", BenchScenarios.Names)}, or a group (schedule, lateness, scale) (default: all; --smoke: all but scale)",
+        HelpName = "LIST",
+    };
+    private readonly Option<double> _duration = Positive("--duration", "measured sending time of schedule.*, s (default 10; --smoke: 1)", "S");
+    private readonly Option<int> _drainMessages = new("--drain-messages") { Description = "messages of the drain scenario (default 100000; --smoke: 200)", HelpName = "N" };
+    private readonly Option<int> _burstMessages = new("--burst-messages") { Description = "messages due at the same ms in the burst scenario (default 20000; --smoke: 200)", HelpName = "N" };
+    private readonly Option<int> _memoryMessages = new("--memory-messages") { Description = "pending messages of the memory scenario (default 100000; --smoke: 200)", HelpName = "N" };
+    private readonly Option<int> _horizonMessages = new("--horizon-messages") { Description = "horizon: messages, each due in a minute of its own (default 100000; --smoke: 1000)", HelpName = "N" };
+    private readonly Option<int[]> _scaleSilos = IntList("--scale-silos", "scale: silo counts, in place of --silos (default 1,2,4; --smoke: 1,2)");
+    private readonly Option<double> _scaleQuota = Positive("--scale-quota", "scale: CPU of each silo in cores, its own cgroup (needs root) (default 0.25)", "CORES");
+    private readonly Option<double> _scaleSeconds = Positive("--scale-seconds", "scale: measured sending time per run, s, after a 3 s warm-up (default 15; --smoke: 1)", "S");
+    private readonly Option<string> _appendFsync = new("--appendfsync") { Description = "Redis appendfsync (default always)" };
+    private readonly Option<string> _report = new("--report") { Description = "JSON report (default bench-report.json)", HelpName = "PATH" };
+    private readonly Option<bool> _keep = new("--keep") { Description = "keep the work dir: store data, silo stdout/stderr (default: deleted unless a check failed)" };
+    private readonly Option<string> _workDir = new("--work-dir") { Description = "where that goes (default /tmp/echo-bench-<guid>)", HelpName = "DIR" };
+    private readonly Option<bool> _smoke = new("--smoke") { Description = "tiny sizes for CI: 1 s, 200 messages, one silo" };
+    private readonly Option<int> _seed = new("--seed") { Description = "seed of the random due times (default: random, reported)", HelpName = "N" };
+    private readonly Option<string> _config = new("--config") { Description = "which Silo build to run: Release | Debug (default: this tool's own)", HelpName = "NAME" };
+
+    public BenchCommandLine()
+    {
+        _appendFsync.AcceptOnlyFromAmong("always", "everysec");
+        Root = new RootCommand(
+            "Benchmarks EchoAtTime. Every scenario starts its own store and silos; lateness and burst first have them print 256 warm-up " +
+            "messages (left out of the figures), drain measures a cold restart on purpose. scale runs on its own silo counts, each silo in " +
+            "a CPU cgroup, and reports accepted/s and the scaling efficiency T(N)/(N·T(1)) per workload (due over an hour, or in one hot " +
+            "minute), checked against what the store holds; its picture goes next to the report (<report>.scale.png). Figures: table on " +
+            "stdout, JSON in the report; progress on stderr. Exit code: 0 when every scenario ran and nothing was lost, duplicated, printed " +
+            "out of order or early; 1 when an invariant broke; 2 for bad arguments or a run that could not be carried out.")
         {
-            var arg = args[i];
-            if (arg is "-h" or "--help")
-            {
-                return (new BenchOptions(), true);
-            }
-
-            if (!arg.StartsWith("--", StringComparison.Ordinal))
-            {
-                throw new ArgumentException($"Unexpected argument '{arg}'.");
-            }
-
-            var equals = arg.IndexOf('=', StringComparison.Ordinal);
-            var name = equals > 0 ? arg[2..equals] : arg[2..];
-            if (!Flags.Contains(name) && !Valued.Contains(name))
-            {
-                throw new ArgumentException($"Unknown option --{name}.");
-            }
-
-            if (equals > 0)
-            {
-                named.Add((name, arg[(equals + 1)..]));
-            }
-            else if (Flags.Contains(name))
-            {
-                named.Add((name, null));
-            }
-            else
-            {
-                named.Add((name, i + 1 < args.Count ? args[++i] : throw new ArgumentException($"{arg} needs a value.")));
-            }
-        }
-
-        // --smoke picks the base sizes; any option given explicitly still wins, wherever it stands.
-        var options = named.Any(n => n.Name == "smoke" && Bool(n)) ? BenchOptions.SmokeDefaults : new BenchOptions();
-        foreach (var option in named)
-        {
-            var value = option.Value ?? "";
-            options = option.Name switch
-            {
-                "smoke" => options,
-                "keep" => options with { Keep = Bool(option) },
-                "silos" => options with { SiloCounts = IntList(option.Name, value) },
-                "scenarios" => options with { Scenarios = BenchScenarios.Select(value) },
-                "duration" => options with { Duration = Seconds("duration", value) },
-                "drain-messages" => options with { DrainMessages = Int(option.Name, value) },
-                "burst-messages" => options with { BurstMessages = Int(option.Name, value) },
-                "memory-messages" => options with { MemoryMessages = Int(option.Name, value) },
-                "horizon-messages" => options with { HorizonMessages = Int(option.Name, value) },
-                "scale-silos" => options with { ScaleSilos = IntList(option.Name, value) },
-                "scale-quota" => options with { ScaleQuota = Positive(option.Name, value, "cores") },
-                "scale-seconds" => options with { ScaleDuration = TimeSpan.FromSeconds(Positive(option.Name, value, "seconds")) },
-                "appendfsync" => options with { AppendFsync = value.ToLowerInvariant() },
-                "report" => options with { ReportPath = value },
-                "work-dir" => options with { WorkDir = value },
-                "seed" => options with { Seed = Int(option.Name, value) },
-                "config" => options with { Configuration = value },
-                _ => throw new ArgumentException($"Unknown option --{option.Name}."),
-            };
-        }
-
-        options.Validate();
-        return (options, false);
+            _silos, _scenarios, _duration, _drainMessages, _burstMessages, _memoryMessages, _horizonMessages, _scaleSilos, _scaleQuota,
+            _scaleSeconds, _appendFsync, _report, _keep, _workDir, _smoke, _seed, _config,
+        };
     }
 
-    private static bool Bool((string Name, string? Value) option) => option.Value?.ToLowerInvariant() switch
+    public RootCommand Root { get; }
+
+    /// <summary>The options a parse without errors asks for; throws <see cref="ArgumentException"/> for values that make no sense.</summary>
+    public BenchOptions Read(ParseResult result)
     {
-        null or "true" or "yes" or "1" => true,
-        "false" or "no" or "0" => false,
-        _ => throw new ArgumentException($"--{option.Name} takes true or false, got '{option.Value}'."),
+        ArgumentNullException.ThrowIfNull(result);
+        var options = result.GetValue(_smoke) ? BenchOptions.SmokeDefaults : new BenchOptions();
+        options = With(result, _keep, options, v => options with { Keep = v });
+        options = With(result, _silos, options, v => options with { SiloCounts = v });
+        options = With(result, _scenarios, options, v => options with { Scenarios = BenchScenarios.Select(v) });
+        options = With(result, _duration, options, v => options with { Duration = TimeSpan.FromSeconds(v) });
+        options = With(result, _drainMessages, options, v => options with { DrainMessages = v });
+        options = With(result, _burstMessages, options, v => options with { BurstMessages = v });
+        options = With(result, _memoryMessages, options, v => options with { MemoryMessages = v });
+        options = With(result, _horizonMessages, options, v => options with { HorizonMessages = v });
+        options = With(result, _scaleSilos, options, v => options with { ScaleSilos = v });
+        options = With(result, _scaleQuota, options, v => options with { ScaleQuota = v });
+        options = With(result, _scaleSeconds, options, v => options with { ScaleDuration = TimeSpan.FromSeconds(v) });
+        options = With(result, _appendFsync, options, v => options with { AppendFsync = v });
+        options = With(result, _report, options, v => options with { ReportPath = v });
+        options = With(result, _workDir, options, v => options with { WorkDir = v });
+        options = With(result, _seed, options, v => options with { Seed = v });
+        options = With(result, _config, options, v => options with { Configuration = v });
+        options.Validate();
+        return options;
+    }
+
+    // Only what was given on the command line replaces the base (the defaults, or --smoke's).
+    private static BenchOptions With<T>(ParseResult result, Option<T> option, BenchOptions options, Func<T, BenchOptions> apply) =>
+        result.GetResult(option) is { Implicit: false } ? apply(result.GetValue(option)!) : options;
+
+    private static Option<int[]> IntList(string name, string description) => new(name)
+    {
+        Description = description,
+        HelpName = "LIST",
+        CustomParser = argument =>
+        {
+            var text = argument.Tokens.Count == 1 ? argument.Tokens[0].Value : "";
+            var parts = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            var values = parts.Select(p => int.TryParse(p, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? n : (int?)null).ToArray();
+            if (values.Length == 0 || values.Any(v => v is null))
+            {
+                argument.AddError($"{name} needs comma-separated integers, got '{text}'.");
+                return [];
+            }
+
+            return [.. values.Select(v => v!.Value)];
+        },
     };
 
-    private static int Int(string name, string value) =>
-        int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? n : throw new ArgumentException($"--{name} needs an integer, got '{value}'.");
-
-    private static int[] IntList(string name, string value) =>
-        [.. value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(v => Int(name, v))];
-
-    private static TimeSpan Seconds(string name, string value) => TimeSpan.FromSeconds(Positive(name, value, "seconds"));
-
-    private static double Positive(string name, string value, string unit) =>
-        double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var n) && n > 0 && double.IsFinite(n)
-            ? n
-            : throw new ArgumentException($"--{name} needs a positive number of {unit}, got '{value}'.");
+    private static Option<double> Positive(string name, string description, string helpName)
+    {
+        var option = new Option<double>(name) { Description = description, HelpName = helpName };
+        option.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<double>() is not (> 0 and < double.PositiveInfinity))
+            {
+                result.AddError($"{name} needs a positive number, got '{string.Join(' ', result.Tokens.Select(t => t.Value))}'.");
+            }
+        });
+        return option;
+    }
 }

@@ -10,24 +10,36 @@ using EchoAtTime.Bench;
 // made, so it must be set before that. The silos do not inherit it (SiloProcess removes it).
 Environment.SetEnvironmentVariable(SiloProcess.InlineCompletionsVariable, "1");
 
-(BenchOptions Options, bool Help) parsed;
-try
+var commandLine = new BenchCommandLine();
+var parsed = commandLine.Root.Parse(args);
+if (parsed.Errors.Count > 0)
 {
-    parsed = BenchCommandLine.Parse(args);
-}
-catch (ArgumentException ex)
-{
-    await Console.Error.WriteLineAsync(ex.Message + Environment.NewLine + Environment.NewLine + BenchCommandLine.Usage);
+    foreach (var error in parsed.Errors)
+    {
+        await Console.Error.WriteLineAsync(error.Message);
+    }
+
+    await Console.Error.WriteLineAsync("bench: see --help");
     return 2;
 }
 
-if (parsed.Help)
+if (parsed.Action is not null)
 {
-    Console.WriteLine(BenchCommandLine.Usage);
-    return 0;
+    // The root has no action of its own: this is --help (the options) or --version.
+    return await parsed.InvokeAsync();
 }
 
-var options = parsed.Options;
+BenchOptions options;
+try
+{
+    options = commandLine.Read(parsed);
+}
+catch (ArgumentException ex)
+{
+    await Console.Error.WriteLineAsync($"{ex.Message}{Environment.NewLine}bench: see --help");
+    return 2;
+}
+
 using var signals = new StopSignals();
 var run = new BenchRun(options, line => Console.Error.WriteLine($"{DateTime.Now:HH:mm:ss.fff} {line}"));
 BenchReport report;

@@ -1,0 +1,58 @@
+using EchoAtTime.Bench;
+
+namespace EchoAtTime.Tests.Unit;
+
+/// <summary>The bench tool's command line (System.CommandLine): defaults, --smoke's sizes, and explicit options over both.</summary>
+public sealed class BenchCommandLineTests
+{
+    private static BenchOptions Read(params string[] args)
+    {
+        var commandLine = new BenchCommandLine();
+        var parsed = commandLine.Root.Parse(args);
+        Assert.Empty(parsed.Errors);
+        return commandLine.Read(parsed);
+    }
+
+    [Fact]
+    public void No_options_give_the_defaults_and_smoke_gives_its_sizes()
+    {
+        var plain = Read("--seed", "1");
+        var smoke = Read("--smoke", "--seed", "1");
+
+        Assert.Equal(new BenchOptions { Seed = 1 }.SiloCounts, plain.SiloCounts);
+        Assert.Equal(new BenchOptions().DrainMessages, plain.DrainMessages);
+        Assert.Equal(BenchOptions.SmokeDefaults.DrainMessages, smoke.DrainMessages);
+        Assert.Equal(BenchOptions.SmokeDefaults.SiloCounts, smoke.SiloCounts);
+        Assert.True(smoke.Smoke);
+    }
+
+    [Fact]
+    public void An_explicit_option_wins_over_smoke_wherever_it_stands()
+    {
+        var before = Read("--drain-messages", "777", "--silos", "1,3", "--smoke");
+        var after = Read("--smoke", "--duration", "2.5", "--scale-silos", "2,4", "--appendfsync", "everysec", "--keep");
+
+        Assert.Equal(777, before.DrainMessages);
+        Assert.Equal([1, 3], before.SiloCounts);
+        Assert.Equal(BenchOptions.SmokeDefaults.BurstMessages, before.BurstMessages);
+        Assert.Equal(TimeSpan.FromSeconds(2.5), after.Duration);
+        Assert.Equal([2, 4], after.ScaleSilos);
+        Assert.Equal("everysec", after.AppendFsync);
+        Assert.True(after.Keep);
+    }
+
+    [Theory]
+    [InlineData("--silos", "1,x")]
+    [InlineData("--duration", "0")]
+    [InlineData("--appendfsync", "no")]
+    public void A_value_it_cannot_use_is_a_parse_error(string option, string value) =>
+        Assert.NotEmpty(new BenchCommandLine().Root.Parse([option, value]).Errors);
+
+    [Fact]
+    public void An_unknown_scenario_is_refused_naming_the_known_ones()
+    {
+        var commandLine = new BenchCommandLine();
+        var error = Assert.Throws<ArgumentException>(() => commandLine.Read(commandLine.Root.Parse(["--scenarios", "nope"])));
+        Assert.Contains("schedule.single", error.Message, StringComparison.Ordinal);
+    }
+}
