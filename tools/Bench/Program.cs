@@ -1,4 +1,5 @@
 using EchoAtTime.Bench;
+using EchoAtTime.Testing;
 
 // The table goes to stdout, progress and errors to stderr, the figures also to the JSON report.
 // Exit code: 0 every scenario ran and every invariant held; 1 an invariant broke; 2 bad arguments or
@@ -11,22 +12,10 @@ using EchoAtTime.Bench;
 Environment.SetEnvironmentVariable(SiloProcess.InlineCompletionsVariable, "1");
 
 var commandLine = new BenchCommandLine();
-var parsed = commandLine.Root.Parse(args);
-if (parsed.Errors.Count > 0)
+var (parsed, exitNow) = await ToolCommandLine.ParseAsync(commandLine.Root, args, "bench");
+if (exitNow is { } code)
 {
-    foreach (var error in parsed.Errors)
-    {
-        await Console.Error.WriteLineAsync(error.Message);
-    }
-
-    await Console.Error.WriteLineAsync("bench: see --help");
-    return 2;
-}
-
-if (parsed.Action is not null)
-{
-    // The root has no action of its own: this is --help (the options) or --version.
-    return await parsed.InvokeAsync();
+    return code;
 }
 
 BenchOptions options;
@@ -37,7 +26,7 @@ try
 catch (ArgumentException ex)
 {
     await Console.Error.WriteLineAsync($"{ex.Message}{Environment.NewLine}bench: see --help");
-    return 2;
+    return ToolCommandLine.BadArguments;
 }
 
 using var signals = new StopSignals();

@@ -1,24 +1,13 @@
 using System.Runtime.InteropServices;
+using EchoAtTime.Testing;
 using EchoAtTime.Chaos;
 
 // Figures go to stdout (the table); progress and errors to stderr. Exit: 0 pass, 1 violations, 2 could not run.
 var commandLine = new ChaosCommandLine();
-var parsed = commandLine.Root.Parse(args);
-if (parsed.Errors.Count > 0)
+var (parsed, exitNow) = await ToolCommandLine.ParseAsync(commandLine.Root, args, "chaos");
+if (exitNow is { } code)
 {
-    foreach (var error in parsed.Errors)
-    {
-        await Console.Error.WriteLineAsync(error.Message);
-    }
-
-    await Console.Error.WriteLineAsync("chaos: see --help");
-    return 2;
-}
-
-if (parsed.Action is not null)
-{
-    // The root has no action of its own: this is --help (the options with their defaults) or --version.
-    return await parsed.InvokeAsync();
+    return code;
 }
 
 ChaosOptions options;
@@ -30,7 +19,7 @@ try
 catch (ArgumentException ex)
 {
     await Console.Error.WriteLineAsync($"{ex.Message}\nchaos: see --help");
-    return 2;
+    return ToolCommandLine.BadArguments;
 }
 
 // Ctrl+C or SIGTERM cancels the run, which still stops every process it started.
