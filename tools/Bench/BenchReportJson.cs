@@ -27,7 +27,7 @@ public static class BenchReportJson
                 ["cpuModel"] = m.CpuModel,
                 ["os"] = m.Os,
                 ["dotnet"] = m.Dotnet,
-                ["redisVersion"] = m.RedisVersion,
+                ["redisVersion"] = m.RedisVersion, // the store and its version: "redis 7.0.15" or "garnet 2.2.8"
                 ["appendfsync"] = m.AppendFsync,
                 ["loadAverageAtEnd"] = m.LoadAverage,
             },

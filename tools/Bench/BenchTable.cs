@@ -13,7 +13,7 @@ public static class BenchTable
     {
         var m = report.Machine;
         var sb = new StringBuilder();
-        sb.AppendLine(Invariant($"EchoAtTime bench: {m.Cores} cores ({m.CpuModel}), {m.Dotnet}, redis {m.RedisVersion} appendfsync {m.AppendFsync}, ")
+        sb.AppendLine(Invariant($"EchoAtTime bench: {m.Cores} cores ({m.CpuModel}), {m.Dotnet}, {m.RedisVersion} appendfsync {m.AppendFsync}, ")
             + Invariant($"{report.Options.Configuration}{(report.Options.Smoke ? ", smoke sizes" : "")}, seed {report.Options.Seed}, load average at end {m.LoadAverage}"));
         foreach (var scenario in report.Runs.Select(r => r.Scenario).Distinct())
         {

@@ -25,7 +25,12 @@ public sealed class RedisStats : IAsyncDisposable
     public async Task<long> UsedMemoryAsync() =>
         long.Parse(Field(await InfoAsync("memory"), "used_memory") ?? "0", CultureInfo.InvariantCulture);
 
-    public async Task<string> VersionAsync() => Field(await InfoAsync("server"), "redis_version") ?? "unknown";
+    /// <summary>"redis 7.0.15", or "garnet 2.2.8" (Garnet also reports a redis_version: the one it is compatible with).</summary>
+    public async Task<string> VersionAsync()
+    {
+        var server = await InfoAsync("server");
+        return Field(server, "garnet_version") is { } garnet ? $"garnet {garnet}" : $"redis {Field(server, "redis_version") ?? "unknown"}";
+    }
 
     /// <summary>Every key, by <c>SCAN</c> (never <c>KEYS</c>, which blocks the server).</summary>
     public async Task<HashSet<string>> KeysAsync()
