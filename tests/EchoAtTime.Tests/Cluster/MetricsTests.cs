@@ -51,10 +51,14 @@ public sealed class MetricsTests(SlotClusterFixture fixture) : IDisposable
             .Select(r => r.Id).ToArray();
         await fixture.Scheduler.CancelAsync(ids[1]);
 
-        // A batch left in doubt by a "crashed" printer: it prints again, flagged.
+        // A batch left in doubt by a "crashed" printer: it prints again, flagged. Append and commit reach
+        // the sweep at once: a sweep in between would print it unflagged and fence the commit.
         var past = TimeSlot.Of(NowMs) - 900;
-        await fixture.AppendRawAsync(past, (5, tag + "redelivered"));
-        await fixture.Store.CommitAsync(past, 0, SlotCursor.None, 0, SlotCursor.Of(5, 0), 1);
+        await fixture.WriteUnsweptAsync([past], async () =>
+        {
+            await fixture.AppendRawAsync(past, (5, tag + "redelivered"));
+            Assert.NotNull(await fixture.Store.CommitAsync(past, 0, SlotCursor.None, 0, SlotCursor.Of(5, 0), 1));
+        });
 
         // A request the API refuses.
         await RejectOneAsync();

@@ -51,6 +51,24 @@ public sealed class SlotClusterFixture : IAsyncLifetime
     public Task<AppendResult> AppendRawAsync(long slot, params (int OffsetMs, string Message)[] messages) =>
         Store.AppendAsync(slot, messages.Select(m => SlotElement.Encode(m.OffsetMs, m.Message)).ToArray(), messages.Min(m => m.OffsetMs));
 
+    /// <summary>
+    /// Runs <paramref name="write"/> while the sweeper cannot see <paramref name="slots"/>: their index
+    /// entries score far in the future until it is done, then their own minute again (unless the write
+    /// removed them). What an earlier run left in several steps (an append then a commit, or three slots
+    /// one after another) so reaches the cluster at once, as the state a crash would have left; without it a
+    /// sweep in between prints a half-written state (a commit fenced, a predecessor closed before it was written).
+    /// Only the sweep finds such slots: nobody sends their grains a request.
+    /// </summary>
+    public async Task WriteUnsweptAsync(IReadOnlyCollection<long> slots, Func<Task> write)
+    {
+        const double Hidden = 1e12;
+        var db = Multiplexer.GetDatabase();
+        var index = new RedisKeys(Options.KeyPrefix).PendingSlots;
+        await db.SortedSetAddAsync(index, [.. slots.Select(s => new SortedSetEntry(s, s + Hidden))]);
+        await write();
+        await db.SortedSetAddAsync(index, [.. slots.Select(s => new SortedSetEntry(s, s))], SortedSetWhen.Exists);
+    }
+
     public async Task InitializeAsync()
     {
         await Redis.StartAsync();

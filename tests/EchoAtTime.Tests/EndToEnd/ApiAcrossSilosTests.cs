@@ -56,20 +56,32 @@ public sealed class ApiAcrossSilosTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task Cancel_racing_the_due_time_leaves_each_message_either_printed_or_canceled_never_both()
+    public async Task Cancel_racing_the_due_time_leaves_each_message_either_printed_or_canceled_never_both_and_both_outcomes_occur()
     {
+        const int Early = 5, Racing = 60, Late = 5;
         await using var cluster = await ProcessCluster.StartAsync(silos: 2);
         var tag = $"race {Guid.NewGuid():N}";
         var due = NowMs + 3_000;
+
+        // Around the 60 racing messages, due within 300 ms: 5 due 2 s before them (printed before any cancel
+        // fires, so their cancels must lose) and 5 due a minute after (their cancels must win). Both outcomes
+        // occur in every run, however the race in between falls.
+        var dues = Enumerable.Repeat(due - 2_000, Early)
+            .Concat(Enumerable.Range(0, Racing).Select(i => due + (i * 5)))
+            .Concat(Enumerable.Repeat(due + 60_000, Late))
+            .ToArray();
         var ids = new List<string>();
-        for (var i = 0; i < 60; i++)
+        for (var i = 0; i < dues.Length; i++)
         {
-            var (status, id) = await cluster.PostAsync(cluster.Silo(i % 2), due + (i * 5), $"{tag} {i:D2}");
+            var (status, id) = await cluster.PostAsync(cluster.Silo(i % 2), dues[i], $"{tag} {i:D2}");
             Assert.Equal(HttpStatusCode.Accepted, status);
             ids.Add(id.ToString());
         }
 
-        // The scenario: every cancel fires in the middle of the 300 ms in which the messages fall due,
+        var early = ids[..Early].ToHashSet();
+        await cluster.WaitForPrintedAsync(p => early.IsSubsetOf(p.Select(l => l.Id.ToString())), TimeSpan.FromSeconds(30), "the early messages did not print");
+
+        // The scenario: every cancel fires in the middle of the 300 ms in which the racing messages fall due,
         // from both silos at once, so some lose the race to the printer and some win it.
         await Task.Delay(TimeSpan.FromMilliseconds(Math.Max(0, due + 150 - NowMs)));
         var cancels = await Task.WhenAll(ids.Select(async (id, i) =>
@@ -78,6 +90,9 @@ public sealed class ApiAcrossSilosTests(ITestOutputHelper output)
             using var response = await cluster.Http.SendAsync(request);
             return (Id: id, response.StatusCode);
         }));
+
+        Assert.All(cancels[..Early], c => Assert.Equal(HttpStatusCode.Conflict, c.StatusCode));
+        Assert.All(cancels[^Late..], c => Assert.Equal(HttpStatusCode.NoContent, c.StatusCode));
 
         // Every message not canceled prints; then the record of each must match its cancel answer.
         var expectedPrinted = cancels.Where(c => c.StatusCode == HttpStatusCode.Conflict).Select(c => c.Id).ToHashSet();
@@ -93,6 +108,8 @@ public sealed class ApiAcrossSilosTests(ITestOutputHelper output)
             Assert.Equal(status == HttpStatusCode.NoContent ? "canceled" : "printed", state.RootElement.GetProperty("status").GetString());
         }
 
-        output.WriteLine($"cancel race: {cancels.Count(c => c.StatusCode == HttpStatusCode.NoContent)} canceled, {expectedPrinted.Count} already printing or printed");
+        var racing = cancels[Early..^Late];
+        output.WriteLine($"cancel race: of {Racing} racing, {racing.Count(c => c.StatusCode == HttpStatusCode.NoContent)} canceled, "
+                         + $"{racing.Count(c => c.StatusCode == HttpStatusCode.Conflict)} already printing or printed");
     }
 }
