@@ -107,6 +107,20 @@ public sealed partial class StuckConsoleTests(ITestOutputHelper output)
         return answers;
     }
 
+    /// <summary>
+    /// About 20 s ahead, in a minute whose grain the writer activates at once: writers notify a
+    /// minute's printer only within 2 × Echo:WakeLead (10 s) of its start, and a minute activated
+    /// later (by a sweep or a notice from the healthy silo) may land on the healthy silo, which would
+    /// leave the stuck silo nothing to print. A 20 s lead that crosses into a minute starting more
+    /// than 10 s away moves back to the end of the current minute instead (at least 7 s ahead).
+    /// </summary>
+    private static long DueInANoticedMinute(long nowMs, long span)
+    {
+        var dueFrom = nowMs + 20_000;
+        var slotStart = TimeSlot.StartMs(TimeSlot.Of(dueFrom + span));
+        return slotStart - nowMs > 10_000 ? slotStart - span - 1_000 : dueFrom;
+    }
+
     [Fact]
     public async Task A_silo_whose_stdout_blocks_reports_not_ready_and_leaves_and_the_other_silo_prints_every_message()
     {
@@ -120,8 +134,8 @@ public sealed partial class StuckConsoleTests(ITestOutputHelper output)
         // fall in are activated there; the healthy silo joins before any of them is due.
         await using var stuck = ServiceProcess.Start("stuck", ServiceProcess.SiloDll, SiloEnvironment(redis, clusterId), readStdout: false);
         await stuck.WaitUntilReadyAsync(http, StartTimeout);
-        var dueFrom = NowMs + 20_000;
         const long span = 2_000;
+        var dueFrom = DueInANoticedMinute(NowMs, span);
         var accepted = await PostAsync(http, stuck, $"{tag} a", 1_500, dueFrom, span);
         Assert.Equal(1_500, accepted.Count);
         await using var healthy = ServiceProcess.Start("healthy", ServiceProcess.SiloDll, SiloEnvironment(redis, clusterId));
