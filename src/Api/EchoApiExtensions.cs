@@ -36,7 +36,7 @@ public static class EchoApiExtensions
             // Routing's own 415 (a body that is not declared JSON) says only "Unsupported Media Type": say what to send.
             if (context.ProblemDetails.Status == StatusCodes.Status415UnsupportedMediaType)
             {
-                context.ProblemDetails.Detail ??= "Send the body as JSON, with Content-Type: application/json.";
+                context.ProblemDetails.Detail ??= RequestBody.SendJson;
             }
         });
         builder.Services.AddOpenApi();

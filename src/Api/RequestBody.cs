@@ -10,13 +10,16 @@ namespace EchoAtTime.Api;
 /// <summary>Reads a JSON request body within the limits: 415 for another media type, 413 when too large, 400 when not JSON.</summary>
 internal static class RequestBody
 {
+    /// <summary>What every 415 says, this reader's and routing's own (see EchoApiExtensions' problem details).</summary>
+    public const string SendJson = "Send the body as JSON, with Content-Type: application/json.";
+
     private static readonly JsonDocumentOptions ParseOptions = new() { MaxDepth = 16 };
 
     public static async Task<(JsonDocument? Document, ProblemHttpResult? Problem)> ReadJsonAsync(HttpRequest request, ApiOptions limits)
     {
         if (!request.HasJsonContentType())
         {
-            return (null, TypedResults.Problem(statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Unsupported Media Type", detail: "Send the body as JSON, with Content-Type: application/json."));
+            return (null, TypedResults.Problem(statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Unsupported Media Type", detail: SendJson));
         }
 
         if (request.ContentLength > limits.MaxBodyBytes)

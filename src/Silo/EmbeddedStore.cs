@@ -48,7 +48,7 @@ public sealed partial class EmbeddedStore : IDisposable
         }
 
         var lockFile = Lock(dataDir);
-        var args = GarnetArguments(dataDir, port, commitWait);
+        var args = GarnetCommandLine.For(dataDir, port, commitWait);
         // Garnet prints a banner and trace output on Console.Out; stdout belongs to echoed messages alone.
         var stdout = Console.Out;
         Console.SetOut(Console.Error);
@@ -98,9 +98,6 @@ public sealed partial class EmbeddedStore : IDisposable
                 "to run several silos as one cluster, point them all at one Redis with Redis:ConnectionString.", ex);
         }
     }
-
-    /// <summary>The Garnet command line of the embedded store: <see cref="GarnetCommandLine.For"/>.</summary>
-    public static string[] GarnetArguments(string dataDir, int port, bool commitWait) => GarnetCommandLine.For(dataDir, port, commitWait);
 
     private static int FreeLoopbackPort()
     {

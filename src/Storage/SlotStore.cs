@@ -188,16 +188,23 @@ public sealed class SlotStore(IConnectionMultiplexer redis, IOptions<EchoOptions
     /// </summary>
     public async Task<RedisValue[]> TailAsync(long slot, int from)
     {
+        // One round trip for the usual short tail; only a full first page asks for the length and the rest.
         var db = Db;
         var messages = _keys.Messages(slot);
+        var first = await db.ListRangeAsync(messages, from, from + LoadPage - 1).ConfigureAwait(false);
+        if (first.Length < LoadPage)
+        {
+            return first;
+        }
+
         var length = await db.ListLengthAsync(messages).ConfigureAwait(false);
         var pages = new List<Task<RedisValue[]>>();
-        for (long start = from; start < length; start += LoadPage)
+        for (long start = from + LoadPage; start < length; start += LoadPage)
         {
             pages.Add(db.ListRangeAsync(messages, start, Math.Min(length, start + LoadPage) - 1));
         }
 
-        return [.. (await Task.WhenAll(pages).ConfigureAwait(false)).SelectMany(p => p)];
+        return [.. first, .. (await Task.WhenAll(pages).ConfigureAwait(false)).SelectMany(p => p)];
     }
 
     public async Task<MessageStatus> StatusAsync(MessageId id) =>

@@ -82,8 +82,13 @@ public sealed class ClusterClock : TimeProvider
     // Drift starts at the first measurement, so a silo always starts bounded however slowly it starts.
     private TimeSpan Drifted()
     {
+        if (_driftPerSecond == TimeSpan.Zero)
+        {
+            return TimeSpan.Zero;
+        }
+
         var from = Interlocked.Read(ref _driftFrom);
-        return _driftPerSecond == TimeSpan.Zero || from == 0 ? TimeSpan.Zero : _driftPerSecond * _local.GetElapsedTime(from).TotalSeconds;
+        return from == 0 ? TimeSpan.Zero : _driftPerSecond * _local.GetElapsedTime(from).TotalSeconds;
     }
 
     public override DateTimeOffset GetUtcNow() => LocalNow + Offset;

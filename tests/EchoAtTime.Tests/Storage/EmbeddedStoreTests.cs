@@ -16,7 +16,7 @@ public sealed class EmbeddedStoreTests
     [InlineData(false)]
     public void Scripts_are_atomic_across_sessions_and_replies_wait_for_the_log_unless_told_not_to(bool commitWait)
     {
-        var args = EmbeddedStore.GarnetArguments("/tmp/x", 1234, commitWait);
+        var args = GarnetCommandLine.For("/tmp/x", 1234, commitWait);
 
         Assert.Contains("--lua", args);
         Assert.Contains("--lua-transaction-mode", args);
@@ -33,7 +33,7 @@ public sealed class EmbeddedStoreTests
         var harness = new StoreProcess(1234, "/tmp/x", appendFsync, kind: StoreKind.Garnet);
 
         // No commit wait: with transactional scripts from many sessions Garnet deadlocks (StoreProcess.GarnetArguments).
-        Assert.Equal(EmbeddedStore.GarnetArguments("/tmp/x", 1234, commitWait: false), harness.GarnetArguments());
+        Assert.Equal(GarnetCommandLine.For("/tmp/x", 1234, commitWait: false), harness.GarnetArguments());
         Assert.Contains("--lua-transaction-mode", harness.GarnetArguments());
         Assert.DoesNotContain("--aof-commit-wait", harness.GarnetArguments());
         Assert.Equal(["--auth", "Password", "--password", "pw"], new StoreProcess(1234, "/tmp/x", appendFsync, "pw", StoreKind.Garnet).GarnetArguments().TakeLast(4));
