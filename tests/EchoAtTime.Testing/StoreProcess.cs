@@ -127,8 +127,14 @@ public sealed class StoreProcess : IAsyncDisposable
             info.ArgumentList.Add(arg);
         }
 
-        _process?.Dispose();
+        if (_process is { } previous)
+        {
+            OrphanGuard.Release(previous.Id);
+            previous.Dispose();
+        }
+
         _process = Process.Start(info) ?? throw new InvalidOperationException($"{Kind} did not start.");
+        OrphanGuard.Adopt(_process);
         _process.OutputDataReceived += (_, _) => { };
         _process.ErrorDataReceived += (_, _) => { };
         _process.BeginOutputReadLine();
@@ -172,7 +178,11 @@ public sealed class StoreProcess : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await KillAsync();
-        _process?.Dispose();
+        if (_process is { } process)
+        {
+            OrphanGuard.Release(process.Id);
+            process.Dispose();
+        }
     }
 
     /// <summary>

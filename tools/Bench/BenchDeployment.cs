@@ -1,6 +1,4 @@
-using EchoAtTime.Testing;
 using System.Globalization;
-using EchoAtTime.Chaos;
 
 namespace EchoAtTime.Bench;
 
@@ -13,6 +11,9 @@ namespace EchoAtTime.Bench;
 /// </summary>
 public sealed class BenchDeployment : IAsyncDisposable
 {
+    /// <summary>The tool's own socket tuning (see Program.cs); never passed on to a silo.</summary>
+    public const string InlineCompletionsVariable = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
+
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan SiloStopGrace = TimeSpan.FromSeconds(15);
 
@@ -24,8 +25,8 @@ public sealed class BenchDeployment : IAsyncDisposable
     private readonly string _siloDll;
     private readonly string _dir;
     private readonly List<(Uri Url, Dictionary<string, string> Environment)> _nodes = [];
-    private readonly List<SiloProcess> _processes = [];
-    private readonly List<SiloProcess> _current = [];
+    private readonly List<ServiceProcess> _processes = [];
+    private readonly List<ServiceProcess> _current = [];
     private readonly HttpClient _probe = new() { Timeout = TimeSpan.FromSeconds(2) };
     private readonly double? _siloCpuCores;
     private readonly List<CpuCgroup> _cgroups = [];
@@ -60,10 +61,10 @@ public sealed class BenchDeployment : IAsyncDisposable
     public IReadOnlyList<Uri> Targets => [.. _nodes.Select(n => n.Url)];
 
     /// <summary>The running process of each silo.</summary>
-    public IReadOnlyList<SiloProcess> Current => _current;
+    public IReadOnlyList<ServiceProcess> Current => _current;
 
     /// <summary>Every silo process started, in start order (a restart adds new ones).</summary>
-    public IReadOnlyList<SiloProcess> AllProcesses => _processes;
+    public IReadOnlyList<ServiceProcess> AllProcesses => _processes;
 
     /// <summary>Each silo's CPU cgroup (index = silo), empty without a CPU limit.</summary>
     public IReadOnlyList<CpuCgroup> Cgroups => _cgroups;
@@ -95,14 +96,25 @@ public sealed class BenchDeployment : IAsyncDisposable
         for (var n = 0; n < _nodes.Count; n++)
         {
             var generation = _processes.Count(p => p.Name.StartsWith($"silo-{n + 1}#", StringComparison.Ordinal));
-            var process = SiloProcess.Start(
-                $"silo-{n + 1}#{generation}", _siloDll, _nodes[n].Url, _nodes[n].Environment, SiloArgs, Path.Combine(_dir, "silos"),
-                _cgroups.Count > 0 ? _cgroups[n].ProcsPath : null);
+            // Stdout straight to a file: at 100k+ lines/s a reader that fell behind would fill the pipe
+            // and block the silo's writes, throttling exactly what is measured.
+            var name = $"silo-{n + 1}#{generation}";
+            var dir = Path.Combine(_dir, "silos");
+            var process = ServiceProcess.Start(new ServiceLaunch(name, _siloDll, _nodes[n].Url)
+            {
+                Environment = _nodes[n].Environment,
+                ExtraArgs = SiloArgs,
+                Unset = [InlineCompletionsVariable],
+                WorkDir = dir,
+                LogPrefix = Path.Combine(dir, name.Replace('#', '.')),
+                Stdout = StdoutHandling.File,
+                CgroupProcs = _cgroups.Count > 0 ? _cgroups[n].ProcsPath : null,
+            });
             _processes.Add(process);
             _current.Add(process);
         }
 
-        var ready = await Task.WhenAll(_current.Select((p, n) => p.WaitUntilReadyAsync(_probe, _nodes[n].Url, StartTimeout, cancellationToken)));
+        var ready = await Task.WhenAll(_current.Select((p, n) => p.TryWaitUntilReadyAsync(_probe, StartTimeout, cancellationToken)));
         if (ready.Contains(false))
         {
             throw new InvalidOperationException(

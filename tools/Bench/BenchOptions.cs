@@ -105,7 +105,7 @@ public sealed record BenchOptions
     /// <summary>horizon: messages, each due in a minute of its own.</summary>
     public int HorizonMessages { get; init; } = 100_000;
 
-    public string Configuration { get; init; } = ChaosOptions.BuiltConfiguration;
+    public string Configuration { get; init; } = BuiltService.Configuration;
 
     /// <summary>The checkout holding EchoAtTime.sln; null finds it above this tool.</summary>
     public string? RepositoryRoot { get; init; }

@@ -56,7 +56,7 @@ public static class BenchReportJson
             },
             ["definitions"] = new JsonObject
             {
-                ["orderBreaks"] = Integrity.OrderDefinition,
+                ["orderBreaks"] = Invariants.OrderDefinition,
                 ["lateness"] = "printedAt - dueAt of the first print of each id, ms, both from the silo's json line (same machine clock).",
                 ["early"] = "lines with printedAt < dueAt.",
                 ["lost"] = "ids answered 202 that no silo printed; null where nothing is due during the scenario (memory); scale.*: ids answered 202 that name no element of the store (their minute's list echo:{s:<minute>}:l, index = seq, offset = due time).",
@@ -108,8 +108,6 @@ public static class BenchReportJson
                 ["duplicates"] = i.Duplicates,
                 ["redelivered"] = i.Redelivered,
                 ["orderBreaks"] = i.OrderBreaks,
-                ["orderBreaksWithinSilo"] = i.OrderBreaksWithinSilo,
-                ["orderBreaksAcrossSilos"] = i.OrderBreaksAcrossSilos,
                 ["early"] = i.Early,
                 ["printedNotAccepted"] = i.PrintedNotAccepted,
                 ["storedNotAccepted"] = i.StoredNotAccepted,

@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Net.Sockets;
-using EchoAtTime.Chaos;
-using EchoAtTime.Testing;
 
 namespace EchoAtTime.Bench;
 
@@ -17,12 +15,7 @@ public sealed class BenchRun(BenchOptions options, Action<string> log)
         options.Validate();
         var startedAt = DateTimeOffset.UtcNow;
         var clock = Stopwatch.StartNew();
-        var root = RepositoryRoot(options.RepositoryRoot);
-        var siloDll = Path.Combine(root, "src", "Silo", "bin", options.Configuration, "net10.0", "EchoAtTime.Silo.dll");
-        if (!File.Exists(siloDll))
-        {
-            throw new FileNotFoundException($"The silo is not built (looked at {siloDll}); run tools/bench.sh, which builds it.", siloDll);
-        }
+        var siloDll = BuiltService.Dll(BuiltService.Silo, options.Configuration, options.RepositoryRoot);
 
         var workDir = options.WorkDir ?? Path.Combine(Path.GetTempPath(), $"echo-bench-{Guid.NewGuid():N}");
         Directory.CreateDirectory(workDir);
@@ -85,21 +78,6 @@ public sealed class BenchRun(BenchOptions options, Action<string> log)
         finally
         {
             await deployment.StopAsync();
-        }
-    }
-
-    private static string RepositoryRoot(string? given) =>
-        given is not null
-            ? Path.GetFullPath(given)
-            : Ancestors(AppContext.BaseDirectory).Concat(Ancestors(Environment.CurrentDirectory))
-                  .FirstOrDefault(dir => File.Exists(Path.Combine(dir, "EchoAtTime.sln")))
-              ?? throw new InvalidOperationException("No EchoAtTime.sln above the tool or the current directory.");
-
-    private static IEnumerable<string> Ancestors(string start)
-    {
-        for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-        {
-            yield return dir.FullName;
         }
     }
 

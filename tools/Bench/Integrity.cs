@@ -8,14 +8,6 @@ namespace EchoAtTime.Bench;
 /// </summary>
 public sealed record Integrity
 {
-    /// <summary>How <see cref="OrderBreaks"/> is counted; also written into the JSON report.</summary>
-    public const string OrderDefinition =
-        "The promised order is (dueMs, seq) with the id \"<dueMs>-<seq>\". Only the first print of each id counts "
-        + "(a repeat is a duplicate). Within a silo: in each process's stdout file, in file order, a line whose key is "
-        + "smaller than the previous line's key is one break. Across silos: a line is one break when another process "
-        + "printed a larger key at a strictly earlier printedAt (ms; all silos read the same machine clock). "
-        + "orderBreaks = within + across.";
-
     /// <summary>Answered 202 (every one of them must print, unless the scenario prints nothing).</summary>
     public long Accepted { get; init; }
 
@@ -32,11 +24,8 @@ public sealed record Integrity
     /// <summary>Lines flagged <c>redelivered</c> (allowed only after a silo crash; none happens here).</summary>
     public long Redelivered { get; init; }
 
-    public long OrderBreaksWithinSilo { get; init; }
-
-    public long OrderBreaksAcrossSilos { get; init; }
-
-    public long OrderBreaks => OrderBreaksWithinSilo + OrderBreaksAcrossSilos;
+    /// <summary>As <see cref="EchoAtTime.Testing.Invariants.OrderDefinition"/> defines them.</summary>
+    public long OrderBreaks { get; init; }
 
     /// <summary>Lines with printedAt &lt; dueAt.</summary>
     public long Early { get; init; }

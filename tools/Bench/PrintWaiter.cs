@@ -28,7 +28,7 @@ public static class PrintWaiter
         var nextParse = DateTimeOffset.MinValue;
         while (true)
         {
-            var lines = counter.Count(deployment.AllProcesses.Select(p => p.StdoutPath));
+            var lines = counter.Count(deployment.AllProcesses.Select(p => p.StdoutPath!));
             var timedOut = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() >= deadlineMs;
             if ((lines >= expected.Count && DateTimeOffset.UtcNow >= nextParse) || timedOut)
             {
@@ -36,7 +36,7 @@ public static class PrintWaiter
                 var outputs = ProcessOutput.Read(deployment.AllProcesses);
                 if (ignored is { Count: > 0 })
                 {
-                    outputs = [.. outputs.Select(o => o with { Records = [.. o.Records.Where(r => !ignored.Contains(r.Key))] })];
+                    outputs = [.. outputs.Select(o => o with { Lines = [.. o.Lines.Where(r => !ignored.Contains(r.Key))] })];
                 }
 
                 var printed = PrintAnalysis.CountPrinted(expected, outputs);

@@ -1,5 +1,4 @@
 using EchoAtTime.Bench;
-using EchoAtTime.Testing;
 
 // The table goes to stdout, progress and errors to stderr, the figures also to the JSON report.
 // Exit code: 0 every scenario ran and every invariant held; 1 an invariant broke; 2 bad arguments or
@@ -8,8 +7,8 @@ using EchoAtTime.Testing;
 // Socket completions run on the epoll thread instead of hopping to the thread pool: the load's
 // per-request work is a few microseconds, and the hop cost about a third of the tool's CPU (measured:
 // 35% → 25% of a core at ~17k requests/s), CPU the silos need. Read once, when the first socket is
-// made, so it must be set before that. The silos do not inherit it (SiloProcess removes it).
-Environment.SetEnvironmentVariable(SiloProcess.InlineCompletionsVariable, "1");
+// made, so it must be set before that. The silos do not inherit it (BenchDeployment unsets it).
+Environment.SetEnvironmentVariable(BenchDeployment.InlineCompletionsVariable, "1");
 
 var commandLine = new BenchCommandLine();
 var (parsed, exitNow) = await ToolCommandLine.ParseAsync(commandLine.Root, args, "bench");

@@ -7,4 +7,5 @@ namespace EchoAtTime.Chaos;
 /// <param name="Target">The node the request went to (<c>silo-1</c>, <c>gateway</c>).</param>
 /// <param name="AcceptedAtMs">When the <c>202</c> arrived, epoch ms.</param>
 /// <param name="Attempt">Which attempt was answered 202: 1, or n for the (n−1)-th retry with the same idempotency key.</param>
-public sealed record AcceptedMessage(string Id, long DueMs, string Text, string Target, long AcceptedAtMs, int Attempt = 1);
+/// <param name="SentAtMs">When the answered attempt was sent, epoch ms.</param>
+public sealed record AcceptedMessage(string Id, long DueMs, string Text, string Target, long AcceptedAtMs, int Attempt = 1, long SentAtMs = 0);

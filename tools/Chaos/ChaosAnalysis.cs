@@ -32,20 +32,19 @@ public static class ChaosAnalysis
         }
 
         var killed = run.Instances.Where(i => i.Ending == "killed").Select(i => i.Name).ToHashSet(StringComparer.Ordinal);
+        var invariants = Invariants.Check(run.Lines, accepted.Values.Select(a => MessageKey.Parse(a.Id)), killed);
+        evidence.AddRange(invariants.Evidence.Where(e => !e.StartsWith("lost:", StringComparison.Ordinal)));
 
         // Each message's prints in print order; OrderBy is stable, so one process's lines keep their stdout order.
         var printsById = run.Lines
             .OrderBy(l => l.PrintedMs)
             .GroupBy(l => l.Id, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
-        var firstPrints = printsById.Values.Select(prints => prints[0]).ToList();
+        var firstPrints = invariants.FirstPrints.ToList();
 
         mismatched += CountMismatched(run, accepted, evidence, mismatched);
         var printedNotAccepted = PrintedNotAccepted(run, accepted, printsById, evidence);
-        var lost = CountLost(run, accepted, printsById, firstPrints, evidence);
-        var duplicates = CountDuplicates(printsById, killed, evidence);
-        var early = CountEarly(run.Lines, evidence);
-        var orderBreaks = CountOrderBreaks(firstPrints, evidence);
+        LostEvidence(run, accepted, invariants.LostKeys, firstPrints, evidence);
         var disruptions = ResumeTimes(run, firstPrints);
         RejectionEvidence(run, evidence);
         var kills = disruptions.Where(d => d.Kind == "kill").ToList();
@@ -71,18 +70,19 @@ public static class ChaosAnalysis
             PrintedMessages = printsById.Count,
             PrintedNotAccepted = printedNotAccepted,
             UnparseableLines = run.Unparseable.Count,
-            Lost = lost,
-            DuplicatesFlagged = duplicates.Flagged,
-            DuplicatesUnflagged = duplicates.Unflagged,
-            FlaggedRepeatsWithoutKill = duplicates.FlaggedWithoutKill,
-            MaxRepeatsPerCrash = duplicates.MaxPerCrash,
-            FlaggedFirstPrints = firstPrints.LongCount(p => p.Redelivered),
-            OrderBreaks = orderBreaks,
-            EarlyPrints = early,
+            Lost = invariants.Lost ?? 0,
+            DuplicatesFlagged = invariants.FlaggedRepeats,
+            DuplicatesUnflagged = invariants.UnflaggedRepeats,
+            FlaggedRepeatsWithoutKill = invariants.FlaggedRepeatsWithoutCrash,
+            MaxRepeatsPerCrash = invariants.MaxRepeatsPerCrash,
+            FlaggedFirstPrints = invariants.FlaggedFirstPrints,
+            OrderBreaks = invariants.OrderBreaks,
+            EarlyPrints = invariants.Early + invariants.EarlyByReceipt,
             Mismatched = mismatched,
             Lateness = LatenessFigures.Of(firstPrints.Select(p => p.PrintedMs - p.DueMs).ToArray()),
             Kills = kills,
-            RedisRestarts = [.. disruptions.Where(d => d.Kind == "redis")],
+            RedisRestarts = [.. disruptions.Where(d => d.Kind == "redis").Select(d => d with { AcceptedWhileDown = AcceptedWhileDown(d, accepted.Values) })],
+            Outages = [.. disruptions.Where(d => d.Kind == "outage")],
             ResumeP50Ms = resumes.Length == 0 ? 0 : LatenessFigures.Percentile(resumes, 0.50),
             ResumeMaxMs = resumes.Length == 0 ? 0 : resumes[^1],
             SurvivorUnavailableTotal = kills.Sum(k => k.SurvivorUnavailable),
@@ -156,129 +156,28 @@ public static class ChaosAnalysis
         return count;
     }
 
-    /// <summary>Lost: accepted (202) and printed by no process. Evidence names the nearest disruption and who printed the neighbours.</summary>
-    private static long CountLost(
+    /// <summary>Evidence for each lost message (accepted, printed by no process): the nearest disruption and who printed the neighbours.</summary>
+    private static void LostEvidence(
         RunObservations run,
         Dictionary<string, AcceptedMessage> accepted,
-        Dictionary<string, List<PrintedLine>> printsById,
+        IReadOnlyList<MessageKey> lost,
         List<PrintedLine> firstPrints,
         List<string> evidence)
     {
-        var lost = accepted.Values.Where(a => !printsById.ContainsKey(a.Id)).OrderBy(a => a.DueMs).ToList();
-        if (lost.Count == 0)
-        {
-            return 0;
-        }
-
         var byKey = firstPrints.OrderBy(p => p.Key).ToList();
         var keys = byKey.Select(p => p.Key).ToList();
-        foreach (var message in lost.Take(EvidencePerKind))
+        foreach (var key in lost.Take(EvidencePerKind))
         {
-            var seq = long.Parse(message.Id.AsSpan(message.Id.LastIndexOf('-') + 1), System.Globalization.CultureInfo.InvariantCulture);
-            var at = keys.BinarySearch((message.DueMs, seq));
+            var message = accepted.Values.First(a => MessageKey.Parse(a.Id) == key);
+            var at = keys.BinarySearch(key);
             var index = at < 0 ? ~at : at;
-            var before = index > 0 ? Describe(byKey[index - 1]) : "none";
-            var after = index < byKey.Count ? Describe(byKey[index]) : "none";
+            var before = index > 0 ? byKey[index - 1].ToString() : "none";
+            var after = index < byKey.Count ? byKey[index].ToString() : "none";
             var disruption = run.Disruptions.LastOrDefault(d => d.AtMs <= message.DueMs);
             var near = disruption is null ? "no disruption before it" : $"{message.DueMs - disruption.AtMs} ms after {disruption.Kind} of {disruption.Killed}";
             evidence.Add($"lost: {message.Id} '{message.Text}' due {PrintedLine.FormatMs(message.DueMs)}, accepted via {message.Target} at "
                          + $"{PrintedLine.FormatMs(message.AcceptedAtMs)}, {near}; printed neighbour before: {before}; after: {after}");
         }
-
-        return lost.Count;
-    }
-
-    private static (long Flagged, long Unflagged, long FlaggedWithoutKill, long MaxPerCrash) CountDuplicates(
-        Dictionary<string, List<PrintedLine>> printsById, HashSet<string> killed, List<string> evidence)
-    {
-        long flagged = 0, unflagged = 0, withoutKill = 0;
-        var perCrash = new Dictionary<string, long>(StringComparer.Ordinal);
-        foreach (var prints in printsById.Values.Where(p => p.Count > 1))
-        {
-            for (var k = 1; k < prints.Count; k++)
-            {
-                var repeat = prints[k];
-                var earlierKilled = prints.Take(k).FirstOrDefault(p => killed.Contains(p.Instance));
-                if (repeat.Redelivered)
-                {
-                    flagged++;
-                    if (earlierKilled is null)
-                    {
-                        withoutKill++;
-                    }
-                    else
-                    {
-                        perCrash[earlierKilled.Instance] = perCrash.GetValueOrDefault(earlierKilled.Instance) + 1;
-                    }
-                }
-                else
-                {
-                    unflagged++;
-                    AddEvidence(evidence, "unflagged duplicate", unflagged,
-                        $"{repeat.Id} printed again without the redelivered flag by {repeat.Instance}: {repeat.Raw}; earlier: "
-                        + string.Join(" | ", prints.Take(k).Select(p => $"{p.Instance}: {p.Raw}")));
-                }
-            }
-        }
-
-        return (flagged, unflagged, withoutKill, perCrash.Count == 0 ? 0 : perCrash.Values.Max());
-    }
-
-    private static long CountEarly(IReadOnlyList<PrintedLine> lines, List<string> evidence)
-    {
-        var early = 0L;
-        foreach (var line in lines.Where(l => l.PrintedMs < l.DueMs))
-        {
-            early++;
-            AddEvidence(evidence, "early", early, $"{line.DueMs - line.PrintedMs} ms early by {line.Instance}: {line.Raw}");
-        }
-
-        return early;
-    }
-
-    /// <summary>
-    /// All consoles merged by printedAt. A first print X is an order break when some message Y with a
-    /// greater (dueAt, seq) was printed at a strictly earlier millisecond; each X counts once. Repeats
-    /// are left out: they are counted as duplicates (flagged or not) instead. Prints within the same
-    /// millisecond are not ordered by this tool (printedAt has ms resolution).
-    /// </summary>
-    private static long CountOrderBreaks(List<PrintedLine> firstPrints, List<string> evidence)
-    {
-        var byTime = firstPrints.OrderBy(p => p.PrintedMs).ToList();
-        PrintedLine? greatest = null;
-        var breaks = 0L;
-        var i = 0;
-        while (i < byTime.Count)
-        {
-            var ms = byTime[i].PrintedMs;
-            var groupEnd = i;
-            while (groupEnd < byTime.Count && byTime[groupEnd].PrintedMs == ms)
-            {
-                groupEnd++;
-            }
-
-            for (var k = i; k < groupEnd; k++)
-            {
-                if (greatest is not null && greatest.Key.CompareTo(byTime[k].Key) > 0)
-                {
-                    breaks++;
-                    AddEvidence(evidence, "order break", breaks,
-                        $"{byTime[k].Instance} printed {byTime[k].Raw} after {greatest.Instance} had printed {greatest.Raw}");
-                }
-            }
-
-            for (var k = i; k < groupEnd; k++)
-            {
-                if (greatest is null || byTime[k].Key.CompareTo(greatest.Key) > 0)
-                {
-                    greatest = byTime[k];
-                }
-            }
-
-            i = groupEnd;
-        }
-
-        return breaks;
     }
 
     /// <summary>
@@ -300,7 +199,8 @@ public static class ChaosAnalysis
         for (var n = 0; n < ordered.Count; n++)
         {
             var d = ordered[n];
-            var end = Math.Min(n + 1 < ordered.Count ? ordered[n + 1].AtMs : long.MaxValue, d.AtMs + ResumeWindowCapMs);
+            // An outage's window runs until the next disruption: its backlog may take longer than the cap to print.
+            var end = Math.Min(n + 1 < ordered.Count ? ordered[n + 1].AtMs : long.MaxValue, d.Kind == "outage" ? long.MaxValue : d.AtMs + ResumeWindowCapMs);
             var from = LowerBound(printTimes, d.AtMs);
             var to = LowerBound(printTimes, end);
             PrintedLine? slowest = null;
@@ -346,6 +246,12 @@ public static class ChaosAnalysis
 
         return result;
     }
+
+    /// <summary>202s to requests sent after Redis was killed and answered before it was back: the store could not have held them.</summary>
+    private static long AcceptedWhileDown(Disruption redis, IEnumerable<AcceptedMessage> accepted) =>
+        redis.BackReadyAfterMs is { } back
+            ? accepted.LongCount(a => a.SentAtMs >= redis.AtMs && a.AcceptedAtMs < redis.AtMs + back)
+            : 0;
 
     /// <summary>When and where requests were refused, in runs of the same reason and target (not a violation: context for the figures).</summary>
     private static void RejectionEvidence(RunObservations run, List<string> evidence)
@@ -459,8 +365,6 @@ public static class ChaosAnalysis
 
         return lo;
     }
-
-    private static string Describe(PrintedLine line) => $"{line.Id} by {line.Instance} at {PrintedLine.FormatMs(line.PrintedMs)}";
 
     private static void AddEvidence(List<string> evidence, string kind, long countSoFar, string text)
     {

@@ -30,6 +30,12 @@ public sealed record ChaosOptions
     public TimeSpan RedisDowntime { get; init; } = TimeSpan.Zero;
 
     /// <summary>
+    /// Once scheduling ends, the whole service (every silo and the gateway) is stopped (SIGTERM) and
+    /// kept down this long, so that what falls due meanwhile is overdue when it returns; zero = never.
+    /// </summary>
+    public TimeSpan Outage { get; init; } = TimeSpan.Zero;
+
+    /// <summary>
     /// Store faults: every silo and the gateway reach Redis through a fault proxy of their own, and
     /// this often one fault goes into a random ready silo's proxy, alternating: the reply to its next
     /// slot append or commit is dropped after Redis ran it (the silo's connection is reset), then its
@@ -78,7 +84,7 @@ public sealed record ChaosOptions
     public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
     /// <summary>Which build of Silo and Gateway to run: <c>src/*/bin/{Configuration}/net10.0</c>.</summary>
-    public string Configuration { get; init; } = BuiltConfiguration;
+    public string Configuration { get; init; } = BuiltService.Configuration;
 
     /// <summary>The checkout holding EchoAtTime.sln; null finds it above this assembly or the current directory.</summary>
     public string? RepositoryRoot { get; init; }
@@ -95,12 +101,6 @@ public sealed record ChaosOptions
     /// <summary>Seed of every random choice (due times, which silo dies); null picks one and reports it.</summary>
     public int? Seed { get; init; }
 
-    /// <summary>The configuration this assembly was built in, so a Release tool runs the Release product.</summary>
-    public static string BuiltConfiguration =>
-        typeof(ChaosOptions).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration is { Length: > 0 } built
-            ? built
-            : "Release";
-
     /// <summary>Throws <see cref="ArgumentException"/> naming the first option that makes no sense.</summary>
     public void Validate()
     {
@@ -108,7 +108,7 @@ public sealed record ChaosOptions
         Require(Messages >= 1, "--messages must be at least 1");
         Require(Duration > TimeSpan.Zero, "--duration must be positive");
         Require(KillEvery >= TimeSpan.Zero && RedisRestartEvery >= TimeSpan.Zero, "intervals must not be negative");
-        Require(RestartDelay >= TimeSpan.Zero && RedisDowntime >= TimeSpan.Zero, "delays must not be negative");
+        Require(RestartDelay >= TimeSpan.Zero && RedisDowntime >= TimeSpan.Zero && Outage >= TimeSpan.Zero, "delays must not be negative");
         Require(StoreFaults >= TimeSpan.Zero && RetryFor >= TimeSpan.Zero, "--store-faults and --retry-for must not be negative");
         Require(StoreDelayMin >= TimeSpan.Zero && StoreDelayMax >= StoreDelayMin, "--store-delay needs 0 <= min <= max");
         Require(AppendFsync is "always" or "everysec" or "no", "--appendfsync must be always, everysec or no");

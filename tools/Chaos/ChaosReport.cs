@@ -2,7 +2,8 @@ namespace EchoAtTime.Chaos;
 
 /// <summary>
 /// The figures of one chaos run. <see cref="Passed"/> requires no lost message, no unflagged
-/// duplicate, no order break, no early print and no mismatched line — the invariants of DESIGN §3.
+/// duplicate, no order break, no early print, no mismatched line (the shared <see cref="Invariants"/>
+/// and the chaos tool's own) and no 202 while the store was down.
 /// Everything else is measured and reported, not judged.
 /// </summary>
 public sealed record ChaosReport
@@ -80,6 +81,12 @@ public sealed record ChaosReport
 
     public IReadOnlyList<Disruption> RedisRestarts { get; init; } = [];
 
+    /// <summary>The whole service stopped and started again (<c>--outage</c>); resume time is how long its backlog took to print.</summary>
+    public IReadOnlyList<Disruption> Outages { get; init; } = [];
+
+    /// <summary>202s answered while Redis was down to requests sent after it died (see <see cref="Disruption.AcceptedWhileDown"/>).</summary>
+    public long AcceptedWhileStoreDown => RedisRestarts.Sum(r => r.AcceptedWhileDown);
+
     /// <summary>Resume time (see <see cref="Disruption.ResumeMs"/>) over all kills: p50 and max, ms.</summary>
     public long ResumeP50Ms { get; init; }
 
@@ -122,5 +129,5 @@ public sealed record ChaosReport
     /// <summary>Evidence for every non-zero violation figure: ids, times, which instance printed what.</summary>
     public IReadOnlyList<string> Evidence { get; init; } = [];
 
-    public bool Passed => Lost == 0 && DuplicatesUnflagged == 0 && OrderBreaks == 0 && EarlyPrints == 0 && Mismatched == 0;
+    public bool Passed => Lost == 0 && DuplicatesUnflagged == 0 && OrderBreaks == 0 && EarlyPrints == 0 && Mismatched == 0 && AcceptedWhileStoreDown == 0;
 }

@@ -1,5 +1,4 @@
 using System.Globalization;
-using EchoAtTime.Testing;
 
 namespace EchoAtTime.Chaos;
 
@@ -36,9 +35,9 @@ public sealed class ChaosRun
     {
         var seed = _options.Seed ?? Random.Shared.Next();
         var random = new Random(seed);
-        var root = RepositoryRoot(_options.RepositoryRoot);
-        var siloDll = BuiltDll(root, "Silo", "EchoAtTime.Silo.dll");
-        var gatewayDll = _options.Gateway ? BuiltDll(root, "Gateway", "EchoAtTime.Gateway.dll") : "";
+        var root = BuiltService.RepositoryRoot(_options.RepositoryRoot);
+        var siloDll = BuiltService.Dll(BuiltService.Silo, _options.Configuration, root);
+        var gatewayDll = _options.Gateway ? BuiltService.Dll(BuiltService.Gateway, _options.Configuration, root) : "";
         var workDir = _options.WorkDir ?? Directory.CreateTempSubdirectory("echo-chaos-").FullName;
         Directory.CreateDirectory(workDir);
         var runTag = seed.ToString("x8", CultureInfo.InvariantCulture);
@@ -50,7 +49,7 @@ public sealed class ChaosRun
         long schedulingEndedAtMs = 0, drainedAtMs = 0;
         var loadAtStart = "";
         RunObservations observations;
-        await using (var deployment = new Deployment(_options, siloDll, gatewayDll, workDir, new LoopbackPorts(new Random(random.Next())), printed, _clock, _log))
+        await using (var deployment = new Deployment(_options, siloDll, gatewayDll, workDir, new LoopbackPorts(new Random(random.Next())), printed, _log))
         using (var load = new LoadGenerator(_options, deployment.Targets,
                    new DuePlanner(new Random(random.Next()), _options.DueMin, _options.DueMax, _options.SharedDue), runTag, _clock))
         using (var chaos = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
@@ -79,6 +78,12 @@ public sealed class ChaosRun
                 await load.RunAsync(cancellationToken);
                 schedulingEndedAtMs = NowMs;
                 _log($"chaos: scheduling done in {(schedulingEndedAtMs - startedAtMs) / 1000.0:F1} s: {load.Figures().Accepted} accepted of {load.Sent}");
+                if (_options.Outage > TimeSpan.Zero)
+                {
+                    await chaos.CancelAsync();
+                    await Task.WhenAll(chaosTasks);
+                    await OutageAsync(deployment, startedAtMs, cancellationToken);
+                }
 
                 // The chaos goes on until everything accepted is due, then stops (a restart under way completes).
                 await Conditions.DelayUntilAsync(_clock, load.MaxAcceptedDueMs, cancellationToken);
@@ -114,7 +119,7 @@ public sealed class ChaosRun
                 Disruptions = Disruptions(),
                 StoreFaults = await storeFaults.FaultsAsync(),
                 Instances = [.. deployment.AllInstances.Select(i => new InstanceFigures(
-                    i.Name, i.Pid, i.StartedAtMs, i.ReadyAtMs, i.ExitedAtMs, i.Ending, i.StdoutLines, i.StdoutPath, i.StderrPath))],
+                    i.Name, i.Pid, i.StartedAtMs, i.ReadyAtMs, i.ExitedAtMs, i.Ending, i.StdoutCount, i.StdoutPath ?? "", i.StderrPath ?? ""))],
                 LoadAverage = $"{loadAtStart} -> {LoadAverage()}",
                 Crashes = Interlocked.Read(ref _crashes),
                 FailedStarts = deployment.FailedStarts,
@@ -230,6 +235,32 @@ public sealed class ChaosRun
         }
     }
 
+    /// <summary>
+    /// The whole service down at once (<see cref="ChaosOptions.Outage"/>): every silo and the gateway
+    /// stopped gracefully, kept down, then started again together. Recorded at the restart, so its
+    /// resume time is how long the overdue backlog took to print once the service was back.
+    /// </summary>
+    private async Task OutageAsync(Deployment deployment, long startedAtMs, CancellationToken cancellationToken)
+    {
+        var downAtMs = NowMs;
+        await deployment.StopServiceAsync();
+        _log($"chaos: outage at +{(downAtMs - startedAtMs) / 1000.0:F1} s: every silo and the gateway stopped for {_options.Outage.TotalSeconds:0.#} s");
+        await Task.Delay(_options.Outage, _clock, cancellationToken);
+        var restartAtMs = NowMs;
+        var back = await Task.WhenAll(deployment.Targets.Select(t => deployment.RestartAsync(t, cancellationToken)));
+        var firstReady = deployment.Targets.Where(t => t.Current is { ReadyAtMs: > 0 }).Select(t => t.Current!.ReadyAtMs).DefaultIfEmpty(0).Min();
+        _log($"chaos: service started again after {(restartAtMs - downAtMs) / 1000.0:F1} s down; {back.Count(b => b)} of {back.Length} ready, the first {firstReady - restartAtMs} ms after the start");
+        Record(new Disruption
+        {
+            Kind = "outage",
+            AtMs = restartAtMs,
+            Killed = "service",
+            DownMs = restartAtMs - downAtMs,
+            RestartedAs = string.Join(", ", deployment.Targets.Select(t => t.Current?.Name)),
+            BackReadyAfterMs = firstReady > 0 ? firstReady - restartAtMs : null,
+        });
+    }
+
     /// <summary>A silo that died on its own is a finding (counted as a crash); like a supervisor, start it again.</summary>
     private async Task RestartCrashedAsync(Deployment deployment, CancellationToken cancellationToken)
     {
@@ -291,36 +322,6 @@ public sealed class ChaosRun
         {
             return [.. _disruptions];
         }
-    }
-
-    /// <summary>The checkout: the given one, else the first directory holding EchoAtTime.sln above this assembly, else above the current directory.</summary>
-    private static string RepositoryRoot(string? given)
-    {
-        if (given is not null)
-        {
-            return Path.GetFullPath(given);
-        }
-
-        foreach (var start in (string[])[AppContext.BaseDirectory, Environment.CurrentDirectory])
-        {
-            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-            {
-                if (File.Exists(Path.Combine(dir.FullName, "EchoAtTime.sln")))
-                {
-                    return dir.FullName;
-                }
-            }
-        }
-
-        throw new InvalidOperationException("No EchoAtTime.sln above the tool or the current directory; pass the checkout as RepositoryRoot.");
-    }
-
-    private string BuiltDll(string root, string project, string dll)
-    {
-        var path = Path.Combine(root, "src", project, "bin", _options.Configuration, "net10.0", dll);
-        return File.Exists(path)
-            ? path
-            : throw new FileNotFoundException($"{dll} is not built for {_options.Configuration} (looked at {path}); run dotnet build -c {_options.Configuration} first (tools/chaos.sh does).", path);
     }
 
     private static string LoadAverage()

@@ -1,5 +1,4 @@
 using System.Globalization;
-using EchoAtTime.Testing;
 
 namespace EchoAtTime.Chaos;
 
@@ -22,7 +21,7 @@ public sealed class Deployment : IAsyncDisposable
     private readonly List<RedisFaultProxy> _proxies = [];
     private long _failedStarts;
 
-    public Deployment(ChaosOptions options, string siloDll, string gatewayDll, string workDir, LoopbackPorts ports, PrintedLines printed, TimeProvider clock, Action<string> log)
+    public Deployment(ChaosOptions options, string siloDll, string gatewayDll, string workDir, LoopbackPorts ports, PrintedLines printed, Action<string> log)
     {
         _options = options;
         _log = log;
@@ -41,7 +40,7 @@ public sealed class Deployment : IAsyncDisposable
                 ["Orleans__GatewayPort"] = ports.Next().ToString(CultureInfo.InvariantCulture),
                 ["Echo__Output"] = "json",
             };
-            _silos.Add(new ServiceNode($"silo-{n}", isSilo: true, siloDll, ports.Next(), environment, extraArgs, logDir, clock, printed.Add, proxy));
+            _silos.Add(new ServiceNode($"silo-{n}", isSilo: true, siloDll, ports.Next(), environment, extraArgs, logDir, printed.Add, proxy));
         }
 
         if (options.Gateway)
@@ -54,7 +53,7 @@ public sealed class Deployment : IAsyncDisposable
             };
 
             // The gateway prints nothing; its stdout still goes to a file, not into the printed lines.
-            Gateway = new ServiceNode("gateway", isSilo: false, gatewayDll, ports.Next(), environment, extraArgs, logDir, clock, onStdout: null, proxy);
+            Gateway = new ServiceNode("gateway", isSilo: false, gatewayDll, ports.Next(), environment, extraArgs, logDir, onStdout: null, proxy);
         }
     }
 
@@ -71,7 +70,7 @@ public sealed class Deployment : IAsyncDisposable
 
     public long FailedStarts => Interlocked.Read(ref _failedStarts);
 
-    public IEnumerable<ServiceInstance> AllInstances => Targets.SelectMany(n => n.Instances);
+    public IEnumerable<ServiceProcess> AllInstances => Targets.SelectMany(n => n.Instances);
 
     /// <summary>Redis, the store proxies, then all silos together (membership in Redis lets them join in any order), then the gateway, which needs a silo.</summary>
     public async Task StartAsync(CancellationToken cancellationToken)
@@ -115,15 +114,20 @@ public sealed class Deployment : IAsyncDisposable
         return false;
     }
 
-    /// <summary>The end of the run: silos SIGTERM (together), then the gateway, then the store proxies, then Redis.</summary>
-    public async Task StopAsync()
+    /// <summary>Silos SIGTERM (together), then the gateway: the service is down, the store is not.</summary>
+    public async Task StopServiceAsync()
     {
         await Task.WhenAll(_silos.Select(s => s.StopAsync(SiloStopGrace)));
         if (Gateway is not null)
         {
             await Gateway.StopAsync(GatewayStopGrace);
         }
+    }
 
+    /// <summary>The end of the run: the service (<see cref="StopServiceAsync"/>), then the store proxies, then Redis.</summary>
+    public async Task StopAsync()
+    {
+        await StopServiceAsync();
         await DisposeProxiesAsync();
         await Redis.StopAsync();
     }

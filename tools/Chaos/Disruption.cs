@@ -20,6 +20,12 @@ public sealed record Disruption
 
     public int Pid { get; init; }
 
+    /// <summary>An outage: how long the service was down, ms; 0 for the others.</summary>
+    public long DownMs { get; init; }
+
+    /// <summary>A Redis restart: 202 answers to requests sent after the kill and answered before Redis was back (it could not have stored them). Must be 0.</summary>
+    public long AcceptedWhileDown { get; init; }
+
     /// <summary>The killed silo had printed something in the second before it died (it was likely the one printing).</summary>
     public bool WasPrinting { get; init; }
 

@@ -373,7 +373,7 @@ public sealed class LoadGenerator : IDisposable
                 }
 
                 accepted++;
-                _accepted.Add(new AcceptedMessage(results[i].Id, results[i].DueMs, messages[i].Text, target.Name, nowMs, attempt));
+                _accepted.Add(new AcceptedMessage(results[i].Id, results[i].DueMs, messages[i].Text, target.Name, nowMs, attempt, sentAtMs));
                 if (results[i].DueMs > _maxAcceptedDueMs)
                 {
                     Interlocked.Exchange(ref _maxAcceptedDueMs, results[i].DueMs);

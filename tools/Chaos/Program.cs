@@ -1,5 +1,4 @@
 using System.Runtime.InteropServices;
-using EchoAtTime.Testing;
 using EchoAtTime.Chaos;
 
 // Figures go to stdout (the table); progress and errors to stderr. Exit: 0 pass, 1 violations, 2 could not run.

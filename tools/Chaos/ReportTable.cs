@@ -40,7 +40,14 @@ public static class ReportTable
         Row(sb, "kills", report.Kills.Count, $"resume ms p50 {report.ResumeP50Ms}, max {report.ResumeMaxMs}");
         Row(sb, "availability after kills", Invariant($"{report.SurvivorUnavailableTotal} x 503"),
             Invariant($"by survivors within {ChaosAnalysis.AvailabilityWindowMs / 1000} s of a kill (max {report.SurvivorUnavailableMax} after one); print stall ms p50 {report.PrintStallP50Ms}, max {report.PrintStallMaxMs}"));
-        Row(sb, "redis restarts", report.RedisRestarts.Count);
+        Row(sb, "redis restarts", report.RedisRestarts.Count, Invariant($"ACCEPTED WHILE DOWN: {report.AcceptedWhileStoreDown}"));
+        if (report.Outages.Count > 0)
+        {
+            var outage = report.Outages[0];
+            Row(sb, "outage", Invariant($"{outage.DownMs / 1000.0:0.0} s down"),
+                Invariant($"first ready {outage.BackReadyAfterMs} ms after the start, first print after {outage.PrintStallMs} ms, backlog printed within {outage.ResumeMs} ms ({outage.PrintedInWindow} messages)"));
+        }
+
         if (o.StoreFaults > TimeSpan.Zero)
         {
             Row(sb, "store faults", report.StoreFaults.Count(ChaosAnalysis.Injected),
@@ -52,7 +59,7 @@ public static class ReportTable
         Row(sb, "verdict", report.Passed ? "PASS" : "FAIL", report.WorkDirKept ? $"work dir kept: {report.WorkDir}" : "");
         // Kills, Redis restarts and store faults, in time order.
         var events = new List<(long AtMs, string Line)>();
-        foreach (var d in report.Kills.Concat(report.RedisRestarts))
+        foreach (var d in report.Kills.Concat(report.RedisRestarts).Concat(report.Outages))
         {
             events.Add((d.AtMs, Invariant(
                 $"  {d.Kind,-5} +{d.AtSecond,6:0.0} s {d.Killed,-10} pid {d.Pid,-7} printing: {(d.WasPrinting ? "yes" : "no "),-3} ")

@@ -1,5 +1,4 @@
 using System.Globalization;
-using EchoAtTime.Testing;
 
 namespace EchoAtTime.Chaos;
 
@@ -14,9 +13,8 @@ public sealed class ServiceNode
     private readonly IReadOnlyDictionary<string, string> _environment;
     private readonly IReadOnlyList<string> _extraArgs;
     private readonly string _logDir;
-    private readonly TimeProvider _clock;
     private readonly Action<string, string>? _onStdout;
-    private readonly List<ServiceInstance> _instances = [];
+    private readonly List<ServiceProcess> _instances = [];
     private volatile bool _ready;
 
     public ServiceNode(
@@ -27,7 +25,6 @@ public sealed class ServiceNode
         IReadOnlyDictionary<string, string> environment,
         IReadOnlyList<string> extraArgs,
         string logDir,
-        TimeProvider clock,
         Action<string, string>? onStdout,
         RedisFaultProxy? storeProxy = null)
     {
@@ -38,7 +35,6 @@ public sealed class ServiceNode
         _environment = environment;
         _extraArgs = extraArgs;
         _logDir = logDir;
-        _clock = clock;
         _onStdout = onStdout;
         StoreProxy = storeProxy;
     }
@@ -66,18 +62,25 @@ public sealed class ServiceNode
     /// <summary>Its process exited although nobody stopped it (a crash).</summary>
     public bool HasCrashed => Current is { HasExited: true, Killed: false, Ending: "running" };
 
-    public ServiceInstance? Current { get; private set; }
+    public ServiceProcess? Current { get; private set; }
 
-    public IReadOnlyList<ServiceInstance> Instances => _instances;
+    public IReadOnlyList<ServiceProcess> Instances => _instances;
 
     /// <summary>Starts a fresh process and waits until it is ready. False if it exited or was not ready in time.</summary>
     public async Task<bool> StartAsync(HttpClient probe, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var name = $"{Name}#{_instances.Count.ToString(CultureInfo.InvariantCulture)}";
-        var instance = ServiceInstance.Start(name, _dll, BaseUrl, _environment, _extraArgs, _logDir, _clock, _onStdout);
+        var instance = ServiceProcess.Start(new ServiceLaunch(name, _dll, BaseUrl)
+        {
+            Environment = _environment,
+            ExtraArgs = _extraArgs,
+            WorkDir = _logDir,
+            LogPrefix = Path.Combine(_logDir, name.Replace('#', '.')),
+            OnStdout = _onStdout,
+        });
         _instances.Add(instance);
         Current = instance;
-        var ready = await instance.WaitUntilReadyAsync(probe, BaseUrl, timeout, cancellationToken);
+        var ready = await instance.TryWaitUntilReadyAsync(probe, timeout, cancellationToken);
         _ready = ready;
         return ready;
     }

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Net.Sockets;
-using EchoAtTime.Testing;
 
 namespace EchoAtTime.Chaos;
 

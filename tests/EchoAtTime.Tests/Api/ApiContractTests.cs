@@ -49,7 +49,7 @@ public sealed class ApiContractTests(ApiSiloFixture api, ITestOutputHelper outpu
 
         // Past times are clamped to "now": let now move past the first due time, then repeat.
         var firstDue = DateTimeOffset.Parse(first.DueAt, CultureInfo.InvariantCulture);
-        await RedisServer.WaitUntilAsync(() => Task.FromResult(DateTimeOffset.UtcNow > firstDue.AddMilliseconds(5)),
+        await Conditions.WaitForAsync(() => Task.FromResult(DateTimeOffset.UtcNow > firstDue.AddMilliseconds(5)),
             TimeSpan.FromSeconds(5), "the clock did not move");
         var again = Accept(await api.PostJsonAsync(Single, body, headers: (IdempotencyKey, key)));
 
@@ -496,7 +496,7 @@ public sealed class ApiContractTests(ApiSiloFixture api, ITestOutputHelper outpu
         var accepted = Accept(await api.PostJsonAsync(Single, JsonSerializer.Serialize(new { time = 0, message })));
 
         string? line = null;
-        await RedisServer.WaitUntilAsync(() =>
+        await Conditions.WaitForAsync(() =>
         {
             line = api.Silo.StdoutLines().FirstOrDefault(l => l.Contains(marker, StringComparison.Ordinal));
             return Task.FromResult(line is not null);

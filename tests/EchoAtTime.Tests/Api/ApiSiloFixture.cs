@@ -31,7 +31,7 @@ public sealed class ApiSiloFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         await Redis.StartAsync();
-        Silo = ServiceProcess.Start("api-silo", ServiceProcess.SiloDll, new Dictionary<string, string>
+        Silo = TestService.Start("api-silo", TestService.SiloDll, new Dictionary<string, string>
         {
             ["Redis__ConnectionString"] = Redis.ConnectionString,
             ["Orleans__ClusterId"] = ClusterId,

@@ -64,7 +64,7 @@ public sealed class MetricsTests(SlotClusterFixture fixture) : IDisposable
         await RejectOneAsync();
 
         await fixture.Sink.WaitForAsync(lines => CapturingSink.Tagged(lines, tag).Count >= 2, TimeSpan.FromSeconds(30));
-        await RedisServer.WaitUntilAsync(() =>
+        await Conditions.WaitForAsync(() =>
         {
             _listener.RecordObservableInstruments();
             return Task.FromResult(_totals.GetValueOrDefault("echo.pending.messages") >= 1 && _totals.GetValueOrDefault("echo.pending.slots") >= 1);

@@ -134,7 +134,7 @@ public sealed class TimeSlotGrainTests(SlotClusterFixture fixture)
         Assert.True(await db.KeyExistsAsync(keys.Messages(slot)));
 
         await WaitForTaggedAsync(tag, 2);
-        await RedisServer.WaitUntilAsync(
+        await Conditions.WaitForAsync(
             async () => await db.SortedSetScoreAsync(keys.PendingSlots, slot) is null,
             TimeSpan.FromSeconds(10), "the drained slot did not leave the index");
         Assert.False(await db.KeyExistsAsync(keys.Messages(slot)));

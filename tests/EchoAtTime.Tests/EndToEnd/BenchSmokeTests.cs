@@ -3,7 +3,6 @@ using EchoAtTime.Chaos;
 using System.Text.Json.Nodes;
 using EchoAtTime.Tests.Infrastructure;
 using Xunit.Abstractions;
-using EchoAtTime.Testing;
 
 namespace EchoAtTime.Tests.EndToEnd;
 
@@ -96,7 +95,7 @@ public sealed class BenchSmokeTests(ITestOutputHelper output)
     /// </summary>
     private static string BenchDll()
     {
-        var siloBin = new DirectoryInfo(Path.GetDirectoryName(ServiceProcess.SiloDll)!);
+        var siloBin = new DirectoryInfo(Path.GetDirectoryName(TestService.SiloDll)!);
         var configuration = siloBin.Parent!.Name;
         var root = siloBin.Parent.Parent!.Parent!.Parent!.Parent!.FullName;
         var dll = Path.Combine(root, "tools", "Bench", "bin", configuration, "net10.0", "EchoAtTime.Bench.dll");

@@ -39,12 +39,12 @@ public sealed class ClusterProcessesFixture : IAsyncLifetime
         try
         {
             // The two silos start together: membership in Redis lets them join in any order.
-            SiloA = Track(ServiceProcess.Start("silo-a", ServiceProcess.SiloDll, SiloEnvironment()));
-            SiloB = Track(ServiceProcess.Start("silo-b", ServiceProcess.SiloDll, SiloEnvironment()));
+            SiloA = Track(TestService.Start("silo-a", TestService.SiloDll, SiloEnvironment()));
+            SiloB = Track(TestService.Start("silo-b", TestService.SiloDll, SiloEnvironment()));
             await Task.WhenAll(SiloA.WaitUntilReadyAsync(Http, StartTimeout), SiloB.WaitUntilReadyAsync(Http, StartTimeout));
 
             // The gateway's Orleans client needs a silo to connect to when it starts.
-            Gateway = Track(ServiceProcess.Start("gateway", ServiceProcess.GatewayDll, new Dictionary<string, string>
+            Gateway = Track(TestService.Start("gateway", TestService.GatewayDll, new Dictionary<string, string>
             {
                 ["Redis__ConnectionString"] = Redis.ConnectionString,
                 ["Orleans__ClusterId"] = ClusterId,

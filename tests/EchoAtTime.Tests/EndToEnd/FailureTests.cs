@@ -45,25 +45,8 @@ public sealed class FailureTests(ITestOutputHelper output)
     private static List<PrintedLine> AssertInvariants(ProcessCluster cluster, string tag, IReadOnlyDictionary<string, MessageId> accepted, bool allowFlagged)
     {
         var lines = cluster.Printed().Where(l => l.Message.StartsWith(tag, StringComparison.Ordinal)).ToList();
-        var problems = new List<string>();
-        foreach (var group in lines.GroupBy(l => l.Message))
-        {
-            var unflagged = group.Count(l => !l.Redelivered);
-            if (unflagged > 1 || (!allowFlagged && unflagged != 1))
-            {
-                problems.Add($"{group.Key} printed {unflagged} times unflagged");
-            }
-
-            if (!allowFlagged && group.Any(l => l.Redelivered))
-            {
-                problems.Add($"{group.Key} flagged redelivered without any crash");
-            }
-        }
-
-        problems.AddRange(accepted.Keys.Except(lines.Select(l => l.Message)).Select(m => $"lost: {m} ({accepted[m]})"));
-        problems.AddRange(lines.Where(l => l.PrintedMs < l.DueMs).Select(l => $"early: {l.Id} by {l.PrintedMs - l.DueMs} ms"));
-        problems.AddRange(PrintedLine.OrderBreaks(lines));
-        Assert.True(problems.Count == 0, string.Join('\n', problems.Take(30)) + "\n" + cluster.Diagnostics());
+        var report = Invariants.Check(lines, accepted.Values.Select(id => id.ToString()), cluster.Killed);
+        Assert.True(report.Holds && report.FlaggedRepeatsWithoutCrash == 0 && (allowFlagged || report.Flagged == 0), $"{report}\n{cluster.Diagnostics()}");
         return lines;
     }
 

@@ -17,7 +17,7 @@ public sealed class OperationsTests(ITestOutputHelper output)
         var stopping = silo.StopAsync(TimeSpan.FromSeconds(30));
 
         // Throws unless a probe sees "not ready, still live" before the silo is gone.
-        await RedisServer.WaitUntilAsync(async () =>
+        await Conditions.WaitForAsync(async () =>
         {
             using var ready = await cluster.Http.GetAsync(new Uri(silo.BaseUrl, "health/ready"));
             using var live = await cluster.Http.GetAsync(new Uri(silo.BaseUrl, "health/live"));
@@ -69,7 +69,7 @@ public sealed class OperationsTests(ITestOutputHelper output)
         using var page = new HttpRequestMessage(HttpMethod.Get, new Uri(silo.BaseUrl, "dashboard/")) { Headers = { Authorization = basic } };
         Assert.Equal(HttpStatusCode.OK, (await cluster.Http.SendAsync(page)).StatusCode);
         string types = "";
-        await RedisServer.WaitUntilAsync(async () =>
+        await Conditions.WaitForAsync(async () =>
         {
             using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(silo.BaseUrl, "dashboard/DashboardCounters")) { Headers = { Authorization = basic } };
             using var response = await cluster.Http.SendAsync(request);

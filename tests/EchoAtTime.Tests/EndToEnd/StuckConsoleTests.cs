@@ -132,13 +132,13 @@ public sealed partial class StuckConsoleTests(ITestOutputHelper output)
 
         // The stuck silo starts alone and takes the first posts, so the grains of the minutes they
         // fall in are activated there; the healthy silo joins before any of them is due.
-        await using var stuck = ServiceProcess.Start("stuck", ServiceProcess.SiloDll, SiloEnvironment(redis, clusterId), readStdout: false);
+        await using var stuck = TestService.Start("stuck", TestService.SiloDll, SiloEnvironment(redis, clusterId), readStdout: false);
         await stuck.WaitUntilReadyAsync(http, StartTimeout);
         const long span = 2_000;
         var dueFrom = DueInANoticedMinute(NowMs, span);
         var accepted = await PostAsync(http, stuck, $"{tag} a", 1_500, dueFrom, span);
         Assert.Equal(1_500, accepted.Count);
-        await using var healthy = ServiceProcess.Start("healthy", ServiceProcess.SiloDll, SiloEnvironment(redis, clusterId));
+        await using var healthy = TestService.Start("healthy", TestService.SiloDll, SiloEnvironment(redis, clusterId));
         await healthy.WaitUntilReadyAsync(http, StartTimeout);
         var joinedBeforeDue = NowMs < dueFrom;
 
@@ -153,11 +153,10 @@ public sealed partial class StuckConsoleTests(ITestOutputHelper output)
 
         // The stuck silo gives its slots up and leaves; every accepted message prints: on the healthy
         // silo, or on the stuck one before its pipe filled (read from the pipe once it has exited).
-        List<PrintedLine> Printed(ServiceProcess silo) =>
-            silo.StdoutLines().Select(l => PrintedLine.Parse(silo.Name, l)).Where(l => l.Message.StartsWith(tag, StringComparison.Ordinal)).ToList();
+        List<PrintedLine> Printed(ServiceProcess silo) => [.. silo.Printed().Where(l => l.Message.StartsWith(tag, StringComparison.Ordinal))];
         try
         {
-            await RedisServer.WaitUntilAsync(
+            await Conditions.WaitForAsync(
                 () => Task.FromResult(stuck.HasExited && Printed(healthy).Concat(Printed(stuck)).Select(l => l.Message).ToHashSet().IsSupersetOf(accepted.Keys)),
                 TimeSpan.FromMilliseconds(dueFrom + span - NowMs) + TimeSpan.FromSeconds(45),
                 "not every accepted message printed");
@@ -187,12 +186,14 @@ public sealed partial class StuckConsoleTests(ITestOutputHelper output)
         var onHealthy = Printed(healthy);
         var lines = onStuck.Concat(onHealthy).ToList();
         var problems = new List<string>();
-        problems.AddRange(accepted.Keys.Except(lines.Select(l => l.Message)).Select(m => $"lost: {accepted[m]}"));
-        problems.AddRange(lines.Where(l => !l.Redelivered).GroupBy(l => l.Message).Where(g => g.Count() > 1).Select(g => $"printed {g.Count()} times unflagged: {g.First().Id}"));
+        var report = Invariants.Check(lines, accepted.Values.Select(id => id.ToString()), crashed: new HashSet<string> { stuck.Name });
+        if (!report.Holds || report.FlaggedRepeatsWithoutCrash > 0)
+        {
+            problems.Add(report.ToString());
+        }
+
         problems.AddRange(onHealthy.GroupBy(l => l.Message).Where(g => g.Count() > 1).Select(g => $"printed {g.Count()} times on the healthy silo: {g.First().Id}"));
         problems.AddRange(onStuck.Where(l => l.Redelivered).Select(l => $"flagged on the stuck silo: {l.Id}"));
-        problems.AddRange(lines.Where(l => l.PrintedMs < l.DueMs).Select(l => $"early: {l.Id} by {l.DueMs - l.PrintedMs} ms"));
-        problems.AddRange(PrintedLine.OrderBreaks(lines));
         foreach (var slot in onHealthy.GroupBy(l => TimeSlot.Of(l.DueMs)))
         {
             var ordered = slot.OrderBy(l => l.Key).ToList();

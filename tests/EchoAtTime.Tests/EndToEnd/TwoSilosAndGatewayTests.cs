@@ -71,7 +71,7 @@ public sealed class TwoSilosAndGatewayTests(ClusterProcessesFixture cluster, ITe
         try
         {
             var lastDueMs = accepted.Max(a => a.DueMs);
-            await RedisServer.WaitUntilAsync(
+            await Conditions.WaitForAsync(
                 () => Task.FromResult(cluster.SiloA.StdoutCount + cluster.SiloB.StdoutCount >= MessageCount),
                 TimeSpan.FromMilliseconds(Math.Max(0, lastDueMs - DateTimeOffset.UtcNow.ToUnixTimeMilliseconds())) + PrintTimeout,
                 $"{MessageCount} echoed lines did not appear on the silos' stdout");

@@ -18,6 +18,7 @@ public sealed class ProcessCluster : IAsyncDisposable
     private readonly List<ServiceProcess> _instances = [];
     private readonly Dictionary<string, string>[] _environments;
     private readonly ServiceProcess?[] _silos;
+    private readonly HashSet<string> _killed = new(StringComparer.Ordinal);
 
     private ProcessCluster(int silos, IReadOnlyDictionary<string, string>? settings, string? redisPassword)
     {
@@ -69,7 +70,7 @@ public sealed class ProcessCluster : IAsyncDisposable
     /// <summary>Starts (or restarts) silo <paramref name="index"/> with its ports and waits until it is ready.</summary>
     public async Task StartSiloAsync(int index)
     {
-        var instance = ServiceProcess.Start($"silo{index}#{_instances.Count}", ServiceProcess.SiloDll, _environments[index]);
+        var instance = TestService.Start($"silo{index}#{_instances.Count}", TestService.SiloDll, _environments[index]);
         _instances.Add(instance);
         _silos[index] = instance;
         try
@@ -82,8 +83,12 @@ public sealed class ProcessCluster : IAsyncDisposable
         }
     }
 
+    /// <summary>The instances ended by <see cref="KillSiloAsync"/>: the ones whose work may be printed again, flagged.</summary>
+    public IReadOnlySet<string> Killed => _killed;
+
     public async Task KillSiloAsync(int index)
     {
+        _killed.Add(Silo(index).Name);
         await Silo(index).KillAsync();
         _silos[index] = null;
     }
@@ -115,11 +120,11 @@ public sealed class ProcessCluster : IAsyncDisposable
     /// <summary>Every line every silo instance printed so far.</summary>
     public List<PrintedLine> Printed() =>
         _instances.Where(i => i.Name.StartsWith("silo", StringComparison.Ordinal))
-            .SelectMany(i => i.StdoutLines().Select(line => PrintedLine.Parse(i.Name, line)))
+            .SelectMany(i => i.Printed())
             .ToList();
 
     public Task WaitForPrintedAsync(Func<List<PrintedLine>, bool> condition, TimeSpan timeout, string what) =>
-        RedisServer.WaitUntilAsync(() => Task.FromResult(condition(Printed())), timeout, what);
+        Conditions.WaitForAsync(() => Task.FromResult(condition(Printed())), timeout, what);
 
     /// <summary>Every line any instance wrote, stdout and stderr.</summary>
     public IEnumerable<string> AllOutput() => _instances.SelectMany(i => i.StdoutLines().Concat(i.StderrLines()));

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using EchoAtTime.Testing;
 using StackExchange.Redis;
 
 namespace EchoAtTime.Tests.Infrastructure;
@@ -28,7 +26,7 @@ public sealed class RedisServer(string? password = null) : IAsyncDisposable
     {
         _store ??= new StoreProcess(Port, _dir, "always", password);
         await _store.StartAsync();
-        await WaitUntilAsync(async () =>
+        await Conditions.WaitForAsync(async () =>
         {
             try
             {
@@ -65,20 +63,6 @@ public sealed class RedisServer(string? password = null) : IAsyncDisposable
         }
         catch (IOException)
         {
-        }
-    }
-
-    public static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout, string what)
-    {
-        var deadline = Stopwatch.StartNew();
-        while (!await condition())
-        {
-            if (deadline.Elapsed > timeout)
-            {
-                throw new TimeoutException($"{what} within {timeout}.");
-            }
-
-            await Task.Delay(50);
         }
     }
 

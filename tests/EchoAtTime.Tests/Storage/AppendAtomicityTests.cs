@@ -1,6 +1,5 @@
 using EchoAtTime.Grains;
 using EchoAtTime.Storage;
-using EchoAtTime.Testing;
 using EchoAtTime.Tests.Infrastructure;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;

@@ -1,7 +1,6 @@
 using EchoAtTime.Grains;
 using EchoAtTime.Storage;
 using EchoAtTime.Silo;
-using EchoAtTime.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using EchoAtTime.Testing;
 using EchoAtTime.Tests.Infrastructure;
 using StackExchange.Redis;
 

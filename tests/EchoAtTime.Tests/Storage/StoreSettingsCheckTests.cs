@@ -1,5 +1,4 @@
 using EchoAtTime.Api;
-using EchoAtTime.Testing;
 using EchoAtTime.Tests.Infrastructure;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging.Abstractions;

@@ -27,12 +27,13 @@ public sealed class ChaosCommandLineTests
     public void Every_kind_of_option_reaches_its_field()
     {
         var (options, report) = Read(
-            "--silos", "2", "--gateway", "false", "--duration", "7.5", "--store-delay", "100-300", "--appendfsync", "everysec",
+            "--silos", "2", "--gateway", "false", "--duration", "7.5", "--outage", "150", "--store-delay", "100-300", "--appendfsync", "everysec",
             "--set", "A:B=1", "--set", "C=x=y", "--seed", "42", "--report", "r.json", "--keep");
 
         Assert.Equal(2, options.Silos);
         Assert.False(options.Gateway);
         Assert.Equal(TimeSpan.FromSeconds(7.5), options.Duration);
+        Assert.Equal(TimeSpan.FromSeconds(150), options.Outage);
         Assert.Equal((TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(300)), (options.StoreDelayMin, options.StoreDelayMax));
         Assert.Equal("everysec", options.AppendFsync);
         Assert.Equal([new("A:B", "1"), new("C", "x=y")], options.Settings);

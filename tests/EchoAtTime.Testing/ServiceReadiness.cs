@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 
-namespace EchoAtTime.Chaos;
+namespace EchoAtTime.Testing;
 
 /// <summary>How the tools start a built service and see it ready; shared by the chaos and bench tools.</summary>
 public static class ServiceReadiness

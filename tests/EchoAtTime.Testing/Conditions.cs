@@ -1,6 +1,6 @@
-namespace EchoAtTime.Chaos;
+namespace EchoAtTime.Testing;
 
-/// <summary>Waiting for a condition with a deadline: the only kind of waiting this tool does, besides the chaos cadence itself.</summary>
+/// <summary>Waiting for a condition with a deadline: the only kind of waiting the tests and tools do, besides a tool's own cadence.</summary>
 public static class Conditions
 {
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(100);
@@ -19,7 +19,7 @@ public static class Conditions
 
             return true;
         }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
             return false;
         }
@@ -28,6 +28,15 @@ public static class Conditions
     /// <inheritdoc cref="WaitUntilAsync(Func{CancellationToken, Task{bool}}, TimeSpan, CancellationToken)"/>
     public static Task<bool> WaitUntilAsync(Func<bool> condition, TimeSpan timeout, CancellationToken cancellationToken) =>
         WaitUntilAsync(_ => Task.FromResult(condition()), timeout, cancellationToken);
+
+    /// <summary>Polls <paramref name="condition"/> until it holds; throws <see cref="TimeoutException"/> naming <paramref name="what"/> when <paramref name="timeout"/> passes first.</summary>
+    public static async Task WaitForAsync(Func<Task<bool>> condition, TimeSpan timeout, string what)
+    {
+        if (!await WaitUntilAsync(_ => condition(), timeout, CancellationToken.None))
+        {
+            throw new TimeoutException($"{what} within {timeout}.");
+        }
+    }
 
     /// <summary>Waits until the wall clock reaches <paramref name="epochMs"/> (at once if it has, unless cancelled: a loop running late must still stop).</summary>
     public static async Task DelayUntilAsync(TimeProvider clock, long epochMs, CancellationToken cancellationToken)

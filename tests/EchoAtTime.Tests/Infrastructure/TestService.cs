@@ -1,0 +1,26 @@
+using System.Globalization;
+
+namespace EchoAtTime.Tests.Infrastructure;
+
+/// <summary>Starts the built Silo or Gateway for a test: the shared <see cref="ServiceProcess"/> on a fresh loopback port, in a temp dir.</summary>
+public static class TestService
+{
+    /// <summary>EchoAtTime.Silo.dll, built in this test assembly's configuration.</summary>
+    public static string SiloDll => BuiltService.Dll(BuiltService.Silo);
+
+    /// <summary>EchoAtTime.Gateway.dll, built in this test assembly's configuration.</summary>
+    public static string GatewayDll => BuiltService.Dll(BuiltService.Gateway);
+
+    /// <summary><c>dotnet {dll} --urls http://127.0.0.1:PORT</c> with <paramref name="environment"/>; stdout read line by line.</summary>
+    public static ServiceProcess Start(string name, string dll, IReadOnlyDictionary<string, string> environment, params string[] extraArgs) =>
+        Start(name, dll, environment, readStdout: true, extraArgs);
+
+    /// <param name="readStdout">False leaves the stdout pipe unread: once it is full the service's writes block, a stuck console.</param>
+    public static ServiceProcess Start(string name, string dll, IReadOnlyDictionary<string, string> environment, bool readStdout, params string[] extraArgs) =>
+        ServiceProcess.Start(new ServiceLaunch(name, dll, new Uri($"http://127.0.0.1:{RedisServer.FreePort().ToString(CultureInfo.InvariantCulture)}/"))
+        {
+            Environment = environment,
+            ExtraArgs = extraArgs,
+            Stdout = readStdout ? StdoutHandling.Read : StdoutHandling.Unread,
+        });
+}
