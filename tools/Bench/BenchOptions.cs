@@ -1,5 +1,3 @@
-using EchoAtTime.Chaos;
-
 namespace EchoAtTime.Bench;
 
 /// <summary>What one benchmark run does. Every property has the command line's default; <see cref="Smoke"/> has the CI sizes.</summary>

@@ -1,5 +1,4 @@
 using System.Globalization;
-using EchoAtTime.Chaos;
 
 namespace EchoAtTime.Bench;
 

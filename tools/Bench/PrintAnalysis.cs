@@ -1,5 +1,3 @@
-using EchoAtTime.Chaos;
-
 namespace EchoAtTime.Bench;
 
 /// <summary>
