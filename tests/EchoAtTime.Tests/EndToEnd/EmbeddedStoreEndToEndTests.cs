@@ -106,6 +106,7 @@ public sealed class EmbeddedStoreEndToEndTests(ITestOutputHelper output)
             var problems = new List<string>();
             problems.AddRange(lines.Where(l => !l.Redelivered).GroupBy(l => l.Message).Where(g => g.Count() > 1).Select(g => $"printed {g.Count()} times unflagged: {g.First().Id}"));
             problems.AddRange(lines.Where(l => l.PrintedMs < l.DueMs).Select(l => $"early: {l.Id} by {l.DueMs - l.PrintedMs} ms"));
+            problems.AddRange(ReadLines.EarlyByReadTime(ReadLines.Of([.. incarnations]), tag));
             problems.AddRange(PrintedLine.OrderBreaks(lines));
             Assert.True(problems.Count == 0, string.Join('\n', problems.Take(30)));
             output.WriteLine($"embedded store: {accepted.Count} accepted by {Clients} clients across {Kills} kill -9s " +

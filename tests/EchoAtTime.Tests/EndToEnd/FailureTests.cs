@@ -62,9 +62,26 @@ public sealed class FailureTests(ITestOutputHelper output)
 
         problems.AddRange(accepted.Keys.Except(lines.Select(l => l.Message)).Select(m => $"lost: {m} ({accepted[m]})"));
         problems.AddRange(lines.Where(l => l.PrintedMs < l.DueMs).Select(l => $"early: {l.Id} by {l.PrintedMs - l.DueMs} ms"));
+
+        // And by the time the test read each line, for the silos still running (a killed instance's lines
+        // are judged by printedAt only: the cluster keeps its lines, not when they were read).
+        var running = Enumerable.Range(0, 2).Select(i => RunningSilo(cluster, i)).OfType<ServiceProcess>().ToArray();
+        problems.AddRange(ReadLines.EarlyByReadTime(ReadLines.Of(running), tag));
         problems.AddRange(PrintedLine.OrderBreaks(lines));
         Assert.True(problems.Count == 0, string.Join('\n', problems.Take(30)) + "\n" + cluster.Diagnostics());
         return lines;
+    }
+
+    private static ServiceProcess? RunningSilo(ProcessCluster cluster, int index)
+    {
+        try
+        {
+            return cluster.Silo(index);
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
+        }
     }
 
     /// <summary>Kills (<c>kill -9</c>) whichever of two silos is printing <paramref name="tag"/>, once it has printed a few.</summary>

@@ -62,6 +62,7 @@ public sealed class ReplyLossTests
         Assert.Equal(retriedId, printed[0].Id.ToString());
         Assert.All(printed, l => Assert.False(l.Redelivered));
         Assert.All(printed, l => Assert.True(l.PrintedMs >= l.DueMs, $"{l.Id} printed early"));
+        Assert.Empty(ReadLines.EarlyByReadTime(ReadLines.Of(silo), tag));
 
         // On time: printed at its own due time, not found later when the next message's batch was committed.
         Assert.True(printed[0].PrintedMs < printed[1].DueMs, $"the lost append printed {printed[0].PrintedMs - printed[0].DueMs} ms late");

@@ -192,6 +192,7 @@ public sealed partial class StuckConsoleTests(ITestOutputHelper output)
         problems.AddRange(onHealthy.GroupBy(l => l.Message).Where(g => g.Count() > 1).Select(g => $"printed {g.Count()} times on the healthy silo: {g.First().Id}"));
         problems.AddRange(onStuck.Where(l => l.Redelivered).Select(l => $"flagged on the stuck silo: {l.Id}"));
         problems.AddRange(lines.Where(l => l.PrintedMs < l.DueMs).Select(l => $"early: {l.Id} by {l.DueMs - l.PrintedMs} ms"));
+        problems.AddRange(ReadLines.EarlyByReadTime(ReadLines.Of(stuck, healthy), tag));
         problems.AddRange(PrintedLine.OrderBreaks(lines));
         foreach (var slot in onHealthy.GroupBy(l => TimeSlot.Of(l.DueMs)))
         {
