@@ -7,6 +7,9 @@ namespace EchoAtTime.Grains.Slots;
 /// timer tick and fire up to a few ms early or late; this one thread per silo waits on a condition
 /// variable (a high-resolution kernel timer) instead, so printing starts within about a millisecond
 /// of the due time even on an idle silo. The grain's own Orleans timer stays armed as the fallback.
+/// The clock's own timer pulses that wait at the due time as well: a clock that is not the
+/// machine's (a test's fake time) then wakes the thread when it reaches the due time, not when the
+/// machine's does, so the wake-up path can be proven without waiting for real time.
 /// </summary>
 public sealed partial class DueClock : IDisposable
 {
@@ -14,6 +17,7 @@ public sealed partial class DueClock : IDisposable
     private readonly PriorityQueue<DueTicket, long> _due = new();
     private readonly TimeProvider _clock;
     private readonly ILogger<DueClock> _logger;
+    private readonly ITimer _pulse;
     private bool _disposed;
 
     /// <param name="clock">
@@ -26,6 +30,7 @@ public sealed partial class DueClock : IDisposable
     {
         _clock = clock;
         _logger = logger;
+        _pulse = clock.CreateTimer(static state => ((DueClock)state!).Pulse(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         new Thread(Run) { IsBackground = true, Name = "echo-due-clock" }.Start();
     }
 
@@ -50,6 +55,16 @@ public sealed partial class DueClock : IDisposable
         lock (_gate)
         {
             _disposed = true;
+            Monitor.Pulse(_gate);
+        }
+
+        _pulse.Dispose();
+    }
+
+    private void Pulse()
+    {
+        lock (_gate)
+        {
             Monitor.Pulse(_gate);
         }
     }
@@ -77,6 +92,8 @@ public sealed partial class DueClock : IDisposable
                     var waitMs = dueMs - _clock.GetUtcNow().ToUnixTimeMilliseconds();
                     if (waitMs > 0)
                     {
+                        // Armed under the lock, so its pulse cannot come before this thread waits.
+                        _pulse.Change(TimeSpan.FromMilliseconds(waitMs), Timeout.InfiniteTimeSpan);
                         Monitor.Wait(_gate, TimeSpan.FromMilliseconds(waitMs));
                         continue;
                     }

@@ -6,9 +6,10 @@ namespace EchoAtTime.Tests.Api;
 
 /// <summary>
 /// One private redis-server and ONE real silo process with <c>Echo__ApiKey</c> set, for the HTTP API
-/// tests. Requests go through <see cref="SendAsync"/>, which sends the key unless told not to.
+/// tests. Requests go through <see cref="SendAsync"/>, which sends the key unless told not to, to
+/// <see cref="Target"/>: the silo, or the gateway in front of it (<see cref="ApiGatewayFixture"/>).
 /// </summary>
-public sealed class ApiSiloFixture : IAsyncLifetime
+public class ApiSiloFixture : IAsyncLifetime
 {
     public const string KeyHeader = "X-Api-Key";
     public const string Json = "application/json";
@@ -25,10 +26,33 @@ public sealed class ApiSiloFixture : IAsyncLifetime
 
     public ServiceProcess Silo { get; private set; } = null!;
 
+    /// <summary>The gateway in front of the silo, when the fixture has one.</summary>
+    public ServiceProcess? Gateway { get; private set; }
+
+    /// <summary>Where requests go: the gateway when there is one, else the silo.</summary>
+    public ServiceProcess Target => Gateway ?? Silo;
+
+    /// <summary>Whether a gateway (the same API as an Orleans client) fronts the silo.</summary>
+    protected virtual bool FrontedByGateway => false;
+
     /// <summary>No base address (it could not be set after the readiness probe): see <see cref="Url"/>.</summary>
     public HttpClient Http { get; } = new() { Timeout = TimeSpan.FromSeconds(30) };
 
     public async Task InitializeAsync()
+    {
+        try
+        {
+            await StartAsync();
+        }
+        catch
+        {
+            // xunit may not dispose a fixture whose start failed: nothing may outlive it (redis-server included).
+            await DisposeAsync();
+            throw;
+        }
+    }
+
+    private async Task StartAsync()
     {
         await Redis.StartAsync();
         Silo = TestService.Start("api-silo", TestService.SiloDll, new Dictionary<string, string>
@@ -47,30 +71,68 @@ public sealed class ApiSiloFixture : IAsyncLifetime
         {
             throw new InvalidOperationException($"The silo did not start: {ex.Message}\n{Silo.StderrTail()}", ex);
         }
-    }
 
-    public async Task DisposeAsync()
-    {
+        if (!FrontedByGateway)
+        {
+            return;
+        }
+
+        // The gateway's Orleans client needs a silo to connect to when it starts.
+        Gateway = TestService.Start("api-gateway", TestService.GatewayDll, new Dictionary<string, string>
+        {
+            ["Redis__ConnectionString"] = Redis.ConnectionString,
+            ["Orleans__ClusterId"] = ClusterId,
+            ["Echo__ApiKey"] = ApiKey,
+        });
         try
         {
-            if (Silo is not null)
+            await Gateway.WaitUntilReadyAsync(Http, StartTimeout);
+        }
+        catch (TimeoutException ex)
+        {
+            throw new InvalidOperationException($"The gateway did not start: {ex.Message}\n{Gateway.StderrTail()}", ex);
+        }
+    }
+
+    /// <summary>
+    /// Stops what started, front end first; safe after a failed or partial start and when called twice.
+    /// Every step runs whatever the one before did, so a process that would not stop still leaves
+    /// redis-server stopped.
+    /// </summary>
+    public async Task DisposeAsync()
+    {
+        var (gateway, silo) = (Gateway, Silo);
+        (Gateway, Silo) = (null, null!);
+        await Cleanup.RunAllAsync(
+            () => StopAsync(gateway),
+            () => StopAsync(silo),
+            async () => await Redis.DisposeAsync(),
+            () =>
             {
-                await Silo.StopAsync(StopTimeout);
-            }
+                Http.Dispose();
+                return Task.CompletedTask;
+            });
+    }
+
+    /// <summary>Graceful stop (SIGKILL after the timeout), then the process handle released, even if the stop threw.</summary>
+    private static async Task StopAsync(ServiceProcess? process)
+    {
+        if (process is null)
+        {
+            return;
+        }
+
+        try
+        {
+            await process.StopAsync(StopTimeout);
         }
         finally
         {
-            if (Silo is not null)
-            {
-                await Silo.DisposeAsync();
-            }
-
-            await Redis.DisposeAsync();
-            Http.Dispose();
+            await process.DisposeAsync();
         }
     }
 
-    public Uri Url(string pathAndQuery) => new(Silo.BaseUrl, pathAndQuery);
+    public Uri Url(string pathAndQuery) => new(Target.BaseUrl, pathAndQuery);
 
     /// <summary>
     /// Sends one request. <paramref name="contentType"/> is sent verbatim (null: no Content-Type);
@@ -158,6 +220,18 @@ public sealed class ApiSiloFixture : IAsyncLifetime
 public sealed class ApiSiloGroup : ICollectionFixture<ApiSiloFixture>
 {
     public const string Name = "API silo";
+}
+
+/// <summary>The same silo with the gateway in front: the API tests' rows run through the gateway too.</summary>
+public sealed class ApiGatewayFixture : ApiSiloFixture
+{
+    protected override bool FrontedByGateway => true;
+}
+
+[CollectionDefinition(Name)]
+public sealed class ApiGatewayGroup : ICollectionFixture<ApiGatewayFixture>
+{
+    public const string Name = "API gateway";
 }
 
 /// <summary>What came back: status, media type, headers (response and content) and the body bytes.</summary>

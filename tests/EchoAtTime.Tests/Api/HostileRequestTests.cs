@@ -7,20 +7,21 @@ using Xunit.Abstractions;
 namespace EchoAtTime.Tests.Api;
 
 /// <summary>
-/// Hostile and malformed requests against a real silo with an API key: each row asserts the exact
+/// Hostile and malformed requests against a real silo with an API key, and through the gateway in
+/// front of one (the same rows, <see cref="HostileRequestsOnASilo"/> and
+/// <see cref="HostileRequestsThroughTheGateway"/>): each row asserts the exact
 /// status and, for a validation problem, the exact field its <c>errors</c> names. Header values may
 /// hold <c>{key}</c> (the silo's key), <c>{KEY}</c> (upper-cased), <c>{key-1}</c> (one character
 /// short) and <c>{basic}</c> (<c>base64("any:" + key)</c>), filled in when the row runs.
 /// </summary>
-[Collection(ApiSiloGroup.Name)]
-public sealed partial class HostileRequestTests(ApiSiloFixture api, ITestOutputHelper output)
+public abstract partial class HostileRequestTests(ApiSiloFixture api, ITestOutputHelper output)
 {
     private const string Single = "/echoAtTime";
     private const string Batch = "/echoAtTime/batch";
     private const int MaxBodyBytes = 1024 * 1024;
 
     [Theory]
-    [MemberData(nameof(Rows))]
+    [MemberData(nameof(Rows), MemberType = typeof(HostileRequestTests))]
     public async Task A_hostile_request_gets_its_exact_status_and_error_field(HostileRequest row)
     {
         var response = await SendAsync(row);
@@ -29,6 +30,14 @@ public sealed partial class HostileRequestTests(ApiSiloFixture api, ITestOutputH
         output.WriteLine($"answer: {response}");
 
         Assert.True(response.Status < 500, $"A 5xx for client input: {response}");
+
+        // The dashboard is the silo's alone (DESIGN: co-hosted on the silo); the gateway has no such route.
+        if (api.Gateway is not null && row.Path.StartsWith("/dashboard", StringComparison.Ordinal))
+        {
+            Assert.True(response.Status == 404, $"Expected 404 (no dashboard on the gateway), got {response}");
+            return;
+        }
+
         Assert.True(row.Status == response.Status, $"Expected {row.Status}, got {response}");
         switch (row.Check)
         {
@@ -326,7 +335,7 @@ public sealed partial class HostileRequestTests(ApiSiloFixture api, ITestOutputH
         }
 
         lines.AddRange(headers.Select(h => RawHttp.HeaderLine(h.Key, h.Value)));
-        return RawHttp.SendAsync(api.Silo.BaseUrl, row.Method, row.Path, lines, row.Body ?? []);
+        return RawHttp.SendAsync(api.Target.BaseUrl, row.Method, row.Path, lines, row.Body ?? []);
     }
 
     private string Fill(string value) => value
@@ -367,6 +376,13 @@ public sealed partial class HostileRequestTests(ApiSiloFixture api, ITestOutputH
 }
 
 /// <summary>Fluent tweaks for building <see cref="HostileRequest"/> rows.</summary>
+[Collection(ApiSiloGroup.Name)]
+public sealed class HostileRequestsOnASilo(ApiSiloFixture api, ITestOutputHelper output) : HostileRequestTests(api, output);
+
+/// <summary>The gateway is an Orleans client with its own HTTP host: it must refuse the same input the same way.</summary>
+[Collection(ApiGatewayGroup.Name)]
+public sealed class HostileRequestsThroughTheGateway(ApiGatewayFixture api, ITestOutputHelper output) : HostileRequestTests(api, output);
+
 internal static class HostileRequestBuilder
 {
     public static HostileRequest Type(this HostileRequest row, string? contentType)

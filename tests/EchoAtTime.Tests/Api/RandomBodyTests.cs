@@ -8,13 +8,13 @@ using Xunit.Abstractions;
 namespace EchoAtTime.Tests.Api;
 
 /// <summary>
-/// Thousands of seeded random bodies against a real silo: no answer may be a 5xx, every answer must
+/// Thousands of seeded random bodies against a real silo, and through the gateway in front of one
+/// (<see cref="RandomBodiesOnASilo"/>, <see cref="RandomBodiesThroughTheGateway"/>): no answer may be a 5xx, every answer must
 /// be one the API documents (and shaped as documented), a certainly-valid request must get 202, and
 /// the silo must be healthy and accepting afterwards. <c>ECHO_FUZZ_SEED</c> repeats a run,
 /// <c>ECHO_FUZZ_REQUESTS</c> sets how many requests (default 5000).
 /// </summary>
-[Collection(ApiSiloGroup.Name)]
-public sealed partial class RandomBodyTests(ApiSiloFixture api, ITestOutputHelper output)
+public abstract partial class RandomBodyTests(ApiSiloFixture api, ITestOutputHelper output)
 {
     private const int DefaultRequests = 5000;
     private const int Parallelism = 8;
@@ -86,10 +86,11 @@ public sealed partial class RandomBodyTests(ApiSiloFixture api, ITestOutputHelpe
 
         Assert.True(failed.Count == 0,
             $"seed {seed}: {failed.Count} of {requestCount} answers broke the contract; first ones:\n"
-            + string.Join("\n", failed.Take(ReportedFailures)) + "\n" + api.Silo.StderrTail());
+            + string.Join("\n", failed.Take(ReportedFailures)) + "\n" + api.Target.StderrTail());
 
-        // Still healthy and still accepting.
+        // Still healthy and still accepting (the silo, and the gateway when the bodies went through it).
         Assert.False(api.Silo.HasExited, api.Silo.StderrTail());
+        Assert.False(api.Target.HasExited, api.Target.StderrTail());
         var ready = await api.GetAsync("/health/ready");
         Assert.True(ready.Status == 200, $"/health/ready after the fuzz: {ready}");
         var normal = await api.PostJsonAsync(RandomRequests.Single,
@@ -257,3 +258,10 @@ public sealed partial class RandomBodyTests(ApiSiloFixture api, ITestOutputHelpe
     [GeneratedRegex(@"^\[[0-9]+\](\.(time|message|idempotencyKey|id))?$")]
     private static partial Regex BatchItemField();
 }
+
+[Collection(ApiSiloGroup.Name)]
+public sealed class RandomBodiesOnASilo(ApiSiloFixture api, ITestOutputHelper output) : RandomBodyTests(api, output);
+
+/// <summary>The gateway parses and answers on its own HTTP host: the same bodies must get the same kind of answers.</summary>
+[Collection(ApiGatewayGroup.Name)]
+public sealed class RandomBodiesThroughTheGateway(ApiGatewayFixture api, ITestOutputHelper output) : RandomBodyTests(api, output);

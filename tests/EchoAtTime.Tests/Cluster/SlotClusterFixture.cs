@@ -71,6 +71,20 @@ public sealed class SlotClusterFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
+        try
+        {
+            await StartAsync();
+        }
+        catch
+        {
+            // xunit may not dispose a fixture whose start failed: redis-server must not outlive it.
+            await DisposeAsync();
+            throw;
+        }
+    }
+
+    private async Task StartAsync()
+    {
         await Redis.StartAsync();
         Multiplexer = await ConnectionMultiplexer.ConnectAsync(Redis.ConnectionString);
         var builder = new InProcessTestClusterBuilder(2);
@@ -85,7 +99,6 @@ public sealed class SlotClusterFixture : IAsyncLifetime
         });
         Cluster = builder.Build();
         await Cluster.DeployAsync();
-
     }
 
     /// <summary>Stops every silo (the whole cluster is down), runs <paramref name="whileDown"/>, starts two silos again.</summary>
@@ -97,12 +110,37 @@ public sealed class SlotClusterFixture : IAsyncLifetime
         await Cluster.InitializeClientAsync();
     }
 
+    /// <summary>
+    /// Safe after a failed or partial start (Redis that never answered, a cluster that did not deploy)
+    /// and when called twice: each step runs whatever the one before did, so redis-server never outlives it.
+    /// </summary>
     public async Task DisposeAsync()
     {
-        await Cluster.StopAllSilosAsync();
-        await Cluster.DisposeAsync();
-        await Multiplexer.DisposeAsync();
-        await Redis.DisposeAsync();
+        var (cluster, multiplexer) = (Cluster, Multiplexer);
+        (Cluster, Multiplexer) = (null!, null!);
+        await Cleanup.RunAllAsync(
+            async () =>
+            {
+                if (cluster is not null)
+                {
+                    try
+                    {
+                        await cluster.StopAllSilosAsync();
+                    }
+                    finally
+                    {
+                        await cluster.DisposeAsync();
+                    }
+                }
+            },
+            async () =>
+            {
+                if (multiplexer is not null)
+                {
+                    await multiplexer.DisposeAsync();
+                }
+            },
+            async () => await Redis.DisposeAsync());
     }
 }
 

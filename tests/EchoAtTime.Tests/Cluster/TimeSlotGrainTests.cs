@@ -72,6 +72,7 @@ public sealed class TimeSlotGrainTests(SlotClusterFixture fixture)
         var line = Assert.Single(await TaggedThroughMarkerAsync(tag, marker));
         Assert.Equal(ids[0], line.Id);
         Assert.True(line.PrintedAtMs >= ids[0].DueMs, $"printed {ids[0].DueMs - line.PrintedAtMs} ms early");
+        Assert.True(fixture.Sink.ReceivedMs(line) >= ids[0].DueMs, $"reached the console {ids[0].DueMs - fixture.Sink.ReceivedMs(line)} ms early");
         Assert.False(line.Redelivered);
     }
 

@@ -59,6 +59,7 @@ public sealed class UnseenAppendTests(SlotClusterFixture fixture)
         var printed = CapturingSink.Tagged(await fixture.Sink.WaitForAsync(l => CapturingSink.Tagged(l, tag).Count >= 3, PrintTimeout), tag).Skip(1).ToList();
         Assert.Equal(new[] { unnoticed, last }, printed.Select(l => l.Id));
         Assert.All(printed, l => Assert.True(l.PrintedAtMs >= l.Id.DueMs, $"{l.Id} printed early"));
+        Assert.All(printed, l => Assert.True(fixture.Sink.ReceivedMs(l) >= l.Id.DueMs, $"{l.Id} reached the console early"));
         Assert.False(printed[0].Redelivered);
 
         // Found by a sweep (every 500 ms here), not by the commit of the later message 2 s after it.

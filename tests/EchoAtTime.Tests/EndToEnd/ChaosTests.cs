@@ -34,7 +34,24 @@ public sealed class ChaosTests(ITestOutputHelper output)
         Assert.Equal(0, report.OrderBreaks);
         Assert.Equal(0, report.EarlyPrints);
         Assert.Equal(0, report.Mismatched);
+
+        // Only the kills disrupt: a silo that exits by itself, or a repeat whose earlier print came from a
+        // process nobody killed, is a fault of the service that the kills would otherwise hide.
+        Assert.True(report.Crashes == 0, $"{report.Crashes} silo(s) exited by themselves");
+        Assert.True(report.FlaggedRepeatsWithoutKill == 0, $"{report.FlaggedRepeatsWithoutKill} flagged repeat(s) without a kill");
+
+        // A crash repeats at most the one batch its printer had declared (DESIGN invariant 3); the silos
+        // run the default Echo:BatchSize.
+        var batchSize = new EchoOptions().BatchSize;
+        Assert.True(report.MaxRepeatsPerCrash <= batchSize, $"{report.MaxRepeatsPerCrash} repeats after one crash, more than one batch of {batchSize}");
+
+        // The README's figure is a resume within ~2.5 s of a kill on this 2-core box. 10 s is four times
+        // that, room for a loaded CI runner, and still tells a resume on the sweep and due clock from one
+        // that waited for something slower (a minute's reminder tick) or hung.
+        Assert.True(report.ResumeMaxMs <= MaxResumeMs, $"printing resumed {report.ResumeMaxMs} ms after a kill at worst, beyond {MaxResumeMs} ms");
     }
+
+    private const long MaxResumeMs = 10_000;
 
     private void Report(string line)
     {

@@ -35,6 +35,20 @@ public sealed class ClusterProcessesFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
+        try
+        {
+            await StartAsync();
+        }
+        catch
+        {
+            // xunit may not dispose a fixture whose start failed: no process may outlive it (redis-server included).
+            await DisposeAsync();
+            throw;
+        }
+    }
+
+    private async Task StartAsync()
+    {
         await Redis.StartAsync();
         try
         {
@@ -57,28 +71,27 @@ public sealed class ClusterProcessesFixture : IAsyncLifetime
         }
     }
 
+    /// <summary>
+    /// Front end first, then both silos together (graceful, falling back to SIGKILL), then Redis; every
+    /// step runs whatever the one before did, also after a failed start, and a second call does nothing more.
+    /// </summary>
     public async Task DisposeAsync()
     {
-        try
-        {
-            // Front end first, then both silos together (graceful, falling back to SIGKILL), then Redis.
-            foreach (var gateway in _processes.Where(p => p != SiloA && p != SiloB))
-            {
-                await gateway.StopAsync(StopTimeout);
-            }
-
-            await Task.WhenAll(_processes.Where(p => p == SiloA || p == SiloB).Select(p => p.StopAsync(StopTimeout)));
-        }
-        finally
-        {
-            foreach (var process in _processes)
-            {
-                await process.DisposeAsync();
-            }
-
-            await Redis.DisposeAsync();
-            Http.Dispose();
-        }
+        var processes = _processes.ToList();
+        _processes.Clear();
+        var silos = processes.Where(p => p == SiloA || p == SiloB).ToList();
+        await Cleanup.RunAllAsync(
+            [
+                .. processes.Except(silos).Select(p => (Func<Task>)(() => p.StopAsync(StopTimeout))),
+                () => Task.WhenAll(silos.Select(p => p.StopAsync(StopTimeout))),
+                .. processes.Select(p => (Func<Task>)(async () => await p.DisposeAsync())),
+                async () => await Redis.DisposeAsync(),
+                () =>
+                {
+                    Http.Dispose();
+                    return Task.CompletedTask;
+                },
+            ]);
     }
 
     private Dictionary<string, string> SiloEnvironment() => new()

@@ -22,6 +22,13 @@ public sealed class TwoSilosAndGatewayTests(ClusterProcessesFixture cluster, ITe
     private const string TimestampFormat = "yyyy-MM-dd'T'HH:mm:ss.fff'Z'";
     private static readonly TimeSpan PrintTimeout = TimeSpan.FromSeconds(30);
 
+    // Punctual, not merely delivered: the silos run the default Echo:SweepInterval (1 s), and a message
+    // found by the sweeper rather than woken by its slot's due clock prints 0-1 s late (p99 near 1 s).
+    // Woken on time it prints within milliseconds (README: p99 a few ms). 400 ms separates the two with
+    // room for a loaded 2-core CI box (a stalled stdout reader or a GC pause), and holds for the time the
+    // test read the line as well as for the printer's own printedAt.
+    private const long LatenessP99BoundMs = 400;
+
     [Fact]
     public async Task Messages_posted_to_any_silo_or_the_gateway_print_once_in_order_and_never_early()
     {
@@ -33,14 +40,18 @@ public sealed class TwoSilosAndGatewayTests(ClusterProcessesFixture cluster, ITe
         Report($"e2e: seed {seed}, {MessageCount} messages due within {SpreadMs} ms of {Format(boundary)} ({boundary - nowMs} ms ahead), "
                + $"{SharedDueGroups} groups of {SharedDueGroupSize} sharing a due millisecond, cluster {cluster.ClusterId}");
 
-        // Sequential posts: the acceptance index is the position in this loop.
+        // Sequential posts: the acceptance index is the position in this loop. The first post of each minute
+        // wakes that minute's grain (the writer's notice: both minutes start within 2 x WakeLead), and Orleans
+        // tends to place it on the silo that sent it (local preference): the minute before the boundary on
+        // silo-a, the one after on silo-b, so that usually both silos print and the order check spans two consoles.
+        var firstOfMinute = new[] { Array.FindIndex(plan, p => p.DueMs < boundary), Array.FindIndex(plan, p => p.DueMs >= boundary) };
         var problems = new List<string>();
         var accepted = new Accepted[MessageCount];
         var posting = Stopwatch.StartNew();
         for (var i = 0; i < MessageCount; i++)
         {
             var (dueMs, text) = plan[i];
-            var target = targets[i % targets.Length];
+            var target = i == firstOfMinute[0] ? cluster.SiloA : i == firstOfMinute[1] ? cluster.SiloB : targets[i % targets.Length];
             var sentAtMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
             using var content = JsonContent.Create(new { time = dueMs, message = text });
             using var response = await cluster.Http.PostAsync(new Uri(target.BaseUrl, "echoAtTime"), content);
@@ -82,52 +93,39 @@ public sealed class TwoSilosAndGatewayTests(ClusterProcessesFixture cluster, ITe
         }
 
         var byText = accepted.ToDictionary(a => a.Text);
-        var silos = cluster.Silos.Select(s => (s.Name, Lines: Parse(s.Name, s.StdoutLines(), problems))).ToList();
+        var silos = cluster.Silos.Select(s => (s.Name, Lines: s.Printed().ToList())).ToList();
 
-        // Exactly once, as accepted, never early.
-        var seen = new Dictionary<string, Printed>();
+        // Exactly once, never early (by printedAt and by the time the test read the line), in order,
+        // nothing flagged (no crash here): the shared invariants.
+        var report = Invariants.Check([.. silos.SelectMany(s => s.Lines)], accepted.Select(a => a.Id));
+        if (!report.Holds || report.Flagged > 0)
+        {
+            problems.Add(report.ToString());
+        }
+
+        // As accepted: the id and due time the answer named, for the text posted.
         foreach (var printed in silos.SelectMany(s => s.Lines))
         {
             if (!byText.TryGetValue(printed.Message, out var message))
             {
-                problems.Add($"{printed.Silo} printed a message nobody posted: {printed.Raw}");
-                continue;
+                problems.Add($"{printed.Instance} printed a message nobody posted: {printed.Raw}");
             }
-
-            if (!seen.TryAdd(printed.Message, printed))
-            {
-                problems.Add($"printed twice: #{message.Index} by {seen[printed.Message].Silo} and again by {printed.Silo}: {printed.Raw}");
-            }
-
-            if (printed.Redelivered)
-            {
-                problems.Add($"flagged redelivered without any crash: {printed.Raw}");
-            }
-
-            if (printed.Id != message.Id || printed.DueMs != message.DueMs)
+            else if (printed.Id != message.Id || printed.DueMs != message.DueMs)
             {
                 problems.Add($"#{message.Index} was accepted as {message.Id} due {Format(message.DueMs)} but printed as {printed.Raw}");
             }
-
-            if (printed.PrintedMs < printed.DueMs)
-            {
-                problems.Add($"printed {printed.DueMs - printed.PrintedMs} ms early: {printed.Raw}");
-            }
         }
 
-        foreach (var missing in accepted.Where(a => !seen.ContainsKey(a.Text)))
-        {
-            problems.Add($"never printed: #{missing.Index} {missing.Text} due {Format(missing.DueMs)} (id {missing.Id}, posted to {missing.PostedTo})");
-        }
-
-        // Order: both consoles merged by print time, the sequence of (due, acceptance index) never goes back.
+        // And acceptance order as this test saw it (it posts one request at a time): both consoles
+        // merged by print time, (due, posting index) never goes back. Stronger than the ids' sequence
+        // alone: it also proves the sequence the service handed out follows the order of acceptance.
         var merged = Merge(silos[0].Lines, silos[1].Lines, byText);
         for (var k = 1; k < merged.Count; k++)
         {
             var (before, after) = (merged[k - 1], merged[k]);
             if (Key(before, byText).CompareTo(Key(after, byText)) > 0)
             {
-                problems.Add($"out of order: {before.Silo} {before.Raw} then {after.Silo} {after.Raw} "
+                problems.Add($"out of order: {before} then {after} "
                              + $"(acceptance #{byText[before.Message].Index} before #{byText[after.Message].Index})");
             }
         }
@@ -139,14 +137,32 @@ public sealed class TwoSilosAndGatewayTests(ClusterProcessesFixture cluster, ITe
             problems.Add($"the messages printed in {minutes} minute(s), not the two around {Format(boundary)}");
         }
 
-        // Lateness, reported whatever the outcome.
-        var lateness = silos.SelectMany(s => s.Lines).Select(p => p.PrintedMs - p.DueMs).Order().ToArray();
+        // Both consoles printed: the order check above compared lines across silos, not one console with itself.
         var perSilo = string.Join(", ", silos.Select(s =>
             $"{s.Name} {s.Lines.Count} (slots {string.Join(' ', s.Lines.Select(p => p.DueMs / 60_000).Distinct())})"));
+        // Reported, not asserted: Orleans places the grains (resource-optimized, local silo preferred
+        // within a margin), and the steering above held in one run and not in another on a loaded box.
+        // Making it certain needs the product to expose or pin placement.
+        var crossSilo = silos.All(s => s.Lines.Count > 0);
+        Report(crossSilo
+            ? $"e2e: cross-silo order check exercised: both silos printed ({perSilo})"
+            : $"e2e: cross-silo order check NOT exercised: one silo printed everything ({perSilo})");
+
+        // Lateness by the printer's clock and by the time the test read the line; reported whatever the outcome.
+        var lateness = silos.SelectMany(s => s.Lines).Select(p => p.PrintedMs - p.DueMs).Order().ToArray();
+        var readLateness = silos.SelectMany(s => s.Lines).Select(p => p.ReceivedMs - p.DueMs).Order().ToArray();
         Report(lateness.Length == 0
             ? $"e2e: nothing printed ({perSilo})"
             : $"e2e: lateness ms p50 {Percentile(lateness, 0.50)}, p99 {Percentile(lateness, 0.99)}, max {lateness[^1]}; "
+              + $"read by the test p50 {Percentile(readLateness, 0.50)}, p99 {Percentile(readLateness, 0.99)}, max {readLateness[^1]}; "
               + $"lines per silo: {perSilo}");
+        foreach (var (what, sorted) in new[] { ("printedAt", lateness), ("read by the test", readLateness) })
+        {
+            if (sorted.Length > 0 && Percentile(sorted, 0.99) >= LatenessP99BoundMs)
+            {
+                problems.Add($"p99 lateness ({what}) {Percentile(sorted, 0.99)} ms, not under {LatenessP99BoundMs} ms: woken by the sweeper, not on time");
+            }
+        }
 
         if (problems.Count > 0)
         {
@@ -189,39 +205,12 @@ public sealed class TwoSilosAndGatewayTests(ClusterProcessesFixture cluster, ITe
         return [.. order.Select((due, i) => (due, $"e2e {run} message {i:D3}"))];
     }
 
-    private static List<Printed> Parse(string silo, IReadOnlyList<string> lines, List<string> problems)
-    {
-        var parsed = new List<Printed>(lines.Count);
-        foreach (var line in lines)
-        {
-            try
-            {
-                using var json = JsonDocument.Parse(line);
-                var root = json.RootElement;
-                parsed.Add(new Printed(
-                    silo,
-                    root.GetProperty("id").GetString()!,
-                    ParseMs(root.GetProperty("dueAt").GetString()!),
-                    ParseMs(root.GetProperty("printedAt").GetString()!),
-                    root.GetProperty("message").GetString()!,
-                    root.GetProperty("redelivered").GetBoolean(),
-                    line));
-            }
-            catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
-            {
-                problems.Add($"{silo} wrote a stdout line that is not an echoed message ({ex.Message}): {line}");
-            }
-        }
-
-        return parsed;
-    }
-
     /// <summary>Merges two consoles by print time, each in its own order; ties go to the smaller (due, acceptance).</summary>
-    private static List<Printed> Merge(List<Printed> a, List<Printed> b, Dictionary<string, Accepted> byText)
+    private static List<PrintedLine> Merge(List<PrintedLine> a, List<PrintedLine> b, Dictionary<string, Accepted> byText)
     {
         a = [.. a.Where(p => byText.ContainsKey(p.Message))];
         b = [.. b.Where(p => byText.ContainsKey(p.Message))];
-        var merged = new List<Printed>(a.Count + b.Count);
+        var merged = new List<PrintedLine>(a.Count + b.Count);
         int i = 0, j = 0;
         while (i < a.Count || j < b.Count)
         {
@@ -233,7 +222,7 @@ public sealed class TwoSilosAndGatewayTests(ClusterProcessesFixture cluster, ITe
         return merged;
     }
 
-    private static (long DueMs, int Index) Key(Printed printed, Dictionary<string, Accepted> byText) =>
+    private static (long DueMs, int Index) Key(PrintedLine printed, Dictionary<string, Accepted> byText) =>
         (printed.DueMs, byText[printed.Message].Index);
 
     private static long Percentile(long[] sorted, double p) =>
@@ -267,6 +256,4 @@ public sealed class TwoSilosAndGatewayTests(ClusterProcessesFixture cluster, ITe
     }
 
     private sealed record Accepted(int Index, string Text, long DueMs, string Id, string PostedTo);
-
-    private sealed record Printed(string Silo, string Id, long DueMs, long PrintedMs, string Message, bool Redelivered, string Raw);
 }

@@ -12,6 +12,7 @@ public sealed class CapturingSink : IEchoSink, IEchoConsole
 {
     private readonly Lock _lock = new();
     private readonly List<EchoLine> _lines = [];
+    private readonly Dictionary<EchoLine, long> _receivedMs = new(ReferenceEqualityComparer.Instance);
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private (string Tag, int Times) _failing;
     private (string Tag, TaskCompletionSource Held, Task Release)? _holding;
@@ -73,6 +74,12 @@ public sealed class CapturingSink : IEchoSink, IEchoConsole
             }
 
             _lines.AddRange(batch);
+            var receivedMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+            foreach (var line in batch)
+            {
+                _receivedMs[line] = receivedMs;
+            }
+
             changed = _changed;
             _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
         }
@@ -88,6 +95,18 @@ public sealed class CapturingSink : IEchoSink, IEchoConsole
             {
                 return [.. _lines];
             }
+        }
+    }
+
+    /// <summary>
+    /// When this sink got <paramref name="line"/>, by the machine's clock: "never early" judged by the
+    /// receiver, not by the printer's own printedAt.
+    /// </summary>
+    public long ReceivedMs(EchoLine line)
+    {
+        lock (_lock)
+        {
+            return _receivedMs[line];
         }
     }
 

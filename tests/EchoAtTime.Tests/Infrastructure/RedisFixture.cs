@@ -13,14 +13,33 @@ public sealed class RedisFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        await Server.StartAsync();
-        Multiplexer = await ConnectionMultiplexer.ConnectAsync(Server.ConnectionString);
+        try
+        {
+            await Server.StartAsync();
+            Multiplexer = await ConnectionMultiplexer.ConnectAsync(Server.ConnectionString);
+        }
+        catch
+        {
+            // xunit may not dispose a fixture whose start failed: redis-server must not outlive it.
+            await DisposeAsync();
+            throw;
+        }
     }
 
+    /// <summary>Safe after a failed start and when called twice; the server is killed whatever the connection does.</summary>
     public async Task DisposeAsync()
     {
-        await Multiplexer.DisposeAsync();
-        await Server.DisposeAsync();
+        var multiplexer = Multiplexer;
+        Multiplexer = null!;
+        await Cleanup.RunAllAsync(
+            async () =>
+            {
+                if (multiplexer is not null)
+                {
+                    await multiplexer.DisposeAsync();
+                }
+            },
+            async () => await Server.DisposeAsync());
     }
 }
 

@@ -50,11 +50,14 @@ public sealed class RedisServer(string? password = null) : IAsyncDisposable
         }
     }
 
+    /// <summary>Kills the store if it runs (also after a failed start) and deletes its dir; safe to call twice.</summary>
     public async ValueTask DisposeAsync()
     {
-        if (_store is not null)
+        var store = _store;
+        _store = null;
+        if (store is not null)
         {
-            await _store.DisposeAsync();
+            await store.DisposeAsync();
         }
 
         try
