@@ -202,13 +202,21 @@ public sealed class ServiceProcess : IAsyncDisposable
     /// Each stdout line with the time (this machine's clock, epoch ms) this process read it: it
     /// can't have been printed later, so "never early" can be judged without the service's clock.
     /// </summary>
-    public IReadOnlyList<(string Line, long ReceivedMs)> StdoutLinesReceived() => _output.StdoutLinesReceived(_process);
+    public IReadOnlyList<(string Line, long ReceivedMs)> StdoutLinesReceived()
+    {
+        SettleIfExited();
+        return _output.StdoutLinesReceived(_process);
+    }
 
     /// <summary>Every stdout line as an echoed message, with its receive time; throws on any other line (stdout may carry nothing else).</summary>
     public IReadOnlyList<PrintedLine> Printed() => [.. StdoutLinesReceived().Select(l => PrintedLine.Parse(Name, l.Line, l.ReceivedMs))];
 
     /// <summary>Every stderr line so far.</summary>
-    public IReadOnlyList<string> StderrLines() => _output.StderrLines();
+    public IReadOnlyList<string> StderrLines()
+    {
+        SettleIfExited();
+        return _output.StderrLines();
+    }
 
     /// <summary>The last stderr lines, headed by name, pid and exit code: for failure messages.</summary>
     public string StderrTail()
@@ -244,6 +252,18 @@ public sealed class ServiceProcess : IAsyncDisposable
     }
 
     private static long NowMs => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+
+    /// <summary>
+    /// Once the process has exited, its last lines may still be on their way through the pipe readers:
+    /// <see cref="Process.WaitForExit()"/> returns when they have reached the end of both streams.
+    /// </summary>
+    private void SettleIfExited()
+    {
+        if (_process.HasExited)
+        {
+            _process.WaitForExit();
+        }
+    }
 
     private void SetEnding(string ending)
     {
