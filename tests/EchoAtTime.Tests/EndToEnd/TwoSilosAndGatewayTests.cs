@@ -156,12 +156,12 @@ public sealed class TwoSilosAndGatewayTests(ClusterProcessesFixture cluster, ITe
             : $"e2e: lateness ms p50 {Percentile(lateness, 0.50)}, p99 {Percentile(lateness, 0.99)}, max {lateness[^1]}; "
               + $"read by the test p50 {Percentile(readLateness, 0.50)}, p99 {Percentile(readLateness, 0.99)}, max {readLateness[^1]}; "
               + $"lines per silo: {perSilo}");
-        foreach (var (what, sorted) in new[] { ("printedAt", lateness), ("read by the test", readLateness) })
+        // Bounded by printedAt only: the time the test read a line also holds however long this busy
+        // test host took to get to its pipe (840 ms at p99 once under a flake check's extra load, with
+        // printedAt p99 39 ms), so it proves "never early", not "on time".
+        if (lateness.Length > 0 && Percentile(lateness, 0.99) >= LatenessP99BoundMs)
         {
-            if (sorted.Length > 0 && Percentile(sorted, 0.99) >= LatenessP99BoundMs)
-            {
-                problems.Add($"p99 lateness ({what}) {Percentile(sorted, 0.99)} ms, not under {LatenessP99BoundMs} ms: woken by the sweeper, not on time");
-            }
+            problems.Add($"p99 lateness (printedAt) {Percentile(lateness, 0.99)} ms, not under {LatenessP99BoundMs} ms: woken by the sweeper, not on time");
         }
 
         if (problems.Count > 0)
