@@ -58,7 +58,15 @@ public readonly record struct MessageKey(long DueMs, long Seq, long Epoch = Mess
     public static bool TryParse(string? id, out MessageKey key)
     {
         key = default;
-        return id is { Length: > 0 and <= 64 } && TryParse(System.Text.Encoding.ASCII.GetBytes(id), out key);
+        if (id is not { Length: > 0 and <= 64 })
+        {
+            return false;
+        }
+
+        // Parsing runs once per printed line of every chaos and bench run: no allocation per id.
+        Span<byte> bytes = stackalloc byte[64];
+        var length = System.Text.Encoding.ASCII.GetBytes(id, bytes);
+        return TryParse(bytes[..length], out key);
     }
 
     public static MessageKey Parse(string id) =>

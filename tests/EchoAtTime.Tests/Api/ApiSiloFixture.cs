@@ -38,19 +38,7 @@ public class ApiSiloFixture : IAsyncLifetime
     /// <summary>No base address (it could not be set after the readiness probe): see <see cref="Url"/>.</summary>
     public HttpClient Http { get; } = new() { Timeout = TimeSpan.FromSeconds(30) };
 
-    public async Task InitializeAsync()
-    {
-        try
-        {
-            await StartAsync();
-        }
-        catch
-        {
-            // xunit may not dispose a fixture whose start failed: nothing may outlive it (redis-server included).
-            await DisposeAsync();
-            throw;
-        }
-    }
+    public Task InitializeAsync() => Cleanup.StartOrDisposeAsync(StartAsync, DisposeAsync);
 
     private async Task StartAsync()
     {

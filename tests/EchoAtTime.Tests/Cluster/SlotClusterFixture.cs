@@ -69,19 +69,7 @@ public sealed class SlotClusterFixture : IAsyncLifetime
         await db.SortedSetAddAsync(index, [.. slots.Select(s => new SortedSetEntry(s, s))], SortedSetWhen.Exists);
     }
 
-    public async Task InitializeAsync()
-    {
-        try
-        {
-            await StartAsync();
-        }
-        catch
-        {
-            // xunit may not dispose a fixture whose start failed: redis-server must not outlive it.
-            await DisposeAsync();
-            throw;
-        }
-    }
+    public Task InitializeAsync() => Cleanup.StartOrDisposeAsync(StartAsync, DisposeAsync);
 
     private async Task StartAsync()
     {

@@ -11,22 +11,8 @@ public sealed class ApiAcrossSilosTests(ITestOutputHelper output)
 {
     private static long NowMs => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
 
-    private static async Task<(HttpStatusCode Status, string? Id)> PostWithKeyAsync(ProcessCluster cluster, ServiceProcess silo, string key, long time, string message)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(silo.BaseUrl, "echoAtTime"))
-        {
-            Content = JsonContent.Create(new { time, message }),
-        };
-        request.Headers.Add("Idempotency-Key", key);
-        using var response = await cluster.Http.SendAsync(request);
-        if (response.StatusCode != HttpStatusCode.Accepted)
-        {
-            return (response.StatusCode, null);
-        }
-
-        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-        return (response.StatusCode, body.RootElement.GetProperty("id").GetString());
-    }
+    private static Task<(HttpStatusCode Status, string? Id)> PostWithKeyAsync(ProcessCluster cluster, ServiceProcess silo, string key, long time, string message) =>
+        EchoRequests.PostAsync(cluster.Http, silo, time, message, key);
 
     [Fact]
     public async Task An_idempotency_key_schedules_once_across_silos_and_restarts_and_refuses_a_different_request()

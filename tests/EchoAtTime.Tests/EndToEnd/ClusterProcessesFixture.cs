@@ -33,19 +33,7 @@ public sealed class ClusterProcessesFixture : IAsyncLifetime
     /// <summary>Every process's stderr tail, for failure messages.</summary>
     public string Diagnostics() => string.Join(Environment.NewLine, _processes.Select(p => p.StderrTail()));
 
-    public async Task InitializeAsync()
-    {
-        try
-        {
-            await StartAsync();
-        }
-        catch
-        {
-            // xunit may not dispose a fixture whose start failed: no process may outlive it (redis-server included).
-            await DisposeAsync();
-            throw;
-        }
-    }
+    public Task InitializeAsync() => Cleanup.StartOrDisposeAsync(StartAsync, DisposeAsync);
 
     private async Task StartAsync()
     {

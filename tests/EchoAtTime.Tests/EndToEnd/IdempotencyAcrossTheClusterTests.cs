@@ -86,24 +86,6 @@ public sealed class IdempotencyAcrossTheClusterTests(ClusterProcessesFixture clu
         return state.RootElement.GetProperty("status").GetString();
     }
 
-    private async Task<(HttpStatusCode Status, string? Id)> PostAsync(ServiceProcess target, string? key, long time, string message)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(target.BaseUrl, "echoAtTime"))
-        {
-            Content = JsonContent.Create(new { time, message }),
-        };
-        if (key is not null)
-        {
-            request.Headers.Add("Idempotency-Key", key);
-        }
-
-        using var response = await cluster.Http.SendAsync(request);
-        if (response.StatusCode != HttpStatusCode.Accepted)
-        {
-            return (response.StatusCode, null);
-        }
-
-        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-        return (response.StatusCode, body.RootElement.GetProperty("id").GetString());
-    }
+    private Task<(HttpStatusCode Status, string? Id)> PostAsync(ServiceProcess target, string? key, long time, string message) =>
+        EchoRequests.PostAsync(cluster.Http, target, time, message, key);
 }

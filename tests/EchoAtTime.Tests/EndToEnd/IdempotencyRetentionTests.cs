@@ -42,14 +42,8 @@ public sealed class IdempotencyRetentionTests
 
     private static async Task<string> PostAsync(HttpClient http, ServiceProcess silo, string key, long dueMs)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(silo.BaseUrl, "echoAtTime"))
-        {
-            Content = JsonContent.Create(new { time = dueMs, message = $"retention {key}" }),
-        };
-        request.Headers.Add("Idempotency-Key", key);
-        using var response = await http.SendAsync(request);
-        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-        return body.RootElement.GetProperty("id").GetString()!;
+        var (status, id) = await EchoRequests.PostAsync(http, silo, dueMs, $"retention {key}", key);
+        Assert.Equal(HttpStatusCode.Accepted, status);
+        return id!;
     }
 }

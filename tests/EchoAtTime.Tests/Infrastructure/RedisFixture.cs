@@ -11,19 +11,12 @@ public sealed class RedisFixture : IAsyncLifetime
 
     public IConnectionMultiplexer Multiplexer { get; private set; } = null!;
 
-    public async Task InitializeAsync()
+    public Task InitializeAsync() => Cleanup.StartOrDisposeAsync(StartAsync, DisposeAsync);
+
+    private async Task StartAsync()
     {
-        try
-        {
-            await Server.StartAsync();
-            Multiplexer = await ConnectionMultiplexer.ConnectAsync(Server.ConnectionString);
-        }
-        catch
-        {
-            // xunit may not dispose a fixture whose start failed: redis-server must not outlive it.
-            await DisposeAsync();
-            throw;
-        }
+        await Server.StartAsync();
+        Multiplexer = await ConnectionMultiplexer.ConnectAsync(Server.ConnectionString);
     }
 
     /// <summary>Safe after a failed start and when called twice; the server is killed whatever the connection does.</summary>
