@@ -31,6 +31,13 @@ public sealed record InvariantReport
     /// <summary>The most flagged repeats one crashed process caused (they re-print its last declared batch).</summary>
     public long MaxRepeatsPerCrash { get; init; }
 
+    /// <summary>
+    /// The most batches one crashed process had printed that were printed again, in one minute: the
+    /// distinct <c>printedAt</c> of their first prints (a printer stamps one on a whole batch). The design
+    /// re-prints only the batch declared and not confirmed, so at most 1.
+    /// </summary>
+    public long MaxBatchesRepeatedPerCrash { get; init; }
+
     /// <summary>First prints carrying the flag (declared by a printer that died before printing them).</summary>
     public long FlaggedFirstPrints { get; init; }
 

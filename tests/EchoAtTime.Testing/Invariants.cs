@@ -72,6 +72,7 @@ public static class Invariants
             UnflaggedRepeats = repeats.Unflagged,
             FlaggedRepeatsWithoutCrash = repeats.WithoutCrash,
             MaxRepeatsPerCrash = repeats.MaxPerCrash,
+            MaxBatchesRepeatedPerCrash = repeats.MaxBatchesPerCrash,
             FlaggedFirstPrints = flaggedFirst,
             Early = early,
             EarlyByReceipt = earlyByReceipt,
@@ -84,11 +85,15 @@ public static class Invariants
     public static InvariantReport Check(IReadOnlyList<PrintedLine> lines, IEnumerable<string> acceptedIds, IReadOnlySet<string>? crashed = null) =>
         Check(lines, acceptedIds.Select(MessageKey.Parse), crashed);
 
-    private static (long Flagged, long Unflagged, long WithoutCrash, long MaxPerCrash) Repeats(
+    private static (long Flagged, long Unflagged, long WithoutCrash, long MaxPerCrash, long MaxBatchesPerCrash) Repeats(
         IReadOnlyList<PrintedLine> lines, int[] byTime, bool[] isFirst, Dictionary<MessageKey, int> printsOf, IReadOnlySet<string>? crashed, Evidence evidence)
     {
         long flagged = 0, unflagged = 0, withoutCrash = 0;
         var perCrash = new Dictionary<string, long>(StringComparer.Ordinal);
+
+        // A printer stamps one printedAt on a whole batch: the distinct stamps a crash's repeats had at
+        // their first print, per minute, are the batches it re-printed.
+        var batchesPerCrash = new Dictionary<(string Instance, long Minute), HashSet<long>>();
         var earlier = new Dictionary<MessageKey, List<PrintedLine>>();
         foreach (var i in byTime.Where(i => printsOf[lines[i].Key] > 1))
         {
@@ -114,13 +119,21 @@ public static class Invariants
                 {
                     flagged++;
                     perCrash[crashedBefore.Instance] = perCrash.GetValueOrDefault(crashedBefore.Instance) + 1;
+                    var minute = (crashedBefore.Instance, Math.DivRem(crashedBefore.DueMs, 60_000, out _));
+                    if (!batchesPerCrash.TryGetValue(minute, out var stamps))
+                    {
+                        batchesPerCrash[minute] = stamps = [];
+                    }
+
+                    stamps.Add(crashedBefore.PrintedMs);
                 }
             }
 
             before.Add(line);
         }
 
-        return (flagged, unflagged, withoutCrash, perCrash.Count == 0 ? 0 : perCrash.Values.Max());
+        return (flagged, unflagged, withoutCrash, perCrash.Count == 0 ? 0 : perCrash.Values.Max(),
+            batchesPerCrash.Count == 0 ? 0 : batchesPerCrash.Values.Max(s => s.Count));
     }
 
     private static long OrderBreaks(IReadOnlyList<PrintedLine> lines, int[] byTime, bool[] isFirst, Evidence evidence)

@@ -75,6 +75,7 @@ public static class ChaosAnalysis
             DuplicatesUnflagged = invariants.UnflaggedRepeats,
             FlaggedRepeatsWithoutKill = invariants.FlaggedRepeatsWithoutCrash,
             MaxRepeatsPerCrash = invariants.MaxRepeatsPerCrash,
+            MaxBatchesRepeatedPerCrash = invariants.MaxBatchesRepeatedPerCrash,
             FlaggedFirstPrints = invariants.FlaggedFirstPrints,
             OrderBreaks = invariants.OrderBreaks,
             EarlyPrints = invariants.Early + invariants.EarlyByReceipt,
@@ -182,9 +183,11 @@ public static class ChaosAnalysis
 
     /// <summary>
     /// For each disruption at k: the window is [k, min(next disruption, k + 15 s)) of print time;
-    /// resume time = the longest wait after the kill, printedAt − max(dueAt, k), among the first
-    /// prints in the window. Windows by print time (not due time) so that a message due just before
-    /// the next kill and stalled by it is blamed on that kill, not on this one.
+    /// resume time = the longest wait, printedAt − max(dueAt, j), among the first prints in the window,
+    /// where j is the disruption before k (k itself for the first one and for an outage). Windows by
+    /// print time (not due time) so that a message due just before the next kill and stalled by it is
+    /// blamed on that kill, not on this one; waits from j so that a stall that began at j and outlasted
+    /// k counts whole (blamed on k), instead of only its part after k.
     /// </summary>
     private static List<Disruption> ResumeTimes(RunObservations run, List<PrintedLine> firstPrints)
     {
@@ -205,9 +208,12 @@ public static class ChaosAnalysis
             var to = LowerBound(printTimes, end);
             PrintedLine? slowest = null;
             long longestWait = 0;
+            // A wait is counted from the previous disruption on: a stall that began with it and outlasted the
+            // next one shows whole (from this one on only, one longer than the gap between kills would never show).
+            var waitsFrom = d.Kind != "outage" && n > 0 && ordered[n - 1].Kind != "outage" ? ordered[n - 1].AtMs : d.AtMs;
             for (var k = from; k < to; k++)
             {
-                var wait = byPrint[k].PrintedMs - Math.Max(byPrint[k].DueMs, d.AtMs);
+                var wait = byPrint[k].PrintedMs - Math.Max(byPrint[k].DueMs, waitsFrom);
                 if (slowest is null || wait > longestWait)
                 {
                     (slowest, longestWait) = (byPrint[k], wait);

@@ -63,6 +63,9 @@ public sealed record ChaosReport
     /// <summary>Most repeats attributable to one killed process (DESIGN: at most one batch per crash).</summary>
     public long MaxRepeatsPerCrash { get; init; }
 
+    /// <summary>Most batches of one killed process printed again in one minute (see <see cref="InvariantReport.MaxBatchesRepeatedPerCrash"/>): at most 1.</summary>
+    public long MaxBatchesRepeatedPerCrash { get; init; }
+
     /// <summary>First prints that already carry the flag (the previous printer died before its line reached stdout).</summary>
     public long FlaggedFirstPrints { get; init; }
 

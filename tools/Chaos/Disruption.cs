@@ -42,8 +42,8 @@ public sealed record Disruption
     public int PrintedInWindow { get; init; }
 
     /// <summary>
-    /// Resume time: the longest wait after the disruption, printedAt − max(dueAt, AtMs), among the
-    /// first prints in [AtMs, WindowEndMs), ms. With messages falling due continuously it is ≈ how long
+    /// Resume time: the longest wait, printedAt − max(dueAt, the previous disruption's AtMs, or this
+    /// one's when it is the first or an outage), among the first prints in [AtMs, WindowEndMs), ms. With messages falling due continuously it is ≈ how long
     /// printing stalled because of this disruption (a few ms when the killed silo owned nothing due).
     /// Null when nothing printed in the window.
     /// </summary>

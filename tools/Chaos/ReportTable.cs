@@ -30,7 +30,7 @@ public static class ReportTable
         Row(sb, "printed though not accepted", report.PrintedNotAccepted, "allowed: the answer was lost, not the message");
         Row(sb, "LOST", report.Lost, "accepted, never printed");
         Row(sb, "duplicates flagged", report.DuplicatesFlagged,
-            $"without a kill: {report.FlaggedRepeatsWithoutKill}; max per crash: {report.MaxRepeatsPerCrash}; flagged first prints: {report.FlaggedFirstPrints}");
+            $"without a kill: {report.FlaggedRepeatsWithoutKill}; max per crash: {report.MaxRepeatsPerCrash} ({report.MaxBatchesRepeatedPerCrash} batch(es) in a minute); flagged first prints: {report.FlaggedFirstPrints}");
         Row(sb, "DUPLICATES UNFLAGGED", report.DuplicatesUnflagged);
         Row(sb, "ORDER BREAKS", report.OrderBreaks);
         Row(sb, "EARLY prints", report.EarlyPrints);

@@ -69,15 +69,29 @@ public sealed class ChaosAnalysisTests
     public void Resume_time_is_the_longest_wait_after_the_kill_among_first_prints_before_the_next_kill()
     {
         // Kill at 1000, next at 11000. Due 990 (pending at the kill), printed 2500: waited 1500 after the kill.
-        // Due 10990, printed 12000: stalled by the second kill, so it belongs to that one (1000 after it).
+        // Due 10990, printed 12000: stalled by the second kill, so it belongs to that one (1010 after its due time).
         var report = Analyze(
             [Accepted(990, 0), Accepted(1_500, 1), Accepted(10_990, 2)],
             [Line("silo-2#0", 990, 0, printed: 2_500), Line("silo-2#0", 1_500, 1, printed: 2_501), Line("silo-2#0", 10_990, 2, printed: 12_000)],
             killed: ["silo-1#0", "silo-1#1"],
             kills: [1_000, 11_000]);
 
-        Assert.Equal([1_500L, 1_000L], report.Kills.Select(k => k.ResumeMs!.Value));
+        Assert.Equal([1_500L, 1_010L], report.Kills.Select(k => k.ResumeMs!.Value));
         Assert.Equal([2, 1], report.Kills.Select(k => k.PrintedInWindow));
+    }
+
+    [Fact]
+    public void A_stall_that_began_at_one_kill_and_outlasted_the_next_counts_whole()
+    {
+        // Kills at 1000 and 11000. Due 2000, printed 13000: 11 s late. Counted from the second kill only,
+        // it would be 2 s, and no stall longer than the gap between kills could ever show.
+        var report = Analyze(
+            [Accepted(2_000, 0), Accepted(12_500, 1)],
+            [Line("silo-2#0", 2_000, 0, printed: 13_000), Line("silo-2#0", 12_500, 1, printed: 13_001)],
+            killed: ["silo-1#0", "silo-1#1"],
+            kills: [1_000, 11_000]);
+
+        Assert.Equal(11_000, report.ResumeMaxMs);
     }
 
     [Fact]

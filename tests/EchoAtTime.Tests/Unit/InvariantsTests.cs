@@ -77,6 +77,25 @@ public sealed class InvariantsTests
     }
 
     [Fact]
+    public void Repeats_after_one_crash_are_counted_by_the_batches_they_came_from_per_minute()
+    {
+        // silo-1#0 printed one batch at 100 (two messages) and another at 300 in minute 0, one at 60 100 in minute 1.
+        var crashed = new HashSet<string> { "silo-1#0" };
+        var oneBatch = Invariants.Check(
+            [Line("silo-1#0", 100, 0, printed: 100), Line("silo-1#0", 100, 1, printed: 100), Line("silo-1#0", 60_100, 0, printed: 60_100),
+             Line("silo-2#0", 100, 0, printed: 61_000, redelivered: true), Line("silo-2#0", 100, 1, printed: 61_000, redelivered: true),
+             Line("silo-2#0", 60_100, 0, printed: 61_000, redelivered: true)],
+            crashed: crashed);
+        var twoBatches = Invariants.Check(
+            [Line("silo-1#0", 100, 0, printed: 100), Line("silo-1#0", 300, 1, printed: 300),
+             Line("silo-2#0", 100, 0, printed: 2_000, redelivered: true), Line("silo-2#0", 300, 1, printed: 2_000, redelivered: true)],
+            crashed: crashed);
+
+        Assert.Equal((3, 1), (oneBatch.MaxRepeatsPerCrash, oneBatch.MaxBatchesRepeatedPerCrash));
+        Assert.Equal((2, 2), (twoBatches.MaxRepeatsPerCrash, twoBatches.MaxBatchesRepeatedPerCrash));
+    }
+
+    [Fact]
     public void A_flagged_repeat_with_no_crashed_printer_before_it_is_counted_as_such()
     {
         var report = Invariants.Check([Line("silo-1#0", 100, 0, printed: 100), Line("silo-2#0", 100, 0, printed: 2_000, redelivered: true)]);
