@@ -31,10 +31,16 @@ public sealed class EchoScheduler
     {
         var now = _clock.GetUtcNow().ToUnixTimeMilliseconds();
         var results = new ScheduleResult[requests.Count];
+        var routed = await ReserveKeysAsync(requests, now, results);
         var bySlot = new Dictionary<long, List<int>>();
         for (var i = 0; i < requests.Count; i++)
         {
-            var slot = TimeSlot.Of(Math.Max(now, requests[i].DueMs));
+            if (routed[i] is not { } request)
+            {
+                continue;
+            }
+
+            var slot = request.Nonce is null ? TimeSlot.Of(Math.Max(now, request.DueMs)) : request.ReservedSlot;
             if (!bySlot.TryGetValue(slot, out var list))
             {
                 bySlot[slot] = list = [];
@@ -45,13 +51,47 @@ public sealed class EchoScheduler
 
         await Task.WhenAll(bySlot.Select(async pair =>
         {
-            var slotResults = await SendAsync(pair.Key, pair.Value.Select(i => requests[i]).ToImmutableArray());
+            var slotResults = await SendAsync(pair.Key, pair.Value.Select(i => routed[i]!).ToImmutableArray());
             for (var k = 0; k < pair.Value.Count; k++)
             {
                 results[pair.Value[k]] = slotResults[k];
             }
         }));
         return results;
+    }
+
+    /// <summary>
+    /// Reserves the idempotency keys not reserved yet (one pipelined round trip, each key in its own
+    /// hash slot): a key held with another fingerprint is answered here as a conflict (null in the
+    /// result); every other keyed request carries the reservation's nonce and minute from now on.
+    /// </summary>
+    private async Task<ScheduleRequest?[]> ReserveKeysAsync(IReadOnlyList<ScheduleRequest> requests, long now, ScheduleResult[] results)
+    {
+        var routed = requests.ToArray<ScheduleRequest?>();
+        var fresh = Enumerable.Range(0, requests.Count).Where(i => requests[i] is { IdempotencyKey: not null, Nonce: null }).ToList();
+        if (fresh.Count == 0)
+        {
+            return routed;
+        }
+
+        var reservations = await _store.ReserveAsync(
+            [.. fresh.Select(i => (requests[i].IdempotencyKey!, requests[i].Fingerprint ?? ""))],
+            [.. fresh.Select(i => TimeSlot.Of(Math.Max(now, requests[i].DueMs)))]);
+        for (var k = 0; k < fresh.Count; k++)
+        {
+            var i = fresh[k];
+            if (reservations[k] is { } held)
+            {
+                routed[i] = requests[i] with { Nonce = held.Nonce, ReservedSlot = held.Slot };
+            }
+            else
+            {
+                routed[i] = null;
+                results[i] = new ScheduleResult(default, ScheduleOutcome.KeyConflict);
+            }
+        }
+
+        return routed;
     }
 
     public Task<MessageStatus> GetStatusAsync(MessageId id) => _store.StatusAsync(id);
@@ -76,7 +116,7 @@ public sealed class EchoScheduler
         var moved = await _writer.AppendAsync(slot, messages, dues, results);
         if (moved.Count > 0)
         {
-            var later = await ScheduleAsync(moved.Select(i => messages[i] with { DueMs = dues[i] }).ToArray());
+            var later = await ScheduleAsync(await Task.WhenAll(moved.Select(i => MovedOnAsync(slot, messages[i], dues[i]))));
             for (var k = 0; k < moved.Count; k++)
             {
                 results[moved[k]] = later[k];
@@ -84,6 +124,22 @@ public sealed class EchoScheduler
         }
 
         return results;
+    }
+
+    /// <summary>
+    /// A message that goes to a later minute, due at <paramref name="dueMs"/>; a keyed one moves its
+    /// reservation there first (the minute it leaves has marked it as moved on), or follows it where
+    /// another request moved it already.
+    /// </summary>
+    private async Task<ScheduleRequest> MovedOnAsync(long slot, ScheduleRequest message, long dueMs)
+    {
+        if (message.Nonce is null)
+        {
+            return message with { DueMs = dueMs };
+        }
+
+        var target = await _store.MoveReservationAsync(message.IdempotencyKey!, message.Nonce, slot, TimeSlot.Of(dueMs));
+        return message with { DueMs = Math.Max(dueMs, TimeSlot.StartMs(target)), ReservedSlot = target };
     }
 
     private Task<ScheduleResult[]> SendAsync(long slot, ImmutableArray<ScheduleRequest> messages)

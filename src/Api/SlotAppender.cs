@@ -5,54 +5,65 @@ namespace EchoAtTime.Api;
 
 /// <summary>
 /// One append of a share of a request to one minute's list, plain and keyed messages apart (each
-/// store call is one atomic script: all or nothing), and the results of what was stored.
+/// store call is one atomic script), and the results of what was stored.
 /// </summary>
 internal sealed class SlotAppender(SlotStore store, EchoMetrics metrics)
 {
     /// <summary>
     /// Appends <paramref name="mine"/> (indexes into <paramref name="messages"/>, due at
-    /// <paramref name="dues"/>) and fills in <paramref name="results"/> for what was stored; returns
-    /// the refusal (closed, or below the floor) that stopped the rest.
+    /// <paramref name="dues"/>) and fills in <paramref name="results"/> for what was stored or found
+    /// stored before; a keyed message this minute will never store goes into <paramref name="movedOn"/>.
+    /// Returns the refusal (closed, or below the floor) for the rest. Keyed messages always reach their
+    /// minute's script, even when the plain ones were refused: only it may say that they moved on.
     /// </summary>
-    public async Task<AppendResult?> AppendAsync(long slot, ImmutableArray<ScheduleRequest> messages, long[] dues, List<int> mine, ScheduleResult[] results)
+    public async Task<AppendResult?> AppendAsync(long slot, ImmutableArray<ScheduleRequest> messages, long[] dues, List<int> mine, ScheduleResult[] results, HashSet<int> movedOn)
     {
-        var plain = mine.Where(i => messages[i].IdempotencyKey is null).ToList();
-        var keyed = mine.Where(i => messages[i].IdempotencyKey is not null).ToList();
+        var plain = mine.Where(i => messages[i].Nonce is null).ToList();
+        var keyed = mine.Where(i => messages[i].Nonce is not null).ToList();
+        AppendResult? refusal = null;
         if (plain.Count > 0)
         {
             var elements = plain.Select(i => SlotElement.Encode(TimeSlot.OffsetMs(dues[i]), messages[i].Message)).ToArray();
             var appended = await store.AppendAsync(slot, elements, plain.Min(i => TimeSlot.OffsetMs(dues[i])));
             if (appended.IsClosed || appended.FloorOffsetMs is not null)
             {
-                return appended;
+                refusal = appended;
             }
-
-            Accept(dues, plain, appended.Seqs, appended.Epoch, results);
+            else
+            {
+                Accept(dues, plain, appended.Seqs, appended.Epoch, results);
+            }
         }
 
         if (keyed.Count > 0)
         {
-            var items = keyed.Select(i => (SlotElement.Encode(TimeSlot.OffsetMs(dues[i]), messages[i].Message), dues[i], messages[i].IdempotencyKey!, messages[i].Fingerprint ?? "")).ToArray();
-            var appended = await store.AppendKeyedAsync(slot, items, keyed.Min(i => TimeSlot.OffsetMs(dues[i])));
-            if (appended.IsClosed || appended.FloorOffsetMs is not null)
-            {
-                return appended;
-            }
-
+            var items = keyed.Select(i => (SlotElement.Encode(TimeSlot.OffsetMs(dues[i]), messages[i].Message), dues[i], messages[i].Nonce!, TimeSlot.Of(dues[i]) == slot)).ToArray();
+            var appended = await store.AppendKeyedAsync(slot, items);
             for (var k = 0; k < keyed.Count; k++)
             {
                 if (appended.Repeats![k] is { } repeat)
                 {
                     results[keyed[k]] = repeat;
                 }
+                else if (appended.Moved![k])
+                {
+                    movedOn.Add(keyed[k]);
+                }
             }
 
             var fresh = Enumerable.Range(0, keyed.Count).Where(k => appended.Seqs[k] >= 0).ToList();
             Accept(dues, fresh.Select(k => keyed[k]).ToList(), fresh.Select(k => appended.Seqs[k]).ToArray(), appended.Epoch, results);
+            refusal = Stricter(refusal, appended);
         }
 
-        return null;
+        return refusal;
     }
+
+    /// <summary>Closed wins over a floor; of two floors the later one.</summary>
+    private static AppendResult? Stricter(AppendResult? first, AppendResult second) =>
+        second.IsClosed || (second.FloorOffsetMs is { } floor && first is not { IsClosed: true } && floor > (first?.FloorOffsetMs ?? -1))
+            ? second
+            : first;
 
     private void Accept(long[] dues, List<int> indexes, int[] seqs, string? epoch, ScheduleResult[] results)
     {

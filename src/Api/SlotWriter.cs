@@ -31,6 +31,7 @@ internal sealed class SlotWriter(SlotStore store, IGrainFactory grains, EchoMetr
         var remaining = Enumerable.Range(0, messages.Length).ToList();
         var moved = new List<int>();
         var mine = new List<int>(messages.Length);
+        var movedOn = new HashSet<int>();
         long? earliestAppended = null;
         for (var attempt = 0; remaining.Count > 0; attempt++)
         {
@@ -40,7 +41,10 @@ internal sealed class SlotWriter(SlotStore store, IGrainFactory grains, EchoMetr
             foreach (var i in remaining)
             {
                 dues[i] = Math.Max(dues[i], Math.Max(now, floorMs));
-                (TimeSlot.Of(dues[i]) == slot ? mine : moved).Add(i);
+
+                // A keyed message asks its reservation's minute first, wherever it is due now: the
+                // original may be stored there, and only the minute's script may let it move on.
+                (TimeSlot.Of(dues[i]) == slot || messages[i].Nonce is not null ? mine : moved).Add(i);
             }
 
             remaining.Clear();
@@ -54,10 +58,15 @@ internal sealed class SlotWriter(SlotStore store, IGrainFactory grains, EchoMetr
                 throw new InvalidOperationException($"Slot {slot}: append kept landing below the printing floor.");
             }
 
-            var refusal = await _appender.AppendAsync(slot, messages, dues, mine, results);
+            var refusal = await _appender.AppendAsync(slot, messages, dues, mine, results, movedOn);
             foreach (var i in mine)
             {
-                if (results[i] == default)
+                if (movedOn.Contains(i))
+                {
+                    dues[i] = Math.Max(dues[i], slotStart + TimeSlot.LengthMs);
+                    moved.Add(i);
+                }
+                else if (results[i] == default)
                 {
                     remaining.Add(i);
                 }

@@ -3,7 +3,9 @@ namespace EchoAtTime;
 /// <summary>
 /// A validated message on its way to its slot: due time in epoch ms (already clamped to now) and
 /// text; with an idempotency key, the fingerprint of what was asked (time as requested, message),
-/// so a repeat is recognised and a different request under the same key is refused.
+/// so a repeat is recognised and a different request under the same key is refused. Once the key is
+/// reserved, <see cref="Nonce"/> names the reservation and <see cref="ReservedSlot"/> the minute it
+/// points at: a keyed message goes there first, whatever its due time, so a repeat finds the original.
 /// </summary>
 [GenerateSerializer, Immutable]
 [Alias("EchoAtTime.ScheduleRequest")]
@@ -11,4 +13,6 @@ public sealed record ScheduleRequest(
     [property: Id(0)] long DueMs,
     [property: Id(1)] string Message,
     [property: Id(2)] string? IdempotencyKey = null,
-    [property: Id(3)] string? Fingerprint = null);
+    [property: Id(3)] string? Fingerprint = null,
+    [property: Id(4)] string? Nonce = null,
+    [property: Id(5)] long ReservedSlot = 0);

@@ -4,7 +4,8 @@ namespace EchoAtTime.Storage;
 
 /// <summary>
 /// Every Redis key the service uses. A slot's keys share the hash tag <c>{s:N}</c>, so the Lua
-/// scripts that touch them run on Redis Cluster too; the index of pending slots is the only global key.
+/// scripts that touch them run on Redis Cluster too; the index of pending slots and the idempotency
+/// reservations live elsewhere, and no script touches them together with a slot's keys.
 /// </summary>
 public sealed class RedisKeys(string prefix)
 {
@@ -20,9 +21,13 @@ public sealed class RedisKeys(string prefix)
     /// <summary>SET: sequences of the slot's canceled messages (an intset: a few bytes each).</summary>
     public RedisKey Canceled(long slot) => $"{prefix}{{s:{slot}}}:c";
 
+    /// <summary>HASH: nonce of a keyed message's reservation → the id stored under it, or '>' once it moved on to a later minute.</summary>
+    public RedisKey Nonces(long slot) => $"{prefix}{{s:{slot}}}:k";
+
     /// <summary>
-    /// STRING "id|fingerprint", expiring after the retention: what an idempotency key scheduled.
-    /// The client's key is hashed, so any text of bounded length is a safe, short key.
+    /// STRING "fingerprint|nonce|minute", expiring after the retention: an idempotency key's
+    /// reservation, in a hash slot of its own (on Redis Cluster, rarely the minute's). The client's key
+    /// is hashed, so any text of bounded length is a safe, short key.
     /// </summary>
     public RedisKey Idempotency(string key) =>
         $"{prefix}k:{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(key)).AsSpan(0, 16))}";

@@ -2,7 +2,7 @@ namespace EchoAtTime.Storage;
 
 /// <summary>
 /// The Lua scripts on one slot's keys: KEYS[1] = message list, KEYS[2] = meta hash, KEYS[3] = set
-/// of canceled sequences (where used). Each runs atomically, which is what makes the fence, the
+/// of canceled sequences (where used), KEYS[4] = the nonce hash of keyed messages (close and drain). Each runs atomically, which is what makes the fence, the
 /// floor, cancel, close and drain race-free.
 /// Meta fields: v = fence version, p = printed cursor, n = printing cursor, c = printed count,
 /// x = closed (no more messages may join), l = list length when closed, e = from which sequence
@@ -13,25 +13,26 @@ namespace EchoAtTime.Storage;
 internal static class SlotScripts
 {
     /// <summary>
-    /// The common start of <see cref="Append"/> and <see cref="AppendKeyed"/> (ARGV[1] = smallest due
-    /// offset of the elements, ARGV[2] = the store epoch of the appender): { -1 } when the slot is
-    /// closed, { -2, floor } when an element would sort at or before the printing cursor. Otherwise it
+    /// The common start of <see cref="Append"/> and <see cref="AppendKeyed"/>, after the script set
+    /// <c>minOffset</c> (the smallest due offset of what it appends), <c>epoch</c> (the appender's store
+    /// epoch) and <c>refuse(reply)</c> (what a refusal answers): { -1 } when the slot is closed,
+    /// { -2, floor } when an element would sort at or before the printing cursor. Otherwise it
     /// records, when the epoch is new to this minute, that sequences from the list's length on belong
     /// to it (meta 'e' = "seq:epoch,seq:epoch…", 'le' = the last epoch), and leaves the list in
     /// <c>epochs</c>.
     /// </summary>
     private const string AppendGuard = """
         local m = redis.call('HMGET', KEYS[2], 'x', 'n', 'le', 'e')
-        if m[1] then return { -1 } end
+        if m[1] then return refuse({ -1, '' }) end
         if m[2] then
           local floor = math.floor(tonumber(m[2]) / 4294967296)
-          if tonumber(ARGV[1]) < floor then return { -2, floor } end
+          if minOffset < floor then return refuse({ -2, floor }) end
         end
         local epochs = m[4] or ''
-        if m[3] ~= ARGV[2] then
+        if m[3] ~= epoch then
           if epochs ~= '' then epochs = epochs .. ',' end
-          epochs = epochs .. redis.call('LLEN', KEYS[1]) .. ':' .. ARGV[2]
-          redis.call('HSET', KEYS[2], 'le', ARGV[2], 'e', epochs)
+          epochs = epochs .. redis.call('LLEN', KEYS[1]) .. ':' .. epoch
+          redis.call('HSET', KEYS[2], 'le', epoch, 'e', epochs)
         end
 
         """;
@@ -43,7 +44,11 @@ internal static class SlotScripts
     /// element would sort at or before what is already printing (a duplicate activation may have
     /// moved the printing cursor past the caller's view).
     /// </summary>
-    public const string Append = AppendGuard + """
+    public const string Append = """
+        local minOffset = tonumber(ARGV[1])
+        local epoch = ARGV[2]
+        local function refuse(reply) return reply end
+        """ + "\n" + AppendGuard + "\n" + """
         local length = 0
         for i = 3, #ARGV, 1000 do
           length = redis.call('RPUSH', KEYS[1], unpack(ARGV, i, math.min(i + 999, #ARGV)))
@@ -52,31 +57,92 @@ internal static class SlotScripts
         """;
 
     /// <summary>
-    /// Append with idempotency keys: KEYS[3..] = one key per element; ARGV = smallest offset, store
-    /// epoch, retention seconds, then per element: fingerprint, due ms, element. Closed / floor as
-    /// <see cref="Append"/>; otherwise { 0, epochs, r1, r2, … } where r is the new sequence (a number),
-    /// the original id when the key was seen with the same fingerprint, or '!' when it was seen with
-    /// another one.
+    /// Append of messages with idempotency keys, each under its reservation's nonce (see
+    /// <see cref="Reserve"/>). KEYS[3] = the minute's nonce hash: nonce → the id stored under it, or
+    /// '>' once the nonce moved on to a later minute (then it never stores here). ARGV = store epoch,
+    /// retention seconds, then per element: nonce, due ms, element, '1' when it may be stored here
+    /// ('0': its due time lies beyond this minute). Per element the reply holds the id already stored
+    /// under its nonce, the new sequence (a number), '>' when it must go on (closed, or beyond), or ''
+    /// (below the floor: try again here, later). The head is { 0, epochs }, { -1, '' } or { -2, floor }
+    /// as for <see cref="Append"/>. A nonce is looked up before any refusal, so a repeat is answered
+    /// whatever the minute's state; and a minute it moved on from is marked before the reservation
+    /// moves, so an append still on its way there cannot store it a second time.
     /// </summary>
-    public const string AppendKeyed = AppendGuard + """
-        local results = { 0, epochs }
-        for i = 3, #KEYS do
-          local a = 4 + (i - 3) * 3
-          local seen = redis.call('GET', KEYS[i])
+    public const string AppendKeyed = """
+        local epoch = ARGV[1]
+        local results = {}
+        local wanted = {}
+        local minOffset = nil
+        for k = 1, (#ARGV - 2) / 4 do
+          local a = 3 + (k - 1) * 4
+          local seen = redis.call('HGET', KEYS[3], ARGV[a])
           if seen then
-            local bar = string.find(seen, '|', 1, true)
-            if string.sub(seen, bar + 1) == ARGV[a] then
-              results[#results + 1] = string.sub(seen, 1, bar - 1)
-            else
-              results[#results + 1] = '!'
-            end
+            results[k] = seen
+          elseif ARGV[a + 3] == '0' then
+            redis.call('HSET', KEYS[3], ARGV[a], '>')
+            results[k] = '>'
           else
-            local seq = redis.call('RPUSH', KEYS[1], ARGV[a + 2]) - 1
-            redis.call('SET', KEYS[i], ARGV[a + 1] .. '-' .. ARGV[2] .. '-' .. seq .. '|' .. ARGV[a], 'EX', ARGV[3])
-            results[#results + 1] = seq
+            results[k] = ''
+            wanted[#wanted + 1] = k
+            local offset = tonumber(ARGV[a + 1]) % 60000
+            if minOffset == nil or offset < minOffset then minOffset = offset end
           end
         end
-        return results
+        local function refuse(reply)
+          if reply[1] == -1 then
+            for _, k in ipairs(wanted) do
+              redis.call('HSET', KEYS[3], ARGV[3 + (k - 1) * 4], '>')
+              results[k] = '>'
+            end
+            redis.call('EXPIRE', KEYS[3], ARGV[2])
+          end
+          for k = 1, #results do reply[#reply + 1] = results[k] end
+          return reply
+        end
+        if #wanted == 0 then return refuse({ 0, '' }) end
+        """ + "\n" + AppendGuard + "\n" + """
+        for _, k in ipairs(wanted) do
+          local a = 3 + (k - 1) * 4
+          -- The same nonce twice in one call (one key twice in a batch): the first one stores.
+          local seen = redis.call('HGET', KEYS[3], ARGV[a])
+          if seen then
+            results[k] = seen
+          else
+            local seq = redis.call('RPUSH', KEYS[1], ARGV[a + 2]) - 1
+            redis.call('HSET', KEYS[3], ARGV[a], ARGV[a + 1] .. '-' .. epoch .. '-' .. seq)
+            results[k] = seq
+          end
+        end
+        return refuse({ 0, epochs })
+        """;
+
+    /// <summary>
+    /// KEYS[1] = an idempotency key's reservation, "fingerprint|nonce|minute", expiring after the
+    /// retention; ARGV = fingerprint, a fresh nonce, the minute, retention seconds. Returns the
+    /// reservation that holds: an earlier one (its nonce and minute win), or this one, now stored.
+    /// </summary>
+    public const string Reserve = """
+        local held = redis.call('GET', KEYS[1])
+        if held then return held end
+        local value = ARGV[1] .. '|' .. ARGV[2] .. '|' .. ARGV[3]
+        redis.call('SET', KEYS[1], value, 'EX', ARGV[4])
+        return value
+        """;
+
+    /// <summary>
+    /// KEYS[1] = a reservation; ARGV = nonce, the minute it moves from, the minute it moves to. Moves
+    /// it (keeping its expiry) only from that minute, and only for that nonce; returns the reservation
+    /// as it then is ('' when it expired meanwhile).
+    /// </summary>
+    public const string MoveReservation = """
+        local held = redis.call('GET', KEYS[1])
+        if not held then return '' end
+        local tail = '|' .. ARGV[1] .. '|' .. ARGV[2]
+        if string.sub(held, #held - #tail + 1) ~= tail then return held end
+        local value = string.sub(held, 1, #held - #ARGV[2]) .. ARGV[3]
+        local ttl = redis.call('PTTL', KEYS[1])
+        if ttl > 0 then redis.call('SET', KEYS[1], value, 'PX', ttl) else redis.call('SET', KEYS[1], value) end
+        return value
         """;
 
     /// <summary>
@@ -171,6 +237,7 @@ internal static class SlotScripts
         redis.call('HSET', KEYS[2], 'x', '1', 'l', len)
         redis.call('EXPIRE', KEYS[2], ARGV[1])
         redis.call('EXPIRE', KEYS[3], ARGV[1])
+        redis.call('EXPIRE', KEYS[4], ARGV[1])
         return 1
         """;
 
@@ -191,6 +258,7 @@ internal static class SlotScripts
         redis.call('HSET', KEYS[2], 'x', '1', 'l', len)
         redis.call('EXPIRE', KEYS[2], ARGV[3])
         redis.call('EXPIRE', KEYS[3], ARGV[3])
+        redis.call('EXPIRE', KEYS[4], ARGV[3])
         return 'D'
         """;
 

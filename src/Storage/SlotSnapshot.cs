@@ -41,10 +41,10 @@ public enum DrainOutcome
 }
 
 /// <summary>
-/// Outcome of an append: per element the sequence given (or, for an idempotency key seen before,
-/// the original id or a conflict), or why the slot refused the whole append.
+/// Outcome of an append: per element the sequence given (or, for a keyed message, the original id
+/// found under its nonce, or that it moved on), or why the slot refused what it did not store.
 /// </summary>
-public sealed record AppendResult(int[] Seqs, bool IsClosed, int? FloorOffsetMs, ScheduleResult?[]? Repeats = null, string? Epoch = null, string? Epochs = null)
+public sealed record AppendResult(int[] Seqs, bool IsClosed, int? FloorOffsetMs, ScheduleResult?[]? Repeats = null, string? Epoch = null, string? Epochs = null, bool[]? Moved = null)
 {
     public static AppendResult Closed { get; } = new([], true, null);
 

@@ -20,19 +20,20 @@ public sealed partial class SlotStore(IConnectionMultiplexer redis, IOptions<Ech
     private const int LoadPage = 20_000;
 
     private readonly RedisKeys _keys = new(options.Value.KeyPrefix);
+    private readonly StoreTopology _topology = new(redis);
     private readonly long _retentionSeconds = (long)Math.Max(1, options.Value.Retention.TotalSeconds);
 
     private IDatabase Db => redis.GetDatabase();
 
     /// <summary>
-    /// Registers the slot as pending, then appends. Both go out in one pipelined round trip, index
-    /// first, so a message is never in a list the index does not point to. The append is one script
+    /// Registers the slot as pending, then appends (see <see cref="IndexThenAsync"/>), so a message is
+    /// never in a list the index does not point to. The append is one script
     /// however many elements it carries: a refusal stores none of them, so a retry never stores one twice.
     /// </summary>
     public async Task<AppendResult> AppendAsync(long slot, IReadOnlyList<RedisValue> elements, int minOffsetMs)
     {
         var db = Db;
-        var current = await epoch.CurrentAsync().ConfigureAwait(false);
+        var current = await epoch.CurrentAsync(_keys.Meta(slot)).ConfigureAwait(false);
         var values = new RedisValue[elements.Count + 2];
         values[0] = minOffsetMs;
         values[1] = current;
@@ -41,10 +42,7 @@ public sealed partial class SlotStore(IConnectionMultiplexer redis, IOptions<Ech
             values[i + 2] = elements[i];
         }
 
-        var index = db.SortedSetAddAsync(_keys.PendingSlots, slot, slot, SortedSetWhen.NotExists);
-        var appended = db.ScriptEvaluateAsync(SlotScripts.Append, [_keys.Messages(slot), _keys.Meta(slot)], values);
-        await index.ConfigureAwait(false);
-        var reply = (RedisValue[])(await appended.ConfigureAwait(false))!;
+        var reply = (RedisValue[])(await IndexThenAsync(slot, SlotScripts.Append, [_keys.Messages(slot), _keys.Meta(slot)], values).ConfigureAwait(false))!;
         var length = (long)reply[0];
         if (length < 0)
         {
@@ -61,60 +59,85 @@ public sealed partial class SlotStore(IConnectionMultiplexer redis, IOptions<Ech
     }
 
     /// <summary>
-    /// Appends messages that carry idempotency keys in one script: a key seen before yields its
-    /// original id (same fingerprint) or a conflict, and appends nothing. All or nothing, like
-    /// <see cref="AppendAsync"/>.
+    /// Appends keyed messages under their reservations' nonces in one script (see
+    /// <see cref="SlotScripts.AppendKeyed"/>): per element the new sequence, the original's id
+    /// (<see cref="AppendResult.Repeats"/>), or that it must go to a later minute
+    /// (<see cref="AppendResult.Moved"/>: this minute will never store it); the head says closed or
+    /// below the floor as for <see cref="AppendAsync"/>, for what was neither stored nor found.
     /// </summary>
-    public async Task<AppendResult> AppendKeyedAsync(long slot, IReadOnlyList<(RedisValue Element, long DueMs, string Key, string Fingerprint)> messages, int minOffsetMs)
+    public async Task<AppendResult> AppendKeyedAsync(long slot, IReadOnlyList<(RedisValue Element, long DueMs, string Nonce, bool Here)> messages)
     {
-        var db = Db;
-        var current = await epoch.CurrentAsync().ConfigureAwait(false);
-        var keys = new RedisKey[messages.Count + 2];
-        var values = new RedisValue[(messages.Count * 3) + 3];
-        (keys[0], keys[1]) = (_keys.Messages(slot), _keys.Meta(slot));
-        (values[0], values[1], values[2]) = (minOffsetMs, current, _retentionSeconds);
+        var current = await epoch.CurrentAsync(_keys.Meta(slot)).ConfigureAwait(false);
+        var values = new RedisValue[(messages.Count * 4) + 2];
+        (values[0], values[1]) = (current, _retentionSeconds);
         for (var i = 0; i < messages.Count; i++)
         {
             var m = messages[i];
-            keys[i + 2] = _keys.Idempotency(m.Key);
-            values[3 + (i * 3)] = m.Fingerprint;
-            values[4 + (i * 3)] = m.DueMs;
-            values[5 + (i * 3)] = m.Element;
+            values[2 + (i * 4)] = m.Nonce;
+            values[3 + (i * 4)] = m.DueMs;
+            values[4 + (i * 4)] = m.Element;
+            values[5 + (i * 4)] = m.Here ? "1" : "0";
         }
 
-        var index = db.SortedSetAddAsync(_keys.PendingSlots, slot, slot, SortedSetWhen.NotExists);
-        var appended = db.ScriptEvaluateAsync(SlotScripts.AppendKeyed, keys, values);
-        await index.ConfigureAwait(false);
-        var reply = (RedisResult[])(await appended.ConfigureAwait(false))!;
+        var reply = (RedisResult[])(await IndexThenAsync(slot, SlotScripts.AppendKeyed, [_keys.Messages(slot), _keys.Meta(slot), _keys.Nonces(slot)], values).ConfigureAwait(false))!;
         var status = (long)reply[0];
-        if (status == -1)
-        {
-            return AppendResult.Closed;
-        }
-
-        if (status == -2)
-        {
-            return AppendResult.BelowFloor((int)reply[1]);
-        }
-
         var seqs = new int[messages.Count];
         var repeats = new ScheduleResult?[messages.Count];
+        var moved = new bool[messages.Count];
         for (var i = 0; i < messages.Count; i++)
         {
             var item = reply[i + 2];
-            if (item.Resp2Type == ResultType.Integer)
+            seqs[i] = item.Resp2Type == ResultType.Integer ? (int)item : -1;
+            if (seqs[i] >= 0)
             {
-                seqs[i] = (int)item;
                 continue;
             }
 
-            seqs[i] = -1;
-            repeats[i] = MessageId.TryParse((string?)item, out var original)
-                ? new ScheduleResult(original, ScheduleOutcome.Repeated)
-                : new ScheduleResult(default, ScheduleOutcome.KeyConflict);
+            var text = (string?)item ?? "";
+            moved[i] = text == ">";
+            if (MessageId.TryParse(text, out var original))
+            {
+                repeats[i] = new ScheduleResult(original, ScheduleOutcome.Repeated);
+            }
         }
 
-        return AppendResult.Appended(seqs, current, (string?)reply[1], repeats);
+        return status switch
+        {
+            -1 => new AppendResult(seqs, true, null, repeats, Moved: moved),
+            -2 => new AppendResult(seqs, false, (int)reply[1], repeats, Moved: moved),
+            _ => AppendResult.Appended(seqs, current, (string?)reply[1], repeats) with { Moved = moved },
+        };
+    }
+
+    /// <summary>
+    /// Reserves idempotency keys, each in its own round of the same pipeline: per key the
+    /// reservation that holds (an earlier request's, or a new one pointing at
+    /// <paramref name="slots"/>), or null when the key is held by a request with another fingerprint.
+    /// </summary>
+    public async Task<KeyReservation?[]> ReserveAsync(IReadOnlyList<(string Key, string Fingerprint)> keys, IReadOnlyList<long> slots)
+    {
+        var db = Db;
+        var replies = new Task<RedisResult>[keys.Count];
+        for (var i = 0; i < keys.Count; i++)
+        {
+            var nonce = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8));
+            replies[i] = db.ScriptEvaluateAsync(SlotScripts.Reserve, [_keys.Idempotency(keys[i].Key)], [keys[i].Fingerprint, nonce, slots[i], _retentionSeconds]);
+        }
+
+        await Task.WhenAll(replies).ConfigureAwait(false);
+        return [.. replies.Select((r, i) => KeyReservation.Parse((string?)r.Result ?? "", keys[i].Fingerprint))];
+    }
+
+    /// <summary>
+    /// Points a reservation at a later minute, after <paramref name="from"/> marked its nonce as moved
+    /// on; returns the minute it points at afterwards (another request may have moved it first), or
+    /// <paramref name="to"/> when it expired meanwhile.
+    /// </summary>
+    public async Task<long> MoveReservationAsync(string key, string nonce, long from, long to)
+    {
+        var held = (string?)await Db.ScriptEvaluateAsync(SlotScripts.MoveReservation, [_keys.Idempotency(key)], [nonce, from, to]).ConfigureAwait(false);
+        var bar = held?.LastIndexOf('|') ?? -1;
+        return bar >= 0 && long.TryParse(held.AsSpan(bar + 1), CultureInfo.InvariantCulture, out var slot) ? slot : to;
     }
 
     public async Task<SlotSnapshot> LoadAsync(long slot)
@@ -148,7 +171,7 @@ public sealed partial class SlotStore(IConnectionMultiplexer redis, IOptions<Ech
             Elements: elements,
             Canceled: Sequences(parts[3]))
         {
-            MayHaveLostCommits = lastWriteEpoch is not null && lastWriteEpoch != await epoch.CurrentAsync().ConfigureAwait(false),
+            MayHaveLostCommits = lastWriteEpoch is not null && lastWriteEpoch != await epoch.CurrentAsync(_keys.Meta(slot)).ConfigureAwait(false),
         };
     }
 
@@ -162,7 +185,7 @@ public sealed partial class SlotStore(IConnectionMultiplexer redis, IOptions<Ech
     /// </summary>
     public async Task<CommitResult?> CommitAsync(long slot, long version, long printedCursor, int printedCount, long printingCursor, int loadedCount, int knownCanceled = -1, string? viewEpochs = null)
     {
-        var current = await epoch.CurrentAsync().ConfigureAwait(false);
+        var current = await epoch.CurrentAsync(_keys.Meta(slot)).ConfigureAwait(false);
         var result = await Db.ScriptEvaluateAsync(
             SlotScripts.Commit,
             SlotKeys(slot),
@@ -228,7 +251,28 @@ public sealed partial class SlotStore(IConnectionMultiplexer redis, IOptions<Ech
         return ((string?)result switch { "F" => DrainOutcome.Fenced, "R" => DrainOutcome.Reincarnated, _ => DrainOutcome.Drained }, []);
     }
 
-    private RedisKey[] SlotKeys(long slot) => [_keys.Messages(slot), _keys.Meta(slot), _keys.Canceled(slot)];
+    private RedisKey[] SlotKeys(long slot) => [_keys.Messages(slot), _keys.Meta(slot), _keys.Canceled(slot), _keys.Nonces(slot)];
+
+    /// <summary>
+    /// Adds the slot to the index of pending slots, then runs an append script on the slot's keys.
+    /// On one Redis both go out in one pipelined round trip, on one connection, so they run in that
+    /// order. On Redis Cluster the index and the slot live on different shards, whose connections keep
+    /// no order between them: the append waits for the index's reply, one round trip more.
+    /// </summary>
+    private async Task<RedisResult> IndexThenAsync(long slot, string script, RedisKey[] keys, RedisValue[] values)
+    {
+        var db = Db;
+        var index = db.SortedSetAddAsync(_keys.PendingSlots, slot, slot, SortedSetWhen.NotExists);
+        if (_topology.IsCluster)
+        {
+            await index.ConfigureAwait(false);
+            return await db.ScriptEvaluateAsync(script, keys, values).ConfigureAwait(false);
+        }
+
+        var appended = db.ScriptEvaluateAsync(script, keys, values);
+        await index.ConfigureAwait(false);
+        return await appended.ConfigureAwait(false);
+    }
 
     private static int[] Sequences(RedisResult members) => Array.ConvertAll((RedisValue[])members!, m => (int)m);
 

@@ -8,13 +8,13 @@ namespace EchoAtTime.Storage;
 /// can have lost acknowledged writes. Appends record it per minute and ids carry it, so a list
 /// position freed by a lost write is handed out again under another epoch and the old id never
 /// names the new message. Read once, and again after any connection failure (the server on the
-/// other side may be a new one), before the next append goes out.
+/// other side may be a new one), before the next append goes out; per shard on Redis Cluster.
 /// </summary>
 public sealed class StoreEpoch
 {
     private readonly IConnectionMultiplexer _redis;
-    private readonly object _gate = new();
-    private Task<string>? _current;
+    private readonly Lock _gate = new();
+    private readonly Dictionary<System.Net.EndPoint, Task<string>> _byServer = [];
 
     public StoreEpoch(IConnectionMultiplexer redis)
     {
@@ -23,16 +23,22 @@ public sealed class StoreEpoch
         redis.ConnectionRestored += (_, _) => Forget();
     }
 
-    public Task<string> CurrentAsync()
+    /// <summary>
+    /// The incarnation of the server that holds <paramref name="key"/>: on one Redis the one server;
+    /// on Redis Cluster the master of the key's hash slot, since each shard restarts and fails over
+    /// on its own (a replica promoted for one shard says nothing of the others).
+    /// </summary>
+    public Task<string> CurrentAsync(RedisKey key)
     {
+        var server = _redis.GetServer(key);
         lock (_gate)
         {
-            if (_current is null || _current.IsFaulted || _current.IsCanceled)
+            if (!_byServer.TryGetValue(server.EndPoint, out var current) || current.IsFaulted || current.IsCanceled)
             {
-                _current = ReadAsync();
+                _byServer[server.EndPoint] = current = ReadAsync(server);
             }
 
-            return _current;
+            return current;
         }
     }
 
@@ -40,13 +46,13 @@ public sealed class StoreEpoch
     {
         lock (_gate)
         {
-            _current = null;
+            _byServer.Clear();
         }
     }
 
-    private async Task<string> ReadAsync()
+    private static async Task<string> ReadAsync(IServer server)
     {
-        var info = (string?)await _redis.GetDatabase().ExecuteAsync("INFO", "server").ConfigureAwait(false) ?? "";
+        var info = (string?)await server.ExecuteAsync("INFO", "server").ConfigureAwait(false) ?? "";
         foreach (var line in info.Split('\n'))
         {
             if (line.StartsWith("run_id:", StringComparison.Ordinal))

@@ -54,6 +54,41 @@ public sealed class LoopbackPorts
         throw new InvalidOperationException($"No free loopback port found in [{LowestPort}, {_below}).");
     }
 
+    /// <summary>
+    /// A port whose companion <c>port + offset</c> is free too, both below the ephemeral range and
+    /// handed out together: a Redis Cluster node listens on its port and on port + 10 000 (its bus).
+    /// </summary>
+    public int NextWithCompanion(int offset = 10_000)
+    {
+        if (_below - offset <= LowestPort)
+        {
+            throw new InvalidOperationException($"No room for a port and its companion {offset} above it below {_below}.");
+        }
+
+        for (var attempt = 0; attempt < 1_000; attempt++)
+        {
+            int port;
+            lock (_random)
+            {
+                port = _random.Next(LowestPort, _below - offset);
+            }
+
+            lock (Given)
+            {
+                if (Given.Contains(port) || Given.Contains(port + offset) || !IsFree(port) || !IsFree(port + offset))
+                {
+                    continue;
+                }
+
+                Given.Add(port);
+                Given.Add(port + offset);
+                return port;
+            }
+        }
+
+        throw new InvalidOperationException($"No free loopback port pair found in [{LowestPort}, {_below}).");
+    }
+
     private static bool IsFree(int port)
     {
         try

@@ -12,7 +12,7 @@ namespace EchoAtTime.Testing;
 /// data dir, durable (Redis: AOF with the given <c>appendfsync</c>; Garnet: AOF, recovered at start), so <c>kill -9</c> and a restart on the same port and dir keep what
 /// the durability setting promises (Garnet: see <see cref="GarnetArguments"/>). Redis where <c>redis-server</c> is on PATH, else Garnet (the
 /// silo's embedded store, run by EchoAtTime.GarnetHost with the silo's own settings); the environment
-/// variable <c>ECHO_TEST_STORE</c> (<c>redis</c> or <c>garnet</c>) chooses explicitly.
+/// variable <c>ECHO_TEST_STORE</c> (<c>redis</c>, <c>redis-cluster</c> or <c>garnet</c>) chooses explicitly.
 /// </summary>
 public sealed class StoreProcess : IAsyncDisposable
 {
@@ -22,14 +22,18 @@ public sealed class StoreProcess : IAsyncDisposable
     private readonly string _appendFsync;
     private Process? _process;
 
-    public StoreProcess(int port, string dir, string appendFsync = "always", string? password = null, StoreKind? kind = null)
+    public StoreProcess(int port, string dir, string appendFsync = "always", string? password = null, StoreKind? kind = null, bool clusterNode = false)
     {
         Port = port;
         _dir = dir;
         _appendFsync = appendFsync;
         Password = password;
-        Kind = kind ?? DefaultKind;
+        Kind = kind ?? (DefaultKind == StoreKind.RedisCluster ? StoreKind.Redis : DefaultKind);
+        ClusterNode = clusterNode;
     }
+
+    /// <summary>A Redis Cluster node (<see cref="StoreCluster"/>): its cluster state in nodes.conf in its dir, so a restart rejoins.</summary>
+    public bool ClusterNode { get; }
 
     public int Port { get; }
 
@@ -57,14 +61,16 @@ public sealed class StoreProcess : IAsyncDisposable
     {
         "redis" => StoreKind.Redis,
         "garnet" => StoreKind.Garnet,
+        "redis-cluster" => StoreKind.RedisCluster,
         null or "" => RedisServerPath is null ? StoreKind.Garnet : StoreKind.Redis,
-        var other => throw new InvalidOperationException($"ECHO_TEST_STORE={other}: use redis or garnet."),
+        var other => throw new InvalidOperationException($"ECHO_TEST_STORE={other}: use redis, redis-cluster or garnet."),
     };
 
     /// <summary>One line saying which store a run uses and why.</summary>
     public static string Describe(StoreKind kind) => kind switch
     {
         StoreKind.Redis => $"store under test: redis-server ({RedisServerPath ?? "not on PATH"})",
+        StoreKind.RedisCluster => $"store under test: a Redis Cluster of {StoreCluster.DefaultMasters} masters on loopback, redis-server ({RedisServerPath ?? "not on PATH"})",
         _ => $"store under test: Garnet, as its own process ({GarnetHostDll}){(RedisServerPath is null ? "; no redis-server on PATH" : "")}",
     };
 
@@ -109,6 +115,7 @@ public sealed class StoreProcess : IAsyncDisposable
         "--dir", _dir, "--appendonly", "yes", "--appendfsync", _appendFsync, "--save", "",
         "--logfile", Path.Combine(_dir, "redis.log"),
         .. (Password is null ? (string[])[] : ["--requirepass", Password]),
+        .. (ClusterNode ? (string[])["--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "2000"] : []),
     ];
 
     /// <summary>Starts the store and waits until it answers PING (after replaying its log).</summary>
@@ -233,4 +240,7 @@ public enum StoreKind
 {
     Redis,
     Garnet,
+
+    /// <summary>Three redis-server masters in cluster mode (<see cref="StoreCluster"/>), for the suites that must hold on Redis Cluster too.</summary>
+    RedisCluster,
 }

@@ -4,27 +4,54 @@ namespace EchoAtTime.Tests.Infrastructure;
 
 /// <summary>
 /// A private store for tests — redis-server, or Garnet where none is installed (see
-/// <see cref="StoreProcess"/>) — on its own free loopback port and temp dir, durable (Redis:
-/// appendfsync always; Garnet: AOF with commit wait), killed and restarted by its own pid on the
-/// same port and dir.
+/// <see cref="StoreProcess"/>), or with <c>ECHO_TEST_STORE=redis-cluster</c> a Redis Cluster of three
+/// masters (<see cref="StoreCluster"/>; <see cref="Port"/> is its first node's) — on free loopback
+/// ports and temp dirs, durable (Redis: appendfsync always; Garnet: AOF with commit wait), killed
+/// and restarted by its own pids on the same ports and dirs.
 /// </summary>
-public sealed class RedisServer(string? password = null) : IAsyncDisposable
+public sealed class RedisServer : IAsyncDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("echo-redis-").FullName;
+    private readonly string? _password;
     private StoreProcess? _store;
+    private StoreCluster? _cluster;
 
-    public int Port { get; } = FreePort();
+    public RedisServer(string? password = null)
+    {
+        _password = password;
+        if (Kind == StoreKind.RedisCluster && password is null)
+        {
+            _cluster = new StoreCluster();
+            Port = _cluster.Nodes[0].Port;
+        }
+        else
+        {
+            Port = FreePort();
+        }
+    }
 
-    public string? Password => password;
+    public int Port { get; }
+
+    public string? Password => _password;
+
+    /// <summary>Whether this store is a Redis Cluster (then <see cref="ConnectionString"/> names every node).</summary>
+    public bool IsCluster => _cluster is not null;
 
     /// <summary>Which store this run's tests use (one line for the output: <see cref="StoreProcess.Describe"/>).</summary>
     public static StoreKind Kind => StoreProcess.DefaultKind;
 
-    public string ConnectionString => $"127.0.0.1:{Port},abortConnect=false" + (password is null ? "" : $",password={password}");
+    public string ConnectionString => _cluster?.ConnectionString
+        ?? $"127.0.0.1:{Port},abortConnect=false" + (_password is null ? "" : $",password={_password}");
 
     public async Task StartAsync()
     {
-        _store ??= new StoreProcess(Port, _dir, "always", password);
+        if (_cluster is not null)
+        {
+            await _cluster.StartAsync();
+            return;
+        }
+
+        _store ??= new StoreProcess(Port, _dir, "always", _password);
         await _store.StartAsync();
         await Conditions.WaitForAsync(async () =>
         {
@@ -44,6 +71,11 @@ public sealed class RedisServer(string? password = null) : IAsyncDisposable
     /// <summary>SIGKILL, then wait for the process to be gone.</summary>
     public async Task KillAsync()
     {
+        if (_cluster is not null)
+        {
+            await _cluster.KillAsync();
+        }
+
         if (_store is not null)
         {
             await _store.KillAsync();
@@ -58,6 +90,13 @@ public sealed class RedisServer(string? password = null) : IAsyncDisposable
         if (store is not null)
         {
             await store.DisposeAsync();
+        }
+
+        var cluster = _cluster;
+        _cluster = null;
+        if (cluster is not null)
+        {
+            await cluster.DisposeAsync();
         }
 
         try

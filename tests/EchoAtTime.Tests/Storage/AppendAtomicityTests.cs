@@ -37,7 +37,7 @@ public sealed class AppendAtomicityTests(RedisFixture redis)
         var holding = proxy.HoldAfterNext(c => c.IsScriptOn(messages));
         var elements = Enumerable.Range(0, 2_500).Select(i => SlotElement.Encode(100, $"m{i}")).ToArray();
         var append = keyed
-            ? store.AppendKeyedAsync(_slot, elements.Select((e, i) => (e, 1_000L, $"{_slot}:{i}", "f")).ToArray(), 100)
+            ? store.AppendKeyedAsync(_slot, elements.Select((e, i) => (e, TimeSlot.StartMs(_slot) + 100, $"n{i}", true)).ToArray())
             : store.AppendAsync(_slot, elements, 100);
         var hold = await holding.WaitAsync(TimeSpan.FromSeconds(10));
         try
