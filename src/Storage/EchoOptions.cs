@@ -29,6 +29,17 @@ public sealed class EchoOptions
     /// <summary>How long a finished slot's summary stays in Redis.</summary>
     public TimeSpan Retention { get; set; } = TimeSpan.FromHours(24);
 
+    /// <summary>
+    /// Replicas that must have an append before its <c>202</c> (Redis <c>WAIT</c> on the minute's
+    /// shard): 0 answers once the master has it; 1 keeps an accepted message through a failover to
+    /// that replica, for one round trip more per append. Fewer acknowledgements within
+    /// <see cref="ReplicaAckTimeout"/> answer <c>503</c> (the message is on the master and may still print).
+    /// </summary>
+    public int ReplicaAcks { get; set; }
+
+    /// <summary>How long an append waits for <see cref="ReplicaAcks"/> replicas.</summary>
+    public TimeSpan ReplicaAckTimeout { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>Prefix of every Redis key this service writes, so it can share a Redis database.</summary>
     public string KeyPrefix { get; set; } = "echo:";
 

@@ -21,6 +21,8 @@ public sealed partial class SlotStore(IConnectionMultiplexer redis, IOptions<Ech
 
     private readonly RedisKeys _keys = new(options.Value.KeyPrefix);
     private readonly StoreTopology _topology = new(redis);
+    private readonly int _replicaAcks = options.Value.ReplicaAcks;
+    private readonly long _replicaAckTimeoutMs = (long)options.Value.ReplicaAckTimeout.TotalMilliseconds;
     private readonly long _retentionSeconds = (long)Math.Max(1, options.Value.Retention.TotalSeconds);
 
     private IDatabase Db => redis.GetDatabase();
@@ -56,88 +58,6 @@ public sealed partial class SlotStore(IConnectionMultiplexer redis, IOptions<Ech
         }
 
         return AppendResult.Appended(seqs, current, (string?)reply[1]);
-    }
-
-    /// <summary>
-    /// Appends keyed messages under their reservations' nonces in one script (see
-    /// <see cref="SlotScripts.AppendKeyed"/>): per element the new sequence, the original's id
-    /// (<see cref="AppendResult.Repeats"/>), or that it must go to a later minute
-    /// (<see cref="AppendResult.Moved"/>: this minute will never store it); the head says closed or
-    /// below the floor as for <see cref="AppendAsync"/>, for what was neither stored nor found.
-    /// </summary>
-    public async Task<AppendResult> AppendKeyedAsync(long slot, IReadOnlyList<(RedisValue Element, long DueMs, string Nonce, bool Here)> messages)
-    {
-        var current = await epoch.CurrentAsync(_keys.Meta(slot)).ConfigureAwait(false);
-        var values = new RedisValue[(messages.Count * 4) + 2];
-        (values[0], values[1]) = (current, _retentionSeconds);
-        for (var i = 0; i < messages.Count; i++)
-        {
-            var m = messages[i];
-            values[2 + (i * 4)] = m.Nonce;
-            values[3 + (i * 4)] = m.DueMs;
-            values[4 + (i * 4)] = m.Element;
-            values[5 + (i * 4)] = m.Here ? "1" : "0";
-        }
-
-        var reply = (RedisResult[])(await IndexThenAsync(slot, SlotScripts.AppendKeyed, [_keys.Messages(slot), _keys.Meta(slot), _keys.Nonces(slot)], values).ConfigureAwait(false))!;
-        var status = (long)reply[0];
-        var seqs = new int[messages.Count];
-        var repeats = new ScheduleResult?[messages.Count];
-        var moved = new bool[messages.Count];
-        for (var i = 0; i < messages.Count; i++)
-        {
-            var item = reply[i + 2];
-            seqs[i] = item.Resp2Type == ResultType.Integer ? (int)item : -1;
-            if (seqs[i] >= 0)
-            {
-                continue;
-            }
-
-            var text = (string?)item ?? "";
-            moved[i] = text == ">";
-            if (MessageId.TryParse(text, out var original))
-            {
-                repeats[i] = new ScheduleResult(original, ScheduleOutcome.Repeated);
-            }
-        }
-
-        return status switch
-        {
-            -1 => new AppendResult(seqs, true, null, repeats, Moved: moved),
-            -2 => new AppendResult(seqs, false, (int)reply[1], repeats, Moved: moved),
-            _ => AppendResult.Appended(seqs, current, (string?)reply[1], repeats) with { Moved = moved },
-        };
-    }
-
-    /// <summary>
-    /// Reserves idempotency keys, each in its own round of the same pipeline: per key the
-    /// reservation that holds (an earlier request's, or a new one pointing at
-    /// <paramref name="slots"/>), or null when the key is held by a request with another fingerprint.
-    /// </summary>
-    public async Task<KeyReservation?[]> ReserveAsync(IReadOnlyList<(string Key, string Fingerprint)> keys, IReadOnlyList<long> slots)
-    {
-        var db = Db;
-        var replies = new Task<RedisResult>[keys.Count];
-        for (var i = 0; i < keys.Count; i++)
-        {
-            var nonce = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8));
-            replies[i] = db.ScriptEvaluateAsync(SlotScripts.Reserve, [_keys.Idempotency(keys[i].Key)], [keys[i].Fingerprint, nonce, slots[i], _retentionSeconds]);
-        }
-
-        await Task.WhenAll(replies).ConfigureAwait(false);
-        return [.. replies.Select((r, i) => KeyReservation.Parse((string?)r.Result ?? "", keys[i].Fingerprint))];
-    }
-
-    /// <summary>
-    /// Points a reservation at a later minute, after <paramref name="from"/> marked its nonce as moved
-    /// on; returns the minute it points at afterwards (another request may have moved it first), or
-    /// <paramref name="to"/> when it expired meanwhile.
-    /// </summary>
-    public async Task<long> MoveReservationAsync(string key, string nonce, long from, long to)
-    {
-        var held = (string?)await Db.ScriptEvaluateAsync(SlotScripts.MoveReservation, [_keys.Idempotency(key)], [nonce, from, to]).ConfigureAwait(false);
-        var bar = held?.LastIndexOf('|') ?? -1;
-        return bar >= 0 && long.TryParse(held.AsSpan(bar + 1), CultureInfo.InvariantCulture, out var slot) ? slot : to;
     }
 
     public async Task<SlotSnapshot> LoadAsync(long slot)
@@ -263,15 +183,35 @@ public sealed partial class SlotStore(IConnectionMultiplexer redis, IOptions<Ech
     {
         var db = Db;
         var index = db.SortedSetAddAsync(_keys.PendingSlots, slot, slot, SortedSetWhen.NotExists);
+        RedisResult reply;
         if (_topology.IsCluster)
         {
             await index.ConfigureAwait(false);
-            return await db.ScriptEvaluateAsync(script, keys, values).ConfigureAwait(false);
+            reply = await db.ScriptEvaluateAsync(script, keys, values).ConfigureAwait(false);
+        }
+        else
+        {
+            var appended = db.ScriptEvaluateAsync(script, keys, values);
+            await index.ConfigureAwait(false);
+            reply = await appended.ConfigureAwait(false);
         }
 
-        var appended = db.ScriptEvaluateAsync(script, keys, values);
-        await index.ConfigureAwait(false);
-        return await appended.ConfigureAwait(false);
+        if (_replicaAcks > 0)
+        {
+            await WaitForReplicasAsync(redis.GetServer(keys[0]), $"the append to slot {slot}").ConfigureAwait(false);
+        }
+
+        return reply;
+    }
+
+    /// <summary><c>WAIT</c> covers every write this process's connection sent to the server before it; too few acknowledgements throw.</summary>
+    private async Task WaitForReplicasAsync(IServer server, string what)
+    {
+        var acked = (long)await server.ExecuteAsync("WAIT", _replicaAcks, _replicaAckTimeoutMs).ConfigureAwait(false);
+        if (acked < _replicaAcks)
+        {
+            throw new RedisException($"{acked} of {_replicaAcks} replica(s) acknowledged {what} within {_replicaAckTimeoutMs} ms.");
+        }
     }
 
     private static int[] Sequences(RedisResult members) => Array.ConvertAll((RedisValue[])members!, m => (int)m);

@@ -93,15 +93,64 @@ public sealed class StoreCluster : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// <c>kill -9</c> of a master that has a connected replica, chosen by <paramref name="random"/>;
+    /// the cluster then promotes the replica (after <c>cluster-node-timeout</c>). Returns the node killed.
+    /// </summary>
+    public async Task<StoreProcess> KillMasterAsync(Random random)
+    {
+        var masters = new List<StoreProcess>();
+        foreach (var node in Nodes.Where(n => !n.HasExited))
+        {
+            var replication = await AskAsync(node, "INFO", "replication");
+            if (replication.Contains("role:master", StringComparison.Ordinal) && !replication.Contains("connected_slaves:0", StringComparison.Ordinal))
+            {
+                masters.Add(node);
+            }
+        }
+
+        if (masters.Count == 0)
+        {
+            throw new InvalidOperationException("No master with a connected replica to fail over.");
+        }
+
+        var victim = masters[random.Next(masters.Count)];
+        await victim.KillAsync();
+        return victim;
+    }
+
+    /// <summary>Waits until the other nodes marked <paramref name="dead"/> as failed and serve all slots again (a replica took its place).</summary>
+    public Task WaitUntilFailedOverAsync(StoreProcess dead, CancellationToken cancellationToken = default) =>
+        Conditions.WaitForAsync(async () =>
+        {
+            foreach (var node in Nodes.Where(n => !n.HasExited))
+            {
+                var info = await InfoAsync(node);
+                var line = (await AskAsync(node, "CLUSTER", "NODES")).Split('\n')
+                    .FirstOrDefault(l => l.Contains($"127.0.0.1:{dead.Port.ToString(CultureInfo.InvariantCulture)}@", StringComparison.Ordinal)) ?? "";
+                var flags = line.Split(' ').ElementAtOrDefault(2) ?? "";
+                if (!info.Contains("cluster_state:ok", StringComparison.Ordinal) || !info.Contains("cluster_slots_ok:16384", StringComparison.Ordinal)
+                    || !flags.Split(',').Contains("fail"))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }, FormTimeout, $"the cluster did not fail over from the node on port {dead.Port}");
+
     /// <summary>CLUSTER INFO of one node, "" when it does not answer.</summary>
-    public static async Task<string> InfoAsync(StoreProcess node)
+    public static Task<string> InfoAsync(StoreProcess node) => AskAsync(node, "CLUSTER", "INFO");
+
+    /// <summary>One command to one node on a connection of its own (no redirects), its reply as text; "" when it does not answer.</summary>
+    private static async Task<string> AskAsync(StoreProcess node, string command, params string[] args)
     {
         try
         {
             await using var connection = await ConnectionMultiplexer.ConnectAsync(
                 new ConfigurationOptions { EndPoints = { { "127.0.0.1", node.Port } }, ConnectTimeout = 500, AbortOnConnectFail = true });
             var server = connection.GetServer("127.0.0.1", node.Port);
-            return (string?)await server.ExecuteAsync("CLUSTER", "INFO") ?? "";
+            return (string?)await server.ExecuteAsync(command, args) ?? "";
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {

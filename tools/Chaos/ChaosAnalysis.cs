@@ -83,6 +83,7 @@ public static class ChaosAnalysis
             Lateness = LatenessFigures.Of(firstPrints.Select(p => p.PrintedMs - p.DueMs).ToArray()),
             Kills = kills,
             RedisRestarts = [.. disruptions.Where(d => d.Kind == "redis").Select(d => d with { AcceptedWhileDown = AcceptedWhileDown(d, accepted.Values) })],
+            MasterFailovers = [.. disruptions.Where(d => d.Kind == "master").Select(d => d with { AcceptedWhileDown = AcceptedWhileDown(d, accepted.Values) })],
             Outages = [.. disruptions.Where(d => d.Kind == "outage")],
             ResumeP50Ms = resumes.Length == 0 ? 0 : LatenessFigures.Percentile(resumes, 0.50),
             ResumeMaxMs = resumes.Length == 0 ? 0 : resumes[^1],

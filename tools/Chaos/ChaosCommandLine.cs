@@ -22,6 +22,12 @@ public sealed class ChaosCommandLine
     private readonly Option<double> _restartDelay = Seconds("--restart-delay", "seconds a killed silo stays down", Defaults.RestartDelay);
     private readonly Option<double> _redisRestartEvery = Seconds("--redis-restart-every", "kill -9 the store and restart it; 0 = off", Defaults.RedisRestartEvery);
     private readonly Option<double> _redisDowntime = Seconds("--redis-downtime", "seconds the store stays down at each restart", Defaults.RedisDowntime);
+    private readonly Option<int> _redisCluster = new("--redis-cluster")
+    {
+        Description = "N masters of a Redis Cluster on loopback instead of one Redis (0); --redis-restart-every then kills a random master (failover drill)",
+        DefaultValueFactory = _ => Defaults.RedisCluster,
+    };
+    private readonly Option<int> _clusterReplicas = new("--cluster-replicas") { Description = "replicas per cluster master", DefaultValueFactory = _ => Defaults.ClusterReplicas };
     private readonly Option<double> _outage = Seconds(
         "--outage", "once scheduling ends, stop every silo and the gateway (SIGTERM) for S seconds, then start them again; 0 = off", Defaults.Outage);
     private readonly Option<double> _storeFaults = Seconds(
@@ -63,7 +69,7 @@ public sealed class ChaosCommandLine
             "accepted message: lost, unflagged duplicates, order breaks, early. Exit code: 0 when nothing was lost, duplicated " +
             "without the flag, printed out of order, early or mismatched; 1 otherwise; 2 for bad arguments or a run that could not be carried out.")
         {
-            _silos, _gateway, _messages, _duration, _killEvery, _restartDelay, _redisRestartEvery, _redisDowntime, _outage, _storeFaults, _storeDelay,
+            _silos, _gateway, _messages, _duration, _killEvery, _restartDelay, _redisRestartEvery, _redisDowntime, _redisCluster, _clusterReplicas, _outage, _storeFaults, _storeDelay,
             _retryFor, _appendFsync, _batch, _concurrency, _requestTimeout, _dueMin, _dueMax, _sharedDue, _drainTimeout, _config, _set,
             _report, _workDir, _keep, _seed,
         };
@@ -86,6 +92,8 @@ public sealed class ChaosCommandLine
             RestartDelay = TimeSpan.FromSeconds(result.GetValue(_restartDelay)),
             RedisRestartEvery = TimeSpan.FromSeconds(result.GetValue(_redisRestartEvery)),
             RedisDowntime = TimeSpan.FromSeconds(result.GetValue(_redisDowntime)),
+            RedisCluster = result.GetValue(_redisCluster),
+            ClusterReplicas = result.GetValue(_clusterReplicas),
             Outage = TimeSpan.FromSeconds(result.GetValue(_outage)),
             StoreFaults = TimeSpan.FromSeconds(result.GetValue(_storeFaults)),
             StoreDelayMin = TimeSpan.FromMilliseconds(delayMin),

@@ -30,6 +30,16 @@ public sealed record ChaosOptions
     public TimeSpan RedisDowntime { get; init; } = TimeSpan.Zero;
 
     /// <summary>
+    /// Masters of a Redis Cluster on loopback instead of one Redis (0); with
+    /// <see cref="RedisRestartEvery"/> each restart is a <c>kill -9</c> of a random master that has a
+    /// replica, which the cluster promotes (a failover drill).
+    /// </summary>
+    public int RedisCluster { get; init; }
+
+    /// <summary>Replicas of every cluster master (asynchronous, as Redis replicates).</summary>
+    public int ClusterReplicas { get; init; } = 1;
+
+    /// <summary>
     /// Once scheduling ends, the whole service (every silo and the gateway) is stopped (SIGTERM) and
     /// kept down this long, so that what falls due meanwhile is overdue when it returns; zero = never.
     /// </summary>
@@ -118,6 +128,9 @@ public sealed record ChaosOptions
         Require(DueMin >= TimeSpan.Zero && DueMax >= DueMin, "--due-min/--due-max must satisfy 0 <= min <= max");
         Require(SharedDue is >= 0 and <= 1, "--shared-due must be a fraction in [0, 1]");
         Require(Configuration.Length > 0, "--config must name a build configuration");
+        Require(RedisCluster is 0 or >= 3, "--redis-cluster needs at least 3 masters (Redis Cluster's minimum), or 0 for one Redis");
+        Require(ClusterReplicas >= 0 && (RedisCluster == 0 || RedisRestartEvery == TimeSpan.Zero || ClusterReplicas >= 1), "--cluster-replicas must be at least 1 for a failover drill");
+        Require(RedisCluster == 0 || StoreFaults == TimeSpan.Zero, "--store-faults proxies one Redis; it does not run with --redis-cluster");
     }
 
     private static void Require(bool condition, string message)

@@ -84,6 +84,14 @@ public sealed record ChaosReport
 
     public IReadOnlyList<Disruption> RedisRestarts { get; init; } = [];
 
+    /// <summary>
+    /// Failover drills on a Redis Cluster (<c>master</c>: a master <c>kill -9</c>ed, its replica
+    /// promoted). Their <see cref="Disruption.AcceptedWhileDown"/> (202s answered before the promotion)
+    /// is a figure, not a failure: the other shards go on accepting; what the dead master had not yet
+    /// replicated shows as lost.
+    /// </summary>
+    public IReadOnlyList<Disruption> MasterFailovers { get; init; } = [];
+
     /// <summary>The whole service stopped and started again (<c>--outage</c>); resume time is how long its backlog took to print.</summary>
     public IReadOnlyList<Disruption> Outages { get; init; } = [];
 

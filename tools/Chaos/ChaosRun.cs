@@ -59,7 +59,7 @@ public sealed class ChaosRun
             try
             {
                 await deployment.StartAsync(cancellationToken);
-                _log($"chaos: {deployment.Redis.Kind.ToString().ToLowerInvariant()} :{deployment.Redis.Port} (appendfsync {_options.AppendFsync}), "
+                _log($"chaos: {(deployment.Cluster is null ? deployment.Redis.Kind.ToString().ToLowerInvariant() : $"redis cluster ({_options.RedisCluster} masters, {_options.ClusterReplicas} replica(s) each)")} :{deployment.Redis.Port} (appendfsync {_options.AppendFsync}), "
                      + string.Join(", ", deployment.Targets.Select(t => $"{t.Name} {t.Endpoints}")) + " ready");
                 if (_options.StoreFaults > TimeSpan.Zero)
                 {
@@ -71,7 +71,7 @@ public sealed class ChaosRun
                 loadAtStart = LoadAverage();
                 var killRandom = new Random(random.Next());
                 chaosTasks.Add(KillSilosAsync(deployment, killRandom, startedAtMs, chaos.Token, cancellationToken));
-                chaosTasks.Add(RestartRedisAsync(deployment, startedAtMs, chaos.Token, cancellationToken));
+                chaosTasks.Add(RestartRedisAsync(deployment, new Random(random.Next()), startedAtMs, chaos.Token, cancellationToken));
                 chaosTasks.Add(storeFaults.RunAsync(startedAtMs, chaos.Token));
                 chaosTasks.Add(ReportProgressAsync(deployment, load, printed, startedAtMs, chaos.Token));
 
@@ -194,7 +194,7 @@ public sealed class ChaosRun
     }
 
     /// <summary>Every <see cref="ChaosOptions.RedisRestartEvery"/>: <c>kill -9</c> Redis and start it again on the same port and dir.</summary>
-    private async Task RestartRedisAsync(Deployment deployment, long startedAtMs, CancellationToken chaos, CancellationToken cancellationToken)
+    private async Task RestartRedisAsync(Deployment deployment, Random random, long startedAtMs, CancellationToken chaos, CancellationToken cancellationToken)
     {
         if (_options.RedisRestartEvery == TimeSpan.Zero)
         {
@@ -210,6 +210,12 @@ public sealed class ChaosRun
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
                 return;
+            }
+
+            if (deployment.Cluster is { } cluster)
+            {
+                await FailOverAsync(cluster, random, startedAtMs, cancellationToken);
+                continue;
             }
 
             var pid = deployment.Redis.Pid;
@@ -233,6 +239,38 @@ public sealed class ChaosRun
                 BackReadyAfterMs = backMs,
             });
         }
+    }
+
+    /// <summary>
+    /// A failover drill on the Redis Cluster: <c>kill -9</c> of a random master with a replica; the
+    /// cluster promotes the replica (recorded as <see cref="Disruption.BackReadyAfterMs"/>); after
+    /// <see cref="ChaosOptions.RedisDowntime"/> the old master starts again and rejoins as a replica.
+    /// </summary>
+    private async Task FailOverAsync(StoreCluster cluster, Random random, long startedAtMs, CancellationToken cancellationToken)
+    {
+        var atMs = NowMs;
+        var victim = await cluster.KillMasterAsync(random);
+        await cluster.WaitUntilFailedOverAsync(victim, cancellationToken);
+        var promotedMs = NowMs - atMs;
+        var rest = _options.RedisDowntime - TimeSpan.FromMilliseconds(promotedMs);
+        if (rest > TimeSpan.Zero)
+        {
+            await Task.Delay(rest, _clock, cancellationToken);
+        }
+
+        await victim.StartAsync(cancellationToken);
+        await cluster.WaitUntilOkAsync(cancellationToken);
+        _log($"chaos: kill -9 redis master :{victim.Port} (pid {victim.Pid}) at +{(atMs - startedAtMs) / 1000.0:F1} s, its replica promoted after {promotedMs} ms, "
+             + $"rejoined after {NowMs - atMs} ms");
+        Record(new Disruption
+        {
+            Kind = "master",
+            AtMs = atMs,
+            Killed = $"redis:{victim.Port}",
+            Pid = victim.Pid,
+            RestartedAs = "replica",
+            BackReadyAfterMs = promotedMs,
+        });
     }
 
     /// <summary>

@@ -3,7 +3,7 @@ using System.Globalization;
 namespace EchoAtTime.Chaos;
 
 /// <summary>
-/// The system under test as processes on loopback: one redis-server, N silos on it (JSON output,
+/// The system under test as processes on loopback: one redis-server (or a Redis Cluster), N silos on it (JSON output,
 /// a cluster id of their own) and optionally the gateway. Every process is stopped by its own pid.
 /// With <see cref="ChaosOptions.StoreFaults"/> each node reaches Redis through a
 /// <see cref="RedisFaultProxy"/> of its own, started before and stopped after its processes.
@@ -26,7 +26,8 @@ public sealed class Deployment : IAsyncDisposable
         _options = options;
         _log = log;
         ClusterId = $"chaos-{Guid.NewGuid():N}";
-        Redis = new StoreProcess(ports.Next(), Path.Combine(workDir, "redis"), options.AppendFsync);
+        Cluster = options.RedisCluster > 0 ? new StoreCluster(options.RedisCluster, options.ClusterReplicas, options.AppendFsync) : null;
+        Redis = Cluster?.Nodes[0] ?? new StoreProcess(ports.Next(), Path.Combine(workDir, "redis"), options.AppendFsync);
         var logDir = Path.Combine(workDir, "processes");
         var extraArgs = options.Settings.Select(s => $"--{s.Key}={s.Value}").ToArray();
         for (var n = 1; n <= options.Silos; n++)
@@ -34,7 +35,7 @@ public sealed class Deployment : IAsyncDisposable
             var proxy = StoreProxy();
             var environment = new Dictionary<string, string>
             {
-                ["Redis__ConnectionString"] = proxy?.ConnectionString ?? Redis.ConnectionString,
+                ["Redis__ConnectionString"] = proxy?.ConnectionString ?? StoreConnectionString,
                 ["Orleans__ClusterId"] = ClusterId,
                 ["Orleans__SiloPort"] = ports.Next().ToString(CultureInfo.InvariantCulture),
                 ["Orleans__GatewayPort"] = ports.Next().ToString(CultureInfo.InvariantCulture),
@@ -48,7 +49,7 @@ public sealed class Deployment : IAsyncDisposable
             var proxy = StoreProxy();
             var environment = new Dictionary<string, string>
             {
-                ["Redis__ConnectionString"] = proxy?.ConnectionString ?? Redis.ConnectionString,
+                ["Redis__ConnectionString"] = proxy?.ConnectionString ?? StoreConnectionString,
                 ["Orleans__ClusterId"] = ClusterId,
             };
 
@@ -59,7 +60,13 @@ public sealed class Deployment : IAsyncDisposable
 
     public string ClusterId { get; }
 
+    /// <summary>The one Redis; with <see cref="Cluster"/>, the cluster's first node.</summary>
     public StoreProcess Redis { get; }
+
+    /// <summary>The Redis Cluster the service runs on (<see cref="ChaosOptions.RedisCluster"/>), or null for one Redis.</summary>
+    public StoreCluster? Cluster { get; }
+
+    public string StoreConnectionString => Cluster?.ConnectionString ?? Redis.ConnectionString;
 
     public IReadOnlyList<ServiceNode> Silos => _silos;
 
@@ -75,7 +82,7 @@ public sealed class Deployment : IAsyncDisposable
     /// <summary>Redis, the store proxies, then all silos together (membership in Redis lets them join in any order), then the gateway, which needs a silo.</summary>
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        await Redis.StartAsync(cancellationToken);
+        await (Cluster is null ? Redis.StartAsync(cancellationToken) : Cluster.StartAsync(cancellationToken));
         foreach (var proxy in _proxies)
         {
             await proxy.StartAsync();
@@ -129,7 +136,7 @@ public sealed class Deployment : IAsyncDisposable
     {
         await StopServiceAsync();
         await DisposeProxiesAsync();
-        await Redis.StopAsync();
+        await Task.WhenAll(Cluster?.Nodes.Select(n => n.StopAsync()) ?? [Redis.StopAsync()]);
     }
 
     /// <summary>Whatever is still running is SIGKILLed: after an exception or a cancel nothing may be left behind.</summary>
@@ -141,7 +148,7 @@ public sealed class Deployment : IAsyncDisposable
         }
 
         await DisposeProxiesAsync();
-        await Redis.DisposeAsync();
+        await (Cluster?.DisposeAsync() ?? Redis.DisposeAsync());
         _probe.Dispose();
     }
 

@@ -41,6 +41,14 @@ public static class ReportTable
         Row(sb, "availability after kills", Invariant($"{report.SurvivorUnavailableTotal} x 503"),
             Invariant($"by survivors within {ChaosAnalysis.AvailabilityWindowMs / 1000} s of a kill (max {report.SurvivorUnavailableMax} after one); print stall ms p50 {report.PrintStallP50Ms}, max {report.PrintStallMaxMs}"));
         Row(sb, "redis restarts", report.RedisRestarts.Count, Invariant($"ACCEPTED WHILE DOWN: {report.AcceptedWhileStoreDown}"));
+        if (report.MasterFailovers.Count > 0)
+        {
+            var promoted = report.MasterFailovers.Select(d => d.BackReadyAfterMs ?? 0).Order().ToArray();
+            Row(sb, "master failovers", report.MasterFailovers.Count,
+                Invariant($"promoted after ms p50 {promoted[promoted.Length / 2]}, max {promoted[^1]}; accepted meanwhile {report.MasterFailovers.Sum(d => d.AcceptedWhileDown)}; ")
+                + Invariant($"503 meanwhile {report.MasterFailovers.Sum(d => d.SurvivorUnavailable)}"));
+        }
+
         if (report.Outages.Count > 0)
         {
             var outage = report.Outages[0];
@@ -59,7 +67,7 @@ public static class ReportTable
         Row(sb, "verdict", report.Passed ? "PASS" : "FAIL", report.WorkDirKept ? $"work dir kept: {report.WorkDir}" : "");
         // Kills, Redis restarts and store faults, in time order.
         var events = new List<(long AtMs, string Line)>();
-        foreach (var d in report.Kills.Concat(report.RedisRestarts).Concat(report.Outages))
+        foreach (var d in report.Kills.Concat(report.RedisRestarts).Concat(report.MasterFailovers).Concat(report.Outages))
         {
             events.Add((d.AtMs, Invariant(
                 $"  {d.Kind,-5} +{d.AtSecond,6:0.0} s {d.Killed,-10} pid {d.Pid,-7} printing: {(d.WasPrinting ? "yes" : "no "),-3} ")
