@@ -204,10 +204,23 @@ public sealed partial class SlotStore(IConnectionMultiplexer redis, IOptions<Ech
         return reply;
     }
 
-    /// <summary><c>WAIT</c> covers every write this process's connection sent to the server before it; too few acknowledgements throw.</summary>
+    /// <summary>
+    /// <c>WAIT</c> covers every write this process's connection sent to the server before it; too few
+    /// acknowledgements throw. A store without <c>WAIT</c> (Garnet standalone answers "unknown command")
+    /// can never give the acknowledgement asked for, so it fails the same way, saying why.
+    /// </summary>
     private async Task WaitForReplicasAsync(IServer server, string what)
     {
-        var acked = (long)await server.ExecuteAsync("WAIT", _replicaAcks, _replicaAckTimeoutMs).ConfigureAwait(false);
+        long acked;
+        try
+        {
+            acked = (long)await server.ExecuteAsync("WAIT", _replicaAcks, _replicaAckTimeoutMs).ConfigureAwait(false);
+        }
+        catch (RedisServerException ex) when (!ex.Message.StartsWith("LOADING", StringComparison.Ordinal))
+        {
+            throw new RedisException($"The store refused WAIT ({ex.Message}): {what} is not acknowledged by {_replicaAcks} replica(s); Echo:ReplicaAcks needs a Redis primary with replicas.", ex);
+        }
+
         if (acked < _replicaAcks)
         {
             throw new RedisException($"{acked} of {_replicaAcks} replica(s) acknowledged {what} within {_replicaAckTimeoutMs} ms.");
