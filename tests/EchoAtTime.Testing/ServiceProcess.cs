@@ -6,8 +6,10 @@ namespace EchoAtTime.Testing;
 
 /// <summary>
 /// One Silo or Gateway run as a real child process on loopback, for the tests and the tools alike.
-/// It is started through <c>/bin/sh -c '… exec dotnet …'</c>: the shell sets up redirections and the
-/// cgroup and then becomes the service, so the pid is the service's. stdout carries only echoed
+/// It is started through <c>/bin/bash -c '… exec dotnet …'</c>: the shell sets up redirections and the
+/// cgroup and then becomes the service, so the pid is the service's. Bash, not sh: Debian's dash drops
+/// environment variables whose names are no shell identifiers, and .NET configuration keys such as
+/// <c>Logging__LogLevel__EchoAtTime.Grains.Slots.TimeSlotGrain</c> have dots. stdout carries only echoed
 /// messages (<see cref="StdoutHandling"/> says where they go); stderr (the logs) is kept whole and
 /// its tail shown in failure messages. Stopped by its own pid: SIGTERM for a graceful stop, SIGKILL
 /// otherwise; it dies with the harness (<see cref="OrphanGuard"/>).
@@ -78,7 +80,7 @@ public sealed class ServiceProcess : IAsyncDisposable
 
         var workDir = launch.WorkDir ?? Directory.CreateTempSubdirectory($"echo-{launch.Name.Replace('#', '.')}-").FullName;
         Directory.CreateDirectory(workDir);
-        var info = new ProcessStartInfo("/bin/sh")
+        var info = new ProcessStartInfo("/bin/bash")
         {
             WorkingDirectory = workDir,
             UseShellExecute = false,

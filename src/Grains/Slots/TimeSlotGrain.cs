@@ -3,6 +3,7 @@ using EchoAtTime.Grains.Output;
 using EchoAtTime.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Orleans.Placement;
 using Orleans.Runtime;
 
 namespace EchoAtTime.Grains.Slots;
@@ -16,6 +17,12 @@ namespace EchoAtTime.Grains.Slots;
 /// (<see cref="CheckAppended"/>) and from the sweep.
 /// Its phase is one <see cref="SlotLifecycle"/>.
 /// </summary>
+// Placed where it is first called: by a writer's notice (on the silo that took the request), a
+// sweep or a neighbour's poke, all of which run on every silo, so minutes spread over the silos as
+// the load balancer spreads requests, and the first notice needs no hop. Resource-optimized
+// placement, the default, weighs CPU and memory samples that barely move for one printer; local
+// placement also lets a test say which silo prints a minute (TwoSilosAndGatewayTests).
+[PreferLocalPlacement]
 public sealed partial class TimeSlotGrain(
     SlotStore store,
     IEchoSink sink,

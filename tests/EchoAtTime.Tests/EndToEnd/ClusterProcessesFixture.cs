@@ -6,13 +6,22 @@ namespace EchoAtTime.Tests.EndToEnd;
 /// <summary>
 /// A whole deployment as real processes: a private redis-server, two silos on it (own silo,
 /// gateway and HTTP ports, JSON output, a cluster id of their own) and one gateway in front.
+/// A derived fixture may give the silos settings of their own.
 /// </summary>
-public sealed class ClusterProcessesFixture : IAsyncLifetime
+public class ClusterProcessesFixture : IAsyncLifetime
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(10);
 
     private readonly List<ServiceProcess> _processes = [];
+    private readonly IReadOnlyDictionary<string, string> _siloSettings;
+
+    public ClusterProcessesFixture()
+        : this(new Dictionary<string, string>())
+    {
+    }
+
+    protected ClusterProcessesFixture(IReadOnlyDictionary<string, string> siloSettings) => _siloSettings = siloSettings;
 
     public RedisServer Redis { get; } = new();
 
@@ -82,14 +91,23 @@ public sealed class ClusterProcessesFixture : IAsyncLifetime
             ]);
     }
 
-    private Dictionary<string, string> SiloEnvironment() => new()
+    private Dictionary<string, string> SiloEnvironment()
     {
-        ["Redis__ConnectionString"] = Redis.ConnectionString,
-        ["Orleans__ClusterId"] = ClusterId,
-        ["Orleans__SiloPort"] = RedisServer.FreePort().ToString(CultureInfo.InvariantCulture),
-        ["Orleans__GatewayPort"] = RedisServer.FreePort().ToString(CultureInfo.InvariantCulture),
-        ["Echo__Output"] = "json",
-    };
+        var environment = new Dictionary<string, string>
+        {
+            ["Redis__ConnectionString"] = Redis.ConnectionString,
+            ["Orleans__ClusterId"] = ClusterId,
+            ["Orleans__SiloPort"] = RedisServer.FreePort().ToString(CultureInfo.InvariantCulture),
+            ["Orleans__GatewayPort"] = RedisServer.FreePort().ToString(CultureInfo.InvariantCulture),
+            ["Echo__Output"] = "json",
+        };
+        foreach (var (key, value) in _siloSettings)
+        {
+            environment[key] = value;
+        }
+
+        return environment;
+    }
 
     private ServiceProcess Track(ServiceProcess process)
     {

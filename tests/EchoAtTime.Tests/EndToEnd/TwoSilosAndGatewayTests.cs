@@ -9,8 +9,8 @@ using Xunit.Abstractions;
 
 namespace EchoAtTime.Tests.EndToEnd;
 
-[Collection(ClusterProcessesGroup.Name)]
-public sealed class TwoSilosAndGatewayTests(ClusterProcessesFixture cluster, ITestOutputHelper output)
+[Collection(PlacedPrintersGroup.Name)]
+public sealed class TwoSilosAndGatewayTests(PlacedPrintersClusterFixture cluster, ITestOutputHelper output)
 {
     private const int MessageCount = 200;
     private const int SharedDueGroups = 6;
@@ -21,12 +21,12 @@ public sealed class TwoSilosAndGatewayTests(ClusterProcessesFixture cluster, ITe
     private const long SpreadMs = 1_500;
     private const string TimestampFormat = "yyyy-MM-dd'T'HH:mm:ss.fff'Z'";
     private static readonly TimeSpan PrintTimeout = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan LoadTimeout = TimeSpan.FromSeconds(15);
 
-    // Punctual, not merely delivered: the silos run the default Echo:SweepInterval (1 s), and a message
-    // found by the sweeper rather than woken by its slot's due clock prints 0-1 s late (p99 near 1 s).
-    // Woken on time it prints within milliseconds (README: p99 a few ms). 400 ms separates the two with
-    // room for a loaded 2-core CI box (a stalled stdout reader or a GC pause), and holds for the time the
-    // test read the line as well as for the printer's own printedAt.
+    // Punctual, not merely delivered: a message found by the sweep rather than woken by its slot's due
+    // clock prints up to one sweep interval late (here minutes: the fixture sweeps rarely). Woken on
+    // time it prints within milliseconds (README: p99 a few ms). 400 ms separates the two with room for
+    // a loaded 2-core CI box (a GC pause, a slow console).
     private const long LatenessP99BoundMs = 400;
 
     [Fact]
@@ -41,10 +41,13 @@ public sealed class TwoSilosAndGatewayTests(ClusterProcessesFixture cluster, ITe
                + $"{SharedDueGroups} groups of {SharedDueGroupSize} sharing a due millisecond, cluster {cluster.ClusterId}");
 
         // Sequential posts: the acceptance index is the position in this loop. The first post of each minute
-        // wakes that minute's grain (the writer's notice: both minutes start within 2 x WakeLead), and Orleans
-        // tends to place it on the silo that sent it (local preference): the minute before the boundary on
-        // silo-a, the one after on silo-b, so that usually both silos print and the order check spans two consoles.
+        // goes to the silo that is to print it: its writer's notice is the minute's first grain call (the
+        // fixture sends notices for the whole window and sweeps too rarely to get there first), the printer
+        // is placed where it is first called, and the test waits until that silo has loaded the minute
+        // before anything else can call it. So silo-a prints the minute before the boundary, silo-b the one
+        // after, and the order check spans two consoles in every run.
         var firstOfMinute = new[] { Array.FindIndex(plan, p => p.DueMs < boundary), Array.FindIndex(plan, p => p.DueMs >= boundary) };
+        var printerOf = new Dictionary<long, ServiceProcess> { [boundary / 60_000 - 1] = cluster.SiloA, [boundary / 60_000] = cluster.SiloB };
         var problems = new List<string>();
         var accepted = new Accepted[MessageCount];
         var posting = Stopwatch.StartNew();
@@ -74,6 +77,10 @@ public sealed class TwoSilosAndGatewayTests(ClusterProcessesFixture cluster, ITe
             }
 
             accepted[i] = new Accepted(i, text, answeredDue, id, target.Name);
+            if (Array.IndexOf(firstOfMinute, i) >= 0)
+            {
+                await WaitUntilLoadedAsync(target, answeredDue / 60_000);
+            }
         }
 
         posting.Stop();
@@ -137,16 +144,21 @@ public sealed class TwoSilosAndGatewayTests(ClusterProcessesFixture cluster, ITe
             problems.Add($"the messages printed in {minutes} minute(s), not the two around {Format(boundary)}");
         }
 
-        // Both consoles printed: the order check above compared lines across silos, not one console with itself.
+        // Each silo printed the minute it loaded, and only that one: the order check above compared
+        // lines across two consoles, not one console with itself.
         var perSilo = string.Join(", ", silos.Select(s =>
             $"{s.Name} {s.Lines.Count} (slots {string.Join(' ', s.Lines.Select(p => p.DueMs / 60_000).Distinct())})"));
-        // Reported, not asserted: Orleans places the grains (resource-optimized, local silo preferred
-        // within a margin), and the steering above held in one run and not in another on a loaded box.
-        // Making it certain needs the product to expose or pin placement.
-        var crossSilo = silos.All(s => s.Lines.Count > 0);
-        Report(crossSilo
-            ? $"e2e: cross-silo order check exercised: both silos printed ({perSilo})"
-            : $"e2e: cross-silo order check NOT exercised: one silo printed everything ({perSilo})");
+        foreach (var (slot, printer) in printerOf)
+        {
+            var expected = accepted.Count(a => a.DueMs / 60_000 == slot);
+            var printedThere = printer.Printed().Count(p => p.DueMs / 60_000 == slot && byText.ContainsKey(p.Message));
+            if (expected == 0 || printedThere != expected)
+            {
+                problems.Add($"{printer.Name} loaded slot {slot} but printed {printedThere} of its {expected} message(s) ({perSilo})");
+            }
+        }
+
+        Report($"e2e: lines per silo: {perSilo}");
 
         // Lateness by the printer's clock and by the time the test read the line; reported whatever the outcome.
         var lateness = silos.SelectMany(s => s.Lines).Select(p => p.PrintedMs - p.DueMs).Order().ToArray();
@@ -167,6 +179,23 @@ public sealed class TwoSilosAndGatewayTests(ClusterProcessesFixture cluster, ITe
         if (problems.Count > 0)
         {
             Fail(problems);
+        }
+    }
+
+    /// <summary>Until <paramref name="silo"/> logs that it loaded <paramref name="slot"/> (the fixture logs slot loads).</summary>
+    private async Task WaitUntilLoadedAsync(ServiceProcess silo, long slot)
+    {
+        var line = $"Slot {slot.ToString(CultureInfo.InvariantCulture)} loaded";
+        try
+        {
+            await Conditions.WaitForAsync(
+                () => Task.FromResult(silo.StderrLines().Any(l => l.Contains(line, StringComparison.Ordinal))),
+                LoadTimeout,
+                $"{silo.Name} did not log \"{line}\" after the minute's first post to it");
+        }
+        catch (TimeoutException ex)
+        {
+            Fail([ex.Message]);
         }
     }
 
@@ -256,4 +285,24 @@ public sealed class TwoSilosAndGatewayTests(ClusterProcessesFixture cluster, ITe
     }
 
     private sealed record Accepted(int Index, string Text, long DueMs, string Id, string PostedTo);
+}
+
+/// <summary>
+/// The two silos and gateway of <see cref="ClusterProcessesFixture"/>, set so that the test decides
+/// which silo prints a minute: writers notify the printer for any minute within 2 × 90 s (so a
+/// minute's first post is its first grain call), the sweep runs every 10 minutes (after its start
+/// sweep of an empty store, never within a test), and slot loads are logged.
+/// </summary>
+public sealed class PlacedPrintersClusterFixture() : ClusterProcessesFixture(new Dictionary<string, string>
+{
+    ["Echo__WakeLead"] = "00:01:30",
+    ["Echo__SweepInterval"] = "00:10:00",
+    ["Logging__LogLevel__EchoAtTime.Grains.Slots.TimeSlotGrain"] = "Debug",
+});
+
+/// <summary>Tests on a <see cref="PlacedPrintersClusterFixture"/>.</summary>
+[CollectionDefinition(Name)]
+public sealed class PlacedPrintersGroup : ICollectionFixture<PlacedPrintersClusterFixture>
+{
+    public const string Name = "Cluster processes, printers placed by the test";
 }
