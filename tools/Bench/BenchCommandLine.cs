@@ -25,6 +25,7 @@ public sealed class BenchCommandLine
     private readonly Option<int[]> _scaleSilos = IntList("--scale-silos", "scale: silo counts, in place of --silos (default 1,2,4; --smoke: 1,2)");
     private readonly Option<double> _scaleQuota = Positive("--scale-quota", "scale: CPU of each silo in cores, its own cgroup (needs root) (default 0.25)", "CORES");
     private readonly Option<double> _scaleSeconds = Positive("--scale-seconds", "scale: measured sending time per run, s, after a 3 s warm-up (default 15; --smoke: 1)", "S");
+    private readonly Option<int> _redisCluster = new("--redis-cluster") { Description = "run on a local Redis Cluster of this many masters, no replicas (default 0: one redis-server)", HelpName = "M" };
     private readonly Option<string> _appendFsync = new("--appendfsync") { Description = "Redis appendfsync (default always)" };
     private readonly Option<string> _report = new("--report") { Description = "JSON report (default bench-report.json)", HelpName = "PATH" };
     private readonly Option<bool> _keep = new("--keep") { Description = "keep the work dir: store data, silo stdout/stderr (default: deleted unless a check failed)" };
@@ -45,7 +46,7 @@ public sealed class BenchCommandLine
             "out of order or early; 1 when an invariant broke; 2 for bad arguments or a run that could not be carried out.")
         {
             _silos, _scenarios, _duration, _drainMessages, _burstMessages, _memoryMessages, _horizonMessages, _scaleSilos, _scaleQuota,
-            _scaleSeconds, _appendFsync, _report, _keep, _workDir, _smoke, _seed, _config,
+            _scaleSeconds, _redisCluster, _appendFsync, _report, _keep, _workDir, _smoke, _seed, _config,
         };
     }
 
@@ -67,6 +68,7 @@ public sealed class BenchCommandLine
         options = With(result, _scaleSilos, options, v => options with { ScaleSilos = v });
         options = With(result, _scaleQuota, options, v => options with { ScaleQuota = v });
         options = With(result, _scaleSeconds, options, v => options with { ScaleDuration = TimeSpan.FromSeconds(v) });
+        options = With(result, _redisCluster, options, v => options with { RedisCluster = v });
         options = With(result, _appendFsync, options, v => options with { AppendFsync = v });
         options = With(result, _report, options, v => options with { ReportPath = v });
         options = With(result, _workDir, options, v => options with { WorkDir = v });

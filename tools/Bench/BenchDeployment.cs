@@ -3,8 +3,9 @@ using System.Globalization;
 namespace EchoAtTime.Bench;
 
 /// <summary>
-/// The system under test for one scenario run: a fresh redis-server (AOF on) and N silos on it with
-/// JSON output and a cluster id of their own, on free loopback ports, files under one directory.
+/// The system under test for one scenario run: a fresh redis-server (AOF on), or a fresh Redis Cluster
+/// of M masters (<see cref="BenchOptions.RedisCluster"/>), and N silos on it with JSON output and a
+/// cluster id of their own, on free loopback ports, files under one directory.
 /// Every process is stopped by its own pid: SIGTERM, SIGKILL after a grace period. Optionally each
 /// silo runs in a CPU cgroup of its own with a fixed quota (the scale scenario); Redis and this tool
 /// never do.
@@ -33,18 +34,20 @@ public sealed class BenchDeployment : IAsyncDisposable
     private RedisStats? _stats;
 
     /// <param name="siloCpuCores">When set, every silo process runs in a cgroup of its own limited to this many cores; null: no limit.</param>
-    public BenchDeployment(string siloDll, int silos, string dir, string appendFsync, LoopbackPorts ports, double? siloCpuCores = null)
+    /// <param name="redisCluster">Masters of a Redis Cluster to run on (no replicas); 0: one redis-server.</param>
+    public BenchDeployment(string siloDll, int silos, string dir, string appendFsync, LoopbackPorts ports, double? siloCpuCores = null, int redisCluster = 0)
     {
         _siloDll = siloDll;
         _dir = dir;
         _siloCpuCores = siloCpuCores;
         ClusterId = $"bench-{Guid.NewGuid():N}";
-        Redis = new StoreProcess(ports.Next(), Path.Combine(dir, "redis"), appendFsync);
+        Cluster = redisCluster > 0 ? new StoreCluster(redisCluster, replicasPerMaster: 0, appendFsync) : null;
+        Redis = Cluster?.Nodes[0] ?? new StoreProcess(ports.Next(), Path.Combine(dir, "redis"), appendFsync);
         for (var n = 1; n <= silos; n++)
         {
             var environment = new Dictionary<string, string>
             {
-                ["Redis__ConnectionString"] = Redis.ConnectionString, ["Orleans__ClusterId"] = ClusterId, ["Echo__Output"] = "json",
+                ["Redis__ConnectionString"] = Cluster?.ConnectionString ?? Redis.ConnectionString, ["Orleans__ClusterId"] = ClusterId, ["Echo__Output"] = "json",
                 ["Orleans__SiloPort"] = Port(ports), ["Orleans__GatewayPort"] = Port(ports),
             };
             _nodes.Add((new Uri($"http://127.0.0.1:{Port(ports)}/"), environment));
@@ -53,7 +56,14 @@ public sealed class BenchDeployment : IAsyncDisposable
 
     public string ClusterId { get; }
 
+    /// <summary>The one Redis; with <see cref="Cluster"/>, the cluster's first node.</summary>
     public StoreProcess Redis { get; }
+
+    /// <summary>The Redis Cluster the silos run on, or null for one Redis.</summary>
+    public StoreCluster? Cluster { get; }
+
+    /// <summary>Every store process: Redis's CPU in the figures is theirs together.</summary>
+    public IReadOnlyList<int> StorePids => [.. (Cluster?.Nodes ?? [Redis]).Select(n => n.Pid)];
 
     public RedisStats Stats => _stats ?? throw new InvalidOperationException("The deployment has not started.");
 
@@ -84,8 +94,8 @@ public sealed class BenchDeployment : IAsyncDisposable
             }
         }
 
-        await Redis.StartAsync(cancellationToken);
-        _stats = await RedisStats.ConnectAsync(Redis.Port);
+        await (Cluster is null ? Redis.StartAsync(cancellationToken) : Cluster.StartAsync(cancellationToken));
+        _stats = await RedisStats.ConnectAsync([.. (Cluster?.Nodes ?? [Redis]).Select(n => n.Port)]);
         await StartSilosAsync(cancellationToken);
     }
 
@@ -142,7 +152,7 @@ public sealed class BenchDeployment : IAsyncDisposable
             _stats = null;
         }
 
-        await Redis.StopAsync();
+        await Task.WhenAll((Cluster?.Nodes ?? [Redis]).Select(n => n.StopAsync()));
     }
 
     /// <summary>Whatever still runs is SIGKILLed: after an error or a cancel nothing is left behind.</summary>
@@ -158,7 +168,7 @@ public sealed class BenchDeployment : IAsyncDisposable
             await _stats.DisposeAsync();
         }
 
-        await Redis.DisposeAsync();
+        await (Cluster?.DisposeAsync() ?? Redis.DisposeAsync());
         _probe.Dispose();
 
         // Only now: a cgroup can be removed once the processes in it have exited.

@@ -51,6 +51,7 @@ public static class BenchReportJson
                 ["scaleWarmUpSeconds"] = o.ScaleWarmUp.TotalSeconds,
                 ["scaleConnectionsPerSilo"] = o.ScaleConnectionsPerSilo,
                 ["appendfsync"] = o.AppendFsync,
+                ["redisClusterMasters"] = o.RedisCluster,
                 ["configuration"] = o.Configuration,
                 ["seed"] = o.Seed,
             },

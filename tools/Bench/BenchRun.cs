@@ -62,7 +62,7 @@ public sealed class BenchRun(BenchOptions options, Action<string> log)
     {
         var clock = Stopwatch.StartNew();
         string? redisVersion = null;
-        await using var deployment = new BenchDeployment(siloDll, silos, dir, options.AppendFsync, ports, scenario.SiloCpuCores);
+        await using var deployment = new BenchDeployment(siloDll, silos, dir, options.AppendFsync, ports, scenario.SiloCpuCores, options.RedisCluster);
         try
         {
             await deployment.StartAsync(cancellationToken);

@@ -37,6 +37,19 @@ public sealed record CommandStats(IReadOnlyDictionary<string, (long Calls, long 
         return new CommandStats(commands);
     }
 
+    /// <summary>Several servers' counters as one (a Redis Cluster's masters).</summary>
+    public static CommandStats Sum(IEnumerable<CommandStats> servers)
+    {
+        var total = new Dictionary<string, (long, long)>(StringComparer.Ordinal);
+        foreach (var (name, (calls, usec)) in servers.SelectMany(s => s.Commands))
+        {
+            var (callsSoFar, usecSoFar) = total.GetValueOrDefault(name);
+            total[name] = (callsSoFar + calls, usecSoFar + usec);
+        }
+
+        return new CommandStats(total);
+    }
+
     /// <summary>What happened between <paramref name="before"/> and this, commands with no new calls left out.</summary>
     public CommandStats Since(CommandStats before)
     {

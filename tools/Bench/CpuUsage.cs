@@ -22,12 +22,12 @@ public sealed record CpuUsage(IReadOnlyList<double> SiloSeconds, double RedisSec
     /// Waits <paramref name="after"/> (the load's warm-up), then measures for <paramref name="during"/>
     /// (its measured window): started together with the load, the two windows coincide to a few ms.
     /// </summary>
-    public static async Task<CpuUsage> MeasureAsync(IReadOnlyList<int> siloPids, int redisPid, TimeSpan after, TimeSpan during, CancellationToken cancellationToken)
+    public static async Task<CpuUsage> MeasureAsync(IReadOnlyList<int> siloPids, IReadOnlyList<int> storePids, TimeSpan after, TimeSpan during, CancellationToken cancellationToken)
     {
         await Task.Delay(after, cancellationToken);
-        var before = Snapshot.Take(siloPids, redisPid);
+        var before = Snapshot.Take(siloPids, storePids);
         await Task.Delay(during, cancellationToken);
-        var end = Snapshot.Take(siloPids, redisPid);
+        var end = Snapshot.Take(siloPids, storePids);
         return new CpuUsage(
             [.. end.Silos.Zip(before.Silos, (a, b) => a - b)],
             end.Redis - before.Redis,
@@ -38,9 +38,9 @@ public sealed record CpuUsage(IReadOnlyList<double> SiloSeconds, double RedisSec
 
     private sealed record Snapshot(double[] Silos, double Redis, double Tool, double MachineBusy, long Timestamp)
     {
-        public static Snapshot Take(IReadOnlyList<int> siloPids, int redisPid) => new(
+        public static Snapshot Take(IReadOnlyList<int> siloPids, IReadOnlyList<int> storePids) => new(
             [.. siloPids.Select(pid => ProcessCpu.Seconds(pid) ?? 0)],
-            ProcessCpu.Seconds(redisPid) ?? 0,
+            storePids.Sum(pid => ProcessCpu.Seconds(pid) ?? 0),
             ProcessCpu.Own(),
             ReadMachineBusy(),
             Stopwatch.GetTimestamp());

@@ -41,7 +41,7 @@ public sealed class ScaleScenario(string name, ScaleWorkload workload, BenchOpti
         var commandsBefore = await deployment.Stats.CommandStatsAsync();
 
         // Started together, so the CPU window is the load's measured window to within a few ms.
-        var measuring = CpuUsage.MeasureAsync([.. deployment.Current.Select(p => p.Pid)], deployment.Redis.Pid, options.ScaleWarmUp, options.ScaleDuration, cancellationToken);
+        var measuring = CpuUsage.MeasureAsync([.. deployment.Current.Select(p => p.Pid)], deployment.StorePids, options.ScaleWarmUp, options.ScaleDuration, cancellationToken);
         var tally = await SingleRequestLoad.RunAsync(deployment.Targets, connections, options.ScaleWarmUp, options.ScaleDuration, due, context.Random.Next(), cancellationToken);
         var cpu = await measuring;
 

@@ -30,7 +30,7 @@ public sealed class BenchCommandLineTests
     public void An_explicit_option_wins_over_smoke_wherever_it_stands()
     {
         var before = Read("--drain-messages", "777", "--silos", "1,3", "--smoke");
-        var after = Read("--smoke", "--duration", "2.5", "--scale-silos", "2,4", "--appendfsync", "everysec", "--keep");
+        var after = Read("--smoke", "--duration", "2.5", "--scale-silos", "2,4", "--appendfsync", "everysec", "--keep", "--redis-cluster", "3");
 
         Assert.Equal(777, before.DrainMessages);
         Assert.Equal([1, 3], before.SiloCounts);
@@ -39,6 +39,8 @@ public sealed class BenchCommandLineTests
         Assert.Equal([2, 4], after.ScaleSilos);
         Assert.Equal("everysec", after.AppendFsync);
         Assert.True(after.Keep);
+        Assert.Equal(3, after.RedisCluster);
+        Assert.Equal(0, before.RedisCluster);
     }
 
     [Theory]
@@ -47,6 +49,14 @@ public sealed class BenchCommandLineTests
     [InlineData("--appendfsync", "no")]
     public void A_value_it_cannot_use_is_a_parse_error(string option, string value) =>
         Assert.NotEmpty(new BenchCommandLine().Root.Parse([option, value]).Errors);
+
+    [Fact]
+    public void A_redis_cluster_of_fewer_than_three_masters_is_refused()
+    {
+        var commandLine = new BenchCommandLine();
+        var error = Assert.Throws<ArgumentException>(() => commandLine.Read(commandLine.Root.Parse(["--redis-cluster", "2"])));
+        Assert.Contains("--redis-cluster", error.Message, StringComparison.Ordinal);
+    }
 
     [Fact]
     public void An_unknown_scenario_is_refused_naming_the_known_ones()
