@@ -62,8 +62,11 @@ public sealed class BenchDeployment : IAsyncDisposable
     /// <summary>The Redis Cluster the silos run on, or null for one Redis.</summary>
     public StoreCluster? Cluster { get; }
 
-    /// <summary>Every store process: Redis's CPU in the figures is theirs together.</summary>
-    public IReadOnlyList<int> StorePids => [.. (Cluster?.Nodes ?? [Redis]).Select(n => n.Pid)];
+    /// <summary>Every store process: the one Redis, or every cluster node.</summary>
+    public IReadOnlyList<StoreProcess> StoreNodes => Cluster?.Nodes ?? [Redis];
+
+    /// <summary>Redis's CPU in the figures is these processes' together.</summary>
+    public IReadOnlyList<int> StorePids => [.. StoreNodes.Select(n => n.Pid)];
 
     public RedisStats Stats => _stats ?? throw new InvalidOperationException("The deployment has not started.");
 
@@ -95,7 +98,7 @@ public sealed class BenchDeployment : IAsyncDisposable
         }
 
         await (Cluster is null ? Redis.StartAsync(cancellationToken) : Cluster.StartAsync(cancellationToken));
-        _stats = await RedisStats.ConnectAsync([.. (Cluster?.Nodes ?? [Redis]).Select(n => n.Port)]);
+        _stats = await RedisStats.ConnectAsync([.. StoreNodes.Select(n => n.Port)]);
         await StartSilosAsync(cancellationToken);
     }
 
@@ -152,7 +155,7 @@ public sealed class BenchDeployment : IAsyncDisposable
             _stats = null;
         }
 
-        await Task.WhenAll((Cluster?.Nodes ?? [Redis]).Select(n => n.StopAsync()));
+        await Task.WhenAll(StoreNodes.Select(n => n.StopAsync()));
     }
 
     /// <summary>Whatever still runs is SIGKILLed: after an error or a cancel nothing is left behind.</summary>

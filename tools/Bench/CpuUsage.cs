@@ -40,7 +40,7 @@ public sealed record CpuUsage(IReadOnlyList<double> SiloSeconds, double RedisSec
     {
         public static Snapshot Take(IReadOnlyList<int> siloPids, IReadOnlyList<int> storePids) => new(
             [.. siloPids.Select(pid => ProcessCpu.Seconds(pid) ?? 0)],
-            storePids.Sum(pid => ProcessCpu.Seconds(pid) ?? 0),
+            ProcessCpu.Seconds(storePids),
             ProcessCpu.Own(),
             ReadMachineBusy(),
             Stopwatch.GetTimestamp());

@@ -31,14 +31,14 @@ public sealed class PhaseMeter
     {
         var commands = await deployment.Stats.CommandStatsAsync();
         var pids = deployment.Current.Select(p => p.Pid).ToArray();
-        return new PhaseMeter(deployment, pids, SiloCpu(pids), StoreCpu(deployment), ProcessCpu.Own(), commands);
+        return new PhaseMeter(deployment, pids, ProcessCpu.Seconds(pids), ProcessCpu.Seconds(deployment.StorePids), ProcessCpu.Own(), commands);
     }
 
     /// <summary>Ends the phase and adds its cost per message to <paramref name="figures"/>.</summary>
     public async Task AddCostAsync(Figures figures, long messages)
     {
-        var siloCpu = SiloCpu(_siloPids) - _siloCpu;
-        var redisCpu = StoreCpu(_deployment) - _redisCpu;
+        var siloCpu = ProcessCpu.Seconds(_siloPids) - _siloCpu;
+        var redisCpu = ProcessCpu.Seconds(_deployment.StorePids) - _redisCpu;
         var toolCpu = ProcessCpu.Own() - _toolCpu;
         var commands = (await _deployment.Stats.CommandStatsAsync()).Since(_commands);
         var per = Math.Max(1, messages);
@@ -62,8 +62,4 @@ public sealed class PhaseMeter
             .Add("redisUsecPerMessage", "redis usec (commandstats) / msg", commands.TotalUsec / (double)per, 2)
             .AddJson("redisCommands", breakdown);
     }
-
-    private static double SiloCpu(IEnumerable<int> pids) => pids.Sum(pid => ProcessCpu.Seconds(pid) ?? 0);
-
-    private static double StoreCpu(BenchDeployment deployment) => deployment.StorePids.Sum(pid => ProcessCpu.Seconds(pid) ?? 0);
 }

@@ -33,6 +33,9 @@ public static class ProcessCpu
         return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / (double)TicksPerSecond;
     }
 
+    /// <summary>The processes' CPU time together, seconds; a process that is gone counts 0.</summary>
+    public static double Seconds(IEnumerable<int> pids) => pids.Sum(pid => Seconds(pid) ?? 0);
+
     /// <summary>This tool's own CPU time, seconds.</summary>
     public static double Own()
     {

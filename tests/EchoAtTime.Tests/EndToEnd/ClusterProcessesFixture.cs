@@ -1,4 +1,3 @@
-using System.Globalization;
 using EchoAtTime.Tests.Infrastructure;
 
 namespace EchoAtTime.Tests.EndToEnd;
@@ -91,23 +90,7 @@ public class ClusterProcessesFixture : IAsyncLifetime
             ]);
     }
 
-    private Dictionary<string, string> SiloEnvironment()
-    {
-        var environment = new Dictionary<string, string>
-        {
-            ["Redis__ConnectionString"] = Redis.ConnectionString,
-            ["Orleans__ClusterId"] = ClusterId,
-            ["Orleans__SiloPort"] = RedisServer.FreePort().ToString(CultureInfo.InvariantCulture),
-            ["Orleans__GatewayPort"] = RedisServer.FreePort().ToString(CultureInfo.InvariantCulture),
-            ["Echo__Output"] = "json",
-        };
-        foreach (var (key, value) in _siloSettings)
-        {
-            environment[key] = value;
-        }
-
-        return environment;
-    }
+    private Dictionary<string, string> SiloEnvironment() => TestService.SiloEnvironment(Redis.ConnectionString, ClusterId, _siloSettings);
 
     private ServiceProcess Track(ServiceProcess process)
     {

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -24,23 +23,7 @@ public sealed class ProcessCluster : IAsyncDisposable
     {
         Redis = new RedisServer(redisPassword);
         _silos = new ServiceProcess?[silos];
-        _environments = Enumerable.Range(0, silos).Select(_ =>
-        {
-            var env = new Dictionary<string, string>
-            {
-                ["Redis__ConnectionString"] = Redis.ConnectionString,
-                ["Orleans__ClusterId"] = ClusterId,
-                ["Orleans__SiloPort"] = RedisServer.FreePort().ToString(CultureInfo.InvariantCulture),
-                ["Orleans__GatewayPort"] = RedisServer.FreePort().ToString(CultureInfo.InvariantCulture),
-                ["Echo__Output"] = "json",
-            };
-            foreach (var (key, value) in settings ?? new Dictionary<string, string>())
-            {
-                env[key] = value;
-            }
-
-            return env;
-        }).ToArray();
+        _environments = [.. Enumerable.Range(0, silos).Select(_ => TestService.SiloEnvironment(Redis.ConnectionString, ClusterId, settings))];
     }
 
     public RedisServer Redis { get; }

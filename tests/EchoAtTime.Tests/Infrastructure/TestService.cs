@@ -11,6 +11,28 @@ public static class TestService
     /// <summary>EchoAtTime.Gateway.dll, built in this test assembly's configuration.</summary>
     public static string GatewayDll => BuiltService.Dll(BuiltService.Gateway);
 
+    /// <summary>
+    /// A silo's environment in a test deployment: the store, the cluster id, its own silo and
+    /// gateway ports, JSON output; then <paramref name="settings"/> on top.
+    /// </summary>
+    public static Dictionary<string, string> SiloEnvironment(string redisConnectionString, string clusterId, IReadOnlyDictionary<string, string>? settings = null)
+    {
+        var environment = new Dictionary<string, string>
+        {
+            ["Redis__ConnectionString"] = redisConnectionString,
+            ["Orleans__ClusterId"] = clusterId,
+            ["Orleans__SiloPort"] = RedisServer.FreePort().ToString(CultureInfo.InvariantCulture),
+            ["Orleans__GatewayPort"] = RedisServer.FreePort().ToString(CultureInfo.InvariantCulture),
+            ["Echo__Output"] = "json",
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+        {
+            environment[key] = value;
+        }
+
+        return environment;
+    }
+
     /// <summary><c>dotnet {dll} --urls http://127.0.0.1:PORT</c> with <paramref name="environment"/>; stdout read line by line.</summary>
     public static ServiceProcess Start(string name, string dll, IReadOnlyDictionary<string, string> environment, params string[] extraArgs) =>
         Start(name, dll, environment, readStdout: true, extraArgs);
