@@ -5,7 +5,7 @@ namespace EchoAtTime.Bench;
 
 /// <summary>
 /// CPU time a process has used (user + system), from <c>/proc/&lt;pid&gt;/stat</c>: works for any pid
-/// this tool started, including the silos it started through <c>/bin/sh -c exec</c> and redis-server.
+/// this tool started, including the silos it started through <c>/bin/bash -c exec</c> and redis-server.
 /// </summary>
 public static class ProcessCpu
 {
