@@ -6,8 +6,10 @@ namespace EchoAtTime.Api;
 
 /// <summary>
 /// The API's way to the store: routes validated messages to their minutes and writes them there
-/// itself (<see cref="SlotWriter"/>), group-committed per minute in this process
-/// (<see cref="SlotCallQueue"/>); status and cancel are one script each. No grain call is on
+/// itself (<see cref="SlotWriter"/>). Plain messages are group-committed across minutes by the
+/// store (one script call for whatever this process appends meanwhile); a minute's keyed messages
+/// go through its <see cref="SlotCallQueue"/>, one keyed script per call. Status and cancel are one
+/// script each. No grain call is on
 /// any of these paths, so a silo's death never blocks them and every silo added adds capacity.
 /// </summary>
 public sealed class EchoScheduler
@@ -49,15 +51,62 @@ public sealed class EchoScheduler
             list.Add(i);
         }
 
-        await Task.WhenAll(bySlot.Select(async pair =>
+        // A request for one minute (a single message, a dense batch) queues there, so that concurrent
+        // requests for a busy minute go in one append; minutes of a request spread over several go
+        // straight, together. Keyed messages always queue (one keyed script per call).
+        var plain = bySlot.Count > 1 ? bySlot.Where(pair => pair.Value.All(i => routed[i]!.Nonce is null)).ToList() : [];
+        var queued = bySlot.Where(pair => bySlot.Count == 1 || pair.Value.Any(i => routed[i]!.Nonce is not null)).Select(async pair =>
         {
-            var slotResults = await SendAsync(pair.Key, pair.Value.Select(i => routed[i]!).ToImmutableArray());
+            var slotResults = await SendAsync(pair.Key, [.. pair.Value.Select(i => routed[i]!)]);
             for (var k = 0; k < pair.Value.Count; k++)
             {
                 results[pair.Value[k]] = slotResults[k];
             }
-        }));
+        });
+        await Task.WhenAll([WritePlainAsync(plain, routed, results), .. queued]);
         return results;
+    }
+
+    /// <summary>
+    /// Minutes without keyed messages: their first appends in one store call (<see cref="SlotWriter.AppendPlainAsync"/>),
+    /// and what had to move on to later minutes in one more round.
+    /// </summary>
+    private async Task WritePlainAsync(List<KeyValuePair<long, List<int>>> minutes, ScheduleRequest?[] routed, ScheduleResult[] results)
+    {
+        if (minutes.Count == 0)
+        {
+            return;
+        }
+
+        var messages = minutes.Select(pair => pair.Value.Select(i => routed[i]!).ToImmutableArray()).ToArray();
+        var dues = Array.ConvertAll(messages, part => part.Select(m => m.DueMs).ToArray());
+        var slotResults = Array.ConvertAll(messages, part => new ScheduleResult[part.Length]);
+        var moved = await _writer.AppendPlainAsync([.. minutes.Select(pair => pair.Key)], messages, dues, slotResults);
+        var later = new List<(int Minute, int Index)>();
+        for (var m = 0; m < minutes.Count; m++)
+        {
+            foreach (var i in moved[m])
+            {
+                later.Add((m, i));
+            }
+        }
+
+        if (later.Count > 0)
+        {
+            var laterResults = await ScheduleAsync([.. later.Select(x => messages[x.Minute][x.Index] with { DueMs = dues[x.Minute][x.Index] })]);
+            for (var k = 0; k < later.Count; k++)
+            {
+                slotResults[later[k].Minute][later[k].Index] = laterResults[k];
+            }
+        }
+
+        for (var m = 0; m < minutes.Count; m++)
+        {
+            for (var k = 0; k < minutes[m].Value.Count; k++)
+            {
+                results[minutes[m].Value[k]] = slotResults[m][k];
+            }
+        }
     }
 
     /// <summary>

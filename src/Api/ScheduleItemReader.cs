@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -16,41 +17,38 @@ public static class ScheduleItemReader
     /// its request in one round trip.
     /// </summary>
     public static bool TryRead(JsonElement item, string prefix, string? headerKey, ApiOptions limits, long nowMs,
-        out ScheduleRequest request, out Dictionary<string, string[]> errors)
+        out ScheduleRequest request, [NotNullWhen(false)] out Dictionary<string, string[]>? errors)
     {
         request = null!;
-        errors = [];
+        errors = null;
         if (item.ValueKind != JsonValueKind.Object)
         {
-            Add(errors, Error(prefix.Length == 0 ? "$" : prefix.TrimEnd('.'), "must be an object with 'time' and 'message'"));
+            Add(ref errors, Error(prefix.Length == 0 ? "$" : prefix.TrimEnd('.'), "must be an object with 'time' and 'message'"));
             return false;
         }
 
         if (!HasUnicodeNames(item))
         {
-            Add(errors, Error(prefix.Length == 0 ? "$" : prefix.TrimEnd('.'), "must have property names of valid Unicode text"));
+            Add(ref errors, Error(prefix.Length == 0 ? "$" : prefix.TrimEnd('.'), "must have property names of valid Unicode text"));
             return false;
         }
 
-        var timeRead = TryReadTime(item, prefix, limits, nowMs, out var dueMs, out var error);
-        if (!timeRead)
+        if (!TryReadTime(item, prefix, limits, nowMs, out var dueMs, out var error))
         {
-            Add(errors, error);
+            Add(ref errors, error);
         }
 
-        var messageRead = TryReadMessage(item, prefix, limits, out var text, out error);
-        if (!messageRead)
+        if (!TryReadMessage(item, prefix, limits, out var text, out error))
         {
-            Add(errors, error);
+            Add(ref errors, error);
         }
 
-        var keyRead = TryReadKey(item, prefix, headerKey, limits, out var key, out error);
-        if (!keyRead)
+        if (!TryReadKey(item, prefix, headerKey, limits, out var key, out error))
         {
-            Add(errors, error);
+            Add(ref errors, error);
         }
 
-        if (!(timeRead && messageRead && keyRead))
+        if (errors is not null)
         {
             return false;
         }
@@ -59,7 +57,7 @@ public static class ScheduleItemReader
         return true;
     }
 
-    private static void Add(Dictionary<string, string[]> errors, KeyValuePair<string, string[]> error) => errors[error.Key] = error.Value;
+    private static void Add([NotNull] ref Dictionary<string, string[]>? errors, KeyValuePair<string, string[]> error) => (errors ??= [])[error.Key] = error.Value;
 
     private static bool TryReadTime(JsonElement item, string prefix, ApiOptions limits, long nowMs, out long dueMs, out KeyValuePair<string, string[]> error)
     {

@@ -12,19 +12,21 @@ internal sealed class SlotAppender(SlotStore store, EchoMetrics metrics)
     /// <summary>
     /// Appends <paramref name="mine"/> (indexes into <paramref name="messages"/>, due at
     /// <paramref name="dues"/>) and fills in <paramref name="results"/> for what was stored or found
-    /// stored before; a keyed message this minute will never store goes into <paramref name="movedOn"/>.
+    /// stored before; a keyed message this minute will never store goes into <paramref name="movedOn"/>
+    /// (null when none of <paramref name="messages"/> is keyed).
     /// Returns the refusal (closed, or below the floor) for the rest. Keyed messages always reach their
     /// minute's script, even when the plain ones were refused: only it may say that they moved on.
     /// </summary>
-    public async Task<AppendResult?> AppendAsync(long slot, ImmutableArray<ScheduleRequest> messages, long[] dues, List<int> mine, ScheduleResult[] results, HashSet<int> movedOn)
+    public async Task<AppendResult?> AppendAsync(long slot, ImmutableArray<ScheduleRequest> messages, long[] dues, List<int> mine, ScheduleResult[] results, HashSet<int>? movedOn)
     {
-        var plain = mine.Where(i => messages[i].Nonce is null).ToList();
-        var keyed = mine.Where(i => messages[i].Nonce is not null).ToList();
+        // Most calls carry no keyed message (movedOn is null then): they take no copies.
+        var plain = movedOn is null ? mine : mine.Where(i => messages[i].Nonce is null).ToList();
+        var keyed = movedOn is null ? [] : mine.Where(i => messages[i].Nonce is not null).ToList();
         AppendResult? refusal = null;
         if (plain.Count > 0)
         {
-            var elements = plain.Select(i => SlotElement.Encode(TimeSlot.OffsetMs(dues[i]), messages[i].Message)).ToArray();
-            var appended = await store.AppendAsync(slot, elements, plain.Min(i => TimeSlot.OffsetMs(dues[i])));
+            var elements = SlotWriter.Elements(messages, dues, plain, out var minOffset);
+            var appended = await store.AppendAsync(slot, elements, minOffset);
             if (appended.IsClosed || appended.FloorOffsetMs is not null)
             {
                 refusal = appended;
@@ -47,7 +49,7 @@ internal sealed class SlotAppender(SlotStore store, EchoMetrics metrics)
                 }
                 else if (appended.Moved![k])
                 {
-                    movedOn.Add(keyed[k]);
+                    movedOn!.Add(keyed[k]);
                 }
             }
 
@@ -65,7 +67,8 @@ internal sealed class SlotAppender(SlotStore store, EchoMetrics metrics)
             ? second
             : first;
 
-    private void Accept(long[] dues, List<int> indexes, int[] seqs, string? epoch, ScheduleResult[] results)
+    /// <summary>The results of what an append stored: ids from the sequences it gave, under its epoch.</summary>
+    public void Accept(long[] dues, List<int> indexes, int[] seqs, string? epoch, ScheduleResult[] results)
     {
         metrics.Scheduled(indexes.Count);
         for (var k = 0; k < indexes.Count; k++)

@@ -3,7 +3,8 @@ using System.Collections.Immutable;
 namespace EchoAtTime.Api;
 
 /// <summary>
-/// Group commit for one minute in this process: while an append to the minute is in flight,
+/// Group commit for one minute in this process, for requests that go to that minute alone (single
+/// messages, dense batches) and for keyed messages: while an append to the minute is in flight,
 /// requests for it wait here and go together in the next one. An idle minute's first request goes
 /// at once; under load, N concurrent requests cost one Redis round trip instead of N serialized
 /// ones. Requests keep their order in the call, so acceptance order follows arrival.

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using EchoAtTime.Storage;
+using StackExchange.Redis;
 using Microsoft.Extensions.Options;
 
 namespace EchoAtTime.Api;
@@ -28,10 +29,15 @@ internal sealed class SlotWriter(SlotStore store, IGrainFactory grains, EchoMetr
     {
         var slotStart = TimeSlot.StartMs(slot);
         var floorMs = slotStart;
-        var remaining = Enumerable.Range(0, messages.Length).ToList();
+        var remaining = new List<int>(messages.Length);
+        for (var i = 0; i < messages.Length; i++)
+        {
+            remaining.Add(i);
+        }
+
         var moved = new List<int>();
         var mine = new List<int>(messages.Length);
-        var movedOn = new HashSet<int>();
+        var movedOn = messages.Any(m => m.Nonce is not null) ? new HashSet<int>() : null;
         long? earliestAppended = null;
         for (var attempt = 0; remaining.Count > 0; attempt++)
         {
@@ -61,7 +67,7 @@ internal sealed class SlotWriter(SlotStore store, IGrainFactory grains, EchoMetr
             var refusal = await _appender.AppendAsync(slot, messages, dues, mine, results, movedOn);
             foreach (var i in mine)
             {
-                if (movedOn.Contains(i))
+                if (movedOn?.Contains(i) == true)
                 {
                     dues[i] = Math.Max(dues[i], slotStart + TimeSlot.LengthMs);
                     moved.Add(i);
@@ -95,12 +101,97 @@ internal sealed class SlotWriter(SlotStore store, IGrainFactory grains, EchoMetr
             }
         }
 
-        if (earliestAppended is { } due && clock.GetUtcNow().ToUnixTimeMilliseconds() >= slotStart - _noticeLeadMs)
+        NotifyIfNear(slot, earliestAppended);
+        return moved;
+    }
+
+    /// <summary>
+    /// The plain messages of several minutes (<paramref name="messages"/>[m] for
+    /// <paramref name="slots"/>[m], and so on): the first attempt of <see cref="AppendAsync"/> for all
+    /// of them in one store call, so a batch spread over a thousand minutes costs one round trip and
+    /// no task per minute. A minute that refused (closed, or a floor past some due time) stored none
+    /// of its messages and goes through <see cref="AppendAsync"/> on its own, which learns why and
+    /// retries. Returns per minute the indexes that must go to a later minute.
+    /// </summary>
+    public async Task<List<int>[]> AppendPlainAsync(IReadOnlyList<long> slots, ImmutableArray<ScheduleRequest>[] messages, long[][] dues, ScheduleResult[][] results)
+    {
+        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        var moved = new List<int>[slots.Count];
+        var appends = new List<SlotAppend>(slots.Count);
+        var sent = new List<(int Minute, List<int> Mine, long EarliestDueMs)>(slots.Count);
+        for (var m = 0; m < slots.Count; m++)
         {
-            Notify(slot, due);
+            moved[m] = [];
+            var mine = new List<int>(messages[m].Length);
+            var earliest = long.MaxValue;
+            for (var i = 0; i < messages[m].Length; i++)
+            {
+                dues[m][i] = Math.Max(dues[m][i], Math.Max(now, TimeSlot.StartMs(slots[m])));
+                if (TimeSlot.Of(dues[m][i]) == slots[m])
+                {
+                    mine.Add(i);
+                    earliest = Math.Min(earliest, dues[m][i]);
+                }
+                else
+                {
+                    moved[m].Add(i);
+                }
+            }
+
+            if (mine.Count > 0)
+            {
+                appends.Add(new SlotAppend(slots[m], Elements(messages[m], dues[m], mine, out var minOffset), minOffset));
+                sent.Add((m, mine, earliest));
+            }
+        }
+
+        var appended = await store.AppendManyAsync(appends);
+        List<Task>? retries = null;
+        for (var k = 0; k < sent.Count; k++)
+        {
+            var (m, mine, earliest) = sent[k];
+            if (appended[k].IsClosed || appended[k].FloorOffsetMs is not null)
+            {
+                (retries ??= []).Add(RetryAsync(m));
+                continue;
+            }
+
+            _appender.Accept(dues[m], mine, appended[k].Seqs, appended[k].Epoch, results[m]);
+            NotifyIfNear(slots[m], earliest);
+        }
+
+        if (retries is not null)
+        {
+            await Task.WhenAll(retries);
         }
 
         return moved;
+
+        async Task RetryAsync(int m) => moved[m] = await AppendAsync(slots[m], messages[m], dues[m], results[m]);
+    }
+
+    /// <summary>The list elements of <paramref name="mine"/>, and the smallest due offset among them.</summary>
+    public static RedisValue[] Elements(ImmutableArray<ScheduleRequest> messages, long[] dues, List<int> mine, out int minOffset)
+    {
+        var elements = new RedisValue[mine.Count];
+        minOffset = int.MaxValue;
+        for (var k = 0; k < mine.Count; k++)
+        {
+            var offset = TimeSlot.OffsetMs(dues[mine[k]]);
+            elements[k] = SlotElement.Encode(offset, messages[mine[k]].Message);
+            minOffset = Math.Min(minOffset, offset);
+        }
+
+        return elements;
+    }
+
+    /// <summary>A notice to the printer only near the minute: a minute further off is loaded by the sweep.</summary>
+    private void NotifyIfNear(long slot, long? earliestDueMs)
+    {
+        if (earliestDueMs is { } due && clock.GetUtcNow().ToUnixTimeMilliseconds() >= TimeSlot.StartMs(slot) - _noticeLeadMs)
+        {
+            Notify(slot, due);
+        }
     }
 
     /// <summary>

@@ -4,13 +4,23 @@ namespace EchoAtTime.Storage;
 
 /// <summary>
 /// Every Redis key the service uses. A slot's keys share the hash tag <c>{s:N}</c>, so the Lua
-/// scripts that touch them run on Redis Cluster too; the index of pending slots and the idempotency
-/// reservations live elsewhere, and no script touches them together with a slot's keys.
+/// scripts that touch them run on Redis Cluster too; the index of pending slots (hash tag
+/// <c>{slots}</c>) and the idempotency reservations live elsewhere, and no script touches them
+/// together with a slot's keys.
 /// </summary>
 public sealed class RedisKeys(string prefix)
 {
-    /// <summary>ZSET: member and score are the Unix minute of every slot that holds unprinted messages.</summary>
-    public RedisKey PendingSlots { get; } = prefix + "slots";
+    /// <summary>ZSET: member and score are the Unix hour of every hour with a slot in the index (<see cref="PendingIndex"/>).</summary>
+    public RedisKey PendingHours { get; } = prefix + "{slots}:h";
+
+    /// <summary>ZSET: member and score are the Unix minute of every slot of the hour that holds unprinted messages.</summary>
+    public RedisKey PendingMinutes(long hour) => $"{prefix}{{slots}}:h:{hour}";
+
+    /// <summary>STRING: the number of slots in the index.</summary>
+    public RedisKey PendingCount { get; } = prefix + "{slots}:n";
+
+    /// <summary>ZSET of every pending slot, as versions before the two-level index kept it; moved into it by the sweeper.</summary>
+    public RedisKey LegacyPendingSlots { get; } = prefix + "slots";
 
     /// <summary>LIST: the slot's messages in acceptance order; the index of an element is its sequence.</summary>
     public RedisKey Messages(long slot) => $"{prefix}{{s:{slot}}}:l";

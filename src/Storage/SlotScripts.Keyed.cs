@@ -14,11 +14,11 @@ internal static partial class SlotScripts
     /// ('0': its due time lies beyond this minute). Per element the reply holds the id already stored
     /// under its nonce, the new sequence (a number), '>' when it must go on (closed, or beyond), or ''
     /// (below the floor: try again here, later). The head is { 0, epochs }, { -1, '' } or { -2, floor }
-    /// as for <see cref="Append"/>. A nonce is looked up before any refusal, so a repeat is answered
+    /// as the guard of <see cref="Append"/> refuses. A nonce is looked up before any refusal, so a repeat is answered
     /// whatever the minute's state; and a minute it moved on from is marked before the reservation
     /// moves, so an append still on its way there cannot store it a second time.
     /// </summary>
-    public const string AppendKeyed = """
+    public const string AppendKeyed = AppendGuard + """
         local epoch = ARGV[1]
         local results = {}
         local wanted = {}
@@ -50,7 +50,8 @@ internal static partial class SlotScripts
           return reply
         end
         if #wanted == 0 then return refuse({ 0, '' }) end
-        """ + "\n" + AppendGuard + "\n" + """
+        local refusal, epochs, mark = guard(KEYS[1], KEYS[2], minOffset, epoch)
+        if refusal then return refuse(refusal) end
         for _, k in ipairs(wanted) do
           local a = 3 + (k - 1) * 4
           -- The same nonce twice in one call (one key twice in a batch): the first one stores.
@@ -58,7 +59,9 @@ internal static partial class SlotScripts
           if seen then
             results[k] = seen
           else
-            local seq = redis.call('RPUSH', KEYS[1], ARGV[a + 2]) - 1
+            local element = ARGV[a + 2]
+            if mark then element, mark = marked(element, epoch), false end
+            local seq = redis.call('RPUSH', KEYS[1], element) - 1
             redis.call('HSET', KEYS[3], ARGV[a], ARGV[a + 1] .. '-' .. epoch .. '-' .. seq)
             results[k] = seq
           end

@@ -2,60 +2,18 @@ namespace EchoAtTime.Storage;
 
 /// <summary>
 /// The Lua scripts on one slot's keys: KEYS[1] = message list, KEYS[2] = meta hash, KEYS[3] = set
-/// of canceled sequences (where used), KEYS[4] = the nonce hash of keyed messages (close and drain). Each runs atomically, which is what makes the fence, the
-/// floor, cancel, close and drain race-free.
+/// of canceled sequences (where used), KEYS[4] = the nonce hash of keyed messages (close and drain);
+/// <see cref="Append"/> takes the list and meta hash of several minutes. Each runs atomically, which
+/// is what makes the fence, the floor, cancel, close and drain race-free.
 /// Meta fields: v = fence version, p = printed cursor, n = printing cursor, c = printed count,
 /// x = closed (no more messages may join), l = list length when closed, e = from which sequence
 /// each store epoch holds, le = the last epoch appended under, ce = the epoch of the last commit.
 /// Cursors are below 2^48, so tonumber compares them exactly; they are never turned back into
-/// strings in Lua (tostring would round them). The scripts of idempotency keys: SlotScripts.Keyed.cs.
+/// strings in Lua (tostring would round them). The append and the epoch record: SlotScripts.Append.cs;
+/// the scripts of idempotency keys: SlotScripts.Keyed.cs.
 /// </summary>
 internal static partial class SlotScripts
 {
-    /// <summary>
-    /// The common start of <see cref="Append"/> and <see cref="AppendKeyed"/>, after the script set
-    /// <c>minOffset</c> (the smallest due offset of what it appends), <c>epoch</c> (the appender's store
-    /// epoch) and <c>refuse(reply)</c> (what a refusal answers): { -1 } when the slot is closed,
-    /// { -2, floor } when an element would sort at or before the printing cursor. Otherwise it
-    /// records, when the epoch is new to this minute, that sequences from the list's length on belong
-    /// to it (meta 'e' = "seq:epoch,seq:epoch…", 'le' = the last epoch), and leaves the list in
-    /// <c>epochs</c>.
-    /// </summary>
-    private const string AppendGuard = """
-        local m = redis.call('HMGET', KEYS[2], 'x', 'n', 'le', 'e')
-        if m[1] then return refuse({ -1, '' }) end
-        if m[2] then
-          local floor = math.floor(tonumber(m[2]) / 4294967296)
-          if minOffset < floor then return refuse({ -2, floor }) end
-        end
-        local epochs = m[4] or ''
-        if m[3] ~= epoch then
-          if epochs ~= '' then epochs = epochs .. ',' end
-          epochs = epochs .. redis.call('LLEN', KEYS[1]) .. ':' .. epoch
-          redis.call('HSET', KEYS[2], 'le', epoch, 'e', epochs)
-        end
-
-        """;
-
-    /// <summary>
-    /// ARGV = smallest due offset among the elements, the appender's store epoch, then the elements
-    /// (any number: they are pushed in runs below Lua's unpack limit, all inside this one atomic
-    /// call). Returns { new length, epochs }, { -1 } when the slot is closed, or { -2, floor } when an
-    /// element would sort at or before what is already printing (a duplicate activation may have
-    /// moved the printing cursor past the caller's view).
-    /// </summary>
-    public const string Append = """
-        local minOffset = tonumber(ARGV[1])
-        local epoch = ARGV[2]
-        local function refuse(reply) return reply end
-        """ + "\n" + AppendGuard + "\n" + """
-        local length = 0
-        for i = 3, #ARGV, 1000 do
-          length = redis.call('RPUSH', KEYS[1], unpack(ARGV, i, math.min(i + 999, #ARGV)))
-        end
-        return { length, epochs }
-        """;
-
     /// <summary>
     /// The common start of <see cref="Commit"/> and <see cref="Drain"/>: true when the minute's epoch
     /// record <c>e</c> is not the caller's record <c>v</c> ('*': unchecked) extended only by epochs
@@ -81,8 +39,12 @@ internal static partial class SlotScripts
     /// ARGV = page size. Returns { {v, p, n, x, e, ce, le}, length, first page, canceled sequences }; the
     /// rest of the list is read in pages (it only grows at its end, so later pages match this snapshot).
     /// </summary>
-    public const string Load = """
+    public const string Load = EpochRecord + """
         local m = redis.call('HMGET', KEYS[2], 'v', 'p', 'n', 'x', 'e', 'ce', 'le')
+        if not m[5] then
+          local record = epochRecord(KEYS[1], false)
+          if record ~= '' then m[5], m[7] = record, string.match(record, '(%x+)$') end
+        end
         return { m, redis.call('LLEN', KEYS[1]), redis.call('LRANGE', KEYS[1], 0, tonumber(ARGV[1]) - 1), redis.call('SMEMBERS', KEYS[3]) }
         """;
 
@@ -103,10 +65,15 @@ internal static partial class SlotScripts
     /// not hold the declaration up. The printing cursor never moves back: what a
     /// dead owner declared stays "maybe printed".
     /// </summary>
-    public const string Commit = ReincarnatedCheck + """
+    public const string Commit = ReincarnatedCheck + EpochRecord + """
         local m = redis.call('HMGET', KEYS[2], 'v', 'n', 'e', 'ce')
         if (m[1] or '0') ~= ARGV[1] then return false end
-        if reincarnated(m[3] or '', ARGV[8], tonumber(ARGV[5])) then return { 2 } end
+        local kept = m[3]
+        m[3] = epochRecord(KEYS[1], m[3])
+        if reincarnated(m[3], ARGV[8], tonumber(ARGV[5])) then return { 2 } end
+        -- The minute is printing, so its meta hash exists from here on: the record goes there once,
+        -- and appends and commits no longer read it from the first element.
+        if not kept and m[3] ~= '' then redis.call('HSET', KEYS[2], 'e', m[3], 'le', string.match(m[3], '(%x+)$')) end
         local len = redis.call('LLEN', KEYS[1])
         local loaded = tonumber(ARGV[5])
         local unseen = {}
@@ -131,7 +98,7 @@ internal static partial class SlotScripts
         end
         local canceled = {}
         if redis.call('SCARD', KEYS[3]) ~= tonumber(ARGV[6]) then canceled = redis.call('SMEMBERS', KEYS[3]) end
-        return { declared and 1 or 0, unseen, canceled, m[3] or '' }
+        return { declared and 1 or 0, unseen, canceled, m[3] }
         """;
 
     /// <summary>
@@ -139,11 +106,13 @@ internal static partial class SlotScripts
     /// it is empty): nothing can join it afterwards, its list is deleted, its summary (meta, canceled)
     /// expires after the retention. Returns 1 when closed.
     /// </summary>
-    public const string Close = """
-        if redis.call('HEXISTS', KEYS[2], 'x') == 1 then return 1 end
+    public const string Close = KeepEpochRecord + """
+        local m = redis.call('HMGET', KEYS[2], 'x', 'c', 'e')
+        if m[1] then return 1 end
         local len = redis.call('LLEN', KEYS[1])
-        local done = tonumber(redis.call('HGET', KEYS[2], 'c') or '0') + redis.call('SCARD', KEYS[3])
+        local done = tonumber(m[2] or '0') + redis.call('SCARD', KEYS[3])
         if len > done then return 0 end
+        keepEpochRecord(m[3])
         redis.call('DEL', KEYS[1])
         redis.call('HSET', KEYS[2], 'x', '1', 'l', len)
         redis.call('EXPIRE', KEYS[2], ARGV[1])
@@ -158,13 +127,15 @@ internal static partial class SlotScripts
     /// (by us or a successor), 'F' when fenced, 'R' when the epoch record is not the caller's (reload,
     /// as for <see cref="Commit"/>), or the unseen tail when messages arrived that the caller has not loaded.
     /// </summary>
-    public const string Drain = ReincarnatedCheck + """
+    public const string Drain = ReincarnatedCheck + KeepEpochRecord + """
         local m = redis.call('HMGET', KEYS[2], 'v', 'x', 'e')
         if m[2] then return 'D' end
         if (m[1] or '0') ~= ARGV[1] then return 'F' end
-        if reincarnated(m[3] or '', ARGV[4], tonumber(ARGV[2])) then return 'R' end
+        local e = epochRecord(KEYS[1], m[3])
+        if reincarnated(e, ARGV[4], tonumber(ARGV[2])) then return 'R' end
         local len = redis.call('LLEN', KEYS[1])
         if len ~= tonumber(ARGV[2]) then return redis.call('LRANGE', KEYS[1], ARGV[2], -1) end
+        keepEpochRecord(m[3])
         redis.call('DEL', KEYS[1])
         redis.call('HSET', KEYS[2], 'x', '1', 'l', len)
         redis.call('EXPIRE', KEYS[2], ARGV[3])
@@ -180,15 +151,13 @@ internal static partial class SlotScripts
     /// a finished slot from its length and canceled set, checks that an open slot's element really
     /// has that due offset, and answers 'canceled' when it is. Leaves m = {x, p, n, l} for the rest.
     /// </summary>
-    private const string MessageLookup = """
+    private const string MessageLookup = EpochRecord + """
         local m = redis.call('HMGET', KEYS[2], 'x', 'p', 'n', 'l', 'e')
         local seq = tonumber(ARGV[1])
         local epoch = ''
-        if m[5] then
-          for from, e in string.gmatch(m[5], '(%d+):(%x+)') do
-            if tonumber(from) > seq then break end
-            epoch = e
-          end
+        for from, e in string.gmatch(epochRecord(KEYS[1], m[5]), '(%d+):(%x+)') do
+          if tonumber(from) > seq then break end
+          epoch = e
         end
         if epoch ~= ARGV[4] then return 'unknown' end
         local canceled = redis.call('SISMEMBER', KEYS[3], ARGV[1]) == 1
@@ -198,7 +167,9 @@ internal static partial class SlotScripts
           return 'printed'
         end
         local e = redis.call('LINDEX', KEYS[1], ARGV[1])
-        if not e or string.sub(e, 1, #ARGV[2] + 1) ~= ARGV[2] .. '|' then return 'unknown' end
+        -- The element's offset ends at '|', or at ':' before the epoch a minute's first element carries.
+        local after = e and string.sub(e, #ARGV[2] + 1, #ARGV[2] + 1)
+        if not e or string.sub(e, 1, #ARGV[2]) ~= ARGV[2] or (after ~= '|' and after ~= ':') then return 'unknown' end
         if canceled then return 'canceled' end
 
         """;

@@ -34,13 +34,10 @@ public sealed partial class SlotStore
     public async Task<(long Messages, long Slots)> PendingAsync(int maxSlots)
     {
         var db = Db;
-        var slots = await db.SortedSetLengthAsync(_keys.PendingSlots).ConfigureAwait(false);
-        var first = await db.SortedSetRangeByRankAsync(_keys.PendingSlots, 0, maxSlots - 1).ConfigureAwait(false);
-        var counts = first.Select(member =>
-        {
-            var slot = (long)member;
-            return (Length: db.ListLengthAsync(_keys.Messages(slot)), Printed: db.HashGetAsync(_keys.Meta(slot), "c"), Canceled: db.SetLengthAsync(_keys.Canceled(slot)));
-        }).ToList();
+        var slots = _index.CountAsync();
+        var first = await _index.ThroughAsync(long.MaxValue, maxSlots).ConfigureAwait(false);
+        var counts = first.Select(slot =>
+            (Length: db.ListLengthAsync(_keys.Messages(slot)), Printed: db.HashGetAsync(_keys.Meta(slot), "c"), Canceled: db.SetLengthAsync(_keys.Canceled(slot)))).ToList();
         long messages = 0;
         foreach (var (length, printed, canceled) in counts)
         {
@@ -48,24 +45,22 @@ public sealed partial class SlotStore
             messages += Math.Max(0, await length.ConfigureAwait(false) - (c.IsNull ? 0 : (long)c) - await canceled.ConfigureAwait(false));
         }
 
-        return (messages, slots);
+        return (messages, await slots.ConfigureAwait(false));
     }
 
-    public Task<bool> RemoveFromIndexAsync(long slot) => Db.SortedSetRemoveAsync(_keys.PendingSlots, slot);
+    public Task<bool> RemoveFromIndexAsync(long slot) => _index.RemoveAsync(slot);
+
+    /// <summary>Whether the slot is in the index of pending slots.</summary>
+    public Task<bool> IsIndexedAsync(long slot) => _index.ContainsAsync(slot);
 
     /// <summary>The earliest pending slot, if any.</summary>
-    public async Task<long?> EarliestPendingAsync()
-    {
-        var first = await Db.SortedSetRangeByRankAsync(_keys.PendingSlots, 0, 0).ConfigureAwait(false);
-        return first.Length == 0 ? null : (long)first[0];
-    }
+    public Task<long?> EarliestPendingAsync() => _index.EarliestAsync();
 
     /// <summary>Pending slots that start at or before <paramref name="maxSlot"/>, earliest first.</summary>
-    public async Task<long[]> PendingSlotsThroughAsync(long maxSlot, int take)
-    {
-        var slots = await Db.SortedSetRangeByScoreAsync(_keys.PendingSlots, double.NegativeInfinity, maxSlot, take: take).ConfigureAwait(false);
-        return Array.ConvertAll(slots, s => (long)s);
-    }
+    public Task<long[]> PendingSlotsThroughAsync(long maxSlot, int take) => _index.ThroughAsync(maxSlot, take);
+
+    /// <summary>Moves a page of an earlier version's index into today's; 0 once there is none left.</summary>
+    public Task<int> MoveLegacyIndexPageAsync() => _index.MoveLegacyPageAsync();
 
     private static RedisValue[] IdArgs(MessageId id)
     {

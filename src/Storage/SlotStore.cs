@@ -20,45 +20,13 @@ public sealed partial class SlotStore(IConnectionMultiplexer redis, IOptions<Ech
     private const int LoadPage = 20_000;
 
     private readonly RedisKeys _keys = new(options.Value.KeyPrefix);
+    private readonly PendingIndex _index = new(redis, new RedisKeys(options.Value.KeyPrefix));
     private readonly StoreTopology _topology = new(redis);
     private readonly int _replicaAcks = options.Value.ReplicaAcks;
     private readonly long _replicaAckTimeoutMs = (long)options.Value.ReplicaAckTimeout.TotalMilliseconds;
     private readonly long _retentionSeconds = (long)Math.Max(1, options.Value.Retention.TotalSeconds);
 
     private IDatabase Db => redis.GetDatabase();
-
-    /// <summary>
-    /// Registers the slot as pending, then appends (see <see cref="IndexThenAsync"/>), so a message is
-    /// never in a list the index does not point to. The append is one script
-    /// however many elements it carries: a refusal stores none of them, so a retry never stores one twice.
-    /// </summary>
-    public async Task<AppendResult> AppendAsync(long slot, IReadOnlyList<RedisValue> elements, int minOffsetMs)
-    {
-        var db = Db;
-        var current = await epoch.CurrentAsync(_keys.Meta(slot)).ConfigureAwait(false);
-        var values = new RedisValue[elements.Count + 2];
-        values[0] = minOffsetMs;
-        values[1] = current;
-        for (var i = 0; i < elements.Count; i++)
-        {
-            values[i + 2] = elements[i];
-        }
-
-        var reply = (RedisValue[])(await IndexThenAsync(slot, SlotScripts.Append, [_keys.Messages(slot), _keys.Meta(slot)], values).ConfigureAwait(false))!;
-        var length = (long)reply[0];
-        if (length < 0)
-        {
-            return length == -1 ? AppendResult.Closed : AppendResult.BelowFloor((int)reply[1]);
-        }
-
-        var seqs = new int[elements.Count];
-        for (var i = 0; i < seqs.Length; i++)
-        {
-            seqs[i] = (int)(length - seqs.Length + i);
-        }
-
-        return AppendResult.Appended(seqs, current, (string?)reply[1]);
-    }
 
     public async Task<SlotSnapshot> LoadAsync(long slot)
     {
@@ -182,7 +150,7 @@ public sealed partial class SlotStore(IConnectionMultiplexer redis, IOptions<Ech
     private async Task<RedisResult> IndexThenAsync(long slot, string script, RedisKey[] keys, RedisValue[] values)
     {
         var db = Db;
-        var index = db.SortedSetAddAsync(_keys.PendingSlots, slot, slot, SortedSetWhen.NotExists);
+        var index = _index.AddAsync([slot]);
         RedisResult reply;
         if (_topology.IsCluster)
         {

@@ -7,7 +7,8 @@ namespace EchoAtTime.Bench;
 /// The scale scenario's invariants, checked on the store because nothing comes due while it runs. An
 /// id <c>&lt;dueMs&gt;-…-&lt;seq&gt;</c> names element <c>seq</c> of its minute's list
 /// <c>echo:{s:&lt;minute&gt;}:l</c> (src/Storage/RedisKeys.cs; the silos run with the default key
-/// prefix), an element <c>&lt;offset ms in the minute&gt;|&lt;text&gt;</c> (src/Storage/SlotElement.cs).
+/// prefix), an element <c>&lt;offset ms in the minute&gt;|&lt;text&gt;</c>, the first one with
+/// <c>:&lt;epoch&gt;</c> after the offset (src/Storage/SlotElement.cs).
 /// Every accepted id must name an element the store holds, with its due time; no two ids may name one
 /// element; and the lists may hold no element that no accepted id names — together: what was accepted
 /// is exactly what the store holds. Every list is read whole (LRANGE pages), so every id is checked.
@@ -103,8 +104,9 @@ public sealed partial record StoreCheck(int Lists, long Elements, long Named, lo
             var page = await stats.ListRangeAsync(key, start, start + PageSize - 1);
             offsets.AddRange(page.Select(element =>
             {
-                var bar = element.IndexOf('|', StringComparison.Ordinal);
-                return bar > 0 && int.TryParse(element.AsSpan(0, bar), NumberStyles.None, CultureInfo.InvariantCulture, out var offset) ? offset : -1;
+                // A minute's first element carries the store epoch after its offset: "offset:epoch|text".
+                var end = element.AsSpan().IndexOfAny(':', '|');
+                return end > 0 && int.TryParse(element.AsSpan(0, end), NumberStyles.None, CultureInfo.InvariantCulture, out var offset) ? offset : -1;
             }));
             if (page.Length < PageSize)
             {

@@ -12,7 +12,7 @@ namespace EchoAtTime.Grains.Slots;
 /// is loaded before it is due, after a whole-cluster outage too, a slot whose silo died comes back
 /// on the next poke after the death is detected, and a printer whose writer's notice was lost
 /// reads the message within one interval.
-/// One cheap ZRANGEBYSCORE per interval per silo; nothing here is on the printing path.
+/// A few cheap reads per interval per silo; nothing here is on the printing path.
 /// </summary>
 public sealed partial class SlotSweeper(
     SlotStore store,
@@ -39,6 +39,13 @@ public sealed partial class SlotSweeper(
     {
         var lead = (long)options.Value.WakeLead.TotalMilliseconds;
         var through = TimeSlot.Of(clock.GetUtcNow().ToUnixTimeMilliseconds() + lead);
+
+        // A store written by a version with the one-ZSET index: its minutes join today's, a page a sweep.
+        if (await store.MoveLegacyIndexPageAsync().ConfigureAwait(false) is > 0 and var moved)
+        {
+            LogMovedLegacyIndex(moved);
+        }
+
         var slots = await store.PendingSlotsThroughAsync(through, SlotsPerSweep).ConfigureAwait(false);
         foreach (var slot in slots)
         {
@@ -99,6 +106,9 @@ public sealed partial class SlotSweeper(
 
     [LoggerMessage(Level = LogLevel.Trace, Message = "Sweep poked {Count} slot(s) from {First}")]
     private partial void LogPoked(long first, int count);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Moved {Count} slot(s) from the index of an earlier version")]
+    private partial void LogMovedLegacyIndex(int count);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Sweep failed; retrying at the next interval")]
     private partial void LogSweepFailed(Exception exception);

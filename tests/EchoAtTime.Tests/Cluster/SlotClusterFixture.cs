@@ -52,9 +52,9 @@ public sealed class SlotClusterFixture : IAsyncLifetime
         Store.AppendAsync(slot, messages.Select(m => SlotElement.Encode(m.OffsetMs, m.Message)).ToArray(), messages.Min(m => m.OffsetMs));
 
     /// <summary>
-    /// Runs <paramref name="write"/> while the sweeper cannot see <paramref name="slots"/>: their index
-    /// entries score far in the future until it is done, then their own minute again (unless the write
-    /// removed them). What an earlier run left in several steps (an append then a commit, or three slots
+    /// Runs <paramref name="write"/> while the sweeper cannot see <paramref name="slots"/>: their hours
+    /// in the index score far in the future until it is done, then their own hour again (unless the
+    /// write removed them). What an earlier run left in several steps (an append then a commit, or three slots
     /// one after another) so reaches the cluster at once, as the state a crash would have left; without it a
     /// sweep in between prints a half-written state (a commit fenced, a predecessor closed before it was written).
     /// Only the sweep finds such slots: nobody sends their grains a request.
@@ -63,10 +63,14 @@ public sealed class SlotClusterFixture : IAsyncLifetime
     {
         const double Hidden = 1e12;
         var db = Multiplexer.GetDatabase();
-        var index = new RedisKeys(Options.KeyPrefix).PendingSlots;
-        await db.SortedSetAddAsync(index, [.. slots.Select(s => new SortedSetEntry(s, s + Hidden))]);
+        var keys = new RedisKeys(Options.KeyPrefix);
+        var hours = slots.Select(PendingIndex.HourOf).Distinct().ToList();
+
+        // Hidden first: indexing the minutes then keeps their hours' scores (NX).
+        await db.SortedSetAddAsync(keys.PendingHours, [.. hours.Select(h => new SortedSetEntry(h, h + Hidden))]);
+        await new PendingIndex(Multiplexer, keys).AddAsync(slots);
         await write();
-        await db.SortedSetAddAsync(index, [.. slots.Select(s => new SortedSetEntry(s, s))], SortedSetWhen.Exists);
+        await db.SortedSetAddAsync(keys.PendingHours, [.. hours.Select(h => new SortedSetEntry(h, h))], SortedSetWhen.Exists);
     }
 
     public Task InitializeAsync() => Cleanup.StartOrDisposeAsync(StartAsync, DisposeAsync);

@@ -136,7 +136,7 @@ public sealed class TimeSlotGrainTests(SlotClusterFixture fixture)
 
         await WaitForTaggedAsync(tag, 2);
         await Conditions.WaitForAsync(
-            async () => await db.SortedSetScoreAsync(keys.PendingSlots, slot) is null,
+            async () => !await fixture.Store.IsIndexedAsync(slot),
             TimeSpan.FromSeconds(10), "the drained slot did not leave the index");
         Assert.False(await db.KeyExistsAsync(keys.Messages(slot)));
         Assert.NotNull(await db.KeyTimeToLiveAsync(keys.Meta(slot)));

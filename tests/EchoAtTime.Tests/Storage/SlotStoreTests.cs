@@ -27,11 +27,20 @@ public sealed class SlotStoreTests(RedisFixture redis)
     [Fact]
     public async Task Appends_get_consecutive_sequences_in_acceptance_order_and_index_the_slot()
     {
+        var db = redis.Multiplexer.GetDatabase();
         Assert.Equal(new[] { 0, 1 }, (await AppendAsync((5, "a"), (1, "b"))).Seqs);
+        Assert.True(await _store.IsIndexedAsync(_slot));
+
+        // The first element carries the minute's epoch: a minute of one append needs no meta hash.
+        Assert.Equal($"0:{_epoch}", (await _store.LoadAsync(_slot)).Epochs);
+        Assert.False(await db.KeyExistsAsync(_keys.Meta(_slot)));
+
+        // A second append writes the record to the meta hash, so later ones need not read the first element.
         Assert.Equal(new[] { 2 }, (await AppendAsync((5, "c"))).Seqs);
-        Assert.Equal(_slot, await redis.Multiplexer.GetDatabase().SortedSetScoreAsync(_keys.PendingSlots, _slot));
+        Assert.Equal($"0:{_epoch}", (string?)await db.HashGetAsync(_keys.Meta(_slot), "e"));
         var snapshot = await _store.LoadAsync(_slot);
-        Assert.Equal(new[] { "5|a", "1|b", "5|c" }, snapshot.Elements.Select(e => (string)e!));
+        Assert.Equal(new[] { $"5:{_epoch}|a", "1|b", "5|c" }, snapshot.Elements.Select(e => (string)e!));
+        Assert.Equal((5, "a"), SlotElement.Decode(snapshot.Elements[0]));
         Assert.Equal(SlotCursor.None, snapshot.PrintedCursor);
     }
 
@@ -123,7 +132,7 @@ public sealed class SlotStoreTests(RedisFixture redis)
 
         var elements = (await _store.LoadAsync(_slot)).Elements;
         Assert.Equal(count, elements.Length);
-        Assert.Equal(Enumerable.Range(0, count).Select(i => $"{i % 60_000}|m{i}"), elements.Select(e => (string)e!));
+        Assert.Equal(Enumerable.Range(0, count).Select(i => (i % 60_000, $"m{i}")), elements.Select(e => SlotElement.Decode(e)));
     }
 
     [Fact]
@@ -164,6 +173,44 @@ public sealed class SlotStoreTests(RedisFixture redis)
         await AppendAsync((1, "a"), (2, "b"));
         Assert.Equal((CancelOutcome.Canceled, true), await _store.CancelAsync(Id(1, 0)));
         Assert.False(await _store.CloseAsync(_slot));
+    }
+
+    [Fact]
+    public async Task A_minute_whose_epoch_is_only_in_its_first_element_keeps_answering_for_its_ids_once_closed_or_drained()
+    {
+        var db = redis.Multiplexer.GetDatabase();
+        await AppendAsync((1, "a"));
+        Assert.Equal((CancelOutcome.Canceled, true), await _store.CancelAsync(Id(1, 0)));
+        Assert.False(await db.HashExistsAsync(_keys.Meta(_slot), "e"));
+
+        // Closing deletes the list, and with it the element the record was in: close keeps it.
+        Assert.True(await _store.CloseAsync(_slot));
+        Assert.Equal(MessageStatus.Canceled, await _store.StatusAsync(Id(1, 0)));
+        Assert.Equal(MessageStatus.Unknown, await _store.StatusAsync(new MessageId(TimeSlot.StartMs(_slot) + 1, 0, "0badcafe")));
+
+        var next = _slot + 1;
+        var appended = await _store.AppendAsync(next, [SlotElement.Encode(2, "b")], 2);
+        Assert.Equal(DrainOutcome.Drained, (await _store.DrainAsync(next, 0, 1)).Outcome);
+        Assert.Equal(MessageStatus.Printed, await _store.StatusAsync(new MessageId(TimeSlot.StartMs(next) + 2, 0, appended.Epoch)));
+    }
+
+    [Fact]
+    public async Task Appends_to_several_minutes_in_one_call_are_guarded_each_on_its_own_and_keep_their_order_within_a_minute()
+    {
+        var other = _slot + 1;
+        Assert.True(await _store.CloseAsync(other));
+        var results = await _store.AppendManyAsync(
+        [
+            new SlotAppend(_slot, [SlotElement.Encode(5, "a"), SlotElement.Encode(6, "b")], 5),
+            new SlotAppend(other, [SlotElement.Encode(1, "closed")], 1),
+            new SlotAppend(_slot, [SlotElement.Encode(7, "c")], 7),
+        ]);
+
+        Assert.Equal(new[] { 0, 1 }, results[0].Seqs);
+        Assert.True(results[1].IsClosed);
+        Assert.Equal(new[] { 2 }, results[2].Seqs);
+        Assert.Equal(new[] { "a", "b", "c" }, (await _store.LoadAsync(_slot)).Elements.Select(e => SlotElement.Decode(e).Message));
+        Assert.Empty((await _store.LoadAsync(other)).Elements);
     }
 
     private MessageId Id(int offset, int seq) => new(TimeSlot.StartMs(_slot) + offset, seq, _epoch);

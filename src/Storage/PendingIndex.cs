@@ -1,0 +1,107 @@
+using StackExchange.Redis;
+
+namespace EchoAtTime.Storage;
+
+/// <summary>
+/// The index of minutes that hold unprinted messages, in two levels so that it costs a few bytes a
+/// minute: a ZSET of hours, and per hour a ZSET of its minutes. An hour has at most 60, so Redis
+/// keeps each as a listpack (about 12 B an entry) where one ZSET of every minute is a skiplist
+/// (about 100 B an entry) once it holds more than 128 — the usual case for reminders spread over
+/// weeks. A count of the minutes beside them serves the gauges. Members and scores are Unix hours
+/// and minutes. The keys share one hash tag, so each script runs on Redis Cluster.
+/// </summary>
+public sealed class PendingIndex(IConnectionMultiplexer redis, RedisKeys keys)
+{
+    // A page of the index of an earlier version, moved over per sweep.
+    private const int LegacyPage = 1_000;
+
+    private IDatabase Db => redis.GetDatabase();
+
+    public static long HourOf(long slot) => slot / 60;
+
+    /// <summary>Indexes the minutes (in one script, whatever their number); those already indexed stay as they are.</summary>
+    public Task AddAsync(IEnumerable<long> slots)
+    {
+        var byHour = slots.Distinct().GroupBy(HourOf).ToList();
+        var keyList = new RedisKey[byHour.Count + 2];
+        (keyList[0], keyList[1]) = (keys.PendingHours, keys.PendingCount);
+        var values = new List<RedisValue>();
+        for (var h = 0; h < byHour.Count; h++)
+        {
+            keyList[h + 2] = keys.PendingMinutes(byHour[h].Key);
+            values.Add(byHour[h].Key);
+            values.Add(byHour[h].Count());
+            values.AddRange(byHour[h].Select(s => (RedisValue)s));
+        }
+
+        return Db.ScriptEvaluateAsync(PendingIndexScripts.Add, keyList, [.. values]);
+    }
+
+    /// <summary>True when the minute was indexed.</summary>
+    public async Task<bool> RemoveAsync(long slot)
+    {
+        var hour = HourOf(slot);
+        var removed = await Db.ScriptEvaluateAsync(PendingIndexScripts.Remove, [keys.PendingHours, keys.PendingCount, keys.PendingMinutes(hour)], [hour, slot]).ConfigureAwait(false);
+        return (long)removed == 1;
+    }
+
+    public async Task<bool> ContainsAsync(long slot) =>
+        await Db.SortedSetScoreAsync(keys.PendingMinutes(HourOf(slot)), slot).ConfigureAwait(false) is not null;
+
+    public async Task<long> CountAsync() => (long?)await Db.StringGetAsync(keys.PendingCount).ConfigureAwait(false) ?? 0;
+
+    /// <summary>
+    /// The earliest <paramref name="take"/> indexed minutes at or before <paramref name="maxSlot"/>: the
+    /// first hours, then their minutes in one pipelined round trip (every indexed hour has one).
+    /// </summary>
+    public async Task<long[]> ThroughAsync(long maxSlot, int take)
+    {
+        var db = Db;
+        var hours = await db.SortedSetRangeByScoreAsync(keys.PendingHours, double.NegativeInfinity, HourOf(maxSlot), take: take).ConfigureAwait(false);
+        var minutes = await Task.WhenAll(hours.Select(h => db.SortedSetRangeByScoreAsync(keys.PendingMinutes((long)h), double.NegativeInfinity, maxSlot, take: take))).ConfigureAwait(false);
+        return [.. minutes.SelectMany(m => m).Select(m => (long)m).Take(take)];
+    }
+
+    /// <summary>
+    /// The earliest indexed minute. An hour whose last minute was removed between the two reads is
+    /// gone from the hours too (one script removes both), so reading again finds the next: the
+    /// answer is never "none" while a minute is indexed.
+    /// </summary>
+    public async Task<long?> EarliestAsync()
+    {
+        var db = Db;
+        while (true)
+        {
+            var hours = await db.SortedSetRangeByRankAsync(keys.PendingHours, 0, 0).ConfigureAwait(false);
+            if (hours.Length == 0)
+            {
+                return null;
+            }
+
+            var first = await db.SortedSetRangeByRankAsync(keys.PendingMinutes((long)hours[0]), 0, 0).ConfigureAwait(false);
+            if (first.Length == 1)
+            {
+                return (long)first[0];
+            }
+        }
+    }
+
+    /// <summary>
+    /// Moves a page of the one-ZSET index an earlier version kept (<see cref="RedisKeys.LegacyPendingSlots"/>)
+    /// into this one: indexed here first, then removed there, so a minute is never in neither. One
+    /// read of a missing key once every minute moved.
+    /// </summary>
+    public async Task<int> MoveLegacyPageAsync()
+    {
+        var db = Db;
+        var page = await db.SortedSetRangeByRankAsync(keys.LegacyPendingSlots, 0, LegacyPage - 1).ConfigureAwait(false);
+        if (page.Length == 0)
+        {
+            return 0;
+        }
+
+        await AddAsync(page.Select(m => (long)m)).ConfigureAwait(false);
+        await db.SortedSetRemoveAsync(keys.LegacyPendingSlots, page).ConfigureAwait(false);
+        return page.Length;
+    }
+}

@@ -1,0 +1,215 @@
+using StackExchange.Redis;
+
+namespace EchoAtTime.Storage;
+
+/// <summary>Plain appends, group-committed across minutes (<see cref="AppendGroupCommit"/>).</summary>
+public sealed partial class SlotStore
+{
+    // Bounds one script call (Redis runs nothing else meanwhile), and keeps its arguments' array off
+    // the large-object heap; a bigger flush goes in several, pipelined.
+    private const int MaxElementsPerScript = 4_000;
+    private const int MaxMinutesPerScript = 1_000;
+
+    private AppendGroupCommit? _appends;
+
+    /// <summary>
+    /// Registers the slot as pending, then appends (see <see cref="FlushAppendsAsync"/>), so a message
+    /// is never in a list the index does not point to. A refused minute stores none of its elements,
+    /// so a retry never stores one twice.
+    /// </summary>
+    public async Task<AppendResult> AppendAsync(long slot, IReadOnlyList<RedisValue> elements, int minOffsetMs) =>
+        (await AppendManyAsync([new SlotAppend(slot, elements, minOffsetMs)]).ConfigureAwait(false))[0];
+
+    /// <summary>
+    /// Appends to several minutes, each guarded on its own (closed, floor), with whatever else this
+    /// process appends at the same moment: results in the order of <paramref name="appends"/>.
+    /// </summary>
+    public Task<AppendResult[]> AppendManyAsync(IReadOnlyList<SlotAppend> appends) => (_appends ?? StartGroupCommit()).AppendAsync(appends);
+
+    private AppendGroupCommit StartGroupCommit()
+    {
+        Interlocked.CompareExchange(ref _appends, new AppendGroupCommit(FlushAppendsAsync), null);
+        return _appends;
+    }
+
+    /// <summary>
+    /// One flush: the index for every minute of it, then the scripts. On one Redis they go out in one
+    /// pipelined round trip, on one connection, so in that order; on Redis Cluster a script's keys
+    /// must share a hash slot (so one script per slot, in practice per minute), and the scripts wait
+    /// for the index's reply, as in <see cref="IndexThenAsync"/>. Results are given only once the
+    /// replicas asked for acknowledged them; a caller whose appends went in a script that failed gets its error.
+    /// </summary>
+    private async Task FlushAppendsAsync(List<AppendGroupCommit.Pending> batch)
+    {
+        var cluster = _topology.IsCluster;
+        var chunks = Chunks(batch, cluster);
+        var epochs = await Task.WhenAll(chunks.Select(c => epoch.CurrentAsync(_keys.Meta(c[0].Slot)))).ConfigureAwait(false);
+        var db = Db;
+        var index = _index.AddAsync(chunks.SelectMany(c => c).Select(m => m.Slot));
+        if (cluster)
+        {
+            await index.ConfigureAwait(false);
+        }
+
+        var replies = chunks.Select((chunk, i) => SendChunkAsync(db, chunk, epochs[i])).ToArray();
+        await index.ConfigureAwait(false);
+        try
+        {
+            await Task.WhenAll(replies).ConfigureAwait(false);
+        }
+        catch (Exception) when (replies.Any(r => r.IsCompletedSuccessfully))
+        {
+            // Some chunks stored: their callers are answered below, the others with the error.
+        }
+
+        if (_replicaAcks > 0)
+        {
+            var servers = chunks.Where((_, i) => replies[i].IsCompletedSuccessfully).Select(c => redis.GetServer(_keys.Messages(c[0].Slot))).DistinctBy(s => s.EndPoint);
+            await Task.WhenAll(servers.Select(s => WaitForReplicasAsync(s, "an append"))).ConfigureAwait(false);
+        }
+
+        for (var i = 0; i < chunks.Count; i++)
+        {
+            if (!replies[i].IsCompletedSuccessfully)
+            {
+                foreach (var (pending, _, _) in chunks[i].SelectMany(m => m.Parts))
+                {
+                    pending.Done.TrySetException(replies[i].Exception!.InnerExceptions);
+                }
+            }
+        }
+
+        foreach (var pending in batch)
+        {
+            pending.Done.TrySetResult(pending.Results);
+        }
+    }
+
+    /// <summary>
+    /// The flush's appends by minute — one minute's appends from several callers become one guarded
+    /// append, in the callers' order (all stored, or all refused: a refused caller retries anyway) —
+    /// in script-sized chunks; on Redis Cluster each chunk within one hash slot.
+    /// </summary>
+    private List<List<MinuteShare>> Chunks(List<AppendGroupCommit.Pending> batch, bool cluster)
+    {
+        var minutes = new Dictionary<long, MinuteShare>();
+        var order = new List<MinuteShare>();
+        foreach (var pending in batch)
+        {
+            for (var position = 0; position < pending.Appends.Count; position++)
+            {
+                var append = pending.Appends[position];
+                if (!minutes.TryGetValue(append.Slot, out var share))
+                {
+                    minutes[append.Slot] = share = new MinuteShare(append.Slot);
+                    order.Add(share);
+                }
+
+                share.Add(pending, position, append);
+            }
+        }
+
+        var groups = cluster ? order.GroupBy(m => redis.HashSlot(_keys.Messages(m.Slot))).Select(g => g.AsEnumerable()) : [order];
+        var chunks = new List<List<MinuteShare>>();
+        foreach (var group in groups)
+        {
+            var elements = 0;
+            foreach (var share in group)
+            {
+                if (elements == 0 || chunks[^1].Count == MaxMinutesPerScript || elements + share.Elements > MaxElementsPerScript)
+                {
+                    chunks.Add([]);
+                    elements = 0;
+                }
+
+                chunks[^1].Add(share);
+                elements += share.Elements;
+            }
+        }
+
+        return chunks;
+    }
+
+    /// <summary>One script call for a chunk; writes each minute's result into its callers' results.</summary>
+    private async Task SendChunkAsync(IDatabase db, List<MinuteShare> chunk, string current)
+    {
+        var keys = new RedisKey[chunk.Count * 2];
+        var values = new RedisValue[1 + chunk.Sum(m => m.Elements + 2)];
+        values[0] = current;
+        var v = 1;
+        for (var k = 0; k < chunk.Count; k++)
+        {
+            var share = chunk[k];
+            (keys[2 * k], keys[(2 * k) + 1]) = (_keys.Messages(share.Slot), _keys.Meta(share.Slot));
+            values[v++] = share.Elements;
+            values[v++] = share.MinOffsetMs;
+            foreach (var (_, _, append) in share.Parts)
+            {
+                foreach (var element in append.Elements)
+                {
+                    values[v++] = element;
+                }
+            }
+        }
+
+        var reply = (RedisResult[])(await db.ScriptEvaluateAsync(SlotScripts.Append, keys, values).ConfigureAwait(false))!;
+        for (var k = 0; k < chunk.Count; k++)
+        {
+            var length = (long)reply[2 * k];
+            var first = length - chunk[k].Elements;
+            foreach (var (pending, position, append) in chunk[k].Parts)
+            {
+                pending.Results[position] = length switch
+                {
+                    -1 => AppendResult.Closed,
+                    -2 => AppendResult.BelowFloor((int)reply[(2 * k) + 1]),
+                    _ => AppendResult.Appended(Sequences(first, append.Elements.Count), current, (string?)reply[(2 * k) + 1]),
+                };
+                first += append.Elements.Count;
+            }
+        }
+    }
+
+    private static int[] Sequences(long first, int count)
+    {
+        var seqs = new int[count];
+        for (var i = 0; i < count; i++)
+        {
+            seqs[i] = (int)(first + i);
+        }
+
+        return seqs;
+    }
+
+    /// <summary>What a flush appends to one minute, from one or more callers.</summary>
+    private sealed class MinuteShare(long slot)
+    {
+        // Most minutes of a flush have one caller: no list for them.
+        private (AppendGroupCommit.Pending Pending, int Position, SlotAppend Append) _first;
+        private List<(AppendGroupCommit.Pending Pending, int Position, SlotAppend Append)>? _more;
+
+        public long Slot { get; } = slot;
+
+        public IEnumerable<(AppendGroupCommit.Pending Pending, int Position, SlotAppend Append)> Parts =>
+            _more is null ? [_first] : [_first, .. _more];
+
+        public int Elements { get; private set; }
+
+        public int MinOffsetMs { get; private set; } = int.MaxValue;
+
+        public void Add(AppendGroupCommit.Pending pending, int position, SlotAppend append)
+        {
+            if (Elements == 0)
+            {
+                _first = (pending, position, append);
+            }
+            else
+            {
+                (_more ??= []).Add((pending, position, append));
+            }
+
+            Elements += append.Elements.Count;
+            MinOffsetMs = Math.Min(MinOffsetMs, append.MinOffsetMs);
+        }
+    }
+}
