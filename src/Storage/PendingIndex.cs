@@ -63,25 +63,33 @@ public sealed class PendingIndex(IConnectionMultiplexer redis, RedisKeys keys)
     }
 
     /// <summary>
-    /// The earliest indexed minute. An hour whose last minute was removed between the two reads is
-    /// gone from the hours too (one script removes both), so reading again finds the next: the
-    /// answer is never "none" while a minute is indexed.
+    /// The earliest indexed minute at or before <paramref name="throughSlot"/>. An hour whose last
+    /// minute was removed between the two reads is gone from the hours too (one script removes
+    /// both), so reading again finds the next: the answer is never "none" while such a minute is
+    /// indexed.
     /// </summary>
-    public async Task<long?> EarliestAsync()
+    public async Task<long?> EarliestAsync(long throughSlot)
     {
         var db = Db;
+        var lastHour = HourOf(throughSlot);
         while (true)
         {
-            var hours = await db.SortedSetRangeByRankAsync(keys.PendingHours, 0, 0).ConfigureAwait(false);
+            var hours = await db.SortedSetRangeByScoreAsync(keys.PendingHours, double.NegativeInfinity, lastHour, take: 1).ConfigureAwait(false);
             if (hours.Length == 0)
             {
                 return null;
             }
 
-            var first = await db.SortedSetRangeByRankAsync(keys.PendingMinutes((long)hours[0]), 0, 0).ConfigureAwait(false);
+            var first = await db.SortedSetRangeByScoreAsync(keys.PendingMinutes((long)hours[0]), double.NegativeInfinity, throughSlot, take: 1).ConfigureAwait(false);
             if (first.Length == 1)
             {
                 return (long)first[0];
+            }
+
+            if ((long)hours[0] == lastHour)
+            {
+                // The bound's own hour: its minutes are all later.
+                return null;
             }
         }
     }

@@ -53,8 +53,8 @@ public sealed partial class SlotStore
     /// <summary>Whether the slot is in the index of pending slots.</summary>
     public Task<bool> IsIndexedAsync(long slot) => _index.ContainsAsync(slot);
 
-    /// <summary>The earliest pending slot, if any.</summary>
-    public Task<long?> EarliestPendingAsync() => _index.EarliestAsync();
+    /// <summary>The earliest pending slot at or before <paramref name="throughSlot"/>, if any.</summary>
+    public Task<long?> EarliestPendingAsync(long throughSlot) => _index.EarliestAsync(throughSlot);
 
     /// <summary>Pending slots that start at or before <paramref name="maxSlot"/>, earliest first.</summary>
     public Task<long[]> PendingSlotsThroughAsync(long maxSlot, int take) => _index.ThroughAsync(maxSlot, take);

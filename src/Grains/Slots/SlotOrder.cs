@@ -28,8 +28,8 @@ internal sealed partial class SlotOrder(long slot, SlotStore store, IGrainFactor
         await store.CloseAsync(slot - 1);
         while (true)
         {
-            var earliest = await store.EarliestPendingAsync();
-            if (earliest is null || earliest >= slot)
+            var earliest = await store.EarliestPendingAsync(slot - 1);
+            if (earliest is null)
             {
                 (Cleared, Waiting) = (true, false);
                 return true;

@@ -169,7 +169,8 @@ public sealed partial class TimeSlotGrain
     private async Task FinishAsync(bool pokeNext)
     {
         await store.RemoveFromIndexAsync(_slot);
-        if (pokeNext && await store.EarliestPendingAsync() is { } next)
+        // The next minute that is near: one further off would only wait for its own time (the sweep wakes it).
+        if (pokeNext && await store.EarliestPendingAsync(TimeSlot.Of(NowMs + (long)_options.WakeLead.TotalMilliseconds)) is { } next)
         {
             GrainFactory.GetGrain<ITimeSlotGrain>(next).Wake().Ignore();
         }

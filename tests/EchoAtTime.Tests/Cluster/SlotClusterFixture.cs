@@ -52,9 +52,10 @@ public sealed class SlotClusterFixture : IAsyncLifetime
         Store.AppendAsync(slot, messages.Select(m => SlotElement.Encode(m.OffsetMs, m.Message)).ToArray(), messages.Min(m => m.OffsetMs));
 
     /// <summary>
-    /// Runs <paramref name="write"/> while the sweeper cannot see <paramref name="slots"/>: their hours
+    /// Runs <paramref name="write"/> while the cluster cannot see <paramref name="slots"/>: their hours
     /// in the index score far in the future until it is done, then their own hour again (unless the
-    /// write removed them). What an earlier run left in several steps (an append then a commit, or three slots
+    /// write removed them). The sweep, the order check and the poke after a drain all read the index
+    /// by score up to a bound near now, so none of them finds a hidden hour. What an earlier run left in several steps (an append then a commit, or three slots
     /// one after another) so reaches the cluster at once, as the state a crash would have left; without it a
     /// sweep in between prints a half-written state (a commit fenced, a predecessor closed before it was written).
     /// Only the sweep finds such slots: nobody sends their grains a request.

@@ -30,18 +30,20 @@ public sealed class PendingIndexTests
         Assert.Equal(new[] { _hour, _hour + 59, _hour + 60 }, await _index.ThroughAsync(long.MaxValue, 10));
         Assert.Equal(new[] { _hour, _hour + 59 }, await _index.ThroughAsync(_hour + 59, 10));
         Assert.Equal(new[] { _hour }, await _index.ThroughAsync(long.MaxValue, 1));
-        Assert.Equal(_hour, await _index.EarliestAsync());
+        Assert.Equal(_hour, await _index.EarliestAsync(long.MaxValue));
+        Assert.Null(await _index.EarliestAsync(_hour - 1));
+        Assert.Equal(_hour, await _index.EarliestAsync(_hour));
 
         Assert.True(await _index.RemoveAsync(_hour));
         Assert.NotNull(await db.SortedSetScoreAsync(_keys.PendingHours, PendingIndex.HourOf(_hour)));
         Assert.True(await _index.RemoveAsync(_hour + 59));
         Assert.Null(await db.SortedSetScoreAsync(_keys.PendingHours, PendingIndex.HourOf(_hour)));
-        Assert.Equal(_hour + 60, await _index.EarliestAsync());
+        Assert.Equal(_hour + 60, await _index.EarliestAsync(long.MaxValue));
 
         Assert.True(await _index.RemoveAsync(_hour + 60));
         Assert.False(await _index.RemoveAsync(_hour + 60));
         Assert.Equal(0, await _index.CountAsync());
-        Assert.Null(await _index.EarliestAsync());
+        Assert.Null(await _index.EarliestAsync(long.MaxValue));
         Assert.Empty(await _index.ThroughAsync(long.MaxValue, 10));
     }
 
