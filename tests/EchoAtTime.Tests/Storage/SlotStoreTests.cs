@@ -213,5 +213,18 @@ public sealed class SlotStoreTests(RedisFixture redis)
         Assert.Empty((await _store.LoadAsync(other)).Elements);
     }
 
+    [Fact]
+    public async Task Appends_to_thousands_of_minutes_in_one_call_go_in_several_scripts_and_each_minute_gets_its_message()
+    {
+        // More minutes than one script takes: the flush splits them, on one Redis and on a cluster alike.
+        var slots = Enumerable.Range(0, 2_500).Select(i => _slot + 10_000 + i).ToArray();
+        var results = await _store.AppendManyAsync([.. slots.Select(s => new SlotAppend(s, [SlotElement.Encode(7, $"m{s}")], 7))]);
+
+        Assert.All(results, r => Assert.Equal(new[] { 0 }, r.Seqs));
+        Assert.Equal(2_500, (await Task.WhenAll(slots.Select(_store.IsIndexedAsync))).Count(indexed => indexed));
+        var loaded = await Task.WhenAll(slots[..3].Append(slots[^1]).Select(_store.LoadAsync));
+        Assert.Equal(new[] { slots[0], slots[1], slots[2], slots[^1] }.Select(s => (7, $"m{s}")), loaded.Select(l => SlotElement.Decode(Assert.Single(l.Elements))));
+    }
+
     private MessageId Id(int offset, int seq) => new(TimeSlot.StartMs(_slot) + offset, seq, _epoch);
 }
