@@ -6,10 +6,10 @@ namespace EchoAtTime.Api;
 
 /// <summary>
 /// The API's way to the store: routes validated messages to their minutes and writes them there
-/// itself (<see cref="SlotWriter"/>). Plain messages are group-committed across minutes by the
-/// store (one script call for whatever this process appends meanwhile); a minute's keyed messages
-/// go through its <see cref="SlotCallQueue"/>, one keyed script per call. Status and cancel are one
-/// script each. No grain call is on
+/// itself (<see cref="SlotWriter"/>). A request for one minute, and a minute's keyed messages, go
+/// through that minute's <see cref="SlotCallQueue"/>; the plain minutes of a request spread over
+/// several go together; and the store sends whatever this process appends at one moment, for any
+/// minutes, in one script call. Status and cancel are one script each. No grain call is on
 /// any of these paths, so a silo's death never blocks them and every silo added adds capacity.
 /// </summary>
 public sealed class EchoScheduler
@@ -54,8 +54,14 @@ public sealed class EchoScheduler
         // A request for one minute (a single message, a dense batch) queues there, so that concurrent
         // requests for a busy minute go in one append; minutes of a request spread over several go
         // straight, together. Keyed messages always queue (one keyed script per call).
-        var plain = bySlot.Count > 1 ? bySlot.Where(pair => pair.Value.All(i => routed[i]!.Nonce is null)).ToList() : [];
-        var queued = bySlot.Where(pair => bySlot.Count == 1 || pair.Value.Any(i => routed[i]!.Nonce is not null)).Select(async pair =>
+        var plain = new List<KeyValuePair<long, List<int>>>();
+        var queued = new List<KeyValuePair<long, List<int>>>();
+        foreach (var pair in bySlot)
+        {
+            (bySlot.Count > 1 && pair.Value.All(i => routed[i]!.Nonce is null) ? plain : queued).Add(pair);
+        }
+
+        var sends = queued.Select(async pair =>
         {
             var slotResults = await SendAsync(pair.Key, [.. pair.Value.Select(i => routed[i]!)]);
             for (var k = 0; k < pair.Value.Count; k++)
@@ -63,7 +69,7 @@ public sealed class EchoScheduler
                 results[pair.Value[k]] = slotResults[k];
             }
         });
-        await Task.WhenAll([WritePlainAsync(plain, routed, results), .. queued]);
+        await Task.WhenAll([WritePlainAsync(plain, routed, results), .. sends]);
         return results;
     }
 

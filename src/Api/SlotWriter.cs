@@ -101,7 +101,7 @@ internal sealed class SlotWriter(SlotStore store, IGrainFactory grains, EchoMetr
             }
         }
 
-        NotifyIfNear(slot, earliestAppended);
+        NotifyIfNear(slot, earliestAppended, clock.GetUtcNow().ToUnixTimeMilliseconds());
         return moved;
     }
 
@@ -146,6 +146,7 @@ internal sealed class SlotWriter(SlotStore store, IGrainFactory grains, EchoMetr
         }
 
         var appended = await store.AppendManyAsync(appends);
+        var answeredAt = clock.GetUtcNow().ToUnixTimeMilliseconds();
         List<Task>? retries = null;
         for (var k = 0; k < sent.Count; k++)
         {
@@ -157,7 +158,7 @@ internal sealed class SlotWriter(SlotStore store, IGrainFactory grains, EchoMetr
             }
 
             _appender.Accept(dues[m], mine, appended[k].Seqs, appended[k].Epoch, results[m]);
-            NotifyIfNear(slots[m], earliest);
+            NotifyIfNear(slots[m], earliest, answeredAt);
         }
 
         if (retries is not null)
@@ -186,9 +187,9 @@ internal sealed class SlotWriter(SlotStore store, IGrainFactory grains, EchoMetr
     }
 
     /// <summary>A notice to the printer only near the minute: a minute further off is loaded by the sweep.</summary>
-    private void NotifyIfNear(long slot, long? earliestDueMs)
+    private void NotifyIfNear(long slot, long? earliestDueMs, long nowMs)
     {
-        if (earliestDueMs is { } due && clock.GetUtcNow().ToUnixTimeMilliseconds() >= TimeSlot.StartMs(slot) - _noticeLeadMs)
+        if (earliestDueMs is { } due && nowMs >= TimeSlot.StartMs(slot) - _noticeLeadMs)
         {
             Notify(slot, due);
         }

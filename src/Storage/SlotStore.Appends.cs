@@ -13,7 +13,7 @@ public sealed partial class SlotStore
     private AppendGroupCommit? _appends;
 
     /// <summary>
-    /// Registers the slot as pending, then appends (see <see cref="FlushAppendsAsync"/>), so a message
+    /// Registers the slot as pending, then appends (see <see cref="IndexThenAsync"/>), so a message
     /// is never in a list the index does not point to. A refused minute stores none of its elements,
     /// so a retry never stores one twice.
     /// </summary>
@@ -33,10 +33,9 @@ public sealed partial class SlotStore
     }
 
     /// <summary>
-    /// One flush: the index for every minute of it, then the scripts. On one Redis they go out in one
-    /// pipelined round trip, on one connection, so in that order; on Redis Cluster a script's keys
-    /// must share a hash slot (so one script per slot, in practice per minute), and the scripts wait
-    /// for the index's reply, as in <see cref="IndexThenAsync"/>. Results are given only once the
+    /// One flush: the index for every minute of it, then the scripts (<see cref="IndexThenAsync"/>);
+    /// on Redis Cluster a script's keys must share a hash slot, so one script per slot, in practice
+    /// per minute. Results are given only once the
     /// replicas asked for acknowledged them; a caller whose appends went in a script that failed gets its error.
     /// </summary>
     private async Task FlushAppendsAsync(List<AppendGroupCommit.Pending> batch)
@@ -45,14 +44,7 @@ public sealed partial class SlotStore
         var chunks = Chunks(batch, cluster);
         var epochs = await Task.WhenAll(chunks.Select(c => epoch.CurrentAsync(_keys.Meta(c[0].Slot)))).ConfigureAwait(false);
         var db = Db;
-        var index = _index.AddAsync(chunks.SelectMany(c => c).Select(m => m.Slot));
-        if (cluster)
-        {
-            await index.ConfigureAwait(false);
-        }
-
-        var replies = chunks.Select((chunk, i) => SendChunkAsync(db, chunk, epochs[i])).ToArray();
-        await index.ConfigureAwait(false);
+        var replies = await IndexThenAsync(chunks.SelectMany(c => c).Select(m => m.Slot), () => chunks.Select((chunk, i) => SendChunkAsync(db, chunk, epochs[i])).ToArray()).ConfigureAwait(false);
         try
         {
             await Task.WhenAll(replies).ConfigureAwait(false);
@@ -163,14 +155,14 @@ public sealed partial class SlotStore
                 {
                     -1 => AppendResult.Closed,
                     -2 => AppendResult.BelowFloor((int)reply[(2 * k) + 1]),
-                    _ => AppendResult.Appended(Sequences(first, append.Elements.Count), current, (string?)reply[(2 * k) + 1]),
+                    _ => AppendResult.Appended(Consecutive(first, append.Elements.Count), current, (string?)reply[(2 * k) + 1]),
                 };
                 first += append.Elements.Count;
             }
         }
     }
 
-    private static int[] Sequences(long first, int count)
+    private static int[] Consecutive(long first, int count)
     {
         var seqs = new int[count];
         for (var i = 0; i < count; i++)

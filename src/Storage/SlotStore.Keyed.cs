@@ -27,7 +27,15 @@ public sealed partial class SlotStore
             values[5 + (i * 4)] = m.Here ? "1" : "0";
         }
 
-        var reply = (RedisResult[])(await IndexThenAsync(slot, SlotScripts.AppendKeyed, [_keys.Messages(slot), _keys.Meta(slot), _keys.Nonces(slot)], values).ConfigureAwait(false))!;
+        var db = Db;
+        RedisKey[] keys = [_keys.Messages(slot), _keys.Meta(slot), _keys.Nonces(slot)];
+        var sent = await IndexThenAsync([slot], () => db.ScriptEvaluateAsync(SlotScripts.AppendKeyed, keys, values)).ConfigureAwait(false);
+        var reply = (RedisResult[])(await sent.ConfigureAwait(false))!;
+        if (_replicaAcks > 0)
+        {
+            await WaitForReplicasAsync(redis.GetServer(keys[0]), $"the append to slot {slot}").ConfigureAwait(false);
+        }
+
         var status = (long)reply[0];
         var seqs = new int[messages.Count];
         var repeats = new ScheduleResult?[messages.Count];

@@ -142,34 +142,24 @@ public sealed partial class SlotStore(IConnectionMultiplexer redis, IOptions<Ech
     private RedisKey[] SlotKeys(long slot) => [_keys.Messages(slot), _keys.Meta(slot), _keys.Canceled(slot), _keys.Nonces(slot)];
 
     /// <summary>
-    /// Adds the slot to the index of pending slots, then runs an append script on the slot's keys.
-    /// On one Redis both go out in one pipelined round trip, on one connection, so they run in that
-    /// order. On Redis Cluster the index and the slot live on different shards, whose connections keep
-    /// no order between them: the append waits for the index's reply, one round trip more.
+    /// Adds the slots to the index of pending slots, then sends what <paramref name="send"/> sends to
+    /// their keys (append scripts), so a message is never in a list the index does not point to. On
+    /// one Redis both go out in one pipelined round trip, on one connection, so they run in that
+    /// order. On Redis Cluster the index and the slots live on different shards, whose connections
+    /// keep no order between them: the appends wait for the index's reply, one round trip more.
+    /// Returns what <paramref name="send"/> returned, once the index is written.
     /// </summary>
-    private async Task<RedisResult> IndexThenAsync(long slot, string script, RedisKey[] keys, RedisValue[] values)
+    private async Task<T> IndexThenAsync<T>(IEnumerable<long> slots, Func<T> send)
     {
-        var db = Db;
-        var index = _index.AddAsync([slot]);
-        RedisResult reply;
+        var index = _index.AddAsync(slots);
         if (_topology.IsCluster)
         {
             await index.ConfigureAwait(false);
-            reply = await db.ScriptEvaluateAsync(script, keys, values).ConfigureAwait(false);
-        }
-        else
-        {
-            var appended = db.ScriptEvaluateAsync(script, keys, values);
-            await index.ConfigureAwait(false);
-            reply = await appended.ConfigureAwait(false);
         }
 
-        if (_replicaAcks > 0)
-        {
-            await WaitForReplicasAsync(redis.GetServer(keys[0]), $"the append to slot {slot}").ConfigureAwait(false);
-        }
-
-        return reply;
+        var sent = send();
+        await index.ConfigureAwait(false);
+        return sent;
     }
 
     /// <summary>
