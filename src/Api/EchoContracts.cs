@@ -7,7 +7,8 @@ namespace EchoAtTime.Api;
 /// <param name="Message">The text to print (1 to <c>Echo:MaxMessageLength</c> characters).</param>
 /// <param name="IdempotencyKey">Optional idempotency key (same as the <c>Idempotency-Key</c> header): a retry with it schedules nothing new.</param>
 /// <param name="Id">The idempotency key's older name, still accepted; not the message id of the answer.</param>
-public sealed record EchoRequest(object Time, string Message, string? IdempotencyKey = null, string? Id = null);
+/// <param name="ExpireAfter">Optional deadline after the due time (ISO-8601 duration such as <c>PT30S</c>, or milliseconds): a message that could only print later is marked <c>expired</c> instead.</param>
+public sealed record EchoRequest(object Time, string Message, string? IdempotencyKey = null, string? Id = null, object? ExpireAfter = null);
 
 /// <summary>An accepted message: durable in Redis, due at <paramref name="DueAt"/>.</summary>
 public sealed record EchoAccepted(string Id, string DueAt);
@@ -20,5 +21,24 @@ public sealed record BatchItemResult(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? DueAt = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IDictionary<string, string[]>? Errors = null);
 
-/// <summary>Answer of <c>GET /messages/{id}</c>.</summary>
-public sealed record MessageState(string Id, string DueAt, string Status);
+/// <summary>
+/// Answer of <c>GET /messages/{id}</c>. A printed message carries its delivery receipt: when its
+/// batch reached the console (the cluster's clock), how late that was, and whether it was a
+/// redelivery (printed again after a crash, flagged on the console too).
+/// </summary>
+public sealed record MessageState(
+    string Id,
+    string DueAt,
+    string Status,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? PrintedAt = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? LatenessMs = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] bool? Redelivered = null)
+{
+    public static MessageState Of(MessageId id, EchoAtTime.Storage.MessageRecord record) => new(
+        id.ToString(),
+        EchoTime.Format(id.DueMs),
+        record.Status.ToString().ToLowerInvariant(),
+        record.PrintedAtMs is { } at ? EchoTime.Format(at) : null,
+        record.PrintedAtMs is { } late ? Math.Max(0, late - id.DueMs) : null,
+        record.PrintedAtMs is null ? null : record.Redelivered);
+}

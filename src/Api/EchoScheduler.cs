@@ -151,6 +151,9 @@ public sealed class EchoScheduler
 
     public Task<MessageStatus> GetStatusAsync(MessageId id) => _store.StatusAsync(id);
 
+    /// <summary>The message's status and, once printed, its delivery receipt.</summary>
+    public Task<MessageRecord> LookupAsync(MessageId id) => _store.LookupAsync(id);
+
     /// <summary>Atomic with the printer's fence; the printer learns of it at its next commit.</summary>
     public async Task<CancelOutcome> CancelAsync(MessageId id)
     {

@@ -14,7 +14,7 @@ public static partial class MessageEndpoints
         var group = routes.MapGroup("/messages").WithTags("Messages");
         group.MapGet("/{id}", GetMessage)
             .WithName("GetMessage")
-            .WithSummary("Status of a message: scheduled, printed or canceled")
+            .WithSummary("Status of a message: scheduled, printed (with its delivery receipt), canceled or expired")
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         group.MapDelete("/{id}", CancelMessage)
@@ -36,14 +36,14 @@ public static partial class MessageEndpoints
             return NotFound(id);
         }
 
-        if (await TryAskAsync(() => scheduler.GetStatusAsync(messageId), loggers) is not { } status)
+        if (await TryAskAsync(() => scheduler.LookupAsync(messageId), loggers) is not { } record)
         {
             return EchoEndpoints.Unavailable();
         }
 
-        return status == MessageStatus.Unknown
+        return record.Status == MessageStatus.Unknown
             ? NotFound(id)
-            : TypedResults.Ok(new MessageState(messageId.ToString(), EchoTime.Format(messageId.DueMs), status.ToString().ToLowerInvariant()));
+            : TypedResults.Ok(MessageState.Of(messageId, record));
     }
 
     /// <summary>204 when canceled (it will never print), 409 when already printed (or printing), 404 when unknown.</summary>
@@ -66,6 +66,9 @@ public static partial class MessageEndpoints
             CancelOutcome.AlreadyPrinted => TypedResults.Problem(
                 statusCode: StatusCodes.Status409Conflict,
                 title: "The message was already printed (or is being printed) and cannot be canceled."),
+            CancelOutcome.Expired => TypedResults.Problem(
+                statusCode: StatusCodes.Status409Conflict,
+                title: "The message expired (it was never printed) and cannot be canceled."),
             _ => NotFound(id),
         };
     }

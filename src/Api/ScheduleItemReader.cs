@@ -6,7 +6,7 @@ using System.Text.Json;
 namespace EchoAtTime.Api;
 
 /// <summary>
-/// Validates one <c>{time, message, idempotencyKey?}</c> object (<c>id</c> is the key's older name) into a <see cref="ScheduleRequest"/>, naming the
+/// Validates one <c>{time, message, idempotencyKey?, expireAfter?}</c> object (<c>id</c> is the key's older name) into a <see cref="ScheduleRequest"/>, naming the
 /// offending field on failure.
 /// </summary>
 public static class ScheduleItemReader
@@ -48,12 +48,17 @@ public static class ScheduleItemReader
             Add(ref errors, error);
         }
 
+        if (!ExpireAfterReader.TryRead(item, prefix, limits, out var expireAfterMs, out error))
+        {
+            Add(ref errors, error);
+        }
+
         if (errors is not null)
         {
             return false;
         }
 
-        request = new ScheduleRequest(Math.Max(dueMs, nowMs), text, key, key is null ? null : Fingerprint(dueMs, text));
+        request = new ScheduleRequest(Math.Max(dueMs, nowMs), text, key, key is null ? null : Fingerprint(dueMs, text, expireAfterMs), ExpireAfterMs: expireAfterMs);
         return true;
     }
 
@@ -219,9 +224,9 @@ public static class ScheduleItemReader
     public static bool IsValidKey(string key, ApiOptions limits) =>
         key.Length > 0 && key.Length <= limits.MaxIdempotencyKeyLength && !key.Any(char.IsControl);
 
-    /// <summary>What "the same request" means for an idempotency key: the time as asked, and the message.</summary>
-    private static string Fingerprint(long requestedMs, string message) =>
-        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{requestedMs}\n{message}")).AsSpan(0, 16));
+    /// <summary>What "the same request" means for an idempotency key: the time as asked, the message, and the deadline if any.</summary>
+    private static string Fingerprint(long requestedMs, string message, long expireAfterMs) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(expireAfterMs > 0 ? $"{requestedMs}\n{message}\n{expireAfterMs}" : $"{requestedMs}\n{message}")).AsSpan(0, 16));
 
     public static KeyValuePair<string, string[]> Error(string field, string message) =>
         new(field, [$"'{field}' {message}."]);

@@ -39,7 +39,7 @@ internal sealed class SlotAppender(SlotStore store, EchoMetrics metrics)
 
         if (keyed.Count > 0)
         {
-            var items = keyed.Select(i => (SlotElement.Encode(TimeSlot.OffsetMs(dues[i]), messages[i].Message), dues[i], messages[i].Nonce!, TimeSlot.Of(dues[i]) == slot)).ToArray();
+            var items = keyed.Select(i => (SlotElement.Encode(TimeSlot.OffsetMs(dues[i]), messages[i].Message, messages[i].ExpireAfterMs), dues[i], messages[i].Nonce!, TimeSlot.Of(dues[i]) == slot)).ToArray();
             var appended = await store.AppendKeyedAsync(slot, items);
             for (var k = 0; k < keyed.Count; k++)
             {

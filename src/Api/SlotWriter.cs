@@ -179,7 +179,7 @@ internal sealed class SlotWriter(SlotStore store, IGrainFactory grains, EchoMetr
         for (var k = 0; k < mine.Count; k++)
         {
             var offset = TimeSlot.OffsetMs(dues[mine[k]]);
-            elements[k] = SlotElement.Encode(offset, messages[mine[k]].Message);
+            elements[k] = SlotElement.Encode(offset, messages[mine[k]].Message, messages[mine[k]].ExpireAfterMs);
             minOffset = Math.Min(minOffset, offset);
         }
 

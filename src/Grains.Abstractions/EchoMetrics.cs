@@ -14,6 +14,7 @@ public sealed class EchoMetrics
     private readonly Counter<long> _printed;
     private readonly Counter<long> _redelivered;
     private readonly Counter<long> _canceled;
+    private readonly Counter<long> _expired;
     private readonly Counter<long> _rejected;
     private readonly Counter<long> _noticesFailed;
     private readonly Histogram<double> _lateness;
@@ -27,6 +28,7 @@ public sealed class EchoMetrics
         _printed = meter.CreateCounter<long>("echo.messages.printed", "{message}", "Messages printed, redeliveries included.");
         _redelivered = meter.CreateCounter<long>("echo.messages.redelivered", "{message}", "Messages printed again after a crash, flagged redelivered.");
         _canceled = meter.CreateCounter<long>("echo.messages.canceled", "{message}", "Messages canceled before printing.");
+        _expired = meter.CreateCounter<long>("echo.messages.expired", "{message}", "Messages not printed because they could only print later than their due time plus expireAfter.");
         _rejected = meter.CreateCounter<long>("echo.messages.rejected", "{message}", "Messages refused, tagged with the HTTP status (400, 409, 503, ...).");
         _noticesFailed = meter.CreateCounter<long>("echo.notices.failed", "{notice}", "Notices to a minute's printer that could not be sent; the sweep finds those messages instead, within one interval.");
         _lateness = meter.CreateHistogram<double>("echo.lateness", "ms", "Print time minus due time.",
@@ -51,6 +53,8 @@ public sealed class EchoMetrics
     public void Lateness(double ms) => _lateness.Record(ms);
 
     public void Canceled() => _canceled.Add(1);
+
+    public void Expired(int count) => _expired.Add(count);
 
     public void Rejected(int count, int status) => _rejected.Add(count, new KeyValuePair<string, object?>("http.response.status_code", status));
 

@@ -7,6 +7,9 @@ public enum MessageStatus
     Scheduled,
     Printed,
     Canceled,
+
+    /// <summary>Not printed: it could only have printed later than its due time plus its <c>expireAfter</c>.</summary>
+    Expired,
 }
 
 /// <summary>Outcome of a cancel request.</summary>
@@ -19,4 +22,7 @@ public enum CancelOutcome
 
     /// <summary>Too late: printed, or in the batch being printed.</summary>
     AlreadyPrinted,
+
+    /// <summary>Too late: it expired (it was never printed).</summary>
+    Expired,
 }

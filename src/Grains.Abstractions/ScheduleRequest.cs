@@ -6,6 +6,8 @@ namespace EchoAtTime;
 /// so a repeat is recognised and a different request under the same key is refused. Once the key is
 /// reserved, <see cref="Nonce"/> names the reservation and <see cref="ReservedSlot"/> the minute it
 /// points at: a keyed message goes there first, whatever its due time, so a repeat finds the original.
+/// <see cref="ExpireAfterMs"/> (0 = none) is the message's deadline after its due time: past it, it
+/// is marked expired instead of printed.
 /// </summary>
 [GenerateSerializer, Immutable]
 [Alias("EchoAtTime.ScheduleRequest")]
@@ -15,4 +17,5 @@ public sealed record ScheduleRequest(
     [property: Id(2)] string? IdempotencyKey = null,
     [property: Id(3)] string? Fingerprint = null,
     [property: Id(4)] string? Nonce = null,
-    [property: Id(5)] long ReservedSlot = 0);
+    [property: Id(5)] long ReservedSlot = 0,
+    [property: Id(6)] long ExpireAfterMs = 0);

@@ -6,7 +6,7 @@ internal static partial class SlotScripts
     /// <summary>
     /// The minute's epoch record (which store epoch appended which sequences, "seq:epoch,…"): the meta
     /// hash's <c>e</c> when there is one; else the epoch marked in the list's first element
-    /// (<c>offset:epoch|text</c>), for a minute only ever appended under one epoch — most of them, and
+    /// (<c>offset:epoch|text</c>, or <c>offset+expireAfter:epoch|text</c>), for a minute only ever appended under one epoch — most of them, and
     /// so no meta hash at all for a minute nobody printed or canceled in yet (it would cost more than
     /// its one message); else ''. Closing or draining deletes the list, so they write <c>e</c> first.
     /// </summary>
@@ -14,7 +14,7 @@ internal static partial class SlotScripts
         local function epochRecord(list, e)
           if e then return e end
           local first = redis.call('LINDEX', list, 0)
-          local marked = first and string.match(first, '^%d+:(%x+)|')
+          local marked = first and string.match(first, '^%d+%+?%d*:(%x+)|')
           if marked then return '0:' .. marked end
           return ''
         end

@@ -51,7 +51,10 @@ internal static partial class SlotScripts
     /// <summary>
     /// ARGV = version, printed cursor, printed count, printing cursor, loaded count, canceled count
     /// the caller knows, the store epoch, the minute's epoch record the caller's view holds ('*': no
-    /// view to check). Fails (false) unless the caller holds the current version; { 2 } when the
+    /// view to check), the receipt of the batch this commit confirms ('' when none; see
+    /// <see cref="ReceiptLookup"/>), appended to the meta field <c>r</c>, then the sequences of the
+    /// new batch's expired messages (recorded, when the batch is declared and the message not
+    /// canceled, in the canceled set as -1 - seq: done, never printed). Fails (false) unless the caller holds the current version; { 2 } when the
     /// epoch record has an epoch the caller does not know starting inside what it loaded: the store
     /// restarted and the list holds, at positions the view has seen, other messages than it holds (a
     /// lost append whose position was handed out again), so the caller must reload. Otherwise bumps the version, records progress and the epoch
@@ -66,7 +69,7 @@ internal static partial class SlotScripts
     /// dead owner declared stays "maybe printed".
     /// </summary>
     public const string Commit = ReincarnatedCheck + EpochRecord + """
-        local m = redis.call('HMGET', KEYS[2], 'v', 'n', 'e', 'ce')
+        local m = redis.call('HMGET', KEYS[2], 'v', 'n', 'e', 'ce', 'r')
         if (m[1] or '0') ~= ARGV[1] then return false end
         local kept = m[3]
         m[3] = epochRecord(KEYS[1], m[3])
@@ -89,6 +92,9 @@ internal static partial class SlotScripts
           end
         end
         if m[4] ~= ARGV[7] then redis.call('HSET', KEYS[2], 'ce', ARGV[7]) end
+        if ARGV[9] ~= '' then
+          redis.call('HSET', KEYS[2], 'r', m[5] and (m[5] .. ',' .. ARGV[9]) or ARGV[9])
+        end
         if declared then
           local n = ARGV[4]
           if m[2] and tonumber(m[2]) > tonumber(n) then n = m[2] end
@@ -98,6 +104,11 @@ internal static partial class SlotScripts
         end
         local canceled = {}
         if redis.call('SCARD', KEYS[3]) ~= tonumber(ARGV[6]) then canceled = redis.call('SMEMBERS', KEYS[3]) end
+        if declared then
+          for i = 10, #ARGV do
+            if redis.call('SISMEMBER', KEYS[3], ARGV[i]) == 0 then redis.call('SADD', KEYS[3], -1 - tonumber(ARGV[i])) end
+          end
+        end
         return { declared and 1 or 0, unseen, canceled, m[3] }
         """;
 
@@ -145,14 +156,43 @@ internal static partial class SlotScripts
         """;
 
     /// <summary>
+    /// A printed batch's receipt, one per commit that confirmed one, comma-separated in the meta
+    /// field <c>r</c>: <c>{offset}.{seq}@{printed at, ms after the minute's start}</c> of the batch's
+    /// last message, followed by <c>!{offset}.{seq}</c> when the batch began with redelivered messages
+    /// (through that one). About 15 bytes per batch, so a minute of one message pays 15 bytes, one of
+    /// thousands well under one byte each. <c>receipt(r, offset, seq)</c> returns { 'printed', printed
+    /// at, redelivered 0/1 } from the first batch that ends at or after the message, or 'printed'
+    /// when there is none (printed before receipts were kept).
+    /// </summary>
+    private const string ReceiptLookup = """
+        local function atOrAfter(o, s, offset, seq)
+          o, s = tonumber(o), tonumber(s)
+          return o > offset or (o == offset and s >= seq)
+        end
+        local function receipt(r, offset, seq)
+          if not r then return 'printed' end
+          for o, s, at, rest in string.gmatch(r, '(%d+)%.(%d+)@(%d+)([^,]*)') do
+            if atOrAfter(o, s, offset, seq) then
+              local ro, rs = string.match(rest, '^!(%d+)%.(%d+)')
+              return { 'printed', at, (ro and atOrAfter(ro, rs, offset, seq)) and 1 or 0 }
+            end
+          end
+          return 'printed'
+        end
+
+        """;
+
+    /// <summary>
     /// The common start of <see cref="Status"/> and <see cref="Cancel"/> (ARGV = sequence, due
     /// offset, cursor, epoch): an id whose epoch is not the one its sequence was appended under names
     /// a message the store lost (its position was handed out again) and is unknown; then answers for
     /// a finished slot from its length and canceled set, checks that an open slot's element really
-    /// has that due offset, and answers 'canceled' when it is. Leaves m = {x, p, n, l} for the rest.
+    /// has that due offset, and answers 'canceled' or 'expired' (its sequence negated, less one, in
+    /// the same set) when it is. A printed message of a finished slot is answered by
+    /// <c>printed(m)</c>, which each script defines. Leaves m = {x, p, n, l, e, r} for the rest.
     /// </summary>
     private const string MessageLookup = EpochRecord + """
-        local m = redis.call('HMGET', KEYS[2], 'x', 'p', 'n', 'l', 'e')
+        local m = redis.call('HMGET', KEYS[2], 'x', 'p', 'n', 'l', 'e', 'r')
         local seq = tonumber(ARGV[1])
         local epoch = ''
         for from, e in string.gmatch(epochRecord(KEYS[1], m[5]), '(%d+):(%x+)') do
@@ -161,22 +201,32 @@ internal static partial class SlotScripts
         end
         if epoch ~= ARGV[4] then return 'unknown' end
         local canceled = redis.call('SISMEMBER', KEYS[3], ARGV[1]) == 1
+        local expired = redis.call('SISMEMBER', KEYS[3], -1 - seq) == 1
         if m[1] then
           if seq >= tonumber(m[4] or '0') then return 'unknown' end
           if canceled then return 'canceled' end
-          return 'printed'
+          if expired then return 'expired' end
+          return printed(m)
         end
         local e = redis.call('LINDEX', KEYS[1], ARGV[1])
         -- The element's offset ends at '|', or at ':' before the epoch a minute's first element carries.
         local after = e and string.sub(e, #ARGV[2] + 1, #ARGV[2] + 1)
-        if not e or string.sub(e, 1, #ARGV[2]) ~= ARGV[2] or (after ~= '|' and after ~= ':') then return 'unknown' end
+        if not e or string.sub(e, 1, #ARGV[2]) ~= ARGV[2] or (after ~= '|' and after ~= ':' and after ~= '+') then return 'unknown' end
         if canceled then return 'canceled' end
+        if expired then return 'expired' end
 
         """;
 
-    /// <summary>Returns 'unknown', 'scheduled', 'printed' (at or below the printed cursor) or 'canceled'.</summary>
-    public const string Status = MessageLookup + """
-        if m[2] and tonumber(ARGV[3]) <= tonumber(m[2]) then return 'printed' end
+    /// <summary>
+    /// Returns 'unknown', 'scheduled', 'canceled', 'expired', or 'printed' (at or below the printed
+    /// cursor) with its receipt when there is one: { 'printed', printed at (ms after the minute's
+    /// start), redelivered 0/1 }.
+    /// </summary>
+    public const string Status = ReceiptLookup + """
+        local function printed(m) return receipt(m[6], tonumber(ARGV[2]), tonumber(ARGV[1])) end
+
+        """ + MessageLookup + """
+        if m[2] and tonumber(ARGV[3]) <= tonumber(m[2]) then return printed(m) end
         return 'scheduled'
         """;
 
@@ -184,7 +234,10 @@ internal static partial class SlotScripts
     /// Cancels unless the message is printed or in the batch being printed (at or below the
     /// printing cursor). Returns 'unknown', 'printed', 'canceled' (before) or 'now'.
     /// </summary>
-    public const string Cancel = MessageLookup + """
+    public const string Cancel = """
+        local function printed(m) return 'printed' end
+
+        """ + MessageLookup + """
         if m[3] and tonumber(ARGV[3]) <= tonumber(m[3]) then return 'printed' end
         redis.call('SADD', KEYS[3], ARGV[1])
         return 'now'

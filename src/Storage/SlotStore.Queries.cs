@@ -5,14 +5,27 @@ namespace EchoAtTime.Storage;
 /// <summary>What the API asks of one message by its id, and the pending index the sweeper and the gauges read.</summary>
 public sealed partial class SlotStore
 {
-    public async Task<MessageStatus> StatusAsync(MessageId id) =>
-        (string?)await Db.ScriptEvaluateAsync(SlotScripts.Status, SlotKeys(id.Slot), IdArgs(id)).ConfigureAwait(false) switch
+    public async Task<MessageStatus> StatusAsync(MessageId id) => (await LookupAsync(id).ConfigureAwait(false)).Status;
+
+    /// <summary>Where the message stands, with its delivery receipt once printed (one script, one round trip).</summary>
+    public async Task<MessageRecord> LookupAsync(MessageId id)
+    {
+        var result = await Db.ScriptEvaluateAsync(SlotScripts.Status, SlotKeys(id.Slot), IdArgs(id)).ConfigureAwait(false);
+        if (result.Resp2Type == ResultType.Array)
+        {
+            var receipt = (RedisResult[])result!;
+            return new MessageRecord(MessageStatus.Printed, TimeSlot.StartMs(id.Slot) + (long)receipt[1], (long)receipt[2] == 1);
+        }
+
+        return new MessageRecord((string?)result switch
         {
             "scheduled" => MessageStatus.Scheduled,
             "printed" => MessageStatus.Printed,
             "canceled" => MessageStatus.Canceled,
+            "expired" => MessageStatus.Expired,
             _ => MessageStatus.Unknown,
-        };
+        });
+    }
 
     /// <summary>
     /// Cancels unless printed or being printed; atomic with the printer's fence. <c>Now</c> tells a
@@ -24,6 +37,7 @@ public sealed partial class SlotStore
             "now" => (CancelOutcome.Canceled, true),
             "canceled" => (CancelOutcome.Canceled, false),
             "printed" => (CancelOutcome.AlreadyPrinted, false),
+            "expired" => (CancelOutcome.Expired, false),
             _ => (CancelOutcome.Unknown, false),
         };
 

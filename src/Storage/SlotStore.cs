@@ -70,14 +70,16 @@ public sealed partial class SlotStore(IConnectionMultiplexer redis, IOptions<Ech
     /// than <paramref name="knownCanceled"/>, every canceled sequence; null when another activation
     /// owns the slot; <see cref="CommitResult.Reincarnated"/> when the minute's epoch record is not
     /// <paramref name="viewEpochs"/> (null: not checked, for callers that hold no view).
+    /// <paramref name="receipt"/> is the confirmed batch's receipt (<see cref="BatchReceipt"/>), kept with the minute;
+    /// <paramref name="expired"/> the sequences of the declared batch that expired, recorded with the declaration.
     /// </summary>
-    public async Task<CommitResult?> CommitAsync(long slot, long version, long printedCursor, int printedCount, long printingCursor, int loadedCount, int knownCanceled = -1, string? viewEpochs = null)
+    public async Task<CommitResult?> CommitAsync(long slot, long version, long printedCursor, int printedCount, long printingCursor, int loadedCount, int knownCanceled = -1, string? viewEpochs = null, string receipt = "", IReadOnlyList<int>? expired = null)
     {
         var current = await epoch.CurrentAsync(_keys.Meta(slot)).ConfigureAwait(false);
         var result = await Db.ScriptEvaluateAsync(
             SlotScripts.Commit,
             SlotKeys(slot),
-            [version, Cursor(printedCursor), printedCount, Cursor(printingCursor), loadedCount, knownCanceled, current, viewEpochs ?? Unchecked]).ConfigureAwait(false);
+            [version, Cursor(printedCursor), printedCount, Cursor(printingCursor), loadedCount, knownCanceled, current, viewEpochs ?? Unchecked, receipt, .. (expired ?? []).Select(s => (RedisValue)s)]).ConfigureAwait(false);
         if (result.IsNull)
         {
             return null;

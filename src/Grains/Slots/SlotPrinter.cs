@@ -13,7 +13,7 @@ namespace EchoAtTime.Grains.Slots;
 /// back what the view lacks and the batch is chosen again. Nothing prints while this silo's clock is not bounded
 /// to the store's: "never early" holds by the cluster's one clock.
 /// </summary>
-internal sealed class SlotPrinter(SlotStore store, IEchoSink sink, EchoMetrics metrics, ClusterClock clock, EchoOptions options)
+internal sealed class SlotPrinter(SlotStore store, IEchoSink sink, EchoMetrics metrics, ClusterClock clock, EchoOptions options, SlotPrinterLog log)
 {
     private long NowMs => clock.GetUtcNow().ToUnixTimeMilliseconds();
 
@@ -31,6 +31,7 @@ internal sealed class SlotPrinter(SlotStore store, IEchoSink sink, EchoMetrics m
 
         var batch = new List<PendingMessage>(Math.Min(options.BatchSize, 1024));
         var unconfirmed = false;
+        var receipt = "";
         var turnEndsMs = NowMs + (long)options.PrintTurn.TotalMilliseconds;
         var printedThisTurn = false;
         while (true)
@@ -50,8 +51,11 @@ internal sealed class SlotPrinter(SlotStore store, IEchoSink sink, EchoMetrics m
                 return PrintOutcome.Done;
             }
 
+            // Past their deadline: declared with the batch and recorded expired by the same commit, so
+            // they are done exactly when the batch is declared, and never printed.
+            var expiring = batch.Where(m => m.IsExpiredAt(view.SlotStartMs, now)).ToList();
             var printing = batch.Count > 0 ? Math.Max(view.PrintedCursor, batch[^1].Cursor) : view.PrintedCursor;
-            var commit = await store.CommitAsync(slot, view.Version, view.PrintedCursor, view.PrintedCount, printing, view.LoadedCount, view.CanceledCount, view.EpochsText);
+            var commit = await store.CommitAsync(slot, view.Version, view.PrintedCursor, view.PrintedCount, printing, view.LoadedCount, view.CanceledCount, view.EpochsText, unconfirmed ? receipt : "", expiring.ConvertAll(m => m.Seq));
             if (commit is null)
             {
                 return PrintOutcome.Fenced;
@@ -79,7 +83,14 @@ internal sealed class SlotPrinter(SlotStore store, IEchoSink sink, EchoMetrics m
                 continue;
             }
 
-            if (commit.Canceled.Length > 0)
+            if (expiring.Count > 0 && view.Expired(expiring) is { Count: > 0 } expired)
+            {
+                metrics.Expired(expired.Count);
+                var first = expired[0];
+                log.Expired(slot, expired.Count, new MessageId(view.SlotStartMs + first.OffsetMs, first.Seq, view.EpochOf(first.Seq)), now - (view.SlotStartMs + first.OffsetMs));
+            }
+
+            if (commit.Canceled.Length > 0 || expiring.Count > 0)
             {
                 batch.RemoveAll(m => !view.IsPending(m));
             }
@@ -89,7 +100,7 @@ internal sealed class SlotPrinter(SlotStore store, IEchoSink sink, EchoMetrics m
                 continue;
             }
 
-            await PrintAsync(view, batch);
+            receipt = await PrintAsync(view, batch);
             view.Printed(batch, printing);
             printedThisTurn = true;
             unconfirmed = true;
@@ -98,9 +109,10 @@ internal sealed class SlotPrinter(SlotStore store, IEchoSink sink, EchoMetrics m
 
     /// <summary>Takes in list elements the view has not seen (appended by writers since the load) and cancels.</summary>
     public static void Merge(SlotView view, RedisValue[] tail, int[] canceled) =>
-        view.MergeUnseen(Array.ConvertAll(tail, e => SlotElement.Decode(e)), canceled);
+        view.MergeUnseen(Array.ConvertAll(tail, SlotElement.Read), canceled);
 
-    private async Task PrintAsync(SlotView view, List<PendingMessage> batch)
+    /// <summary>Prints the batch; returns its receipt, for the commit that confirms it.</summary>
+    private async Task<string> PrintAsync(SlotView view, List<PendingMessage> batch)
     {
         var printedAt = NowMs;
         var lines = new EchoLine[batch.Count];
@@ -114,13 +126,21 @@ internal sealed class SlotPrinter(SlotStore store, IEchoSink sink, EchoMetrics m
         // declared batch prints again, flagged.
         await sink.WriteAsync(lines);
         var redelivered = 0;
+        PendingMessage? lastRedelivered = null;
         foreach (var m in batch)
         {
-            redelivered += m.Redelivered ? 1 : 0;
+            if (m.Redelivered)
+            {
+                redelivered++;
+                lastRedelivered = m;
+            }
+
             metrics.Lateness(printedAt - (view.SlotStartMs + m.OffsetMs));
         }
 
         metrics.Printed(batch.Count, redelivered);
+        var last = batch[^1];
+        return BatchReceipt.Of(view.SlotStartMs, printedAt, last.OffsetMs, last.Seq, lastRedelivered is { } r ? (r.OffsetMs, r.Seq) : null);
     }
 }
 

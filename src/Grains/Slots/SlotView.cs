@@ -63,7 +63,7 @@ internal sealed class SlotView(long slotStartMs)
     /// is due by <paramref name="inDoubtThroughMs"/>, when the store may have lost commits that
     /// recorded it printed. Returns how many are flagged.
     /// </summary>
-    public int Load(long version, long printedCursor, long printingCursor, IReadOnlyList<(int OffsetMs, string Message)> elements, IEnumerable<int> canceled, long inDoubtThroughMs = long.MinValue)
+    public int Load(long version, long printedCursor, long printingCursor, IReadOnlyList<SlotEntry> elements, IEnumerable<int> canceled, long inDoubtThroughMs = long.MinValue)
     {
         Version = version;
         PrintedCursor = printedCursor;
@@ -75,13 +75,13 @@ internal sealed class SlotView(long slotStartMs)
         var redelivered = 0;
         for (var seq = 0; seq < elements.Count; seq++)
         {
-            if (_canceled.Contains(seq))
+            if (IsCanceledOrExpired(seq))
             {
                 // Never printed and never counted as printed: the store's close counts canceled ones on its own.
                 continue;
             }
 
-            var (offset, message) = elements[seq];
+            var (offset, message, expireAfter) = elements[seq];
             var cursor = SlotCursor.Of(offset, seq);
             if (cursor <= printedCursor)
             {
@@ -91,7 +91,7 @@ internal sealed class SlotView(long slotStartMs)
 
             var inDoubt = cursor <= printingCursor || SlotStartMs + offset <= inDoubtThroughMs;
             redelivered += inDoubt ? 1 : 0;
-            _pending.Add(new PendingMessage(offset, seq, message, inDoubt));
+            _pending.Add(new PendingMessage(offset, seq, message, inDoubt, expireAfter));
         }
 
         LoadedCount = elements.Count;
@@ -135,27 +135,27 @@ internal sealed class SlotView(long slotStartMs)
     /// Takes in list elements from <see cref="LoadedCount"/> on (appended by writers) and drops
     /// messages canceled elsewhere. Returns the sequences that were new to this view.
     /// </summary>
-    public List<int> MergeUnseen(IReadOnlyList<(int OffsetMs, string Message)> tail, IReadOnlyCollection<int> canceled)
+    public List<int> MergeUnseen(IReadOnlyList<SlotEntry> tail, IReadOnlyCollection<int> canceled)
     {
         if (canceled.Count > 0)
         {
             var gone = canceled.Where(_canceled.Add).ToHashSet();
             if (gone.Count > 0 && _pending.Count > 0)
             {
-                _pending.RemoveWhere(m => gone.Contains(m.Seq));
+                _pending.RemoveWhere(m => gone.Contains(m.Seq) || gone.Contains(ExpiredMember(m.Seq)));
             }
         }
 
         var added = new List<int>();
-        foreach (var (offset, message) in tail)
+        foreach (var (offset, message, expireAfter) in tail)
         {
             var seq = LoadedCount++;
-            if (_canceled.Contains(seq))
+            if (IsCanceledOrExpired(seq))
             {
                 continue;
             }
 
-            _pending.Add(new PendingMessage(offset, seq, message, Redelivered: false));
+            _pending.Add(new PendingMessage(offset, seq, message, Redelivered: false, expireAfter));
             added.Add(seq);
         }
 
@@ -166,6 +166,27 @@ internal sealed class SlotView(long slotStartMs)
     public void RaiseFloor(int floorOffsetMs) => FloorCursor = Math.Max(FloorCursor, SlotCursor.Of(floorOffsetMs, int.MaxValue));
 
     public bool IsPending(PendingMessage message) => _pending.Contains(message);
+
+    /// <summary>
+    /// The expired ones of <paramref name="candidates"/> that are still pending (not canceled
+    /// meanwhile) leave the pending set; the store recorded them with the commit that declared their
+    /// batch, in the canceled set as <see cref="ExpiredMember"/>. Returns them.
+    /// </summary>
+    public List<PendingMessage> Expired(IReadOnlyList<PendingMessage> candidates)
+    {
+        var gone = candidates.Where(_pending.Remove).ToList();
+        foreach (var m in gone)
+        {
+            _canceled.Add(ExpiredMember(m.Seq));
+        }
+
+        return gone;
+    }
+
+    /// <summary>How the canceled set holds an expired sequence: negated, less one (an intset still, and counted by the close).</summary>
+    public static int ExpiredMember(int seq) => -1 - seq;
+
+    private bool IsCanceledOrExpired(int seq) => _canceled.Contains(seq) || _canceled.Contains(ExpiredMember(seq));
 
     /// <summary>Fills <paramref name="batch"/> with up to <paramref name="max"/> messages due at <paramref name="nowMs"/>, in print order.</summary>
     public void NextBatch(long nowMs, int max, List<PendingMessage> batch)

@@ -92,7 +92,7 @@ public sealed partial class TimeSlotGrain
             return false;
         }
 
-        var elements = Array.ConvertAll(snapshot.Elements, e => SlotElement.Decode(e));
+        var elements = Array.ConvertAll(snapshot.Elements, SlotElement.Read);
         var redelivered = _view.Load(snapshot.Version, snapshot.PrintedCursor, snapshot.PrintingCursor, elements, snapshot.Canceled, snapshot.MayHaveLostCommits ? NowMs : long.MinValue);
         _view.SetEpochs(snapshot.Epochs);
         _life.Loaded();

@@ -36,7 +36,7 @@ public sealed partial class TimeSlotGrain(
 {
     private readonly EchoOptions _options = options.Value;
     private readonly SlotLifecycle _life = new();
-    private readonly SlotPrinter _printer = new(store, sink, metrics, clock, options.Value);
+    private readonly SlotPrinter _printer = new(store, sink, metrics, clock, options.Value, new SlotPrinterLog(logger));
     private long _slot;
     private SlotView _view = null!;
     private SlotOrder _order = null!;

@@ -214,6 +214,33 @@ public sealed class TimeSlotGrainTests(SlotClusterFixture fixture)
         var printed = await TaggedThroughMarkerAsync(tag, marker);
         Assert.Equal(Enumerable.Range(0, 6).Select(i => $"{tag}{i}"), printed.Select(l => l.Message));
         Assert.Equal(new[] { true, true, true, false, false, false }, printed.Select(l => l.Redelivered));
+
+        // The marker's later minute printed only once this one was drained, so every batch is
+        // confirmed: each message's receipt is what its console line said.
+        foreach (var line in printed)
+        {
+            Assert.Equal(new MessageRecord(MessageStatus.Printed, line.PrintedAtMs, line.Redelivered), await fixture.Store.LookupAsync(line.Id));
+        }
+    }
+
+    [Fact]
+    public async Task After_an_outage_a_message_past_its_expireAfter_is_marked_expired_not_printed_and_the_others_print_late_as_before()
+    {
+        // A minute 540 minutes overdue, as a cluster that was down that long finds it.
+        var tag = NewTag();
+        var slot = TimeSlot.Of(NowMs) - 540;
+        var store = fixture.Store;
+        var appended = await store.AppendAsync(slot, [
+            SlotElement.Encode(100, tag + "expires after a minute", 60_000),
+            SlotElement.Encode(101, tag + "no deadline"),
+            SlotElement.Encode(102, tag + "expires after a day", 86_400_000)], 100);
+        var marker = await ScheduleMarkerAsync(NowMs);
+
+        var printed = await TaggedThroughMarkerAsync(tag, marker);
+        Assert.Equal(new[] { tag + "no deadline", tag + "expires after a day" }, printed.Select(l => l.Message));
+        var expired = new MessageId(TimeSlot.StartMs(slot) + 100, appended.Seqs[0], appended.Epoch);
+        Assert.Equal(new MessageRecord(MessageStatus.Expired), await store.LookupAsync(expired));
+        Assert.Equal((CancelOutcome.Expired, false), await store.CancelAsync(expired));
     }
 
     [Fact]

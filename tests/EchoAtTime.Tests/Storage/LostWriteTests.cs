@@ -16,7 +16,7 @@ public sealed class LostWriteTests
     /// <summary>What a printer does with a snapshot (TimeSlotGrain.LoadAsync): load it into its view, epochs included.</summary>
     private static int LoadView(SlotView view, SlotSnapshot snapshot, long inDoubtThroughMs = long.MinValue)
     {
-        var flagged = view.Load(snapshot.Version, snapshot.PrintedCursor, snapshot.PrintingCursor, Array.ConvertAll(snapshot.Elements, e => SlotElement.Decode(e)), snapshot.Canceled, inDoubtThroughMs);
+        var flagged = view.Load(snapshot.Version, snapshot.PrintedCursor, snapshot.PrintingCursor, Array.ConvertAll(snapshot.Elements, SlotElement.Read), snapshot.Canceled, inDoubtThroughMs);
         view.SetEpochs(snapshot.Epochs);
         return flagged;
     }

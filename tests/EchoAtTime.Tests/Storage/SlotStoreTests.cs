@@ -168,6 +168,65 @@ public sealed class SlotStoreTests(RedisFixture redis)
     }
 
     [Fact]
+    public async Task A_printed_message_answers_with_the_receipt_of_its_batch_when_it_printed_and_whether_it_was_redelivered_also_once_closed()
+    {
+        await AppendAsync((1, "a"), (2, "b"), (3, "c"), (3, "d"));
+        var start = TimeSlot.StartMs(_slot);
+
+        // Batch one (a, b) printed at +40 ms; batch two (c, d) at +95 ms, c redelivered.
+        await _store.CommitAsync(_slot, 0, SlotCursor.None, 0, SlotCursor.Of(2, 1), 4);
+        await _store.CommitAsync(_slot, 1, SlotCursor.Of(2, 1), 2, SlotCursor.Of(3, 3), 4, receipt: BatchReceipt.Of(start, start + 40, 2, 1, null));
+        await _store.CommitAsync(_slot, 2, SlotCursor.Of(3, 3), 4, SlotCursor.Of(3, 3), 4, receipt: BatchReceipt.Of(start, start + 95, 3, 3, (3, 2)));
+
+        async Task AssertReceipts()
+        {
+            Assert.Equal(new MessageRecord(MessageStatus.Printed, start + 40, false), await _store.LookupAsync(Id(1, 0)));
+            Assert.Equal(new MessageRecord(MessageStatus.Printed, start + 40, false), await _store.LookupAsync(Id(2, 1)));
+            Assert.Equal(new MessageRecord(MessageStatus.Printed, start + 95, true), await _store.LookupAsync(Id(3, 2)));
+            Assert.Equal(new MessageRecord(MessageStatus.Printed, start + 95, false), await _store.LookupAsync(Id(3, 3)));
+        }
+
+        await AssertReceipts();
+        Assert.True(await _store.CloseAsync(_slot));
+        await AssertReceipts();
+    }
+
+    [Fact]
+    public async Task A_fenced_commit_keeps_no_receipt()
+    {
+        await AppendAsync((1, "a"));
+        var start = TimeSlot.StartMs(_slot);
+        await _store.CommitAsync(_slot, 0, SlotCursor.None, 0, SlotCursor.Of(1, 0), 1);
+        Assert.Null(await _store.CommitAsync(_slot, 0, SlotCursor.Of(1, 0), 1, SlotCursor.Of(1, 0), 1, receipt: BatchReceipt.Of(start, start + 5, 1, 0, null)));
+        Assert.Equal(new MessageRecord(MessageStatus.Scheduled), await _store.LookupAsync(Id(1, 0)));
+    }
+
+    [Fact]
+    public async Task A_declaring_commit_records_the_batchs_expired_messages_unless_canceled_and_they_count_as_done_for_close()
+    {
+        await AppendAsync((1, "expires"), (2, "canceled first"), (3, "prints"));
+        Assert.Equal((CancelOutcome.Canceled, true), await _store.CancelAsync(Id(2, 1)));
+
+        // A commit that declares nothing records nothing.
+        var undeclared = await _store.CommitAsync(_slot, 0, SlotCursor.None, 0, SlotCursor.Of(3, 2), 1, expired: [0]);
+        Assert.False(undeclared!.Declared);
+        Assert.Equal(MessageStatus.Scheduled, await _store.StatusAsync(Id(1, 0)));
+
+        Assert.True((await _store.CommitAsync(_slot, 1, SlotCursor.None, 0, SlotCursor.Of(3, 2), 3, 1, expired: [0, 1]))!.Declared);
+        Assert.Equal(MessageStatus.Expired, await _store.StatusAsync(Id(1, 0)));
+        Assert.Equal(MessageStatus.Canceled, await _store.StatusAsync(Id(2, 1)));
+        Assert.Equal((CancelOutcome.Expired, false), await _store.CancelAsync(Id(1, 0)));
+        Assert.Equal(new[] { 1, -1 }, (await _store.LoadAsync(_slot)).Canceled.Order().Reverse());
+
+        // Not closed while "prints" is unprinted; closed once it is, and the answers stay.
+        Assert.False(await _store.CloseAsync(_slot));
+        await _store.CommitAsync(_slot, 2, SlotCursor.Of(3, 2), 1, SlotCursor.Of(3, 2), 3, 2);
+        Assert.True(await _store.CloseAsync(_slot));
+        Assert.Equal(MessageStatus.Expired, await _store.StatusAsync(Id(1, 0)));
+        Assert.Equal(MessageStatus.Printed, await _store.StatusAsync(Id(3, 2)));
+    }
+
+    [Fact]
     public async Task A_slot_with_an_uncanceled_unprinted_message_does_not_close()
     {
         await AppendAsync((1, "a"), (2, "b"));

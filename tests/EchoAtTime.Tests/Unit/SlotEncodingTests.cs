@@ -16,6 +16,38 @@ public sealed class SlotEncodingTests
         Assert.Equal(message, m);
     }
 
+    [Theory]
+    [InlineData("7+60000|a|b", 7, 60_000, "a|b")]
+    [InlineData("7+60000:0badcafe|text", 7, 60_000, "text")]
+    [InlineData("7:0badcafe|text", 7, 0, "text")]
+    [InlineData("59999|+1", 59_999, 0, "+1")]
+    public void An_element_carries_its_expireAfter_between_offset_and_epoch_and_reads_without_either(string element, int offset, long expireAfter, string message)
+    {
+        Assert.Equal(new SlotEntry(offset, message, expireAfter), SlotElement.Read(element));
+    }
+
+    [Fact]
+    public void The_expireAfter_is_written_only_when_there_is_one()
+    {
+        Assert.Equal("7+60000|a|b", (string?)SlotElement.Encode(7, "a|b", 60_000));
+        Assert.Equal("7|a|b", (string?)SlotElement.Encode(7, "a|b"));
+    }
+
+    [Theory]
+    [InlineData("7+|a")]
+    [InlineData("7+0|a")]
+    [InlineData("+5|a")]
+    [InlineData("7+x|a")]
+    public void An_element_with_a_malformed_expireAfter_is_refused(string element) =>
+        Assert.Throws<FormatException>(() => SlotElement.Read(element));
+
+    [Fact]
+    public void A_batch_receipt_names_its_last_message_when_it_printed_and_its_last_redelivered_one()
+    {
+        Assert.Equal("120.4@135", BatchReceipt.Of(60_000, 60_135, 120, 4, null));
+        Assert.Equal("120.4@135!118.2", BatchReceipt.Of(60_000, 60_135, 120, 4, (118, 2)));
+    }
+
     [Fact]
     public void Cursor_orders_by_due_offset_then_sequence()
     {

@@ -52,6 +52,27 @@ public sealed class SlotViewTests
     }
 
     [Fact]
+    public void A_message_is_expired_only_past_its_deadline_never_when_redelivered_and_an_expired_one_stays_done_after_a_reload()
+    {
+        var view = new SlotView(Start);
+        view.Load(1, SlotCursor.None, SlotCursor.Of(10, 0),
+            elements: [new SlotEntry(10, "in doubt", 5), new SlotEntry(20, "deadline", 1_000), new SlotEntry(30, "none")],
+            canceled: []);
+        var batch = Batch(view, Start + 1_020);
+        Assert.Equal(new[] { false, false, false }, batch.Select(m => m.IsExpiredAt(Start, Start + 1_020)));
+        Assert.Equal(new[] { false, true, false }, batch.Select(m => m.IsExpiredAt(Start, Start + 1_021)));
+
+        var expired = view.Expired([batch[1]]);
+        Assert.Equal(new[] { "deadline" }, expired.Select(m => m.Message));
+        Assert.Equal(new[] { "in doubt", "none" }, Batch(view, Start + 60_000).Select(m => m.Message));
+        Assert.Equal(1, view.CanceledCount);
+
+        // The store holds it as -1 - seq in the canceled set: a reload skips it.
+        view.Load(2, SlotCursor.None, SlotCursor.None, [(10, "a"), (20, "deadline"), (30, "c")], [SlotView.ExpiredMember(1)]);
+        Assert.Equal(new[] { "a", "c" }, Batch(view, Start + 60_000).Select(m => m.Message));
+    }
+
+    [Fact]
     public void A_batch_holds_only_what_is_due_in_due_then_acceptance_order_up_to_its_size()
     {
         var view = new SlotView(Start);
