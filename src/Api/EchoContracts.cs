@@ -42,3 +42,24 @@ public sealed record MessageState(
         record.PrintedAtMs is { } late ? Math.Max(0, late - id.DueMs) : null,
         record.PrintedAtMs is null ? null : record.Redelivered);
 }
+
+/// <summary>Answer of <c>GET /messages</c>: a page of messages, and the cursor of the next page (null: no more in the range).</summary>
+public sealed record MessageList(IReadOnlyList<MessageItem> Messages, string? Next);
+
+/// <summary>One listed message: as <see cref="MessageState"/>, with its text and its deadline if it has one.</summary>
+public sealed record MessageItem(
+    string Id,
+    string DueAt,
+    string Status,
+    string Message,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? PrintedAt = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? LatenessMs = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] bool? Redelivered = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? ExpireAfterMs = null)
+{
+    public static MessageItem Of(EchoAtTime.Storage.BrowsedMessage m)
+    {
+        var state = MessageState.Of(m.Id, m.Record);
+        return new(state.Id, state.DueAt, state.Status, m.Message, state.PrintedAt, state.LatenessMs, state.Redelivered, m.ExpireAfterMs > 0 ? m.ExpireAfterMs : null);
+    }
+}

@@ -151,6 +151,9 @@ public sealed class EchoScheduler
 
     public Task<MessageStatus> GetStatusAsync(MessageId id) => _store.StatusAsync(id);
 
+    /// <summary>A page of messages by due time (<see cref="SlotStore.BrowseAsync"/>).</summary>
+    public Task<BrowsePage> BrowseAsync(BrowseQuery query) => _store.BrowseAsync(query);
+
     /// <summary>The message's status and, once printed, its delivery receipt.</summary>
     public Task<MessageRecord> LookupAsync(MessageId id) => _store.LookupAsync(id);
 

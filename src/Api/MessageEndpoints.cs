@@ -12,6 +12,14 @@ public static partial class MessageEndpoints
     public static RouteGroupBuilder MapMessageEndpoints(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/messages").WithTags("Messages");
+        group.MapGet("/", MessageListEndpoint.ListMessages)
+            .WithName("ListMessages")
+            .WithSummary("Messages by due time, in (due, acceptance) order, a page at a time")
+            .WithDescription("Lists the messages of minutes that still hold them (pending minutes: scheduled ones, and the printed, canceled and expired ones beside them until the minute is drained); a finished minute's messages answer by id. Needs the API key when one is set: the answer holds message texts.")
+            .AddEndpointFilter(ApiKey.RequireAsync)
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         group.MapGet("/{id}", GetMessage)
             .WithName("GetMessage")
             .WithSummary("Status of a message: scheduled, printed (with its delivery receipt), canceled or expired")

@@ -63,6 +63,18 @@ public sealed class PendingIndex(IConnectionMultiplexer redis, RedisKeys keys)
     }
 
     /// <summary>
+    /// The earliest <paramref name="take"/> indexed minutes from <paramref name="fromSlot"/> through
+    /// <paramref name="toSlot"/>: as <see cref="ThroughAsync"/>, from a start.
+    /// </summary>
+    public async Task<long[]> RangeAsync(long fromSlot, long toSlot, int take)
+    {
+        var db = Db;
+        var hours = await db.SortedSetRangeByScoreAsync(keys.PendingHours, HourOf(fromSlot), HourOf(toSlot), take: take).ConfigureAwait(false);
+        var minutes = await Task.WhenAll(hours.Select(h => db.SortedSetRangeByScoreAsync(keys.PendingMinutes((long)h), fromSlot, toSlot, take: take))).ConfigureAwait(false);
+        return [.. minutes.SelectMany(m => m).Select(m => (long)m).Take(take)];
+    }
+
+    /// <summary>
     /// The earliest indexed minute at or before <paramref name="throughSlot"/>. An hour whose last
     /// minute was removed between the two reads is gone from the hours too (one script removes
     /// both), so reading again finds the next: the answer is never "none" while such a minute is

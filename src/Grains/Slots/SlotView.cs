@@ -16,10 +16,8 @@ internal sealed class SlotView(long slotStartMs)
     // Canceled sequences known here: a commit sends the set only when it has grown.
     private readonly HashSet<int> _canceled = [];
 
-    // The minute's store epochs: from which sequence on each one holds, in order (meta 'e'), and
-    // the text they were parsed from: it changes only when the store restarts, so most calls reuse it.
-    private (int From, string Epoch)[] _epochs = [];
-    private string? _epochsText;
+    // The minute's store epochs (meta 'e'): the text changes only when the store restarts, so most calls reuse the parse.
+    private EpochRanges _epochs = EpochRanges.None;
 
     public long SlotStartMs { get; } = slotStartMs;
 
@@ -55,7 +53,7 @@ internal sealed class SlotView(long slotStartMs)
     public bool HasDue(long nowMs) => NextDueMs <= nowMs;
 
     /// <summary>The minute's epoch record as this view knows it ("" before any): commit and drain check it.</summary>
-    public string EpochsText => _epochsText ?? "";
+    public string EpochsText => _epochs.Text;
 
     /// <summary>
     /// Starts over from the store's snapshot: printed ones are counted, canceled ones skipped, and a
@@ -101,35 +99,14 @@ internal sealed class SlotView(long slotStartMs)
     /// <summary>Takes the minute's epoch record (<c>"seq:epoch,seq:epoch…"</c>) as the store returned it.</summary>
     public void SetEpochs(string? epochs)
     {
-        if (string.IsNullOrEmpty(epochs) || epochs == _epochsText)
+        if (!string.IsNullOrEmpty(epochs) && epochs != _epochs.Text)
         {
-            return;
+            _epochs = EpochRanges.Parse(epochs);
         }
-
-        _epochsText = epochs;
-        _epochs = epochs.Split(',').Select(part =>
-        {
-            var colon = part.IndexOf(':', StringComparison.Ordinal);
-            return (int.Parse(part.AsSpan(0, colon), System.Globalization.CultureInfo.InvariantCulture), part[(colon + 1)..]);
-        }).ToArray();
     }
 
     /// <summary>The store epoch sequence <paramref name="seq"/> was appended under; null before epochs existed.</summary>
-    public string? EpochOf(int seq)
-    {
-        string? epoch = null;
-        foreach (var (from, e) in _epochs)
-        {
-            if (from > seq)
-            {
-                break;
-            }
-
-            epoch = e;
-        }
-
-        return epoch;
-    }
+    public string? EpochOf(int seq) => _epochs.EpochOf(seq);
 
     /// <summary>
     /// Takes in list elements from <see cref="LoadedCount"/> on (appended by writers) and drops

@@ -236,6 +236,19 @@ public abstract partial class HostileRequestTests(ApiSiloFixture api, ITestOutpu
             One("id differs from the Idempotency-Key header", WithId($"\"{NewKey()}\""), 400, "id").Header("Idempotency-Key", NewKey()),
             One("id of 200 characters", WithId($"\"{NewKey().PadRight(200, 'k')}\""), 202, Check.Accepted),
 
+            // ---- expireAfter ----
+            One("expireAfter zero", valid[..^1] + ",\"expireAfter\":0}", 400, "expireAfter"),
+            One("expireAfter negative ms", valid[..^1] + ",\"expireAfter\":-5}", 400, "expireAfter"),
+            One("expireAfter negative duration", valid[..^1] + ",\"expireAfter\":\"-PT5S\"}", 400, "expireAfter"),
+            One("expireAfter fractional ms", valid[..^1] + ",\"expireAfter\":1.5}", 400, "expireAfter"),
+            One("expireAfter beyond the limit", valid[..^1] + ",\"expireAfter\":\"P400D\"}", 400, "expireAfter"),
+            One("expireAfter not a duration", valid[..^1] + ",\"expireAfter\":\"soon\"}", 400, "expireAfter"),
+            One("expireAfter boolean", valid[..^1] + ",\"expireAfter\":true}", 400, "expireAfter"),
+            One("expireAfter 1e400", valid[..^1] + ",\"expireAfter\":1e400}", 400, "expireAfter"),
+            One("expireAfter ISO duration", valid[..^1] + ",\"expireAfter\":\"PT30S\"}", 202, Check.Accepted),
+            One("expireAfter ms numeric string", valid[..^1] + ",\"expireAfter\":\"30000\"}", 202, Check.Accepted),
+            One("expireAfter null is none", valid[..^1] + ",\"expireAfter\":null}", 202, Check.Accepted),
+
             // ---- Idempotency-Key header ----
             One("Idempotency-Key empty", valid, 400, "Idempotency-Key").Header("Idempotency-Key", ""),
             One("Idempotency-Key 201 characters", valid, 400, "Idempotency-Key").Header("Idempotency-Key", new string('k', 201)),
@@ -273,6 +286,24 @@ public abstract partial class HostileRequestTests(ApiSiloFixture api, ITestOutpu
             Call("DELETE unknown well-formed id", "DELETE", "/messages/1000-0", 404),
             Call("DELETE huge id", "DELETE", "/messages/99999999999999999999-99999999999", 404),
             Call("PUT /echoAtTime", "PUT", Single, 405),
+
+            // ---- GET /messages: every bad parameter is a 400 naming it ----
+            List("list with limit 0", "?limit=0", "limit"),
+            List("list with limit 501", "?limit=501", "limit"),
+            List("list with limit -1", "?limit=-1", "limit"),
+            List("list with limit 1e3", "?limit=1e3", "limit"),
+            List("list with a huge limit", "?limit=99999999999999999999", "limit"),
+            List("list with an unknown status", "?status=done", "status"),
+            List("list with status in upper case", "?status=PRINTED", "status"),
+            List("list with a bad from", "?from=yesterday", "from"),
+            List("list with from beyond year 9999", "?from=99999999999999999", "from"),
+            List("list with to before from", "?from=2000&to=1000", "to"),
+            List("list with a bad cursor", "?cursor=abc", "cursor"),
+            List("list with a cursor of a huge sequence", "?cursor=1.99999999999", "cursor"),
+            List("list with a cursor of 40 digits", "?cursor=" + new string('9', 40) + ".1", "cursor"),
+            Call("list without API key", "GET", "/messages", 401, Check.Problem).NoKey(),
+            Call("list with a wrong API key", "GET", "/messages", 401, Check.Problem).NoKey().Header("X-Api-Key", "{key-1}"),
+            Call("list of an empty range", "GET", "/messages?from=1000&to=2000&status=printed&limit=1", 200),
             Call("GET /echoAtTime", "GET", Single, 405),
 
             // ---- What stays open, and the dashboard ----
@@ -305,6 +336,9 @@ public abstract partial class HostileRequestTests(ApiSiloFixture api, ITestOutpu
 
     private static HostileRequest Call(string description, string method, string path, int status, Check check = Check.StatusOnly) =>
         new() { Description = description, Method = method, Path = path, ContentType = null, Status = status, Check = check };
+
+    private static HostileRequest List(string description, string query, string errorKey) =>
+        new() { Description = description, Method = "GET", Path = "/messages" + query, ContentType = null, Status = 400, ErrorKey = errorKey, Check = Check.Validation };
 
     private static byte[] Utf8Around(string before, byte[] middle, string after) =>
         [.. Encoding.UTF8.GetBytes(before), .. middle, .. Encoding.UTF8.GetBytes(after)];

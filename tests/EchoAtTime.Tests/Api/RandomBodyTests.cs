@@ -23,7 +23,7 @@ public abstract partial class RandomBodyTests(ApiSiloFixture api, ITestOutputHel
     private static readonly int[] SingleStatuses = [202, 400, 409, 413, 415];
     private static readonly int[] BatchStatuses = [202, 207, 400, 413, 415];
     // A body answer names every invalid field of the item at once; "$" and the header stand alone.
-    private static readonly string[] ItemFields = ["time", "message", "idempotencyKey", "id"];
+    private static readonly string[] ItemFields = ["time", "message", "idempotencyKey", "id", "expireAfter"];
 
     [Fact]
     public async Task Random_bodies_get_only_documented_answers_and_leave_the_silo_healthy()
@@ -255,7 +255,7 @@ public abstract partial class RandomBodyTests(ApiSiloFixture api, ITestOutputHel
             : null;
     }
 
-    [GeneratedRegex(@"^\[[0-9]+\](\.(time|message|idempotencyKey|id))?$")]
+    [GeneratedRegex(@"^\[[0-9]+\](\.(time|message|idempotencyKey|id|expireAfter))?$")]
     private static partial Regex BatchItemField();
 }
 

@@ -213,10 +213,17 @@ internal sealed class RandomRequests(Random rng, long nowMs, string keyPrefix)
 
         if (Chance(0.15))
         {
+            var (expireAfter, expireValid) = onlyValid || Chance(0.5) ? (ValidExpireAfter(), true) : OddExpireAfter();
+            valid &= expireValid;
+            properties.Add(("expireAfter", expireAfter));
+        }
+
+        if (Chance(0.15))
+        {
             for (var i = rng.Next(1, 4); i > 0; i--)
             {
-                var name = Chance(0.1) ? Pick<string>(["time", "message", "id"]) : RandomText(0, 12);
-                valid &= name is not ("time" or "message" or "id");
+                var name = Chance(0.1) ? Pick<string>(["time", "message", "id", "expireAfter"]) : RandomText(0, 12);
+                valid &= name is not ("time" or "message" or "id" or "expireAfter");
                 properties.Add((name, x => RandomValue(x, maxDepth: 5, budget: 12, clean: true)));
             }
         }
@@ -327,6 +334,22 @@ internal sealed class RandomRequests(Random rng, long nowMs, string keyPrefix)
         6 => (w => w.Raw(Pick<string>(["\"\\ud800\"", "\"a\\udc00\"", "\"\\udbff\\udbff\"", "\"\\ude00\\ud83d\""])), false),
         7 => (w => w.String(RandomText(0, 60), rng, oddEscapes: true), false),
         _ => (w => RandomValue(w, maxDepth: 6, budget: 15), false),
+    };
+
+    private Action<JsonWriter> ValidExpireAfter() => rng.Next(4) switch
+    {
+        0 => w => w.Raw(rng.NextInt64(1, 366 * DayMs).ToString(CultureInfo.InvariantCulture)),
+        1 => w => w.String(rng.NextInt64(1, 366 * DayMs).ToString(CultureInfo.InvariantCulture), rng),
+        2 => w => w.String(Pick<string>(["PT1S", "PT30S", "PT0.5S", "P1D", "PT1H30M", "P365D"]), rng),
+        _ => w => w.Raw("null"),
+    };
+
+    private (Action<JsonWriter> Value, bool Valid) OddExpireAfter() => rng.Next(4) switch
+    {
+        0 => (w => w.Raw(Pick<string>(["0", "-1", "1.5", "1e400", "true", "{}", "[]", "\"\"", "\"-PT1S\"", "\"P400D\"", "\"PT\"", "\"soon\"", "\"\\ud800\""])), false),
+        1 => (w => w.String(RandomText(0, 20), rng, oddEscapes: true), false),
+        2 => (w => w.Raw(RandomNumber()), false),
+        _ => (w => RandomValue(w, maxDepth: 3, budget: 6), false),
     };
 
     private Action<JsonWriter> RandomId() => rng.Next(6) switch
