@@ -3,25 +3,28 @@ using System.Globalization;
 namespace EchoAtTime.Storage;
 
 /// <summary>
-/// The text a commit keeps for the batch it confirms (the meta field <c>r</c>, read back by the
-/// status script): <c>{offset}.{seq}@{printed at, ms after the minute's start}</c> of the batch's
-/// last message, then <c>!{offset}.{seq}</c> of its last redelivered one when it had any. Batches
-/// print in cursor order, so each message's receipt is the first batch ending at or after it.
+/// The receipt a commit keeps for the batch it confirms. The printer sends
+/// <c>{offset}.{seq}@{lateness ms}</c> of the batch's last message, then <c>!{offset}.{seq}</c> of
+/// its last redelivered one when it had any; the commit script stores it relative to the previous
+/// receipt (<c>{Δoffset}.{Δseq}@{lateness}[!{Δoffset back}.{Δseq back}]</c>, meta field <c>r</c>), so
+/// batches that follow each other closely cost a few bytes each. Batches print in cursor order, so a
+/// message's receipt is the first batch ending at or after it, and it printed at that batch's time.
 /// </summary>
 public static class BatchReceipt
 {
     public static string Of(long slotStartMs, long printedAtMs, int lastOffsetMs, int lastSeq, (int OffsetMs, int Seq)? lastRedelivered)
     {
-        var at = Math.Max(0, printedAtMs - slotStartMs);
+        var late = Math.Max(0, printedAtMs - (slotStartMs + lastOffsetMs));
         return lastRedelivered is { } r
-            ? string.Create(CultureInfo.InvariantCulture, $"{lastOffsetMs}.{lastSeq}@{at}!{r.OffsetMs}.{r.Seq}")
-            : string.Create(CultureInfo.InvariantCulture, $"{lastOffsetMs}.{lastSeq}@{at}");
+            ? string.Create(CultureInfo.InvariantCulture, $"{lastOffsetMs}.{lastSeq}@{late}!{r.OffsetMs}.{r.Seq}")
+            : string.Create(CultureInfo.InvariantCulture, $"{lastOffsetMs}.{lastSeq}@{late}");
     }
 
     /// <summary>
     /// The receipt of the message at (<paramref name="offsetMs"/>, <paramref name="seq"/>) in a
-    /// minute's receipts: printed at (ms after the minute's start) and whether redelivered; null when
-    /// no batch ends at or after it (printed before receipts were kept). The C# twin of the status script's lookup.
+    /// minute's stored receipts: printed at (ms after the minute's start) and whether redelivered;
+    /// null when no batch ends at or after it (printed before receipts were kept). The C# twin of the
+    /// status script's lookup.
     /// </summary>
     public static (long AtMs, bool Redelivered)? Find(string? receipts, int offsetMs, int seq)
     {
@@ -31,35 +34,36 @@ public static class BatchReceipt
         }
 
         var target = SlotCursor.Of(offsetMs, seq);
+        long o = 0, s = 0;
         foreach (var entry in receipts.Split(','))
         {
             var at = entry.IndexOf('@', StringComparison.Ordinal);
             var bang = entry.IndexOf('!', StringComparison.Ordinal);
-            if (at < 0 || !TryCursor(entry.AsSpan(0, at), out var end) || end < target)
+            if (at < 0 || !TryPair(entry.AsSpan(0, at), out var dO, out var dS))
+            {
+                return null;
+            }
+
+            (o, s) = (o + dO, s + dS);
+            if (SlotCursor.Of((int)o, (int)s) < target)
             {
                 continue;
             }
 
-            var printed = long.Parse(bang < 0 ? entry.AsSpan(at + 1) : entry.AsSpan(at + 1, bang - at - 1), CultureInfo.InvariantCulture);
-            var again = bang >= 0 && TryCursor(entry.AsSpan(bang + 1), out var lastAgain) && lastAgain >= target;
-            return (printed, again);
+            var late = long.Parse(bang < 0 ? entry.AsSpan(at + 1) : entry.AsSpan(at + 1, bang - at - 1), CultureInfo.InvariantCulture);
+            var again = bang >= 0 && TryPair(entry.AsSpan(bang + 1), out var bO, out var bS) && SlotCursor.Of((int)(o - bO), (int)(s - bS)) >= target;
+            return (o + late, again);
         }
 
         return null;
     }
 
-    private static bool TryCursor(ReadOnlySpan<char> text, out long cursor)
+    private static bool TryPair(ReadOnlySpan<char> text, out long first, out long second)
     {
-        cursor = 0;
+        first = second = 0;
         var dot = text.IndexOf('.');
-        if (dot <= 0
-            || !int.TryParse(text[..dot], NumberStyles.None, CultureInfo.InvariantCulture, out var offset)
-            || !int.TryParse(text[(dot + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var seq))
-        {
-            return false;
-        }
-
-        cursor = SlotCursor.Of(offset, seq);
-        return true;
+        return dot > 0
+            && long.TryParse(text[..dot], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out first)
+            && long.TryParse(text[(dot + 1)..], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out second);
     }
 }

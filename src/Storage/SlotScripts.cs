@@ -69,7 +69,7 @@ internal static partial class SlotScripts
     /// dead owner declared stays "maybe printed".
     /// </summary>
     public const string Commit = ReincarnatedCheck + EpochRecord + """
-        local m = redis.call('HMGET', KEYS[2], 'v', 'n', 'e', 'ce', 'r')
+        local m = redis.call('HMGET', KEYS[2], 'v', 'n', 'e', 'ce', 'r', 'rl')
         if (m[1] or '0') ~= ARGV[1] then return false end
         local kept = m[3]
         m[3] = epochRecord(KEYS[1], m[3])
@@ -93,7 +93,17 @@ internal static partial class SlotScripts
         end
         if m[4] ~= ARGV[7] then redis.call('HSET', KEYS[2], 'ce', ARGV[7]) end
         if ARGV[9] ~= '' then
-          redis.call('HSET', KEYS[2], 'r', m[5] and (m[5] .. ',' .. ARGV[9]) or ARGV[9])
+          -- Kept relative to the previous receipt (meta 'rl'): a few bytes where batches follow each other.
+          local o, s, late, ro, rs = string.match(ARGV[9], '^(%d+)%.(%d+)@(%d+)!?(%d*)%.?(%d*)$')
+          o, s = tonumber(o), tonumber(s)
+          local lo, ls = 0, 0
+          if m[6] then
+            local a, b = string.match(m[6], '^(%d+)%.(%d+)$')
+            lo, ls = tonumber(a), tonumber(b)
+          end
+          local entry = (o - lo) .. '.' .. (s - ls) .. '@' .. late
+          if ro ~= '' then entry = entry .. '!' .. (o - tonumber(ro)) .. '.' .. (s - tonumber(rs)) end
+          redis.call('HSET', KEYS[2], 'r', m[5] and (m[5] .. ',' .. entry) or entry, 'rl', o .. '.' .. s)
         end
         if declared then
           local n = ARGV[4]
@@ -157,24 +167,26 @@ internal static partial class SlotScripts
 
     /// <summary>
     /// A printed batch's receipt, one per commit that confirmed one, comma-separated in the meta
-    /// field <c>r</c>: <c>{offset}.{seq}@{printed at, ms after the minute's start}</c> of the batch's
-    /// last message, followed by <c>!{offset}.{seq}</c> when the batch began with redelivered messages
-    /// (through that one). About 15 bytes per batch, so a minute of one message pays 15 bytes, one of
-    /// thousands well under one byte each. <c>receipt(r, offset, seq)</c> returns { 'printed', printed
-    /// at, redelivered 0/1 } from the first batch that ends at or after the message, or 'printed'
-    /// when there is none (printed before receipts were kept).
+    /// field <c>r</c> (<see cref="BatchReceipt"/>): <c>{Δoffset}.{Δseq}@{lateness}</c> — the batch's last
+    /// message relative to the previous receipt's (meta <c>rl</c> holds the last one), and how late it
+    /// printed — then <c>!{Δoffset}.{Δseq}</c> back to its last redelivered message when it had any.
+    /// <c>receipt(r, offset, seq)</c> returns { 'printed', printed at (ms after the minute's start),
+    /// redelivered 0/1 } from the first batch that ends at or after the message, or 'printed' when
+    /// there is none (printed before receipts were kept).
     /// </summary>
     private const string ReceiptLookup = """
         local function atOrAfter(o, s, offset, seq)
-          o, s = tonumber(o), tonumber(s)
           return o > offset or (o == offset and s >= seq)
         end
         local function receipt(r, offset, seq)
           if not r then return 'printed' end
-          for o, s, at, rest in string.gmatch(r, '(%d+)%.(%d+)@(%d+)([^,]*)') do
+          local o, s = 0, 0
+          for dO, dS, late, rest in string.gmatch(r, '(%-?%d+)%.(%-?%d+)@(%d+)([^,]*)') do
+            o, s = o + tonumber(dO), s + tonumber(dS)
             if atOrAfter(o, s, offset, seq) then
-              local ro, rs = string.match(rest, '^!(%d+)%.(%d+)')
-              return { 'printed', at, (ro and atOrAfter(ro, rs, offset, seq)) and 1 or 0 }
+              local ro, rs = string.match(rest, '^!(%-?%d+)%.(%-?%d+)')
+              local again = ro and atOrAfter(o - tonumber(ro), s - tonumber(rs), offset, seq)
+              return { 'printed', o + tonumber(late), again and 1 or 0 }
             end
           end
           return 'printed'

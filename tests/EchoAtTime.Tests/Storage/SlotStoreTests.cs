@@ -187,6 +187,16 @@ public sealed class SlotStoreTests(RedisFixture redis)
         }
 
         await AssertReceipts();
+
+        // The listing reads the same receipts (its own parser, the script's twin).
+        var page = await _store.BrowseAsync(new BrowseQuery(start, start + 59_999, null, 10));
+        var listed = page.Messages.Where(m => m.Id.Slot == _slot).ToList();
+        Assert.Equal(new[] { "a", "b", "c", "d" }, listed.Select(m => m.Message));
+        foreach (var m in listed)
+        {
+            Assert.Equal(await _store.LookupAsync(m.Id), m.Record);
+        }
+
         Assert.True(await _store.CloseAsync(_slot));
         await AssertReceipts();
     }

@@ -44,8 +44,22 @@ public sealed class SlotEncodingTests
     [Fact]
     public void A_batch_receipt_names_its_last_message_when_it_printed_and_its_last_redelivered_one()
     {
-        Assert.Equal("120.4@135", BatchReceipt.Of(60_000, 60_135, 120, 4, null));
-        Assert.Equal("120.4@135!118.2", BatchReceipt.Of(60_000, 60_135, 120, 4, (118, 2)));
+        Assert.Equal("120.4@15", BatchReceipt.Of(60_000, 60_135, 120, 4, null));
+        Assert.Equal("120.4@15!118.2", BatchReceipt.Of(60_000, 60_135, 120, 4, (118, 2)));
+    }
+
+    [Fact]
+    public void Stored_receipts_are_relative_to_the_one_before_and_a_message_takes_the_first_batch_ending_at_or_after_it()
+    {
+        // Batches ending at (120, 4) printed 15 ms late, at (125, 2) 3 ms late with (121, 5) redelivered, at (125, 9) on time.
+        const string receipts = "120.4@15,5.-2@3!4.-3,0.7@0";
+        Assert.Equal((135L, false), BatchReceipt.Find(receipts, 100, 0));
+        Assert.Equal((135L, false), BatchReceipt.Find(receipts, 120, 4));
+        Assert.Equal((128L, true), BatchReceipt.Find(receipts, 121, 5));
+        Assert.Equal((128L, false), BatchReceipt.Find(receipts, 125, 1));
+        Assert.Equal((125L, false), BatchReceipt.Find(receipts, 125, 9));
+        Assert.Null(BatchReceipt.Find(receipts, 125, 10));
+        Assert.Null(BatchReceipt.Find(null, 1, 0));
     }
 
     [Fact]
