@@ -40,7 +40,7 @@ public sealed class MetricsTests(SlotClusterFixture fixture) : IDisposable
         _totals.AddOrUpdate(instrument.Name, value, (_, old) => instrument is ObservableGauge<long> ? Math.Max(old, value) : old + value);
 
     [Fact]
-    public async Task Every_instrument_moves_when_messages_are_scheduled_printed_redelivered_canceled_and_rejected()
+    public async Task Every_instrument_moves_when_messages_are_scheduled_printed_redelivered_canceled_expired_and_rejected()
     {
         Listen();
         var tag = $"{Guid.NewGuid():N}:";
@@ -58,6 +58,9 @@ public sealed class MetricsTests(SlotClusterFixture fixture) : IDisposable
         {
             await fixture.AppendRawAsync(past, (5, tag + "redelivered"));
             Assert.NotNull(await fixture.Store.CommitAsync(past, 0, SlotCursor.None, 0, SlotCursor.Of(5, 0), 1));
+
+            // Fifteen hours overdue with a deadline of a second: it expires in the batch that redelivers the one before.
+            await fixture.Store.AppendAsync(past, [SlotElement.Encode(6, tag + "expired", 1_000)], 6);
         });
 
         // A request the API refuses.
@@ -74,6 +77,7 @@ public sealed class MetricsTests(SlotClusterFixture fixture) : IDisposable
         Assert.True(_totals["echo.messages.printed"] >= 2);
         Assert.True(_totals["echo.messages.redelivered"] >= 1);
         Assert.True(_totals["echo.messages.canceled"] >= 1);
+        Assert.True(_totals["echo.messages.expired"] >= 1);
         Assert.True(_totals["echo.messages.rejected"] >= 1);
         Assert.True(_totals.ContainsKey("echo.lateness"));
     }

@@ -6,7 +6,7 @@ namespace EchoAtTime.Tests.Infrastructure;
 /// A private store for tests — redis-server, or Garnet where none is installed (see
 /// <see cref="StoreProcess"/>), or with <c>ECHO_TEST_STORE=redis-cluster</c> a Redis Cluster of three
 /// masters (<see cref="StoreCluster"/>; <see cref="Port"/> is its first node's) — on free loopback
-/// ports and temp dirs, durable (Redis: appendfsync always; Garnet: AOF with commit wait), killed
+/// ports and temp dirs, durable (Redis: appendfsync always; Garnet: AOF, committed before a kill), killed
 /// and restarted by its own pids on the same ports and dirs.
 /// </summary>
 public sealed class RedisServer : IAsyncDisposable
