@@ -17,6 +17,8 @@ public static class ApiKey
 {
     public const string Header = "X-Api-Key";
 
+    private const string Challenge = "Basic realm=\"EchoAtTime\"";
+
     public static bool IsAuthorized(HttpContext context)
     {
         var expected = context.RequestServices.GetRequiredService<IOptions<ApiOptions>>().Value.ApiKey;
@@ -56,13 +58,25 @@ public static class ApiKey
                 return;
             }
 
-            context.Response.Headers.WWWAuthenticate = "Basic realm=\"EchoAtTime\"";
+            context.Response.Headers.WWWAuthenticate = Challenge;
             await Unauthorized().ExecuteAsync(context);
         });
 
-    /// <summary>Endpoint filter for the write endpoints.</summary>
-    public static async ValueTask<object?> RequireAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next) =>
-        IsAuthorized(context.HttpContext) ? await next(context) : Unauthorized();
+    /// <summary>
+    /// Endpoint filter for the endpoints behind the key. Its 401 carries the Basic challenge too
+    /// (RFC 9110 asks one of every 401), so a browser that gave the key for the messages page sends
+    /// it again for the page's own calls.
+    /// </summary>
+    public static async ValueTask<object?> RequireAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        if (IsAuthorized(context.HttpContext))
+        {
+            return await next(context);
+        }
+
+        context.HttpContext.Response.Headers.WWWAuthenticate = Challenge;
+        return Unauthorized();
+    }
 
     private static string BasicPassword(string encoded)
     {

@@ -29,6 +29,8 @@ public static class EchoApiExtensions
         builder.Services.TryAddSingleton<StoreEpoch>();
         builder.Services.TryAddSingleton<SlotStore>();
         builder.Services.AddSingleton<EchoScheduler>();
+        builder.Services.AddSingleton<MessageMover>();
+        builder.Services.AddHostedService<MoveRecovery>();
         builder.Services.AddMetrics();
         builder.Services.TryAddSingleton<EchoMetrics>();
         builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = context =>
@@ -53,11 +55,12 @@ public static class EchoApiExtensions
         return builder;
     }
 
-    /// <summary>The endpoints: scheduling, health (all, live, ready) and the OpenAPI document.</summary>
+    /// <summary>The endpoints: scheduling, messages and their page, health (all, live, ready) and the OpenAPI document.</summary>
     public static IEndpointRouteBuilder MapEchoApi(this IEndpointRouteBuilder app)
     {
         app.MapEchoEndpoints();
         app.MapMessageEndpoints();
+        app.MapMessagesPage();
         app.MapHealthChecks("/health", new HealthCheckOptions { ResponseWriter = HealthResponse.WriteAsync });
         app.MapHealthChecks("/health/live", new HealthCheckOptions
         {

@@ -6,7 +6,7 @@ using Microsoft.Extensions.Logging;
 
 namespace EchoAtTime.Api;
 
-/// <summary><c>GET</c> and <c>DELETE /messages/{id}</c>: a message's status, and cancel.</summary>
+/// <summary><c>/messages</c>: the listing, a message's status, cancel and reschedule (<see cref="MessageMoveEndpoint"/>).</summary>
 public static partial class MessageEndpoints
 {
     public static RouteGroupBuilder MapMessageEndpoints(this IEndpointRouteBuilder routes)
@@ -16,6 +16,13 @@ public static partial class MessageEndpoints
             .WithName("ListMessages")
             .WithSummary("Messages by due time, in (due, acceptance) order, a page at a time")
             .WithDescription("Lists the messages of minutes that still hold them (pending minutes: scheduled ones, and the printed, canceled and expired ones beside them until the minute is drained); a finished minute's messages answer by id. Needs the API key when one is set: the answer holds message texts.")
+            .AddEndpointFilter(ApiKey.RequireAsync)
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        group.MapGet("/summary", MessageSummaryEndpoint.Summarize)
+            .WithName("SummarizeMessages")
+            .WithSummary("Pending messages per minute ahead, outcomes of the last minutes, lateness of the last hour")
             .AddEndpointFilter(ApiKey.RequireAsync)
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status401Unauthorized)
@@ -32,6 +39,19 @@ public static partial class MessageEndpoints
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        group.MapPatch("/{id}", MessageMoveEndpoint.MoveMessage)
+            .WithName("RescheduleMessage")
+            .WithSummary("Reschedule a scheduled message: it gets a new id, and the old one answers moved with it")
+            .WithDescription("Printed at its old time or at its new one, never both and never neither. A repeat of the same move answers the same new id; 409 once it is printed, being printed, canceled, expired, or moved to another time.")
+            .Accepts<MessageMoveRequest>("application/json")
+            .AddEndpointFilter(ApiKey.RequireAsync)
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         return group;
     }
@@ -71,6 +91,9 @@ public static partial class MessageEndpoints
         return outcome switch
         {
             CancelOutcome.Canceled => TypedResults.NoContent(),
+            CancelOutcome.Moved => TypedResults.Problem(
+                statusCode: StatusCodes.Status409Conflict,
+                title: "The message was rescheduled; cancel the message it became (GET it for its movedTo)."),
             CancelOutcome.AlreadyPrinted => TypedResults.Problem(
                 statusCode: StatusCodes.Status409Conflict,
                 title: "The message was already printed (or is being printed) and cannot be canceled."),

@@ -16,7 +16,7 @@ public static partial class MessageListEndpoint
     public const int DefaultLimit = 50;
     public const int MaxLimit = 500;
 
-    private static readonly string[] Statuses = ["scheduled", "printed", "canceled", "expired"];
+    private static readonly string[] Statuses = ["scheduled", "printed", "canceled", "expired", "moved"];
 
     public static async Task<Results<Ok<MessageList>, ValidationProblem, ProblemHttpResult>> ListMessages(
         string? from, string? to, string? status, string? limit, string? cursor,

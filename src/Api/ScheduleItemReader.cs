@@ -64,7 +64,7 @@ public static class ScheduleItemReader
 
     private static void Add([NotNull] ref Dictionary<string, string[]>? errors, KeyValuePair<string, string[]> error) => (errors ??= [])[error.Key] = error.Value;
 
-    private static bool TryReadTime(JsonElement item, string prefix, ApiOptions limits, long nowMs, out long dueMs, out KeyValuePair<string, string[]> error)
+    internal static bool TryReadTime(JsonElement item, string prefix, ApiOptions limits, long nowMs, out long dueMs, out KeyValuePair<string, string[]> error)
     {
         dueMs = 0;
         error = default;
@@ -204,7 +204,7 @@ public static class ScheduleItemReader
     /// False when a property name holds a lone surrogate escape ("\ud800"): looking a property up
     /// by name would throw on it.
     /// </summary>
-    private static bool HasUnicodeNames(JsonElement item)
+    internal static bool HasUnicodeNames(JsonElement item)
     {
         try
         {

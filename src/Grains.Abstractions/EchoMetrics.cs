@@ -15,6 +15,7 @@ public sealed class EchoMetrics
     private readonly Counter<long> _redelivered;
     private readonly Counter<long> _canceled;
     private readonly Counter<long> _expired;
+    private readonly Counter<long> _moved;
     private readonly Counter<long> _rejected;
     private readonly Counter<long> _noticesFailed;
     private readonly Histogram<double> _lateness;
@@ -29,6 +30,7 @@ public sealed class EchoMetrics
         _redelivered = meter.CreateCounter<long>("echo.messages.redelivered", "{message}", "Messages printed again after a crash, flagged redelivered.");
         _canceled = meter.CreateCounter<long>("echo.messages.canceled", "{message}", "Messages canceled before printing.");
         _expired = meter.CreateCounter<long>("echo.messages.expired", "{message}", "Messages not printed because they could only print later than their due time plus expireAfter.");
+        _moved = meter.CreateCounter<long>("echo.messages.moved", "{message}", "Messages rescheduled; where each arrives it counts as scheduled again.");
         _rejected = meter.CreateCounter<long>("echo.messages.rejected", "{message}", "Messages refused, tagged with the HTTP status (400, 409, 503, ...).");
         _noticesFailed = meter.CreateCounter<long>("echo.notices.failed", "{notice}", "Notices to a minute's printer that could not be sent; the sweep finds those messages instead, within one interval.");
         _lateness = meter.CreateHistogram<double>("echo.lateness", "ms", "Print time minus due time.",
@@ -55,6 +57,8 @@ public sealed class EchoMetrics
     public void Canceled() => _canceled.Add(1);
 
     public void Expired(int count) => _expired.Add(count);
+
+    public void Moved() => _moved.Add(1);
 
     public void Rejected(int count, int status) => _rejected.Add(count, new KeyValuePair<string, object?>("http.response.status_code", status));
 

@@ -10,6 +10,9 @@ public enum MessageStatus
 
     /// <summary>Not printed: it could only have printed later than its due time plus its <c>expireAfter</c>.</summary>
     Expired,
+
+    /// <summary>Rescheduled: it prints (once) as the message it moved to, never under this id.</summary>
+    Moved,
 }
 
 /// <summary>Outcome of a cancel request.</summary>
@@ -25,4 +28,7 @@ public enum CancelOutcome
 
     /// <summary>Too late: it expired (it was never printed).</summary>
     Expired,
+
+    /// <summary>Not here any more: it was rescheduled (cancel the message it moved to).</summary>
+    Moved,
 }

@@ -58,6 +58,20 @@ public static class BatchReceipt
         return null;
     }
 
+    /// <summary>How late each batch of a minute's stored receipts printed (its last message's lateness, ms), in print order.</summary>
+    public static IEnumerable<long> Latenesses(string? receipts)
+    {
+        foreach (var entry in (receipts ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var at = entry.IndexOf('@', StringComparison.Ordinal);
+            var bang = entry.IndexOf('!', StringComparison.Ordinal);
+            if (at >= 0 && long.TryParse(bang < 0 ? entry.AsSpan(at + 1) : entry.AsSpan(at + 1, bang - at - 1), NumberStyles.None, CultureInfo.InvariantCulture, out var late))
+            {
+                yield return late;
+            }
+        }
+    }
+
     private static bool TryPair(ReadOnlySpan<char> text, out long first, out long second)
     {
         first = second = 0;

@@ -34,6 +34,9 @@ public sealed class RedisKeys(string prefix)
     /// <summary>HASH: nonce of a keyed message's reservation → the id stored under it, or '>' once it moved on to a later minute.</summary>
     public RedisKey Nonces(long slot) => $"{prefix}{{s:{slot}}}:k";
 
+    /// <summary>ZSET: reschedules under way (<see cref="MoveIntent"/>), scored by when each started; a move leaves it once its message arrived.</summary>
+    public RedisKey MoveIntents { get; } = prefix + "{moves}";
+
     /// <summary>
     /// STRING "fingerprint|nonce|minute", expiring after the retention: an idempotency key's
     /// reservation, in a hash slot of its own (on Redis Cluster, rarely the minute's). The client's key

@@ -195,13 +195,14 @@ internal static partial class SlotScripts
         """;
 
     /// <summary>
-    /// The common start of <see cref="Status"/> and <see cref="Cancel"/> (ARGV = sequence, due
+    /// The common start of <see cref="Status"/>, <see cref="Cancel"/> and <see cref="MoveOut"/> (ARGV = sequence, due
     /// offset, cursor, epoch): an id whose epoch is not the one its sequence was appended under names
     /// a message the store lost (its position was handed out again) and is unknown; then answers for
     /// a finished slot from its length and canceled set, checks that an open slot's element really
-    /// has that due offset, and answers 'canceled' or 'expired' (its sequence negated, less one, in
-    /// the same set) when it is. A printed message of a finished slot is answered by
-    /// <c>printed(m)</c>, which each script defines. Leaves m = {x, p, n, l, e, r} for the rest.
+    /// has that due offset, and answers { 'moved', record } (canceled with a move record in the nonce
+    /// hash, KEYS[4]: see SlotScripts.Move.cs), 'canceled' or 'expired' (its sequence negated, less
+    /// one, in the same set) when it is. A printed message of a finished slot is answered by
+    /// <c>printed(m)</c>, which each script defines. Leaves m = {x, p, n, l, e, r} and an open slot's element e for the rest.
     /// </summary>
     private const string MessageLookup = EpochRecord + """
         local m = redis.call('HMGET', KEYS[2], 'x', 'p', 'n', 'l', 'e', 'r')
@@ -214,8 +215,11 @@ internal static partial class SlotScripts
         if epoch ~= ARGV[4] then return 'unknown' end
         local canceled = redis.call('SISMEMBER', KEYS[3], ARGV[1]) == 1
         local expired = redis.call('SISMEMBER', KEYS[3], -1 - seq) == 1
+        local moved = canceled and redis.call('HGET', KEYS[4], 'mv:' .. ARGV[1])
+        if moved and string.sub(moved, 1, 1) == 'X' then moved = false end
         if m[1] then
           if seq >= tonumber(m[4] or '0') then return 'unknown' end
+          if moved then return { 'moved', moved } end
           if canceled then return 'canceled' end
           if expired then return 'expired' end
           return printed(m)
@@ -224,6 +228,7 @@ internal static partial class SlotScripts
         -- The element's offset ends at '|', or at ':' before the epoch a minute's first element carries.
         local after = e and string.sub(e, #ARGV[2] + 1, #ARGV[2] + 1)
         if not e or string.sub(e, 1, #ARGV[2]) ~= ARGV[2] or (after ~= '|' and after ~= ':' and after ~= '+') then return 'unknown' end
+        if moved then return { 'moved', moved } end
         if canceled then return 'canceled' end
         if expired then return 'expired' end
 
@@ -232,7 +237,7 @@ internal static partial class SlotScripts
     /// <summary>
     /// Returns 'unknown', 'scheduled', 'canceled', 'expired', or 'printed' (at or below the printed
     /// cursor) with its receipt when there is one: { 'printed', printed at (ms after the minute's
-    /// start), redelivered 0/1 }.
+    /// start), redelivered 0/1 }; or { 'moved', record }.
     /// </summary>
     public const string Status = ReceiptLookup + """
         local function printed(m) return receipt(m[6], tonumber(ARGV[2]), tonumber(ARGV[1])) end
@@ -244,7 +249,8 @@ internal static partial class SlotScripts
 
     /// <summary>
     /// Cancels unless the message is printed or in the batch being printed (at or below the
-    /// printing cursor). Returns 'unknown', 'printed', 'canceled' (before) or 'now'.
+    /// printing cursor). Returns 'unknown', 'printed', 'canceled' (before), 'expired', { 'moved',
+    /// record } or 'now'.
     /// </summary>
     public const string Cancel = """
         local function printed(m) return 'printed' end

@@ -66,7 +66,7 @@ public sealed partial class SlotStore
     {
         var db = Db;
         var list = _keys.Messages(slot);
-        var parts = (RedisResult[])(await db.ScriptEvaluateAsync(SlotScripts.Browse, [list, _keys.Meta(slot), _keys.Canceled(slot)], [LoadPage]).ConfigureAwait(false))!;
+        var parts = (RedisResult[])(await db.ScriptEvaluateAsync(SlotScripts.Browse, [list, _keys.Meta(slot), _keys.Canceled(slot), _keys.Nonces(slot)], [LoadPage]).ConfigureAwait(false))!;
         var meta = (RedisValue[])parts[0]!;
         var length = (long)parts[1];
         RedisValue[] elements = (RedisValue[])parts[2]!;
@@ -85,12 +85,20 @@ public sealed partial class SlotStore
         var receipts = (string?)meta[1];
         var epochs = EpochRanges.Parse((string?)meta[2]);
         var done = Sequences(parts[3]).ToHashSet();
+        var moves = (RedisValue[])parts[4]!;
+        var movedTo = new Dictionary<int, MessageId?>();
+        for (var i = 0; i + 1 < moves.Length; i += 2)
+        {
+            movedTo[(int)moves[i]] = MoveRecord.Parse((string)moves[i + 1]!).NewId;
+        }
+
         var start = TimeSlot.StartMs(slot);
         var messages = new List<BrowsedMessage>(elements.Length);
         for (var seq = 0; seq < elements.Length; seq++)
         {
             var entry = SlotElement.Read(elements[seq]);
-            var record = done.Contains(seq) ? new MessageRecord(MessageStatus.Canceled)
+            var record = movedTo.TryGetValue(seq, out var to) ? new MessageRecord(MessageStatus.Moved, MovedTo: to)
+                : done.Contains(seq) ? new MessageRecord(MessageStatus.Canceled)
                 : done.Contains(-1 - seq) ? new MessageRecord(MessageStatus.Expired)
                 : SlotCursor.Of(entry.OffsetMs, seq) > printed ? new MessageRecord(MessageStatus.Scheduled)
                 : BatchReceipt.Find(receipts, entry.OffsetMs, seq) is { } receipt ? new MessageRecord(MessageStatus.Printed, start + receipt.AtMs, receipt.Redelivered)

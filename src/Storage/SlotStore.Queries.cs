@@ -13,8 +13,10 @@ public sealed partial class SlotStore
         var result = await Db.ScriptEvaluateAsync(SlotScripts.Status, SlotKeys(id.Slot), IdArgs(id)).ConfigureAwait(false);
         if (result.Resp2Type == ResultType.Array)
         {
-            var receipt = (RedisResult[])result!;
-            return new MessageRecord(MessageStatus.Printed, TimeSlot.StartMs(id.Slot) + (long)receipt[1], (long)receipt[2] == 1);
+            var reply = (RedisResult[])result!;
+            return (string?)reply[0] == "moved"
+                ? new MessageRecord(MessageStatus.Moved, MovedTo: MoveRecord.Parse((string)reply[1]!).NewId)
+                : new MessageRecord(MessageStatus.Printed, TimeSlot.StartMs(id.Slot) + (long)reply[1], (long)reply[2] == 1);
         }
 
         return new MessageRecord((string?)result switch
@@ -31,8 +33,10 @@ public sealed partial class SlotStore
     /// Cancels unless printed or being printed; atomic with the printer's fence. <c>Now</c> tells a
     /// new cancel from a repeated one.
     /// </summary>
-    public async Task<(CancelOutcome Outcome, bool Now)> CancelAsync(MessageId id) =>
-        (string?)await Db.ScriptEvaluateAsync(SlotScripts.Cancel, SlotKeys(id.Slot), IdArgs(id)).ConfigureAwait(false) switch
+    public async Task<(CancelOutcome Outcome, bool Now)> CancelAsync(MessageId id)
+    {
+        var result = await Db.ScriptEvaluateAsync(SlotScripts.Cancel, SlotKeys(id.Slot), IdArgs(id)).ConfigureAwait(false);
+        return result.Resp2Type == ResultType.Array ? (CancelOutcome.Moved, false) : (string?)result switch
         {
             "now" => (CancelOutcome.Canceled, true),
             "canceled" => (CancelOutcome.Canceled, false),
@@ -40,6 +44,7 @@ public sealed partial class SlotStore
             "expired" => (CancelOutcome.Expired, false),
             _ => (CancelOutcome.Unknown, false),
         };
+    }
 
     /// <summary>
     /// Cluster-wide pending figures for the gauges: slots in the index, and messages neither printed

@@ -455,7 +455,9 @@ public sealed class ApiContractTests(ApiSiloFixture api, ITestOutputHelper outpu
     [InlineData("/echoAtTime/batch", "post", "202,207,400,401,409,413,415,503")]
     [InlineData("/messages/{id}", "get", "200,404,503")]
     [InlineData("/messages", "get", "200,400,401,503")]
+    [InlineData("/messages/summary", "get", "200,400,401,503")]
     [InlineData("/messages/{id}", "delete", "204,401,404,409,503")]
+    [InlineData("/messages/{id}", "patch", "200,400,401,404,409,413,415,503")]
     public async Task The_openapi_document_lists_every_answer_an_endpoint_gives(string path, string method, string statuses)
     {
         var json = (await api.GetAsync("/openapi/v1.json")).Json();

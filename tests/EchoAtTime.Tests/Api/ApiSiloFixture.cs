@@ -176,6 +176,9 @@ public class ApiSiloFixture : IAsyncLifetime
         SendAsync(HttpMethod.Post, path, Encoding.UTF8.GetBytes(json), Json,
             headers.Select(h => KeyValuePair.Create(h.Name, h.Value)), withKey);
 
+    public Task<ApiResponse> PatchJsonAsync(string path, string json, bool withKey = true) =>
+        SendAsync(HttpMethod.Patch, path, Encoding.UTF8.GetBytes(json), Json, withKey: withKey);
+
     public Task<ApiResponse> GetAsync(string path, bool withKey = false, params (string Name, string Value)[] headers) =>
         SendAsync(HttpMethod.Get, path, headers: headers.Select(h => KeyValuePair.Create(h.Name, h.Value)), withKey: withKey);
 

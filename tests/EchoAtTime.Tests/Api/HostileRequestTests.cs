@@ -303,8 +303,35 @@ public abstract partial class HostileRequestTests(ApiSiloFixture api, ITestOutpu
             List("list with a cursor of 40 digits", "?cursor=" + new string('9', 40) + ".1", "cursor"),
             Call("list without API key", "GET", "/messages", 401, Check.Problem).NoKey(),
             Call("list with a wrong API key", "GET", "/messages", 401, Check.Problem).NoKey().Header("X-Api-Key", "{key-1}"),
+            Call("summary for 0 hours", "GET", "/messages/summary?hours=0", 400, Check.Problem),
+            Call("summary for 7 hours", "GET", "/messages/summary?hours=7", 400, Check.Problem),
+            Call("summary for a fraction of an hour", "GET", "/messages/summary?hours=1.5", 400, Check.Problem),
+            Call("summary without API key", "GET", "/messages/summary", 401, Check.Problem).NoKey(),
+            Call("summary for one hour", "GET", "/messages/summary?hours=1", 200),
+            Call("messages page without API key", "GET", "/ui/", 401, Check.Problem).NoKey(),
+            Call("messages page with the key as Basic password", "GET", "/ui/", 200).NoKey().Header("Authorization", "Basic {basic}"),
+            Call("messages page file that does not exist", "GET", "/ui/../appsettings.json", 404),
             Call("list of an empty range", "GET", "/messages?from=1000&to=2000&status=printed&limit=1", 200),
             Call("GET /echoAtTime", "GET", Single, 405),
+
+            // ---- PATCH /messages/{id}: only a valid time, and only with the key ----
+            Move("reschedule without a time", "{}", 400, "time"),
+            Move("reschedule with time null", """{"time":null}""", 400, "time"),
+            Move("reschedule with an unparseable time", """{"time":"soon"}""", 400, "time"),
+            Move("reschedule with time as an object", """{"time":{}}""", 400, "time"),
+            Move("reschedule beyond the schedule horizon", $$"""{"time":"{{Iso(DateTimeOffset.UtcNow.AddYears(5))}}"}""", 400, "time"),
+            Move("reschedule that also changes the message", """{"time":0,"message":"new text"}""", 400, "message"),
+            Move("reschedule with a lone surrogate in a property name", "{\"time\":0,\"\\udfff\":1}", 400, "$"),
+            Move("reschedule with a control character in a property name", "{\"time\":0,\"a\\u0007\":1}", 400, "$"),
+            Move("reschedule with a lone surrogate time", "{\"time\":\"\\ud800\"}", 400, "time"),
+            Move("reschedule with a body that is an array", """[{"time":0}]""", 400, "$"),
+            Move("reschedule with a body that is a string", "\"now\"", 400, "$"),
+            MoveCall("reschedule with a body that is not JSON", "{time:0}", 400, Check.NotJson),
+            MoveCall("reschedule of a malformed id", """{"time":0}""", 404, Check.Problem, "/messages/abc"),
+            MoveCall("reschedule of an unknown well-formed id", """{"time":0}""", 404, Check.Problem),
+            MoveCall("reschedule without API key", """{"time":0}""", 401, Check.Problem).NoKey(),
+            MoveCall("reschedule with a wrong API key", """{"time":0}""", 401, Check.Problem).NoKey().Header("X-Api-Key", "{key-1}"),
+            new HostileRequest { Description = "reschedule sent as text/plain", Method = "PATCH", Path = "/messages/1000-0", ContentType = "text/plain", Body = "{\"time\":0}"u8.ToArray(), Status = 415, Check = Check.Problem },
 
             // ---- What stays open, and the dashboard ----
             Call("GET /health without key", "GET", "/health", 200).NoKey(),
@@ -336,6 +363,12 @@ public abstract partial class HostileRequestTests(ApiSiloFixture api, ITestOutpu
 
     private static HostileRequest Call(string description, string method, string path, int status, Check check = Check.StatusOnly) =>
         new() { Description = description, Method = method, Path = path, ContentType = null, Status = status, Check = check };
+
+    private static HostileRequest Move(string description, string json, int status, string errorKey) =>
+        new() { Description = description, Method = "PATCH", Path = "/messages/1000-0", Body = Encoding.UTF8.GetBytes(json), Status = status, ErrorKey = errorKey, Check = Check.Validation };
+
+    private static HostileRequest MoveCall(string description, string json, int status, Check check, string path = "/messages/1000-0") =>
+        new() { Description = description, Method = "PATCH", Path = path, Body = Encoding.UTF8.GetBytes(json), Status = status, Check = check };
 
     private static HostileRequest List(string description, string query, string errorKey) =>
         new() { Description = description, Method = "GET", Path = "/messages" + query, ContentType = null, Status = 400, ErrorKey = errorKey, Check = Check.Validation };

@@ -98,6 +98,108 @@ public sealed class MessageOperationsTests(ApiSiloFixture api)
         Assert.True(other.Status == 409, other.ToString());
     }
 
+    [Fact]
+    public async Task A_rescheduled_message_prints_once_at_its_new_time_in_another_minute_and_its_old_id_answers_moved_with_the_new_one()
+    {
+        var marker = $"move-{Guid.NewGuid():N}";
+        var old = await AcceptAsync(JsonSerializer.Serialize(new { time = DateTimeOffset.UtcNow.AddDays(2).ToUnixTimeMilliseconds(), message = marker, expireAfter = "PT1H" }));
+        var newDue = DateTimeOffset.UtcNow.AddSeconds(1).ToUnixTimeMilliseconds();
+        var body = JsonSerializer.Serialize(new { time = newDue });
+
+        var moved = await api.PatchJsonAsync($"/messages/{old.Id}", body);
+        Assert.True(moved.Status == 200, moved.ToString());
+        var answer = moved.Json();
+        Assert.Equal(["id", "dueAt", "movedFrom"], answer.EnumerateObject().Select(p => p.Name));
+        var newId = answer.GetProperty("id").GetString()!;
+        Assert.Equal(old.Id, answer.GetProperty("movedFrom").GetString());
+        Assert.Equal(newDue, DateTimeOffset.Parse(answer.GetProperty("dueAt").GetString()!, CultureInfo.InvariantCulture).ToUnixTimeMilliseconds());
+
+        // The old id: moved, naming the new one; a repeat of the move answers the same id; another time or a cancel is refused.
+        var state = (await api.GetAsync($"/messages/{old.Id}")).Json();
+        Assert.Equal("moved", state.GetProperty("status").GetString());
+        Assert.Equal(newId, state.GetProperty("movedTo").GetString());
+        Assert.Equal(newId, (await api.PatchJsonAsync($"/messages/{old.Id}", body)).Json().GetProperty("id").GetString());
+        var elsewhere = await api.PatchJsonAsync($"/messages/{old.Id}", JsonSerializer.Serialize(new { time = newDue + 5_000 }));
+        Assert.True(elsewhere.Status == 409 && elsewhere.Text.Contains(newId, StringComparison.Ordinal), elsewhere.ToString());
+        Assert.Equal(409, (await api.DeleteAsync($"/messages/{old.Id}")).Status);
+        var listed = Mine(await ListAsync($"?from={old.DueAt}&to={old.DueAt}&status=moved"), marker).Single();
+        Assert.Equal(newId, listed.GetProperty("movedTo").GetString());
+
+        await Conditions.WaitForAsync(async () =>
+            (await api.GetAsync($"/messages/{newId}")).Json().GetProperty("status").GetString() == "printed", PrintTimeout, $"{newId} was not printed");
+        Assert.Single(api.Silo.StdoutLines(), l => l.EndsWith(marker, StringComparison.Ordinal));
+        Assert.Equal(409, (await api.PatchJsonAsync($"/messages/{newId}", body)).Status);
+    }
+
+    [Fact]
+    public async Task A_reschedule_is_refused_for_a_canceled_or_unknown_message_and_a_body_with_more_than_a_time_names_each_field()
+    {
+        var far = DateTimeOffset.UtcNow.AddDays(2).ToUnixTimeMilliseconds();
+        var canceled = await AcceptAsync(JsonSerializer.Serialize(new { time = far, message = $"move-refused-{Guid.NewGuid():N}" }));
+        Assert.Equal(204, (await api.DeleteAsync($"/messages/{canceled.Id}")).Status);
+        var body = JsonSerializer.Serialize(new { time = far + 1 });
+
+        Assert.Equal(409, (await api.PatchJsonAsync($"/messages/{canceled.Id}", body)).Status);
+        Assert.Equal("canceled", (await api.GetAsync($"/messages/{canceled.Id}")).Json().GetProperty("status").GetString());
+        Assert.Equal(404, (await api.PatchJsonAsync($"/messages/{far}-0-abc", body)).Status);
+        Assert.Equal(404, (await api.PatchJsonAsync("/messages/nonsense", body)).Status);
+
+        var invalid = await api.PatchJsonAsync($"/messages/{canceled.Id}", JsonSerializer.Serialize(new { message = "x", expireAfter = "PT1S" }));
+        Assert.True(invalid.Status == 400, invalid.ToString());
+        Assert.Equal(["message", "expireAfter", "time"], invalid.Json().GetProperty("errors").EnumerateObject().Select(p => p.Name));
+        Assert.Equal(400, (await api.PatchJsonAsync($"/messages/{canceled.Id}", "[]")).Status);
+        Assert.Equal(401, (await api.PatchJsonAsync($"/messages/{canceled.Id}", body, withKey: false)).Status);
+    }
+
+    [Fact]
+    public async Task The_summary_counts_pending_messages_per_minute_ahead_and_what_became_of_the_messages_of_the_last_minutes()
+    {
+        var marker = $"summary-{Guid.NewGuid():N}";
+        var ahead = DateTimeOffset.UtcNow.AddHours(2).ToUnixTimeMilliseconds();
+        for (var i = 0; i < 3; i++)
+        {
+            await AcceptAsync(JsonSerializer.Serialize(new { time = ahead + i, message = $"{marker} {i}" }));
+        }
+
+        var now = await AcceptAsync(JsonSerializer.Serialize(new { time = 0, message = marker }));
+        await Conditions.WaitForAsync(async () =>
+            (await api.GetAsync($"/messages/{now.Id}")).Json().GetProperty("status").GetString() == "printed", PrintTimeout, $"{now.Id} was not printed");
+
+        var response = await api.GetAsync("/messages/summary?hours=3", withKey: true);
+        Assert.True(response.Status == 200, response.ToString());
+        var summary = response.Json();
+        var minute = EchoTime.Format(TimeSlot.StartMs(TimeSlot.Of(ahead)));
+        Assert.True(summary.GetProperty("ahead").EnumerateArray().Single(m => m.GetProperty("minute").GetString() == minute).GetProperty("pending").GetInt64() >= 3);
+        var printedIn = EchoTime.Format(TimeSlot.StartMs(TimeSlot.Of(DateTimeOffset.Parse(now.DueAt, CultureInfo.InvariantCulture).ToUnixTimeMilliseconds())));
+        Assert.True(summary.GetProperty("past").EnumerateArray().Single(m => m.GetProperty("minute").GetString() == printedIn).GetProperty("printed").GetInt64() >= 1);
+        Assert.True(summary.GetProperty("lateness").EnumerateArray().Sum(b => b.GetProperty("batches").GetInt64()) >= 1);
+        Assert.Equal(JsonValueKind.Null, summary.GetProperty("lateness").EnumerateArray().Last().GetProperty("belowMs").ValueKind);
+
+        Assert.Equal(400, (await api.GetAsync("/messages/summary?hours=7", withKey: true)).Status);
+        Assert.Equal(401, (await api.GetAsync("/messages/summary")).Status);
+    }
+
+    [Fact]
+    public async Task The_messages_page_and_its_files_are_served_behind_the_key_with_a_basic_challenge()
+    {
+        var denied = await api.GetAsync("/ui/");
+        Assert.Equal(401, denied.Status);
+        Assert.Equal("Basic realm=\"EchoAtTime\"", denied.Header("WWW-Authenticate"));
+        var basic = ("Authorization", "Basic " + Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes("any:" + api.ApiKey)));
+        foreach (var (path, type) in new[] { ("/ui/", "text/html"), ("/ui/messages.js", "text/javascript"), ("/ui/messages.css", "text/css") })
+        {
+            var file = await api.GetAsync(path, withKey: false, basic);
+            Assert.True(file.Status == 200 && file.MediaType == type && file.Body.Length > 100, $"{path}: {file}");
+        }
+
+        Assert.Equal(404, (await api.GetAsync("/ui/nothing.js", withKey: true)).Status);
+
+        // The page's own calls get the same challenge, so the browser sends the key it was given.
+        var list = await api.GetAsync("/messages?limit=1");
+        Assert.Equal(401, list.Status);
+        Assert.Equal("Basic realm=\"EchoAtTime\"", list.Header("WWW-Authenticate"));
+    }
+
     // Other tests of this silo may schedule into the same minutes (random bodies pick random times).
     private static List<JsonElement> Mine(JsonElement page, string tag) =>
         page.GetProperty("messages").EnumerateArray().Where(m => m.GetProperty("message").GetString()!.StartsWith(tag, StringComparison.Ordinal)).ToList();

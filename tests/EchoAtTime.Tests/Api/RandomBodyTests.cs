@@ -11,7 +11,9 @@ namespace EchoAtTime.Tests.Api;
 /// Thousands of seeded random bodies against a real silo, and through the gateway in front of one
 /// (<see cref="RandomBodiesOnASilo"/>, <see cref="RandomBodiesThroughTheGateway"/>): no answer may be a 5xx, every answer must
 /// be one the API documents (and shaped as documented), a certainly-valid request must get 202, and
-/// the silo must be healthy and accepting afterwards. <c>ECHO_FUZZ_SEED</c> repeats a run,
+/// the silo must be healthy and accepting afterwards. Every fourth single body goes to
+/// <c>PATCH /messages/{id}</c> instead, half of them for a real message scheduled for the run (which
+/// the first valid one moves), half for an unknown id. <c>ECHO_FUZZ_SEED</c> repeats a run,
 /// <c>ECHO_FUZZ_REQUESTS</c> sets how many requests (default 5000).
 /// </summary>
 public abstract partial class RandomBodyTests(ApiSiloFixture api, ITestOutputHelper output)
@@ -22,6 +24,7 @@ public abstract partial class RandomBodyTests(ApiSiloFixture api, ITestOutputHel
     private static readonly TimeSpan Budget = TimeSpan.FromSeconds(60);
     private static readonly int[] SingleStatuses = [202, 400, 409, 413, 415];
     private static readonly int[] BatchStatuses = [202, 207, 400, 413, 415];
+    private static readonly int[] MoveStatuses = [200, 400, 404, 409, 413, 415];
     // A body answer names every invalid field of the item at once; "$" and the header stand alone.
     private static readonly string[] ItemFields = ["time", "message", "idempotencyKey", "id", "expireAfter"];
 
@@ -38,6 +41,9 @@ public abstract partial class RandomBodyTests(ApiSiloFixture api, ITestOutputHel
         output.WriteLine($"fuzz: seed {seed} (ECHO_FUZZ_SEED={seed} repeats the bodies), {requestCount} requests, {Parallelism} at a time");
         var generator = new RandomRequests(new Random(seed), DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), $"fz{seed}-{Guid.NewGuid():N}"[..24]);
         var requests = Enumerable.Range(1, requestCount).Select(generator.Next).ToList();
+        var target = await api.PostJsonAsync(RandomRequests.Single, $$"""{"time":"{{DateTimeOffset.UtcNow.AddDays(2):O}}","message":"moved by seed {{seed}}"}""");
+        Assert.True(target.Status == 202, target.ToString());
+        var targetId = target.Json().GetProperty("id").GetString()!;
 
         var counts = new ConcurrentDictionary<(string Path, int Status), int>();
         var kinds = new ConcurrentDictionary<string, int>();
@@ -47,11 +53,12 @@ public abstract partial class RandomBodyTests(ApiSiloFixture api, ITestOutputHel
         await Parallel.ForEachAsync(requests, new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = deadline.Token }, async (request, ct) =>
         {
             kinds.AddOrUpdate(request.Kind, 1, (_, n) => n + 1);
+            var moved = !request.IsBatch && request.Number % 4 == 0 ? (request.Number % 8 == 0 ? targetId : "1000-0") : null;
             ApiResponse response;
             try
             {
-                response = await api.SendAsync(HttpMethod.Post, request.Path, request.Body, request.ContentType, request.Headers,
-                    withKey: true, request.Chunked, ct);
+                response = await api.SendAsync(moved is null ? HttpMethod.Post : HttpMethod.Patch, moved is null ? request.Path : $"/messages/{moved}",
+                    request.Body, request.ContentType, request.Headers, withKey: true, request.Chunked, ct);
             }
             catch (HttpRequestException ex)
             {
@@ -59,10 +66,10 @@ public abstract partial class RandomBodyTests(ApiSiloFixture api, ITestOutputHel
                 return;
             }
 
-            counts.AddOrUpdate((request.Path, response.Status), 1, (_, n) => n + 1);
-            if (Judge(request, response) is { } problem)
+            counts.AddOrUpdate((moved is null ? $"POST {request.Path}" : "PATCH /messages/{id}", response.Status), 1, (_, n) => n + 1);
+            if ((moved is null ? Judge(request, response) : JudgeMove(moved, response)) is { } problem)
             {
-                failures.Enqueue($"{problem}\n  request {request}\n  answer  {response}");
+                failures.Enqueue($"{problem}\n  request {(moved is null ? "" : $"as PATCH /messages/{moved} ")}{request}\n  answer  {response}");
             }
         });
         clock.Stop();
@@ -71,7 +78,7 @@ public abstract partial class RandomBodyTests(ApiSiloFixture api, ITestOutputHel
                          + string.Join(", ", kinds.OrderBy(k => k.Key, StringComparer.Ordinal).Select(k => $"{k.Key} {k.Value}")));
         foreach (var ((path, status), count) in counts.OrderBy(c => c.Key.Path, StringComparer.Ordinal).ThenBy(c => c.Key.Status))
         {
-            output.WriteLine($"fuzz: POST {path,-18} {status} x {count}");
+            output.WriteLine($"fuzz: {path,-24} {status} x {count}");
         }
 
         var failed = failures.ToList();
@@ -128,6 +135,37 @@ public abstract partial class RandomBodyTests(ApiSiloFixture api, ITestOutputHel
             };
         }
         catch (Exception ex) when (ex is JsonException or InvalidOperationException or KeyNotFoundException or FormatException or Xunit.Sdk.XunitException)
+        {
+            return $"{response.Status} with an unexpected body shape: {ex.Message}";
+        }
+    }
+
+    /// <summary>As <see cref="Judge"/>, for a body sent as a reschedule of <paramref name="id"/>.</summary>
+    private static string? JudgeMove(string id, ApiResponse response)
+    {
+        if (!MoveStatuses.Contains(response.Status))
+        {
+            return $"{response.Status} is not a documented answer of PATCH /messages/{{id}}";
+        }
+
+        try
+        {
+            var json = response.Json();
+            if (response.Status == 200)
+            {
+                return HostileRequestTests.IdPattern().IsMatch(json.GetProperty("id").GetString()!) && json.GetProperty("movedFrom").GetString() == id
+                    && HostileRequestTests.DueAtPattern().IsMatch(json.GetProperty("dueAt").GetString()!) ? null : "200 without {id, dueAt, movedFrom}";
+            }
+
+            if (response.MediaType != ApiResponse.ProblemJson || json.GetProperty("status").GetInt32() != response.Status)
+            {
+                return $"{response.Status} is not problem details with that status";
+            }
+
+            return response.Status != 400 || json.TryGetProperty("errors", out var errors) && errors.EnumerateObject().Any()
+                || json.GetProperty("title").GetString() == ApiResponse.NotJsonTitle ? null : "400 without errors that is not 'not valid JSON'";
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException or KeyNotFoundException)
         {
             return $"{response.Status} with an unexpected body shape: {ex.Message}";
         }

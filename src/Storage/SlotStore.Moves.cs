@@ -1,0 +1,83 @@
+using StackExchange.Redis;
+
+namespace EchoAtTime.Storage;
+
+/// <summary>
+/// Reschedules, on the minute a message leaves (<see cref="SlotScripts.MoveOut"/>) and in the set of
+/// moves under way. Where it arrives is an ordinary keyed append, so it arrives once however often
+/// the move is finished (see EchoAtTime.Api.MessageMover).
+/// </summary>
+public sealed partial class SlotStore
+{
+    /// <summary>
+    /// Takes the message out of its minute for <paramref name="intent"/> unless it is printed, in the
+    /// batch being printed, canceled or expired; atomic with the printer's fence. Returns the move
+    /// record that then holds: this attempt's, or an earlier one's (perhaps to another time).
+    /// </summary>
+    public async Task<MoveRecord> MoveOutAsync(MoveIntent intent)
+    {
+        var id = intent.Id;
+        var result = await Db.ScriptEvaluateAsync(SlotScripts.MoveOut, SlotKeys(id.Slot), [.. IdArgs(id), intent.NewDueMs, intent.Nonce]).ConfigureAwait(false);
+        if (_replicaAcks > 0)
+        {
+            // A move lost in a failover would leave the message printable here while it also arrives there.
+            await WaitForReplicasAsync(redis.GetServer(_keys.Meta(id.Slot)), $"the move out of slot {id.Slot}").ConfigureAwait(false);
+        }
+
+        if (result.Resp2Type == ResultType.Array)
+        {
+            return MoveRecord.Parse((string)((RedisResult[])result!)[1]!);
+        }
+
+        return new MoveRecord((string?)result switch
+        {
+            "printed" => MoveStep.Printed,
+            "canceled" => MoveStep.Canceled,
+            "expired" => MoveStep.Expired,
+            "aborted" => MoveStep.Aborted,
+            _ => MoveStep.Unknown,
+        });
+    }
+
+    /// <summary>
+    /// Records that the message moved to <paramref name="newDueMs"/> (as asked) arrived as
+    /// <paramref name="newId"/> (once; later calls change nothing).
+    /// </summary>
+    public Task MoveDoneAsync(MessageId id, long newDueMs, MessageId newId) =>
+        Db.ScriptEvaluateAsync(SlotScripts.MoveDone, [_keys.Nonces(id.Slot)], [id.Seq, MoveRecord.Arrival(newDueMs, newId)]);
+
+    /// <summary>
+    /// Calls <paramref name="intent"/> off unless the message already left: the record to finish or
+    /// forget, <see cref="MoveStep.Aborted"/> when it is now called off, or <see cref="MoveStep.Unknown"/>
+    /// when its minute is finished or gone (no move can start there).
+    /// </summary>
+    public async Task<MoveRecord> MoveAbortAsync(MoveIntent intent)
+    {
+        var record = (string?)await Db.ScriptEvaluateAsync(SlotScripts.MoveAbort, [_keys.Messages(intent.Id.Slot), _keys.Meta(intent.Id.Slot), _keys.Nonces(intent.Id.Slot)], [intent.Id.Seq, intent.Nonce]).ConfigureAwait(false);
+        return record switch
+        {
+            null or "" => new MoveRecord(MoveStep.Unknown),
+            "X" => new MoveRecord(MoveStep.Aborted),
+            _ => MoveRecord.Parse(record),
+        };
+    }
+
+    /// <summary>Notes a move before it takes its message, scored by when it started.</summary>
+    public async Task AddMoveIntentAsync(MoveIntent intent, long nowMs)
+    {
+        await Db.SortedSetAddAsync(_keys.MoveIntents, intent.ToString(), nowMs).ConfigureAwait(false);
+        if (_replicaAcks > 0)
+        {
+            await WaitForReplicasAsync(redis.GetServer(_keys.MoveIntents), "a move's intent").ConfigureAwait(false);
+        }
+    }
+
+    public Task RemoveMoveIntentAsync(MoveIntent intent) => Db.SortedSetRemoveAsync(_keys.MoveIntents, intent.ToString());
+
+    /// <summary>Moves that started at or before <paramref name="startedByMs"/> and are still noted, oldest first.</summary>
+    public async Task<MoveIntent[]> MoveIntentsAsync(long startedByMs, int take)
+    {
+        var members = await Db.SortedSetRangeByScoreAsync(_keys.MoveIntents, double.NegativeInfinity, startedByMs, take: take).ConfigureAwait(false);
+        return [.. members.Select(m => MoveIntent.TryParse((string?)m ?? "", out var intent) ? intent : (MoveIntent?)null).OfType<MoveIntent>()];
+    }
+}
