@@ -119,7 +119,7 @@ public static partial class MessageEndpoints
         }
     }
 
-    private static ProblemHttpResult NotFound(string id) => TypedResults.Problem(
+    internal static ProblemHttpResult NotFound(string id) => TypedResults.Problem(
         statusCode: StatusCodes.Status404NotFound,
         title: "No such message (or its record has expired).",
         detail: id.Length > 64 ? null : $"id '{id}'");

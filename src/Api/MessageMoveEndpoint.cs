@@ -34,7 +34,7 @@ public static partial class MessageMoveEndpoint
 
         if (!MessageId.TryParse(id, out var messageId))
         {
-            return NotFound(id);
+            return MessageEndpoints.NotFound(id);
         }
 
         MoveRecord record;
@@ -61,7 +61,7 @@ public static partial class MessageMoveEndpoint
             { Step: MoveStep.Canceled } => Conflict("The message was canceled and cannot be moved."),
             { Step: MoveStep.Expired } => Conflict("The message expired (it was never printed) and cannot be moved."),
             { Step: MoveStep.Aborted } => EchoEndpoints.Unavailable(),
-            _ => NotFound(id),
+            _ => MessageEndpoints.NotFound(id),
         };
     }
 
@@ -93,11 +93,6 @@ public static partial class MessageMoveEndpoint
 
     private static ProblemHttpResult Conflict(string title, string? detail = null) =>
         TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: title, detail: detail);
-
-    private static ProblemHttpResult NotFound(string id) => TypedResults.Problem(
-        statusCode: StatusCodes.Status404NotFound,
-        title: "No such message (or its record has expired).",
-        detail: id.Length > 64 ? null : $"id '{id}'");
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Message reschedule failed; answered 503")]
     private static partial void LogMoveFailed(ILogger logger, Exception exception);

@@ -63,7 +63,8 @@ function renderNext(messages) {
     const tr = tbody.insertRow();
     tr.dataset.id = m.id;
     cell(tr, m.dueAt);
-    cell(tr, m.status, `status-${m.status}`);
+    const status = cell(tr, m.status, `status-${m.status}`);
+    if (m.movedTo) status.title = `moved to ${m.movedTo}`;
     cell(tr, m.message, 'message');
     cell(tr, m.id, 'id');
     const actions = tr.insertCell();

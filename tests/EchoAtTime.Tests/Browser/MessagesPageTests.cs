@@ -1,0 +1,128 @@
+using System.Buffers.Binary;
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Text.Json;
+using EchoAtTime.Tests.Infrastructure;
+using Microsoft.Playwright;
+using Xunit.Abstractions;
+using static Microsoft.Playwright.Assertions;
+
+namespace EchoAtTime.Tests.Browser;
+
+/// <summary>
+/// The messages page (<c>/ui/</c>) in headless Chromium driven by Playwright, on a silo of its own
+/// with an API key: the browser is asked for the key (HTTP Basic) and the page's calls carry it; the
+/// page lists the next messages, finds one by id, and its cancel and reschedule buttons act on the
+/// store. A screenshot of the rendered page is kept (its path is printed) and checked to be one.
+/// </summary>
+public sealed class MessagesPageTests(ITestOutputHelper output)
+{
+    private static readonly TimeSpan PrintTimeout = TimeSpan.FromSeconds(20);
+
+    [Fact]
+    public async Task The_page_lists_the_next_messages_finds_one_by_id_and_its_cancel_and_reschedule_buttons_act_on_the_store()
+    {
+        await using var redis = new RedisServer();
+        await redis.StartAsync();
+        var key = $"Key-{Guid.NewGuid():N}";
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(20) };
+        http.DefaultRequestHeaders.Add("X-Api-Key", key);
+        await using var silo = TestService.Start("ui-silo", TestService.SiloDll,
+            TestService.SiloEnvironment(redis.ConnectionString, $"ui-{Guid.NewGuid():N}", new Dictionary<string, string> { ["Echo__ApiKey"] = key }));
+        await silo.WaitUntilReadyAsync(http, TimeSpan.FromSeconds(30));
+
+        // One message printed now (a receipt for the lateness histogram), three due in ten minutes.
+        var printed = await ScheduleAsync(http, silo, 0, "printed right away");
+        var due = DateTimeOffset.UtcNow.AddMinutes(10).ToUnixTimeMilliseconds();
+        string[] texts = ["water the plants", "call the bank", "renew the certificate"];
+        var ids = new List<string>();
+        foreach (var (text, i) in texts.Select((t, i) => (t, i)))
+        {
+            ids.Add(await ScheduleAsync(http, silo, due + (i * 1_000), text));
+        }
+
+        await Conditions.WaitForAsync(async () => (await StatusAsync(http, silo, printed)).GetProperty("status").GetString() == "printed", PrintTimeout, "the first message did not print");
+
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await Chromium.LaunchAsync(playwright);
+        await using var context = await browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            HttpCredentials = new HttpCredentials { Username = "operator", Password = key },
+            ViewportSize = new ViewportSize { Width = 1280, Height = 900 },
+        });
+        var page = await context.NewPageAsync();
+        var errors = new List<string>();
+        page.PageError += (_, error) => errors.Add(error);
+
+        var opened = await page.GotoAsync(new Uri(silo.BaseUrl, "ui/").ToString());
+        Assert.Equal(200, opened!.Status);
+        await Expect(page.Locator("body[data-loaded=true]")).ToBeAttachedAsync();
+
+        // The list: every message with its text and status, in due order; the minute ahead with its three.
+        for (var i = 0; i < ids.Count; i++)
+        {
+            var row = Row(page, ids[i]);
+            await Expect(row).ToContainTextAsync(texts[i]);
+            await Expect(row.Locator("td.status-scheduled")).ToHaveTextAsync("scheduled");
+        }
+
+        await Expect(Row(page, printed).Locator("td.status-printed")).ToHaveTextAsync("printed");
+        var order = await page.Locator("#next tbody tr").EvaluateAllAsync<string[]>("rows => rows.map(r => r.dataset.id)");
+        Assert.Equal(ids.Prepend(printed), order);
+        await Expect(page.Locator("#ahead tbody tr").Filter(new LocatorFilterOptions { HasText = EchoTime.Format(TimeSlot.StartMs(TimeSlot.Of(due))) })).ToContainTextAsync("3");
+        await Expect(page.Locator("#past tbody tr").First).ToContainTextAsync("1");
+        Assert.Equal(1, await page.Locator("#lateness tbody tr").EvaluateAllAsync<int>("rows => rows.reduce((n, r) => n + Number(r.cells[1].textContent), 0)"));
+
+        var shot = Path.Combine(Path.GetTempPath(), $"echo-ui-{Guid.NewGuid():N}", "messages-page.png");
+        var png = await page.ScreenshotAsync(new PageScreenshotOptions { Path = shot, FullPage = true });
+        output.WriteLine($"screenshot: {shot} ({png.Length} bytes)");
+        AssertIsScreenshot(png, width: 1280);
+
+        // Search by id.
+        await page.FillAsync("#find-id", ids[0]);
+        await page.ClickAsync("#find button[type=submit]");
+        await Expect(page.Locator("#found pre")).ToContainTextAsync($"\"id\": \"{ids[0]}\"");
+
+        // Cancel: the row turns canceled, and so does the store's answer.
+        await Row(page, ids[1]).GetByRole(AriaRole.Button, new LocatorGetByRoleOptions { Name = "Cancel" }).ClickAsync();
+        await Expect(Row(page, ids[1]).Locator("td.status-canceled")).ToHaveTextAsync("canceled");
+        Assert.Equal("canceled", (await StatusAsync(http, silo, ids[1])).GetProperty("status").GetString());
+
+        // Reschedule: the page asks for the new time; the old row turns moved, the new message appears.
+        var newDue = due + 3_600_000;
+        page.Dialog += async (_, dialog) => await dialog.AcceptAsync(newDue.ToString(CultureInfo.InvariantCulture));
+        await Row(page, ids[2]).GetByRole(AriaRole.Button, new LocatorGetByRoleOptions { Name = "Reschedule" }).ClickAsync();
+        await Expect(Row(page, ids[2]).Locator("td.status-moved")).ToHaveTextAsync("moved");
+        var moved = await StatusAsync(http, silo, ids[2]);
+        var newId = moved.GetProperty("movedTo").GetString()!;
+        await Expect(Row(page, newId)).ToContainTextAsync(texts[2]);
+        Assert.Equal(newDue, MessageId.TryParse(newId, out var parsed) ? parsed.DueMs : 0);
+
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.ChangeExtension(shot, ".after.png"), FullPage = true });
+        Assert.Empty(errors);
+        Assert.DoesNotContain(silo.StdoutLines(), l => texts.Any(t => l.Contains(t, StringComparison.Ordinal)));
+    }
+
+    private static ILocator Row(IPage page, string id) => page.Locator($"#next tbody tr[data-id='{id}']");
+
+    /// <summary>A PNG (signature, IHDR) of the viewport's width and some height, with more than a blank page's bytes.</summary>
+    private static void AssertIsScreenshot(byte[] png, int width)
+    {
+        Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A }, png[..8]);
+        Assert.Equal("IHDR", System.Text.Encoding.ASCII.GetString(png, 12, 4));
+        Assert.Equal(width, BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(16)));
+        Assert.True(BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(20)) >= 400, "the page is shorter than its sections");
+        Assert.True(png.Length > 20_000, $"a screenshot of {png.Length} bytes is a blank page, not the list");
+    }
+
+    private static async Task<string> ScheduleAsync(HttpClient http, ServiceProcess silo, long dueMs, string message)
+    {
+        using var response = await http.PostAsJsonAsync(new Uri(silo.BaseUrl, "echoAtTime"), new { time = dueMs, message });
+        Assert.Equal(System.Net.HttpStatusCode.Accepted, response.StatusCode);
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        return body.RootElement.GetProperty("id").GetString()!;
+    }
+
+    private static async Task<JsonElement> StatusAsync(HttpClient http, ServiceProcess silo, string id) =>
+        JsonDocument.Parse(await http.GetStringAsync(new Uri(silo.BaseUrl, $"messages/{id}"))).RootElement.Clone();
+}
