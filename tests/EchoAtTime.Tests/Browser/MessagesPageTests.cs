@@ -43,6 +43,8 @@ public sealed class MessagesPageTests(ITestOutputHelper output)
 
         await Conditions.WaitForAsync(async () => (await StatusAsync(http, silo, printed)).GetProperty("status").GetString() == "printed", PrintTimeout, "the first message did not print");
 
+        // Each expectation polls until it holds; a loaded 2-core CI box gets longer than the default 5 s.
+        SetDefaultExpectTimeout(15_000);
         using var playwright = await Playwright.CreateAsync();
         await using var browser = await Chromium.LaunchAsync(playwright);
         await using var context = await browser.NewContextAsync(new BrowserNewContextOptions
