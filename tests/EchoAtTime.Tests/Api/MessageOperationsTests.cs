@@ -1,12 +1,16 @@
 using System.Globalization;
 using System.Text.Json;
+using EchoAtTime.Storage;
 using EchoAtTime.Tests.Infrastructure;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
 
 namespace EchoAtTime.Tests.Api;
 
 /// <summary>
 /// Operating messages over HTTP on one real silo with an API key: the delivery receipt of a printed
-/// message, the listing by due time with its cursor, and a message's deadline (expireAfter).
+/// message, the listing by due time with its cursor, a message's deadline (expireAfter), reschedule,
+/// the summary of the messages page and the page's files behind the key.
 /// </summary>
 [Collection(ApiSiloGroup.Name)]
 public sealed class MessageOperationsTests(ApiSiloFixture api)
@@ -198,6 +202,27 @@ public sealed class MessageOperationsTests(ApiSiloFixture api)
         var list = await api.GetAsync("/messages?limit=1");
         Assert.Equal(401, list.Status);
         Assert.Equal("Basic realm=\"EchoAtTime\"", list.Header("WWW-Authenticate"));
+    }
+
+    [Fact]
+    public async Task A_message_past_its_deadline_answers_expired_over_http_and_can_be_neither_canceled_nor_moved()
+    {
+        // As an outage leaves it: hours overdue with a deadline of a second, written where the silo's sweep finds it.
+        var marker = $"expired-{Guid.NewGuid():N}";
+        var slot = TimeSlot.Of(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()) - 600 - Random.Shared.Next(300);
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(api.Redis.ConnectionString);
+        var appended = await new SlotStore(redis, Options.Create(new EchoOptions())).AppendAsync(slot, [SlotElement.Encode(250, marker, 1_000)], 250);
+        var id = new MessageId(TimeSlot.StartMs(slot) + 250, appended.Seqs[0], appended.Epoch).ToString();
+
+        await Conditions.WaitForAsync(async () =>
+            (await api.GetAsync($"/messages/{id}")).Json().GetProperty("status").GetString() == "expired", PrintTimeout, $"{id} did not expire");
+
+        Assert.Equal(["id", "dueAt", "status"], (await api.GetAsync($"/messages/{id}")).Json().EnumerateObject().Select(p => p.Name));
+        var canceled = await api.DeleteAsync($"/messages/{id}");
+        Assert.True(canceled.Status == 409 && canceled.Text.Contains("expired", StringComparison.Ordinal), canceled.ToString());
+        var moved = await api.PatchJsonAsync($"/messages/{id}", JsonSerializer.Serialize(new { time = 0 }));
+        Assert.True(moved.Status == 409 && moved.Text.Contains("expired", StringComparison.Ordinal), moved.ToString());
+        Assert.DoesNotContain(api.Silo.StdoutLines(), l => l.Contains(marker, StringComparison.Ordinal));
     }
 
     // Other tests of this silo may schedule into the same minutes (random bodies pick random times).
