@@ -50,7 +50,7 @@ public static class BatchReceipt
                 continue;
             }
 
-            var late = long.Parse(bang < 0 ? entry.AsSpan(at + 1) : entry.AsSpan(at + 1, bang - at - 1), CultureInfo.InvariantCulture);
+            var late = Lateness(entry, at, bang) ?? throw new FormatException($"Receipt '{entry}' without a lateness.");
             var again = bang >= 0 && TryPair(entry.AsSpan(bang + 1), out var bO, out var bS) && SlotCursor.Of((int)(o - bO), (int)(s - bS)) >= target;
             return (o + late, again);
         }
@@ -63,14 +63,18 @@ public static class BatchReceipt
     {
         foreach (var entry in (receipts ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries))
         {
-            var at = entry.IndexOf('@', StringComparison.Ordinal);
-            var bang = entry.IndexOf('!', StringComparison.Ordinal);
-            if (at >= 0 && long.TryParse(bang < 0 ? entry.AsSpan(at + 1) : entry.AsSpan(at + 1, bang - at - 1), NumberStyles.None, CultureInfo.InvariantCulture, out var late))
+            if (Lateness(entry, entry.IndexOf('@', StringComparison.Ordinal), entry.IndexOf('!', StringComparison.Ordinal)) is { } late)
             {
                 yield return late;
             }
         }
     }
+
+    /// <summary>The lateness of one receipt entry: the number after its '@' (at <paramref name="at"/>), up to its '!' if any.</summary>
+    private static long? Lateness(string entry, int at, int bang) =>
+        at >= 0 && long.TryParse(bang < 0 ? entry.AsSpan(at + 1) : entry.AsSpan(at + 1, bang - at - 1), NumberStyles.None, CultureInfo.InvariantCulture, out var late)
+            ? late
+            : null;
 
     private static bool TryPair(ReadOnlySpan<char> text, out long first, out long second)
     {

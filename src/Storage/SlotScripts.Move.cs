@@ -13,6 +13,20 @@ namespace EchoAtTime.Storage;
 internal static partial class SlotScripts
 {
     /// <summary>
+    /// <c>moveRecord(nonces, seq)</c>: the move record of a sequence in the canceled set ('P…' or
+    /// 'D…'), or false when it has none (canceled, or only attempts called off, 'X…'). What tells a
+    /// moved message from a canceled one for the lookup, the listing and the summary alike.
+    /// </summary>
+    private const string MoveRecordOf = """
+        local function moveRecord(nonces, seq)
+          local r = redis.call('HGET', nonces, 'mv:' .. seq)
+          if r and string.sub(r, 1, 1) ~= 'X' then return r end
+          return false
+        end
+
+        """;
+
+    /// <summary>
     /// Takes the message out of its minute unless it is printed or in the batch being printed (as
     /// <see cref="Cancel"/>, atomic with the printer's fence). ARGV = sequence, due offset, cursor,
     /// epoch, new due ms, the attempt's nonce. Returns 'unknown', 'printed', 'canceled', 'expired',

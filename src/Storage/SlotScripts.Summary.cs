@@ -10,16 +10,17 @@ internal static partial class SlotScripts
     /// has a move record), and the receipts field. Reads the canceled set whole: it holds only the
     /// minute's cancellations, expiries and moves.
     /// </summary>
-    public const string Summary = """
+    public const string Summary = MoveRecordOf + """
         local m = redis.call('HMGET', KEYS[2], 'c', 'x', 'l', 'r')
         local length = m[2] and tonumber(m[3] or '0') or redis.call('LLEN', KEYS[1])
         local canceled, expired, moved = 0, 0, 0
         for _, s in ipairs(redis.call('SMEMBERS', KEYS[3])) do
           if tonumber(s) < 0 then
             expired = expired + 1
+          elseif moveRecord(KEYS[4], s) then
+            moved = moved + 1
           else
-            local r = redis.call('HGET', KEYS[4], 'mv:' .. s)
-            if r and string.sub(r, 1, 1) ~= 'X' then moved = moved + 1 else canceled = canceled + 1 end
+            canceled = canceled + 1
           end
         end
         return { length, tonumber(m[1] or '0'), canceled, expired, moved, m[4] or '' }

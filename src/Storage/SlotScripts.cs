@@ -204,7 +204,7 @@ internal static partial class SlotScripts
     /// one, in the same set) when it is. A printed message of a finished slot is answered by
     /// <c>printed(m)</c>, which each script defines. Leaves m = {x, p, n, l, e, r} and an open slot's element e for the rest.
     /// </summary>
-    private const string MessageLookup = EpochRecord + """
+    private const string MessageLookup = EpochRecord + MoveRecordOf + """
         local m = redis.call('HMGET', KEYS[2], 'x', 'p', 'n', 'l', 'e', 'r')
         local seq = tonumber(ARGV[1])
         local epoch = ''
@@ -215,8 +215,7 @@ internal static partial class SlotScripts
         if epoch ~= ARGV[4] then return 'unknown' end
         local canceled = redis.call('SISMEMBER', KEYS[3], ARGV[1]) == 1
         local expired = redis.call('SISMEMBER', KEYS[3], -1 - seq) == 1
-        local moved = canceled and redis.call('HGET', KEYS[4], 'mv:' .. ARGV[1])
-        if moved and string.sub(moved, 1, 1) == 'X' then moved = false end
+        local moved = canceled and moveRecord(KEYS[4], ARGV[1])
         if m[1] then
           if seq >= tonumber(m[4] or '0') then return 'unknown' end
           if moved then return { 'moved', moved } end

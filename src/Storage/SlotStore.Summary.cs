@@ -15,17 +15,19 @@ public sealed partial class SlotStore
         var now = TimeSlot.Of(nowMs);
         var ahead = await _index.RangeAsync(now, now + minutesAhead, minutesAhead + 1).ConfigureAwait(false);
         var back = Enumerable.Range(0, minutesBack).Select(i => now - i).Reverse().ToArray();
+
+        // Now's minute is in both lists: each minute is read once.
         var db = Db;
-        var reads = ahead.Concat(back).Select(slot => (Slot: slot, Read: db.ScriptEvaluateAsync(SlotScripts.Summary,
-            [_keys.Messages(slot), _keys.Meta(slot), _keys.Canceled(slot), _keys.Nonces(slot)]))).ToList();
-        var counts = new List<MinuteCounts>(reads.Count);
-        foreach (var (slot, read) in reads)
+        var reads = ahead.Union(back).ToDictionary(slot => slot, slot => db.ScriptEvaluateAsync(SlotScripts.Summary,
+            [_keys.Messages(slot), _keys.Meta(slot), _keys.Canceled(slot), _keys.Nonces(slot)]));
+        await Task.WhenAll(reads.Values).ConfigureAwait(false);
+        MinuteCounts Counts(long slot)
         {
-            var r = (RedisResult[])(await read.ConfigureAwait(false))!;
-            counts.Add(new MinuteCounts(slot, (long)r[0], (long)r[1], (long)r[2], (long)r[3], (long)r[4], (string?)r[5] ?? ""));
+            var r = (RedisResult[])reads[slot].Result!;
+            return new MinuteCounts(slot, (long)r[0], (long)r[1], (long)r[2], (long)r[3], (long)r[4], (string?)r[5] ?? "");
         }
 
-        return new MessagesSummary(counts[..ahead.Length], counts[ahead.Length..]);
+        return new MessagesSummary([.. ahead.Select(Counts)], [.. back.Select(Counts)]);
     }
 }
 
