@@ -1,14 +1,30 @@
 using Orleans.Dashboard;
 using EchoAtTime.Api;
+using EchoAtTime.Grains.Clock;
 using EchoAtTime.Silo;
 
 // appsettings.json sits next to the binary, wherever the process is started from.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
-builder.AddEchoServices();
+try
+{
+    builder.AddEchoServices();
+}
+catch (StartRefusedException)
+{
+    Environment.ExitCode = 1; // logged where it was refused, as one critical line
+    return;
+}
 
 var app = builder.Build();
+if (await app.Services.GetRequiredService<StoreClockSync>().RefusalBeforeStartAsync(CancellationToken.None) is not null)
+{
+    Environment.ExitCode = 1;
+    await app.DisposeAsync(); // flushes the critical line the refusal logged
+    return;
+}
+
 app.UseStatusCodePages(); // problem details for answers without a body (routing's 415 for a non-JSON Content-Type, 405)
 app.RequireApiKeyUnder("/dashboard");
 app.MapEchoApi();
 app.MapOrleansDashboard(routePrefix: "dashboard").ExcludeFromDescription();
-app.Run();
+await app.RunAsync();

@@ -42,7 +42,7 @@ public static partial class SiloServicesExtensions
             catch (InvalidOperationException ex)
             {
                 LogEmbeddedStoreRefused(bootLog, ex.Message);
-                throw;
+                throw new StartRefusedException(ex.Message);
             }
 
             builder.Services.AddSingleton(store);

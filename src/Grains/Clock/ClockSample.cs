@@ -6,7 +6,14 @@ namespace EchoAtTime.Grains.Clock;
 /// by it is never ahead of the store's clock; <see cref="RoundTrip"/> is that interval's width,
 /// i.e. how much later than necessary the corrected clock may run.
 /// </summary>
-/// <param name="Offset">Store time minus local time, chosen as <c>s − t1</c> (see <see cref="StoreClockProbe"/>).</param>
+/// <param name="Offset">Store time minus local wall time, chosen as <c>s − t1</c> (see <see cref="StoreClockProbe"/>).</param>
 /// <param name="RoundTrip">Local time from sending TIME to receiving its answer.</param>
-/// <param name="MeasuredAt">Local <see cref="TimeProvider.GetTimestamp"/> when the answer arrived: the sample's age is taken from it, so a wall-clock step can't make a stale sample look fresh.</param>
-public sealed record ClockSample(TimeSpan Offset, TimeSpan RoundTrip, long MeasuredAt);
+/// <param name="MeasuredAt">
+/// Local <see cref="TimeProvider.GetTimestamp"/> when the answer arrived: the cluster clock counts from it by monotonic
+/// time, so a wall-clock step between two measurements moves neither the reading nor the sample's age.
+/// </param>
+/// <param name="StoreTime">
+/// The store's reading <c>s</c>: at <see cref="MeasuredAt"/> the store's clock read at least this much, so
+/// <c>s</c> plus the monotonic time since is never ahead of it.
+/// </param>
+public sealed record ClockSample(TimeSpan Offset, TimeSpan RoundTrip, long MeasuredAt, DateTimeOffset StoreTime);

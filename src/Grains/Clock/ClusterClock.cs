@@ -4,10 +4,13 @@ using Microsoft.Extensions.Options;
 namespace EchoAtTime.Grains.Clock;
 
 /// <summary>
-/// The cluster's one clock: the store's clock, read through this silo's local clock plus the
-/// measured offset. Silos on different machines drift apart; "never early" has to hold against one
-/// clock, and the store is the one thing every silo shares. Only wall-clock readings are corrected:
-/// timestamps and timers come from the local clock unchanged (durations don't depend on offsets).
+/// The cluster's one clock: the store's clock as last measured, carried forward by this silo's
+/// monotonic clock. Silos on different machines drift apart; "never early" has to hold against one
+/// clock, and the store is the one thing every silo shares. Between two measurements the reading
+/// moves with monotonic time only, so a wall-clock step (NTP, a resumed VM, a manual <c>date</c>)
+/// cannot move it; each measurement checks both how far the wall clock is from the store (the
+/// bound) and how far the monotonic reading strayed from it since the last one (its rate).
+/// Timestamps and timers come from the local clock unchanged (durations don't depend on offsets).
 /// Not registered as <see cref="TimeProvider"/> itself, because Orleans resolves that for its own internals.
 /// </summary>
 public sealed class ClusterClock : TimeProvider
@@ -18,6 +21,8 @@ public sealed class ClusterClock : TimeProvider
     private long _driftFrom;
     private readonly TaskCompletionSource<string> _outOfBound = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile ClockSample? _sample;
+    private TimeSpan _rateError;
+    private TimeSpan _wallStep;
 
     public ClusterClock(TimeProvider local, IOptions<EchoOptions> options)
     {
@@ -48,8 +53,25 @@ public sealed class ClusterClock : TimeProvider
     /// </summary>
     public DateTimeOffset LocalNow => _local.GetUtcNow() + _shift + Drifted();
 
-    /// <summary>Store time minus local time; zero until the first measurement.</summary>
+    /// <summary>Store time minus local wall time at the last measurement; zero until the first.</summary>
     public TimeSpan Offset => _sample?.Offset ?? TimeSpan.Zero;
+
+    /// <summary>
+    /// At the last measurement: the store's reading minus what this clock read for it, carried by monotonic time
+    /// from the measurement before. Within a round trip of zero on a healthy machine; beyond
+    /// <see cref="MaxSkew"/> the monotonic clock runs at a rate the reading can't be trusted with.
+    /// </summary>
+    public TimeSpan RateError => _rateError;
+
+    /// <summary>How far the wall clock stepped against monotonic time between the last two measurements.</summary>
+    public TimeSpan WallStep => _wallStep;
+
+    /// <summary>
+    /// How far the wall clock moved against monotonic time since the last measurement: zero unless it
+    /// stepped (or the machine's clock is being slewed). Reading it costs two clock reads, so the sync
+    /// loop checks it every second and measures at once when it exceeds the bound.
+    /// </summary>
+    public TimeSpan WallDeparture => _sample is { } sample ? LocalNow - (Read(sample) - sample.Offset) : TimeSpan.Zero;
 
     /// <summary>Round trip of the sample the offset came from: how late, at most, the corrected clock runs.</summary>
     public TimeSpan? RoundTrip => _sample?.RoundTrip;
@@ -72,7 +94,7 @@ public sealed class ClusterClock : TimeProvider
                 return ClockState.Stale;
             }
 
-            return sample.Offset.Duration() > MaxSkew ? ClockState.OutOfBound : ClockState.Bounded;
+            return sample.Offset.Duration() > MaxSkew || _rateError.Duration() > MaxSkew ? ClockState.OutOfBound : ClockState.Bounded;
         }
     }
 
@@ -91,7 +113,18 @@ public sealed class ClusterClock : TimeProvider
         return from == 0 ? TimeSpan.Zero : _driftPerSecond * _local.GetElapsedTime(from).TotalSeconds;
     }
 
-    public override DateTimeOffset GetUtcNow() => LocalNow + Offset;
+    // Monotonic time between two timestamps as this machine's oscillator counts it: ClockDrift plays one
+    // that runs fast or slow, which moves the monotonic clock as much as the wall clock.
+    private TimeSpan Elapsed(long from, long to)
+    {
+        var elapsed = _local.GetElapsedTime(from, to);
+        return elapsed + (_driftPerSecond * elapsed.TotalSeconds);
+    }
+
+    private DateTimeOffset Read(ClockSample sample) => sample.StoreTime + Elapsed(sample.MeasuredAt, _local.GetTimestamp());
+
+    /// <summary>The store's time as of the last measurement plus monotonic time since; the local wall clock before the first.</summary>
+    public override DateTimeOffset GetUtcNow() => _sample is { } sample ? Read(sample) : LocalNow;
 
     public override long GetTimestamp() => _local.GetTimestamp();
 
@@ -102,10 +135,23 @@ public sealed class ClusterClock : TimeProvider
     public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period) =>
         _local.CreateTimer(callback, state, dueTime, period);
 
-    /// <summary>Takes a new measurement; the offset changes at once (each sample is conservative on its own).</summary>
+    /// <summary>
+    /// Takes a new measurement: the reading starts again from it (each sample is conservative on its own),
+    /// and against the one before it tells the rate error and how far the wall clock stepped.
+    /// </summary>
     public void Update(ClockSample sample)
     {
         ArgumentNullException.ThrowIfNull(sample);
+        if (_sample is { } previous)
+        {
+            var carried = previous.StoreTime + Elapsed(previous.MeasuredAt, sample.MeasuredAt);
+            _rateError = sample.StoreTime - carried;
+
+            // Offsets differ by the store's advance minus the wall's; the store advanced by monotonic time plus the
+            // rate error, so the rest is the wall's own step.
+            _wallStep = _rateError - (sample.Offset - previous.Offset);
+        }
+
         _sample = sample;
         Interlocked.CompareExchange(ref _driftFrom, Math.Max(1, _local.GetTimestamp()), 0);
     }
@@ -126,6 +172,8 @@ public sealed class ClusterClock : TimeProvider
         ClockState.Unmeasured => Text($"Clock not bounded: the store's clock has not been measured yet (bound ±{Ms(MaxSkew)} ms)"),
         ClockState.Stale => Text(
             $"Clock not bounded: the last measurement of the store's clock is {Age!.Value.TotalSeconds:F1} s old (stale after {StaleAfter.TotalSeconds:F0} s); offset was {Ms(Offset)} ms"),
+        ClockState.OutOfBound when Offset.Duration() <= MaxSkew => Text(
+            $"Clock not bounded: this machine's monotonic clock strayed {Ms(RateError)} ms from the store's since the last measurement, beyond ±{Ms(MaxSkew)} ms (round trip {Ms(RoundTrip!.Value)} ms)"),
         ClockState.OutOfBound => Text(
             $"Clock not bounded: offset to the store's clock {Ms(Offset)} ms is beyond ±{Ms(MaxSkew)} ms (round trip {Ms(RoundTrip!.Value)} ms)"),
         _ => Text($"Clock bounded: offset to the store's clock {Ms(Offset)} ms within ±{Ms(MaxSkew)} ms (round trip {Ms(RoundTrip!.Value)} ms)"),

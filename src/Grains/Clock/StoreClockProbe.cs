@@ -34,7 +34,7 @@ public sealed class StoreClockProbe(Func<CancellationToken, Task<DateTimeOffset>
 
             if (best is null || roundTrip < best.RoundTrip)
             {
-                best = new ClockSample(storeTime - receivedAt, roundTrip, measuredAt);
+                best = new ClockSample(storeTime - receivedAt, roundTrip, measuredAt, storeTime);
             }
         }
 

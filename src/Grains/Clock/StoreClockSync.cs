@@ -6,13 +6,17 @@ namespace EchoAtTime.Grains.Clock;
 /// <summary>
 /// Keeps <see cref="ClusterClock"/> measured. The first measurement runs before the silo joins the
 /// cluster (so a healthy silo is bounded from its first print on); then one every
-/// <see cref="ClusterClock.Refresh"/>, and every second after a failure until one succeeds. A store
-/// that stays down keeps the last offset until it is stale; the clock then reports unbounded and
+/// <see cref="ClusterClock.Refresh"/>, every second after a failure until one succeeds, and at once when
+/// the wall clock departs from the monotonic reading (checked every second: a step is seen within one).
+/// A store that stays down keeps the last offset until it is stale; the clock then reports unbounded and
 /// the silo stops printing. State changes are logged once each way, not every attempt.
 /// </summary>
 public sealed partial class StoreClockSync : ILifecycleParticipant<ISiloLifecycle>, IDisposable
 {
     private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(1);
+
+    // How often the wall clock is compared with the monotonic reading: two clock reads, so a step is seen within a second.
+    private static readonly TimeSpan StepCheck = TimeSpan.FromSeconds(1);
 
     // The silo waits this long at start for its first measurement, then starts unbounded (not ready, not printing) and keeps trying.
     private static readonly TimeSpan FirstMeasurementTimeout = TimeSpan.FromSeconds(5);
@@ -49,6 +53,11 @@ public sealed partial class StoreClockSync : ILifecycleParticipant<ISiloLifecycl
         {
             _clock.Update(await _probe.MeasureAsync(_clock, cancellationToken).ConfigureAwait(false));
             _lastError = null;
+            if (_clock.WallStep.Duration() > _clock.MaxSkew)
+            {
+                LogWallStepped(_clock.WallStep.TotalMilliseconds);
+            }
+
             measured = true;
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException or InvalidOperationException or InvalidCastException or FormatException
@@ -65,7 +74,13 @@ public sealed partial class StoreClockSync : ILifecycleParticipant<ISiloLifecycl
 
     public void Dispose() => _stopping.Dispose();
 
-    internal async Task OnStartAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// The first measurement, before the silo host starts: a machine clock beyond the bound refuses the
+    /// start with one critical line, and the host exits with code 1 (no exception, no stack trace). Null when
+    /// the silo may start — also when the store did not answer in time: it then starts unbounded (not ready,
+    /// not printing) and keeps trying.
+    /// </summary>
+    public async Task<string?> RefusalBeforeStartAsync(CancellationToken cancellationToken)
     {
         using (var first = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stopping.Token))
         {
@@ -73,12 +88,23 @@ public sealed partial class StoreClockSync : ILifecycleParticipant<ISiloLifecycl
             await MeasureOnceAsync(first.Token).ConfigureAwait(false);
         }
 
-        if (_clock.State == ClockState.OutOfBound)
+        if (_clock.State != ClockState.OutOfBound)
         {
-            // A machine clock this far off needs fixing, not hiding: refuse to join, loudly.
-            var problem = _clock.Describe();
-            LogRefusingToStart(problem);
-            throw new InvalidOperationException($"{problem}: this silo does not start. Fix this machine's time synchronisation (NTP) or raise Echo:MaxClockSkew.");
+            return null;
+        }
+
+        // A machine clock this far off needs fixing, not hiding: refuse to join, loudly.
+        var problem = $"{_clock.Describe()}. Fix this machine's time synchronisation (NTP) or raise Echo:MaxClockSkew";
+        LogRefusingToStart(problem);
+        return problem;
+    }
+
+    internal async Task OnStartAsync(CancellationToken cancellationToken)
+    {
+        // The silo host measured before it started; a host that did not (a test cluster) measures here.
+        if (_clock.State == ClockState.Unmeasured && await RefusalBeforeStartAsync(cancellationToken).ConfigureAwait(false) is { } refusal)
+        {
+            throw new InvalidOperationException($"{refusal}: this silo does not start.");
         }
 
         _loop = Task.Run(() => RunAsync(_stopping.Token), CancellationToken.None);
@@ -93,13 +119,20 @@ public sealed partial class StoreClockSync : ILifecycleParticipant<ISiloLifecycl
     private async Task RunAsync(CancellationToken stopping)
     {
         var delay = _clock.IsBounded ? _clock.Refresh : RetryDelay;
+        var since = _clock.GetTimestamp();
         try
         {
             while (true)
             {
-                await Task.Delay(delay, _clock, stopping).ConfigureAwait(false);
+                await Task.Delay(StepCheck < delay ? StepCheck : delay, _clock, stopping).ConfigureAwait(false);
+                if (_clock.GetElapsedTime(since) < delay && _clock.WallDeparture.Duration() <= _clock.MaxSkew)
+                {
+                    continue;
+                }
+
                 var measured = await MeasureOnceAsync(stopping).ConfigureAwait(false);
                 delay = measured ? _clock.Refresh : RetryDelay;
+                since = _clock.GetTimestamp();
             }
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
@@ -148,6 +181,9 @@ public sealed partial class StoreClockSync : ILifecycleParticipant<ISiloLifecycl
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Description} (reading the store's clock failed: {Error}): this silo prints nothing and reports not ready until the clock is bounded again")]
     private partial void LogUnboundedAfterError(string description, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "This machine's wall clock stepped {StepMs} ms against its monotonic clock since the last measurement; the cluster clock did not move with it")]
+    private partial void LogWallStepped(double stepMs);
 
     [LoggerMessage(Level = LogLevel.Critical, Message = "{Problem}: this silo refuses to start")]
     private partial void LogRefusingToStart(string problem);

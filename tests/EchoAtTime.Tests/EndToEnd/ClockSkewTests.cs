@@ -56,7 +56,7 @@ public sealed class ClockSkewTests
     [Theory]
     [InlineData("00:00:00.200")]
     [InlineData("-00:00:00.200")]
-    public async Task A_silo_whose_clock_is_off_beyond_the_bound_refuses_to_start_and_says_why(string shift)
+    public async Task A_silo_whose_clock_is_off_beyond_the_bound_refuses_to_start_in_one_critical_line_with_exit_code_1(string shift)
     {
         await using var redis = new RedisServer();
         await redis.StartAsync();
@@ -64,7 +64,9 @@ public sealed class ClockSkewTests
         await using var silo = TestService.Start("silo", TestService.SiloDll, Environment(redis, shift));
 
         await Conditions.WaitForAsync(() => Task.FromResult(silo.HasExited), TimeSpan.FromSeconds(60), "the skewed silo kept running");
-        Assert.Contains(silo.StderrLines(), l => l.Contains("beyond ±50 ms", StringComparison.Ordinal) && l.Contains("refuses to start", StringComparison.Ordinal));
+        Assert.Single(silo.StderrLines(), l => l.Contains("beyond ±50 ms", StringComparison.Ordinal) && l.Contains("refuses to start", StringComparison.Ordinal));
+        Assert.Equal(1, silo.ExitCode);
+        Assert.DoesNotContain(silo.StderrLines(), StartRefusal.IsStackTrace);
     }
 
     [Fact]
