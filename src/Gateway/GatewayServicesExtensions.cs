@@ -1,4 +1,4 @@
-using EchoAtTime.Api;
+using EchoAtTime.Api.Hosting;
 using Orleans.Configuration;
 using StackExchange.Redis;
 

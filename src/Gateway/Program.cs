@@ -1,4 +1,4 @@
-using EchoAtTime.Api;
+using EchoAtTime.Api.Hosting;
 using EchoAtTime.Gateway;
 
 // appsettings.json sits next to the binary, wherever the process is started from.

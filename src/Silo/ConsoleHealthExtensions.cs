@@ -1,4 +1,4 @@
-using EchoAtTime.Api;
+using EchoAtTime.Api.Hosting;
 using EchoAtTime.Grains.Output;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 

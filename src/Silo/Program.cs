@@ -1,5 +1,6 @@
 using Orleans.Dashboard;
-using EchoAtTime.Api;
+using EchoAtTime.Api.Hosting;
+using EchoAtTime.Api.Http;
 using EchoAtTime.Grains.Clock;
 using EchoAtTime.Silo;
 

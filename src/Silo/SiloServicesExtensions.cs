@@ -1,6 +1,6 @@
 using Orleans.Dashboard;
 using System.Globalization;
-using EchoAtTime.Api;
+using EchoAtTime.Api.Hosting;
 using EchoAtTime.Grains;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;

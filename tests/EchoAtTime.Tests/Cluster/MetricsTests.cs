@@ -1,7 +1,8 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using System.Text;
-using EchoAtTime.Api;
+using EchoAtTime.Api.Hosting;
+using EchoAtTime.Api.Http;
 using EchoAtTime.Storage;
 using EchoAtTime.Tests.Infrastructure;
 using Microsoft.AspNetCore.Http;

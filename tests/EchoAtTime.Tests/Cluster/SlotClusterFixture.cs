@@ -1,4 +1,4 @@
-using EchoAtTime.Api;
+using EchoAtTime.Api.Accept;
 using EchoAtTime.Grains;
 using EchoAtTime.Grains.Output;
 using EchoAtTime.Storage;

@@ -1,5 +1,5 @@
 using EchoAtTime.Storage;
-using EchoAtTime.Api;
+using EchoAtTime.Api.Accept;
 using EchoAtTime.Grains;
 using EchoAtTime.Grains.Output;
 using EchoAtTime.Tests.Infrastructure;

@@ -1,4 +1,4 @@
-using EchoAtTime.Api;
+using EchoAtTime.Api.Hosting;
 using EchoAtTime.Tests.Infrastructure;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging.Abstractions;

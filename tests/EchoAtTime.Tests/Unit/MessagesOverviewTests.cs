@@ -1,4 +1,4 @@
-using EchoAtTime.Api;
+using EchoAtTime.Api.Http;
 using EchoAtTime.Storage;
 
 namespace EchoAtTime.Tests.Unit;

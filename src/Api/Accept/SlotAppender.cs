@@ -1,7 +1,7 @@
 using System.Collections.Immutable;
 using EchoAtTime.Storage;
 
-namespace EchoAtTime.Api;
+namespace EchoAtTime.Api.Accept;
 
 /// <summary>
 /// One append of a share of a request to one minute's list, plain and keyed messages apart (each

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
 
-namespace EchoAtTime.Api;
+namespace EchoAtTime.Api.Hosting;
 
 /// <summary>
 /// Reads the store's durability settings (<c>appendonly</c>, <c>appendfsync</c>,

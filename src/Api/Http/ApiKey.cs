@@ -1,12 +1,13 @@
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text;
+using EchoAtTime.Api.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
-namespace EchoAtTime.Api;
+namespace EchoAtTime.Api.Http;
 
 /// <summary>
 /// <c>Echo:ApiKey</c>: when set, writes need header <c>X-Api-Key</c> with it. Compared in constant

@@ -1,6 +1,6 @@
 using EchoAtTime.Storage;
 
-namespace EchoAtTime.Api;
+namespace EchoAtTime.Api.Accept;
 
 /// <summary>
 /// Reschedules a message: printed at its old time or at its new one, never both and never neither.

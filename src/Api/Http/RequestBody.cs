@@ -1,11 +1,12 @@
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Unicode;
+using EchoAtTime.Api.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 
-namespace EchoAtTime.Api;
+namespace EchoAtTime.Api.Http;
 
 /// <summary>Reads a JSON request body within the limits: 415 for another media type, 413 when too large, 400 when not JSON.</summary>
 internal static class RequestBody

@@ -2,7 +2,7 @@ using System.Text;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
-namespace EchoAtTime.Api;
+namespace EchoAtTime.Api.Http;
 
 /// <summary>
 /// The health endpoints' body: the overall status as before ("Healthy" alone when all is well, so

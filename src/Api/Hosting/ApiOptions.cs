@@ -1,4 +1,4 @@
-namespace EchoAtTime.Api;
+namespace EchoAtTime.Api.Hosting;
 
 /// <summary>Limits and access of the HTTP API, under the <c>Echo</c> configuration section.</summary>
 public sealed class ApiOptions

@@ -1,10 +1,11 @@
+using EchoAtTime.Api.Accept;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Logging;
 
-namespace EchoAtTime.Api;
+namespace EchoAtTime.Api.Http;
 
 /// <summary><c>/messages</c>: the listing, a message's status, cancel and reschedule (<see cref="MessageMoveEndpoint"/>).</summary>
 public static partial class MessageEndpoints

@@ -1,11 +1,13 @@
 using System.Text.Json;
+using EchoAtTime.Api.Accept;
+using EchoAtTime.Api.Hosting;
 using EchoAtTime.Storage;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace EchoAtTime.Api;
+namespace EchoAtTime.Api.Http;
 
 /// <summary>
 /// <c>PATCH /messages/{id}</c> with <c>{"time": …}</c>: reschedules a scheduled message

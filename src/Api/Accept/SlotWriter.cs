@@ -3,7 +3,7 @@ using EchoAtTime.Storage;
 using StackExchange.Redis;
 using Microsoft.Extensions.Options;
 
-namespace EchoAtTime.Api;
+namespace EchoAtTime.Api.Accept;
 
 /// <summary>
 /// The accept path of one minute, run by whichever silo or gateway took the request: it appends to

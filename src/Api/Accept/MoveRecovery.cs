@@ -3,7 +3,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace EchoAtTime.Api;
+namespace EchoAtTime.Api.Accept;
 
 /// <summary>
 /// Every <see cref="EchoOptions.SweepInterval"/>, finishes or calls off the reschedules whose requests

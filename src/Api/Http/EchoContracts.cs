@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace EchoAtTime.Api;
+namespace EchoAtTime.Api.Http;
 
 /// <summary>Body of <c>POST /echoAtTime</c> (documentation shape; the handler validates the raw JSON).</summary>
 /// <param name="Time">ISO-8601 date-time (offset honoured, none = UTC) or Unix epoch milliseconds (number or numeric string).</param>

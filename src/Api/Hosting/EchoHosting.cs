@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 using Orleans.Configuration;
 using StackExchange.Redis;
 
-namespace EchoAtTime.Api;
+namespace EchoAtTime.Api.Hosting;
 
 /// <summary>Host settings the silo and the gateway share, so they can't drift apart.</summary>
 public static class EchoHosting

@@ -7,7 +7,7 @@ using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 
-namespace EchoAtTime.Api;
+namespace EchoAtTime.Api.Hosting;
 
 public static class TelemetryExtensions
 {

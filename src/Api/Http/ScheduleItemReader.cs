@@ -2,8 +2,9 @@ using System.Diagnostics.CodeAnalysis;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using EchoAtTime.Api.Hosting;
 
-namespace EchoAtTime.Api;
+namespace EchoAtTime.Api.Http;
 
 /// <summary>
 /// Validates one <c>{time, message, idempotencyKey?, expireAfter?}</c> object (<c>id</c> is the key's older name) into a <see cref="ScheduleRequest"/>, naming the

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using EchoAtTime.Storage;
 
-namespace EchoAtTime.Api;
+namespace EchoAtTime.Api.Accept;
 
 /// <summary>
 /// The API's way to the store: routes validated messages to their minutes and writes them there

@@ -1,4 +1,6 @@
 using System.Text.Json;
+using EchoAtTime.Api.Accept;
+using EchoAtTime.Api.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -6,7 +8,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace EchoAtTime.Api;
+namespace EchoAtTime.Api.Http;
 
 /// <summary><c>POST /echoAtTime</c> and its batch form.</summary>
 public static partial class EchoEndpoints

@@ -1,4 +1,4 @@
-namespace EchoAtTime.Api;
+namespace EchoAtTime.Api.Hosting;
 
 /// <summary>
 /// One store server's settings that decide whether an acknowledged message survives: values as

@@ -1,8 +1,9 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Xml;
+using EchoAtTime.Api.Hosting;
 
-namespace EchoAtTime.Api;
+namespace EchoAtTime.Api.Http;
 
 /// <summary>
 /// The optional <c>expireAfter</c> of a message: how late it may still print. An ISO-8601 duration

@@ -1,10 +1,12 @@
+using EchoAtTime.Api.Accept;
+using EchoAtTime.Api.Hosting;
 using EchoAtTime.Storage;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace EchoAtTime.Api;
+namespace EchoAtTime.Api.Http;
 
 /// <summary>
 /// <c>GET /messages?from=&amp;to=&amp;status=&amp;limit=&amp;cursor=</c>: messages by due time in (due,

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace EchoAtTime.Api;
+namespace EchoAtTime.Api.Hosting;
 
 /// <summary>
 /// Graceful, bounded stop for a process behind a load balancer. On SIGTERM/Ctrl+C, before any

@@ -1,6 +1,6 @@
 using System.Collections.Immutable;
 
-namespace EchoAtTime.Api;
+namespace EchoAtTime.Api.Accept;
 
 /// <summary>
 /// Group commit for one minute in this process, for requests that go to that minute alone (single

@@ -1,3 +1,5 @@
+using EchoAtTime.Api.Accept;
+using EchoAtTime.Api.Http;
 using EchoAtTime.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
@@ -8,7 +10,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
-namespace EchoAtTime.Api;
+namespace EchoAtTime.Api.Hosting;
 
 public static class EchoApiExtensions
 {
