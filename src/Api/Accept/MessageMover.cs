@@ -12,7 +12,7 @@ namespace EchoAtTime.Api.Accept;
 /// <see cref="RecoverAfter"/> is a request that died in the middle, and <see cref="RecoverOnceAsync"/>
 /// finishes it or calls it off.
 /// </summary>
-public sealed class MessageMover(SlotStore store, EchoScheduler scheduler, EchoMetrics metrics, TimeProvider clock)
+public sealed class MessageMover(SlotStore store, MessageWriter writer, EchoMetrics metrics, TimeProvider clock)
 {
     /// <summary>How long a move may take before another process finishes or calls it off.</summary>
     public static readonly TimeSpan RecoverAfter = TimeSpan.FromSeconds(5);
@@ -76,7 +76,7 @@ public sealed class MessageMover(SlotStore store, EchoScheduler scheduler, EchoM
             KeyPrefix + id,
             FormattableString.Invariant($"move:{record.NewDueMs}"),
             ExpireAfterMs: record.Entry.ExpireAfterMs);
-        var result = (await scheduler.ScheduleAsync([request]))[0];
+        var result = (await writer.WriteAsync([request]))[0];
         if (result.Outcome == ScheduleOutcome.KeyConflict)
         {
             // Only one new time is ever recorded for a message, so its key never meets another request.

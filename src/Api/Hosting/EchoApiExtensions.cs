@@ -1,5 +1,6 @@
 using EchoAtTime.Api.Accept;
 using EchoAtTime.Api.Http;
+using EchoAtTime.Api.Queries;
 using EchoAtTime.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
@@ -20,7 +21,7 @@ public static class EchoApiExtensions
     public const string LiveTag = "live";
 
     /// <summary>
-    /// The HTTP API's services: limits, scheduler, problem details, OpenAPI and health checks (Redis,
+    /// The HTTP API's services: limits, writer and reader, problem details, OpenAPI and health checks (Redis,
     /// the store's durability settings, shutdown). Silo and gateway both accept writes, so both check the store.
     /// </summary>
     public static IHostApplicationBuilder AddEchoApi(this IHostApplicationBuilder builder)
@@ -30,7 +31,8 @@ public static class EchoApiExtensions
         builder.Services.AddOptions<EchoOptions>().BindConfiguration(EchoOptions.Section);
         builder.Services.TryAddSingleton<StoreEpoch>();
         builder.Services.TryAddSingleton<SlotStore>();
-        builder.Services.AddSingleton<EchoScheduler>();
+        builder.Services.AddSingleton<MessageWriter>();
+        builder.Services.AddSingleton<MessageReader>();
         builder.Services.AddSingleton<MessageMover>();
         builder.Services.AddHostedService<MoveRecovery>();
         builder.Services.AddMetrics();

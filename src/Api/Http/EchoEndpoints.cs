@@ -41,9 +41,9 @@ public static partial class EchoEndpoints
     }
 
     public static async Task<Results<Accepted<EchoAccepted>, ValidationProblem, ProblemHttpResult>> ScheduleOne(
-        HttpRequest request, EchoScheduler scheduler, IOptions<ApiOptions> options, TimeProvider clock, EchoMetrics metrics, ILoggerFactory loggers)
+        HttpRequest request, MessageWriter writer, IOptions<ApiOptions> options, TimeProvider clock, EchoMetrics metrics, ILoggerFactory loggers)
     {
-        var result = await ScheduleOneAsync(request, scheduler, options.Value, clock, loggers);
+        var result = await ScheduleOneAsync(request, writer, options.Value, clock, loggers);
         if (result.Result is IStatusCodeHttpResult { StatusCode: not StatusCodes.Status202Accepted } rejected)
         {
             metrics.Rejected(1, rejected.StatusCode ?? 0);
@@ -53,7 +53,7 @@ public static partial class EchoEndpoints
     }
 
     private static async Task<Results<Accepted<EchoAccepted>, ValidationProblem, ProblemHttpResult>> ScheduleOneAsync(
-        HttpRequest request, EchoScheduler scheduler, ApiOptions limits, TimeProvider clock, ILoggerFactory loggers)
+        HttpRequest request, MessageWriter writer, ApiOptions limits, TimeProvider clock, ILoggerFactory loggers)
     {
         var (body, problem) = await RequestBody.ReadJsonAsync(request, limits);
         if (problem is not null)
@@ -74,7 +74,7 @@ public static partial class EchoEndpoints
                 return TypedResults.ValidationProblem(errors);
             }
 
-            var results = await TryScheduleAsync(scheduler, [item], loggers);
+            var results = await TryScheduleAsync(writer, [item], loggers);
             if (results is null)
             {
                 return Unavailable();
@@ -95,9 +95,9 @@ public static partial class EchoEndpoints
     /// item's own status when some were not; 400 when none was valid.
     /// </summary>
     public static async Task<Results<Accepted<BatchItemResult[]>, JsonHttpResult<BatchItemResult[]>, ValidationProblem, ProblemHttpResult>> ScheduleBatch(
-        HttpRequest request, EchoScheduler scheduler, IOptions<ApiOptions> options, TimeProvider clock, EchoMetrics metrics, ILoggerFactory loggers)
+        HttpRequest request, MessageWriter writer, IOptions<ApiOptions> options, TimeProvider clock, EchoMetrics metrics, ILoggerFactory loggers)
     {
-        var result = await ScheduleBatchAsync(request, scheduler, options.Value, clock, loggers);
+        var result = await ScheduleBatchAsync(request, writer, options.Value, clock, loggers);
         switch (result.Result)
         {
             case IValueHttpResult { Value: BatchItemResult[] items }:
@@ -116,7 +116,7 @@ public static partial class EchoEndpoints
     }
 
     private static async Task<Results<Accepted<BatchItemResult[]>, JsonHttpResult<BatchItemResult[]>, ValidationProblem, ProblemHttpResult>> ScheduleBatchAsync(
-        HttpRequest request, EchoScheduler scheduler, ApiOptions limits, TimeProvider clock, ILoggerFactory loggers)
+        HttpRequest request, MessageWriter writer, ApiOptions limits, TimeProvider clock, ILoggerFactory loggers)
     {
         var (body, problem) = await RequestBody.ReadJsonAsync(request, limits);
         if (problem is not null)
@@ -166,7 +166,7 @@ public static partial class EchoEndpoints
                 return TypedResults.ValidationProblem(items.SelectMany(i => i.Errors!).ToDictionary());
             }
 
-            var results = await TryScheduleAsync(scheduler, valid.Select(v => v.Request).ToArray(), loggers);
+            var results = await TryScheduleAsync(writer, valid.Select(v => v.Request).ToArray(), loggers);
             if (results is null)
             {
                 return Unavailable();
@@ -205,11 +205,11 @@ public static partial class EchoEndpoints
         return true;
     }
 
-    private static async Task<ScheduleResult[]?> TryScheduleAsync(EchoScheduler scheduler, IReadOnlyList<ScheduleRequest> items, ILoggerFactory loggers)
+    private static async Task<ScheduleResult[]?> TryScheduleAsync(MessageWriter writer, IReadOnlyList<ScheduleRequest> items, ILoggerFactory loggers)
     {
         try
         {
-            return await scheduler.ScheduleAsync(items);
+            return await writer.WriteAsync(items);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

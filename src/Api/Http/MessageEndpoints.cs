@@ -1,4 +1,5 @@
 using EchoAtTime.Api.Accept;
+using EchoAtTime.Api.Queries;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -58,14 +59,14 @@ public static partial class MessageEndpoints
     }
 
     public static async Task<Results<Ok<MessageState>, ProblemHttpResult>> GetMessage(
-        string id, EchoScheduler scheduler, ILoggerFactory loggers)
+        string id, MessageReader reader, ILoggerFactory loggers)
     {
         if (!MessageId.TryParse(id, out var messageId))
         {
             return NotFound(id);
         }
 
-        if (await TryAskAsync(() => scheduler.LookupAsync(messageId), loggers) is not { } record)
+        if (await TryAskAsync(() => reader.LookupAsync(messageId), loggers) is not { } record)
         {
             return EchoEndpoints.Unavailable();
         }
@@ -77,14 +78,14 @@ public static partial class MessageEndpoints
 
     /// <summary>204 when canceled (it will never print), 409 when already printed (or printing), 404 when unknown.</summary>
     public static async Task<Results<NoContent, ProblemHttpResult>> CancelMessage(
-        string id, EchoScheduler scheduler, ILoggerFactory loggers)
+        string id, MessageWriter writer, ILoggerFactory loggers)
     {
         if (!MessageId.TryParse(id, out var messageId))
         {
             return NotFound(id);
         }
 
-        if (await TryAskAsync(() => scheduler.CancelAsync(messageId), loggers) is not { } outcome)
+        if (await TryAskAsync(() => writer.CancelAsync(messageId), loggers) is not { } outcome)
         {
             return EchoEndpoints.Unavailable();
         }
@@ -105,7 +106,7 @@ public static partial class MessageEndpoints
         };
     }
 
-    /// <summary>Asks the message's grain; null when the store or cluster is unreachable (answered 503).</summary>
+    /// <summary>Reads or cancels; null when the store is unreachable (answered 503).</summary>
     private static async Task<T?> TryAskAsync<T>(Func<Task<T>> ask, ILoggerFactory loggers)
         where T : struct
     {

@@ -1,16 +1,14 @@
-using EchoAtTime.Api.Accept;
-using EchoAtTime.Api.Hosting;
+using EchoAtTime.Api.Queries;
 using EchoAtTime.Storage;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
 namespace EchoAtTime.Api.Http;
 
 /// <summary>
 /// <c>GET /messages?from=&amp;to=&amp;status=&amp;limit=&amp;cursor=</c>: messages by due time in (due,
-/// acceptance) order, a page at a time. Bounded work per call (<see cref="SlotStore.BrowseAsync"/>):
+/// acceptance) order, a page at a time. Bounded work per call (<see cref="MessageReader.BrowseAsync"/>):
 /// a page may hold fewer than <c>limit</c> messages and still have a <c>next</c>.
 /// </summary>
 public static partial class MessageListEndpoint
@@ -22,7 +20,7 @@ public static partial class MessageListEndpoint
 
     public static async Task<Results<Ok<MessageList>, ValidationProblem, ProblemHttpResult>> ListMessages(
         string? from, string? to, string? status, string? limit, string? cursor,
-        EchoScheduler scheduler, IOptions<ApiOptions> limits, ILoggerFactory loggers)
+        MessageReader reader, ILoggerFactory loggers)
     {
         if (!TryRead(from, to, status, limit, cursor, out var query, out var errors))
         {
@@ -32,7 +30,7 @@ public static partial class MessageListEndpoint
         BrowsePage page;
         try
         {
-            page = await scheduler.BrowseAsync(query);
+            page = await reader.BrowseAsync(query);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

@@ -1,4 +1,5 @@
 using System.Globalization;
+using EchoAtTime.Api.Queries;
 using EchoAtTime.Storage;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -22,7 +23,7 @@ public static partial class MessageSummaryEndpoint
     private static readonly long[] LatenessBounds = [1, 2, 5, 10, 20, 50, 100, 250, 500, 1_000, 5_000];
 
     public static async Task<Results<Ok<MessagesOverview>, ValidationProblem, ProblemHttpResult>> Summarize(
-        string? hours, SlotStore store, TimeProvider clock, ILoggerFactory loggers)
+        string? hours, MessageReader reader, TimeProvider clock, ILoggerFactory loggers)
     {
         var ahead = DefaultHours;
         if (hours is not null && (!int.TryParse(hours, NumberStyles.None, CultureInfo.InvariantCulture, out ahead) || ahead < 1 || ahead > MaxHours))
@@ -34,7 +35,7 @@ public static partial class MessageSummaryEndpoint
         MessagesSummary summary;
         try
         {
-            summary = await store.SummaryAsync(now, ahead * 60, PastMinutes);
+            summary = await reader.SummarizeAsync(now, ahead * 60, PastMinutes);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

@@ -47,10 +47,10 @@ public sealed class MetricsTests(SlotClusterFixture fixture) : IDisposable
         var tag = $"{Guid.NewGuid():N}:";
         var due = NowMs + 1_000;
         var slot = TimeSlot.Of(due);
-        var ids = (await fixture.Scheduler.ScheduleAsync(
+        var ids = (await fixture.Writer.WriteAsync(
             [new ScheduleRequest(due, tag + "print"), new ScheduleRequest(due, tag + "cancel"), new ScheduleRequest(NowMs + 120_000, tag + "later")]))
             .Select(r => r.Id).ToArray();
-        await fixture.Scheduler.CancelAsync(ids[1]);
+        await fixture.Writer.CancelAsync(ids[1]);
 
         // A batch left in doubt by a "crashed" printer: it prints again, flagged. Append and commit reach
         // the sweep at once: a sweep in between would print it unflagged and fence the commit.

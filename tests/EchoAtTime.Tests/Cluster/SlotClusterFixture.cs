@@ -14,7 +14,7 @@ namespace EchoAtTime.Tests.Cluster;
 /// <summary>
 /// Two in-process silos running the real slot grains on a private redis-server, printing into a
 /// <see cref="CapturingSink"/>. Membership is in-memory (TestingHost's own); slot data is in Redis.
-/// <see cref="Scheduler"/> is the API's accept path, writing to Redis as a silo or the gateway would.
+/// <see cref="Writer"/> is the API's accept path, writing to Redis as a silo or the gateway would.
 /// </summary>
 public sealed class SlotClusterFixture : IAsyncLifetime
 {
@@ -45,7 +45,7 @@ public sealed class SlotClusterFixture : IAsyncLifetime
     public SlotStore Store => new(Multiplexer, Microsoft.Extensions.Options.Options.Create(Options));
 
     /// <summary>The accept path of the API (as on a silo or the gateway), over the cluster's client.</summary>
-    public EchoScheduler Scheduler => new(Store, Cluster.Client, _metrics, Microsoft.Extensions.Options.Options.Create(Options), TimeProvider.System);
+    public MessageWriter Writer => new(Store, Cluster.Client, _metrics, Microsoft.Extensions.Options.Options.Create(Options), TimeProvider.System);
 
     /// <summary>Appends straight to a slot, as an earlier run of the cluster would have (no notice to the printer).</summary>
     public Task<AppendResult> AppendRawAsync(long slot, params (int OffsetMs, string Message)[] messages) =>

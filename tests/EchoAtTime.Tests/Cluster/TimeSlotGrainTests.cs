@@ -17,7 +17,7 @@ public sealed class TimeSlotGrainTests(SlotClusterFixture fixture)
 
     private async Task<MessageId[]> ScheduleAsync(params ScheduleRequest[] requests)
     {
-        var results = await fixture.Scheduler.ScheduleAsync(requests);
+        var results = await fixture.Writer.WriteAsync(requests);
         return [.. results.Select(r => r.Id)];
     }
 
@@ -268,15 +268,15 @@ public sealed class TimeSlotGrainTests(SlotClusterFixture fixture)
             new ScheduleRequest(due, tag + "cancel"),
             new ScheduleRequest(due + 1, tag + "keep 2"));
         var marker = await ScheduleMarkerAsync(ids.Max(id => id.DueMs));
-        var api = fixture.Scheduler;
+        var writer = fixture.Writer;
 
-        Assert.Equal(CancelOutcome.Canceled, await api.CancelAsync(ids[1]));
-        Assert.Equal(MessageStatus.Canceled, await api.GetStatusAsync(ids[1]));
+        Assert.Equal(CancelOutcome.Canceled, await writer.CancelAsync(ids[1]));
+        Assert.Equal(MessageStatus.Canceled, await fixture.Store.StatusAsync(ids[1]));
         var printed = await TaggedThroughMarkerAsync(tag, marker);
 
         Assert.Equal(new[] { tag + "keep 1", tag + "keep 2" }, printed.Select(l => l.Message));
-        Assert.Equal(MessageStatus.Printed, await api.GetStatusAsync(ids[2]));
-        Assert.Equal(CancelOutcome.AlreadyPrinted, await api.CancelAsync(ids[0]));
+        Assert.Equal(MessageStatus.Printed, await fixture.Store.StatusAsync(ids[2]));
+        Assert.Equal(CancelOutcome.AlreadyPrinted, await writer.CancelAsync(ids[0]));
     }
 
     [Fact]
@@ -295,7 +295,7 @@ public sealed class TimeSlotGrainTests(SlotClusterFixture fixture)
             var ids = await ScheduleAsync(backlog);
             await held.WaitAsync(PrintTimeout);
 
-            var joining = fixture.Scheduler.ScheduleAsync([new ScheduleRequest(0, tag + "joiner")]);
+            var joining = fixture.Writer.WriteAsync([new ScheduleRequest(0, tag + "joiner")]);
             release.SetResult();
             var joined = await joining.WaitAsync(PrintTimeout);
             var printedWhenAnswered = CapturingSink.Tagged(fixture.Sink.Lines, tag).Count;

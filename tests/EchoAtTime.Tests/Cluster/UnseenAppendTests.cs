@@ -30,10 +30,10 @@ public sealed class UnseenAppendTests(SlotClusterFixture fixture)
         var slot = TimeSlot.Of(start);
 
         // The printer loads the minute with its first message, then someone else appends an earlier one.
-        var last = (await fixture.Scheduler.ScheduleAsync([new ScheduleRequest(start + 3_000, tag + "c")]))[0].Id;
+        var last = (await fixture.Writer.WriteAsync([new ScheduleRequest(start + 3_000, tag + "c")]))[0].Id;
         var appended = await fixture.AppendRawAsync(slot, ((int)TimeSlot.OffsetMs(start + 1_000), tag + "a"));
         var unseen = new MessageId(start + 1_000, appended.Seqs[0], appended.Epoch);
-        var middle = (await fixture.Scheduler.ScheduleAsync([new ScheduleRequest(start + 2_000, tag + "b")]))[0].Id;
+        var middle = (await fixture.Writer.WriteAsync([new ScheduleRequest(start + 2_000, tag + "b")]))[0].Id;
 
         var printed = CapturingSink.Tagged(await fixture.Sink.WaitForAsync(l => CapturingSink.Tagged(l, tag).Count >= 3, PrintTimeout), tag);
         var expected = new[] { unseen, middle, last }.OrderBy(id => id.DueMs).ThenBy(id => id.Seq);
@@ -50,7 +50,7 @@ public sealed class UnseenAppendTests(SlotClusterFixture fixture)
 
         // The printer has loaded the minute (its first message printed) and waits for the last one;
         // an earlier one arrives with no notice (as when a writer's notice is lost): only the sweep can tell it.
-        var ids = await fixture.Scheduler.ScheduleAsync([new ScheduleRequest(start, tag + "first"), new ScheduleRequest(start + 3_000, tag + "later")]);
+        var ids = await fixture.Writer.WriteAsync([new ScheduleRequest(start, tag + "first"), new ScheduleRequest(start + 3_000, tag + "later")]);
         await fixture.Sink.WaitForAsync(l => CapturingSink.Tagged(l, tag).Count >= 1, PrintTimeout);
         var appended = await fixture.AppendRawAsync(slot, ((int)TimeSlot.OffsetMs(start + 1_000), tag + "unnoticed"));
         var unnoticed = new MessageId(start + 1_000, appended.Seqs[0], appended.Epoch);

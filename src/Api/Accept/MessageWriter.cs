@@ -5,14 +5,15 @@ using EchoAtTime.Storage;
 namespace EchoAtTime.Api.Accept;
 
 /// <summary>
-/// The API's way to the store: routes validated messages to their minutes and writes them there
-/// itself (<see cref="SlotWriter"/>). A request for one minute, and a minute's keyed messages, go
-/// through that minute's <see cref="SlotCallQueue"/>; the plain minutes of a request spread over
+/// The API's writes: routes validated messages to their minutes and appends them there itself
+/// (<see cref="SlotWriter"/>), and cancels. A request for one minute, and a minute's keyed messages,
+/// go through that minute's <see cref="SlotCallQueue"/>; the plain minutes of a request spread over
 /// several go together; and the store sends whatever this process appends at one moment, for any
-/// minutes, in one script call. Status and cancel are one script each. No grain call is on
-/// any of these paths, so a silo's death never blocks them and every silo added adds capacity.
+/// minutes, in one script call. Cancel is one script. No grain call is on any of these paths, so a
+/// silo's death never blocks them and every silo added adds capacity. Reads go through
+/// <see cref="Queries.MessageReader"/>.
 /// </summary>
-public sealed class EchoScheduler
+public sealed class MessageWriter
 {
     private readonly ConcurrentDictionary<long, SlotCallQueue> _queues = new();
     private readonly SlotStore _store;
@@ -20,7 +21,7 @@ public sealed class EchoScheduler
     private readonly EchoMetrics _metrics;
     private readonly TimeProvider _clock;
 
-    public EchoScheduler(SlotStore store, IGrainFactory grains, EchoMetrics metrics, Microsoft.Extensions.Options.IOptions<EchoOptions> options, TimeProvider clock)
+    public MessageWriter(SlotStore store, IGrainFactory grains, EchoMetrics metrics, Microsoft.Extensions.Options.IOptions<EchoOptions> options, TimeProvider clock)
     {
         _store = store;
         _metrics = metrics;
@@ -29,7 +30,7 @@ public sealed class EchoScheduler
     }
 
     /// <summary>Returns results in input order; completes only when every new message is in Redis.</summary>
-    public async Task<ScheduleResult[]> ScheduleAsync(IReadOnlyList<ScheduleRequest> requests)
+    public async Task<ScheduleResult[]> WriteAsync(IReadOnlyList<ScheduleRequest> requests)
     {
         var now = _clock.GetUtcNow().ToUnixTimeMilliseconds();
         var results = new ScheduleResult[requests.Count];
@@ -99,7 +100,7 @@ public sealed class EchoScheduler
 
         if (later.Count > 0)
         {
-            var laterResults = await ScheduleAsync([.. later.Select(x => messages[x.Minute][x.Index] with { DueMs = dues[x.Minute][x.Index] })]);
+            var laterResults = await WriteAsync([.. later.Select(x => messages[x.Minute][x.Index] with { DueMs = dues[x.Minute][x.Index] })]);
             for (var k = 0; k < later.Count; k++)
             {
                 slotResults[later[k].Minute][later[k].Index] = laterResults[k];
@@ -149,14 +150,6 @@ public sealed class EchoScheduler
         return routed;
     }
 
-    public Task<MessageStatus> GetStatusAsync(MessageId id) => _store.StatusAsync(id);
-
-    /// <summary>A page of messages by due time (<see cref="SlotStore.BrowseAsync"/>).</summary>
-    public Task<BrowsePage> BrowseAsync(BrowseQuery query) => _store.BrowseAsync(query);
-
-    /// <summary>The message's status and, once printed, its delivery receipt.</summary>
-    public Task<MessageRecord> LookupAsync(MessageId id) => _store.LookupAsync(id);
-
     /// <summary>Atomic with the printer's fence; the printer learns of it at its next commit.</summary>
     public async Task<CancelOutcome> CancelAsync(MessageId id)
     {
@@ -170,14 +163,14 @@ public sealed class EchoScheduler
     }
 
     /// <summary>One group-commit call's worth of messages for <paramref name="slot"/>: written there, or moved on.</summary>
-    private async Task<ScheduleResult[]> WriteAsync(long slot, ImmutableArray<ScheduleRequest> messages)
+    private async Task<ScheduleResult[]> WriteMinuteAsync(long slot, ImmutableArray<ScheduleRequest> messages)
     {
         var results = new ScheduleResult[messages.Length];
         var dues = messages.Select(m => m.DueMs).ToArray();
         var moved = await _writer.AppendAsync(slot, messages, dues, results);
         if (moved.Count > 0)
         {
-            var later = await ScheduleAsync(await Task.WhenAll(moved.Select(i => MovedOnAsync(slot, messages[i], dues[i]))));
+            var later = await WriteAsync(await Task.WhenAll(moved.Select(i => MovedOnAsync(slot, messages[i], dues[i]))));
             for (var k = 0; k < moved.Count; k++)
             {
                 results[moved[k]] = later[k];
@@ -220,7 +213,7 @@ public sealed class EchoScheduler
 
     private SlotCallQueue NewQueue(long slot)
     {
-        var queue = new SlotCallQueue(messages => WriteAsync(slot, messages));
+        var queue = new SlotCallQueue(messages => WriteMinuteAsync(slot, messages));
         queue.OnIdle = () => _queues.TryRemove(new KeyValuePair<long, SlotCallQueue>(slot, queue));
         return queue;
     }
