@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using EchoAtTime.Storage;
+using Microsoft.Extensions.Options;
 
 namespace EchoAtTime.Api.Accept;
 
@@ -21,7 +22,8 @@ public sealed class MessageWriter
     private readonly EchoMetrics _metrics;
     private readonly TimeProvider _clock;
 
-    public MessageWriter(SlotStore store, IGrainFactory grains, EchoMetrics metrics, Microsoft.Extensions.Options.IOptions<EchoOptions> options, TimeProvider clock)
+    public MessageWriter(
+        SlotStore store, IGrainFactory grains, EchoMetrics metrics, IOptions<EchoOptions> options, TimeProvider clock)
     {
         _store = store;
         _metrics = metrics;
@@ -33,16 +35,16 @@ public sealed class MessageWriter
     public async Task<ScheduleResult[]> WriteAsync(IReadOnlyList<ScheduleRequest> requests)
     {
         var now = _clock.GetUtcNow().ToUnixTimeMilliseconds();
-        var results = new ScheduleResult[requests.Count];
-        var routed = await ReserveKeysAsync(requests, now, results);
+        var writes = await ReserveKeysAsync(requests, now);
         var bySlot = new Dictionary<long, List<int>>();
-        for (var i = 0; i < requests.Count; i++)
+        for (var i = 0; i < writes.Length; i++)
         {
-            if (routed[i] is not { } request)
+            if (writes[i].HasResult)
             {
                 continue;
             }
 
+            var request = writes[i].Request;
             var slot = request.Nonce is null ? TimeSlot.Of(Math.Max(now, request.DueMs)) : request.ReservedSlot;
             if (!bySlot.TryGetValue(slot, out var list))
             {
@@ -59,36 +61,35 @@ public sealed class MessageWriter
         var queued = new List<KeyValuePair<long, List<int>>>();
         foreach (var pair in bySlot)
         {
-            (bySlot.Count > 1 && pair.Value.All(i => routed[i]!.Nonce is null) ? plain : queued).Add(pair);
+            (bySlot.Count > 1 && pair.Value.All(i => !writes[i].IsKeyed) ? plain : queued).Add(pair);
         }
 
         var sends = queued.Select(async pair =>
         {
-            var slotResults = await SendAsync(pair.Key, [.. pair.Value.Select(i => routed[i]!)]);
+            var slotResults = await SendAsync(pair.Key, [.. pair.Value.Select(i => writes[i].Request)]);
             for (var k = 0; k < pair.Value.Count; k++)
             {
-                results[pair.Value[k]] = slotResults[k];
+                writes[pair.Value[k]].Result = slotResults[k];
             }
         });
-        await Task.WhenAll([WritePlainAsync(plain, routed, results), .. sends]);
-        return results;
+        await Task.WhenAll([WritePlainAsync(plain, writes), .. sends]);
+        return PendingWrite.Results(writes);
     }
 
     /// <summary>
     /// Minutes without keyed messages: their first appends in one store call (<see cref="SlotWriter.AppendPlainAsync"/>),
     /// and what had to move on to later minutes in one more round.
     /// </summary>
-    private async Task WritePlainAsync(List<KeyValuePair<long, List<int>>> minutes, ScheduleRequest?[] routed, ScheduleResult[] results)
+    private async Task WritePlainAsync(List<KeyValuePair<long, List<int>>> minutes, PendingWrite[] writes)
     {
         if (minutes.Count == 0)
         {
             return;
         }
 
-        var messages = minutes.Select(pair => pair.Value.Select(i => routed[i]!).ToImmutableArray()).ToArray();
-        var dues = Array.ConvertAll(messages, part => part.Select(m => m.DueMs).ToArray());
-        var slotResults = Array.ConvertAll(messages, part => new ScheduleResult[part.Length]);
-        var moved = await _writer.AppendPlainAsync([.. minutes.Select(pair => pair.Key)], messages, dues, slotResults);
+        var parts = minutes.Select(pair => pair.Value.Select(i => new PendingWrite(writes[i].Request)).ToArray())
+            .ToArray();
+        var moved = await _writer.AppendPlainAsync([.. minutes.Select(pair => pair.Key)], parts);
         var later = new List<(int Minute, int Index)>();
         for (var m = 0; m < minutes.Count; m++)
         {
@@ -100,10 +101,10 @@ public sealed class MessageWriter
 
         if (later.Count > 0)
         {
-            var laterResults = await WriteAsync([.. later.Select(x => messages[x.Minute][x.Index] with { DueMs = dues[x.Minute][x.Index] })]);
+            var laterResults = await WriteAsync([.. later.Select(x => parts[x.Minute][x.Index].Rerouted())]);
             for (var k = 0; k < later.Count; k++)
             {
-                slotResults[later[k].Minute][later[k].Index] = laterResults[k];
+                parts[later[k].Minute][later[k].Index].Result = laterResults[k];
             }
         }
 
@@ -111,23 +112,23 @@ public sealed class MessageWriter
         {
             for (var k = 0; k < minutes[m].Value.Count; k++)
             {
-                results[minutes[m].Value[k]] = slotResults[m][k];
+                writes[minutes[m].Value[k]].Result = parts[m][k].Result;
             }
         }
     }
 
     /// <summary>
     /// Reserves the idempotency keys not reserved yet (one pipelined round trip, each key in its own
-    /// hash slot): a key held with another fingerprint is answered here as a conflict (null in the
-    /// result); every other keyed request carries the reservation's nonce and minute from now on.
+    /// hash slot): a key held with another fingerprint is answered here as a conflict; every other
+    /// keyed request carries the reservation's nonce and minute from now on.
     /// </summary>
-    private async Task<ScheduleRequest?[]> ReserveKeysAsync(IReadOnlyList<ScheduleRequest> requests, long now, ScheduleResult[] results)
+    private async Task<PendingWrite[]> ReserveKeysAsync(IReadOnlyList<ScheduleRequest> requests, long now)
     {
-        var routed = requests.ToArray<ScheduleRequest?>();
+        var writes = PendingWrite.Of(requests);
         var fresh = Enumerable.Range(0, requests.Count).Where(i => requests[i] is { IdempotencyKey: not null, Nonce: null }).ToList();
         if (fresh.Count == 0)
         {
-            return routed;
+            return writes;
         }
 
         var reservations = await _store.ReserveAsync(
@@ -138,16 +139,15 @@ public sealed class MessageWriter
             var i = fresh[k];
             if (reservations[k] is { } held)
             {
-                routed[i] = requests[i] with { Nonce = held.Nonce, ReservedSlot = held.Slot };
+                writes[i] = new PendingWrite(requests[i] with { Nonce = held.Nonce, ReservedSlot = held.Slot });
             }
             else
             {
-                routed[i] = null;
-                results[i] = new ScheduleResult(default, ScheduleOutcome.KeyConflict);
+                writes[i].Result = new ScheduleResult(default, ScheduleOutcome.KeyConflict);
             }
         }
 
-        return routed;
+        return writes;
     }
 
     /// <summary>Atomic with the printer's fence; the printer learns of it at its next commit.</summary>
@@ -165,31 +165,31 @@ public sealed class MessageWriter
     /// <summary>One group-commit call's worth of messages for <paramref name="slot"/>: written there, or moved on.</summary>
     private async Task<ScheduleResult[]> WriteMinuteAsync(long slot, ImmutableArray<ScheduleRequest> messages)
     {
-        var results = new ScheduleResult[messages.Length];
-        var dues = messages.Select(m => m.DueMs).ToArray();
-        var moved = await _writer.AppendAsync(slot, messages, dues, results);
+        var writes = PendingWrite.Of(messages);
+        var moved = await _writer.AppendAsync(slot, writes);
         if (moved.Count > 0)
         {
-            var later = await WriteAsync(await Task.WhenAll(moved.Select(i => MovedOnAsync(slot, messages[i], dues[i]))));
+            var later = await WriteAsync(await Task.WhenAll(moved.Select(i => MovedOnAsync(slot, writes[i]))));
             for (var k = 0; k < moved.Count; k++)
             {
-                results[moved[k]] = later[k];
+                writes[moved[k]].Result = later[k];
             }
         }
 
-        return results;
+        return PendingWrite.Results(writes);
     }
 
     /// <summary>
-    /// A message that goes to a later minute, due at <paramref name="dueMs"/>; a keyed one moves its
+    /// A message that goes to a later minute, due at its moved due time; a keyed one moves its
     /// reservation there first (the minute it leaves has marked it as moved on), or follows it where
     /// another request moved it already.
     /// </summary>
-    private async Task<ScheduleRequest> MovedOnAsync(long slot, ScheduleRequest message, long dueMs)
+    private async Task<ScheduleRequest> MovedOnAsync(long slot, PendingWrite write)
     {
+        var (message, dueMs) = (write.Request, write.DueMs);
         if (message.Nonce is null)
         {
-            return message with { DueMs = dueMs };
+            return write.Rerouted();
         }
 
         var target = await _store.MoveReservationAsync(message.IdempotencyKey!, message.Nonce, slot, TimeSlot.Of(dueMs));

@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using EchoAtTime.Storage;
 
 namespace EchoAtTime.Api.Accept;
@@ -10,22 +9,22 @@ namespace EchoAtTime.Api.Accept;
 internal sealed class SlotAppender(SlotStore store, EchoMetrics metrics)
 {
     /// <summary>
-    /// Appends <paramref name="mine"/> (indexes into <paramref name="messages"/>, due at
-    /// <paramref name="dues"/>) and fills in <paramref name="results"/> for what was stored or found
-    /// stored before; a keyed message this minute will never store goes into <paramref name="movedOn"/>
-    /// (null when none of <paramref name="messages"/> is keyed).
+    /// Appends <paramref name="mine"/> (indexes into <paramref name="writes"/>, at their due times)
+    /// and fills in the results of what was stored or found stored before; a keyed message this
+    /// minute will never store is marked <see cref="PendingWrite.MovedOn"/> (<paramref name="anyKeyed"/>
+    /// is false when none of <paramref name="writes"/> is keyed).
     /// Returns the refusal (closed, or below the floor) for the rest. Keyed messages always reach their
     /// minute's script, even when the plain ones were refused: only it may say that they moved on.
     /// </summary>
-    public async Task<AppendResult?> AppendAsync(long slot, ImmutableArray<ScheduleRequest> messages, long[] dues, List<int> mine, ScheduleResult[] results, HashSet<int>? movedOn)
+    public async Task<AppendResult?> AppendAsync(long slot, PendingWrite[] writes, List<int> mine, bool anyKeyed)
     {
-        // Most calls carry no keyed message (movedOn is null then): they take no copies.
-        var plain = movedOn is null ? mine : mine.Where(i => messages[i].Nonce is null).ToList();
-        var keyed = movedOn is null ? [] : mine.Where(i => messages[i].Nonce is not null).ToList();
+        // Most calls carry no keyed message: they take no copies.
+        var plain = anyKeyed ? mine.Where(i => !writes[i].IsKeyed).ToList() : mine;
+        var keyed = anyKeyed ? mine.Where(i => writes[i].IsKeyed).ToList() : [];
         AppendResult? refusal = null;
         if (plain.Count > 0)
         {
-            var elements = SlotWriter.Elements(messages, dues, plain, out var minOffset);
+            var elements = SlotWriter.Elements(writes, plain, out var minOffset);
             var appended = await store.AppendAsync(slot, elements, minOffset);
             if (appended.IsClosed || appended.FloorOffsetMs is not null)
             {
@@ -33,28 +32,30 @@ internal sealed class SlotAppender(SlotStore store, EchoMetrics metrics)
             }
             else
             {
-                Accept(dues, plain, appended.Seqs, appended.Epoch, results);
+                Accept(writes, plain, appended.Seqs, appended.Epoch);
             }
         }
 
         if (keyed.Count > 0)
         {
-            var items = keyed.Select(i => (SlotElement.Encode(TimeSlot.OffsetMs(dues[i]), messages[i].Message, messages[i].ExpireAfterMs), dues[i], messages[i].Nonce!, TimeSlot.Of(dues[i]) == slot)).ToArray();
+            var items = keyed.Select(i => (
+                writes[i].Element(), writes[i].DueMs, writes[i].Request.Nonce!, TimeSlot.Of(writes[i].DueMs) == slot))
+                .ToArray();
             var appended = await store.AppendKeyedAsync(slot, items);
             for (var k = 0; k < keyed.Count; k++)
             {
                 if (appended.Repeats![k] is { } repeat)
                 {
-                    results[keyed[k]] = repeat;
+                    writes[keyed[k]].Result = repeat;
                 }
                 else if (appended.Moved![k])
                 {
-                    movedOn!.Add(keyed[k]);
+                    writes[keyed[k]].MovedOn = true;
                 }
             }
 
             var fresh = Enumerable.Range(0, keyed.Count).Where(k => appended.Seqs[k] >= 0).ToList();
-            Accept(dues, fresh.Select(k => keyed[k]).ToList(), fresh.Select(k => appended.Seqs[k]).ToArray(), appended.Epoch, results);
+            Accept(writes, [.. fresh.Select(k => keyed[k])], [.. fresh.Select(k => appended.Seqs[k])], appended.Epoch);
             refusal = Stricter(refusal, appended);
         }
 
@@ -68,12 +69,13 @@ internal sealed class SlotAppender(SlotStore store, EchoMetrics metrics)
             : first;
 
     /// <summary>The results of what an append stored: ids from the sequences it gave, under its epoch.</summary>
-    public void Accept(long[] dues, List<int> indexes, int[] seqs, string? epoch, ScheduleResult[] results)
+    public void Accept(PendingWrite[] writes, List<int> indexes, int[] seqs, string? epoch)
     {
         metrics.Scheduled(indexes.Count);
         for (var k = 0; k < indexes.Count; k++)
         {
-            results[indexes[k]] = new ScheduleResult(new MessageId(dues[indexes[k]], seqs[k], epoch), ScheduleOutcome.Accepted);
+            var id = new MessageId(writes[indexes[k]].DueMs, seqs[k], epoch);
+            writes[indexes[k]].Result = new ScheduleResult(id, ScheduleOutcome.Accepted);
         }
     }
 }

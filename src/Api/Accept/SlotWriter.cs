@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using EchoAtTime.Storage;
 using StackExchange.Redis;
 using Microsoft.Extensions.Options;
@@ -21,23 +20,23 @@ internal sealed class SlotWriter(SlotStore store, IGrainFactory grains, EchoMetr
     private readonly long _noticeLeadMs = 2 * (long)options.Value.WakeLead.TotalMilliseconds;
 
     /// <summary>
-    /// Appends what is still due in <paramref name="slot"/> and fills in <paramref name="results"/>;
-    /// returns the indexes that must go to a later minute (their <paramref name="dues"/> moved
-    /// there): the minute closed, or its floor passed their due time.
+    /// Appends what is still due in <paramref name="slot"/> and fills in the results; returns the
+    /// indexes that must go to a later minute (their due times moved there): the minute closed, or
+    /// its floor passed their due time.
     /// </summary>
-    public async Task<List<int>> AppendAsync(long slot, ImmutableArray<ScheduleRequest> messages, long[] dues, ScheduleResult[] results)
+    public async Task<List<int>> AppendAsync(long slot, PendingWrite[] writes)
     {
         var slotStart = TimeSlot.StartMs(slot);
         var floorMs = slotStart;
-        var remaining = new List<int>(messages.Length);
-        for (var i = 0; i < messages.Length; i++)
+        var remaining = new List<int>(writes.Length);
+        for (var i = 0; i < writes.Length; i++)
         {
             remaining.Add(i);
         }
 
         var moved = new List<int>();
-        var mine = new List<int>(messages.Length);
-        var movedOn = messages.Any(m => m.Nonce is not null) ? new HashSet<int>() : null;
+        var mine = new List<int>(writes.Length);
+        var anyKeyed = writes.Any(w => w.IsKeyed);
         long? earliestAppended = null;
         for (var attempt = 0; remaining.Count > 0; attempt++)
         {
@@ -46,11 +45,11 @@ internal sealed class SlotWriter(SlotStore store, IGrainFactory grains, EchoMetr
             mine.Clear();
             foreach (var i in remaining)
             {
-                dues[i] = Math.Max(dues[i], Math.Max(now, floorMs));
+                writes[i].DueMs = Math.Max(writes[i].DueMs, Math.Max(now, floorMs));
 
                 // A keyed message asks its reservation's minute first, wherever it is due now: the
                 // original may be stored there, and only the minute's script may let it move on.
-                (TimeSlot.Of(dues[i]) == slot || messages[i].Nonce is not null ? mine : moved).Add(i);
+                (TimeSlot.Of(writes[i].DueMs) == slot || writes[i].IsKeyed ? mine : moved).Add(i);
             }
 
             remaining.Clear();
@@ -64,21 +63,21 @@ internal sealed class SlotWriter(SlotStore store, IGrainFactory grains, EchoMetr
                 throw new InvalidOperationException($"Slot {slot}: append kept landing below the printing floor.");
             }
 
-            var refusal = await _appender.AppendAsync(slot, messages, dues, mine, results, movedOn);
+            var refusal = await _appender.AppendAsync(slot, writes, mine, anyKeyed);
             foreach (var i in mine)
             {
-                if (movedOn?.Contains(i) == true)
+                if (writes[i].MovedOn)
                 {
-                    dues[i] = Math.Max(dues[i], slotStart + TimeSlot.LengthMs);
+                    writes[i].DueMs = Math.Max(writes[i].DueMs, slotStart + TimeSlot.LengthMs);
                     moved.Add(i);
                 }
-                else if (results[i] == default)
+                else if (!writes[i].HasResult)
                 {
                     remaining.Add(i);
                 }
-                else if (results[i].Outcome == ScheduleOutcome.Accepted)
+                else if (writes[i].Result.Outcome == ScheduleOutcome.Accepted)
                 {
-                    earliestAppended = Math.Min(earliestAppended ?? long.MaxValue, dues[i]);
+                    earliestAppended = Math.Min(earliestAppended ?? long.MaxValue, writes[i].DueMs);
                 }
             }
 
@@ -87,7 +86,7 @@ internal sealed class SlotWriter(SlotStore store, IGrainFactory grains, EchoMetr
                 // Fully printed and closed by a later minute: these are due "now", which is later.
                 foreach (var i in remaining)
                 {
-                    dues[i] = Math.Max(dues[i], slotStart + TimeSlot.LengthMs);
+                    writes[i].DueMs = Math.Max(writes[i].DueMs, slotStart + TimeSlot.LengthMs);
                 }
 
                 moved.AddRange(remaining);
@@ -106,14 +105,14 @@ internal sealed class SlotWriter(SlotStore store, IGrainFactory grains, EchoMetr
     }
 
     /// <summary>
-    /// The plain messages of several minutes (<paramref name="messages"/>[m] for
-    /// <paramref name="slots"/>[m], and so on): the first attempt of <see cref="AppendAsync"/> for all
+    /// The plain messages of several minutes (<paramref name="writes"/>[m] for
+    /// <paramref name="slots"/>[m]): the first attempt of <see cref="AppendAsync"/> for all
     /// of them in one store call, so a batch spread over a thousand minutes costs one round trip and
     /// no task per minute. A minute that refused (closed, or a floor past some due time) stored none
     /// of its messages and goes through <see cref="AppendAsync"/> on its own, which learns why and
     /// retries. Returns per minute the indexes that must go to a later minute.
     /// </summary>
-    public async Task<List<int>[]> AppendPlainAsync(IReadOnlyList<long> slots, ImmutableArray<ScheduleRequest>[] messages, long[][] dues, ScheduleResult[][] results)
+    public async Task<List<int>[]> AppendPlainAsync(IReadOnlyList<long> slots, PendingWrite[][] writes)
     {
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
         var moved = new List<int>[slots.Count];
@@ -122,15 +121,16 @@ internal sealed class SlotWriter(SlotStore store, IGrainFactory grains, EchoMetr
         for (var m = 0; m < slots.Count; m++)
         {
             moved[m] = [];
-            var mine = new List<int>(messages[m].Length);
+            var minute = writes[m];
+            var mine = new List<int>(minute.Length);
             var earliest = long.MaxValue;
-            for (var i = 0; i < messages[m].Length; i++)
+            for (var i = 0; i < minute.Length; i++)
             {
-                dues[m][i] = Math.Max(dues[m][i], Math.Max(now, TimeSlot.StartMs(slots[m])));
-                if (TimeSlot.Of(dues[m][i]) == slots[m])
+                minute[i].DueMs = Math.Max(minute[i].DueMs, Math.Max(now, TimeSlot.StartMs(slots[m])));
+                if (TimeSlot.Of(minute[i].DueMs) == slots[m])
                 {
                     mine.Add(i);
-                    earliest = Math.Min(earliest, dues[m][i]);
+                    earliest = Math.Min(earliest, minute[i].DueMs);
                 }
                 else
                 {
@@ -140,7 +140,7 @@ internal sealed class SlotWriter(SlotStore store, IGrainFactory grains, EchoMetr
 
             if (mine.Count > 0)
             {
-                appends.Add(new SlotAppend(slots[m], Elements(messages[m], dues[m], mine, out var minOffset), minOffset));
+                appends.Add(new SlotAppend(slots[m], Elements(minute, mine, out var minOffset), minOffset));
                 sent.Add((m, mine, earliest));
             }
         }
@@ -157,7 +157,7 @@ internal sealed class SlotWriter(SlotStore store, IGrainFactory grains, EchoMetr
                 continue;
             }
 
-            _appender.Accept(dues[m], mine, appended[k].Seqs, appended[k].Epoch, results[m]);
+            _appender.Accept(writes[m], mine, appended[k].Seqs, appended[k].Epoch);
             NotifyIfNear(slots[m], earliest, answeredAt);
         }
 
@@ -168,19 +168,18 @@ internal sealed class SlotWriter(SlotStore store, IGrainFactory grains, EchoMetr
 
         return moved;
 
-        async Task RetryAsync(int m) => moved[m] = await AppendAsync(slots[m], messages[m], dues[m], results[m]);
+        async Task RetryAsync(int m) => moved[m] = await AppendAsync(slots[m], writes[m]);
     }
 
     /// <summary>The list elements of <paramref name="mine"/>, and the smallest due offset among them.</summary>
-    public static RedisValue[] Elements(ImmutableArray<ScheduleRequest> messages, long[] dues, List<int> mine, out int minOffset)
+    public static RedisValue[] Elements(PendingWrite[] writes, List<int> mine, out int minOffset)
     {
         var elements = new RedisValue[mine.Count];
         minOffset = int.MaxValue;
         for (var k = 0; k < mine.Count; k++)
         {
-            var offset = TimeSlot.OffsetMs(dues[mine[k]]);
-            elements[k] = SlotElement.Encode(offset, messages[mine[k]].Message, messages[mine[k]].ExpireAfterMs);
-            minOffset = Math.Min(minOffset, offset);
+            elements[k] = writes[mine[k]].Element();
+            minOffset = Math.Min(minOffset, TimeSlot.OffsetMs(writes[mine[k]].DueMs));
         }
 
         return elements;

@@ -41,7 +41,8 @@ public static partial class EchoEndpoints
     }
 
     public static async Task<Results<Accepted<EchoAccepted>, ValidationProblem, ProblemHttpResult>> ScheduleOne(
-        HttpRequest request, MessageWriter writer, IOptions<ApiOptions> options, TimeProvider clock, EchoMetrics metrics, ILoggerFactory loggers)
+        HttpRequest request, MessageWriter writer, IOptions<ApiOptions> options, TimeProvider clock,
+        EchoMetrics metrics, ILoggerFactory loggers)
     {
         var result = await ScheduleOneAsync(request, writer, options.Value, clock, loggers);
         if (result.Result is IStatusCodeHttpResult { StatusCode: not StatusCodes.Status202Accepted } rejected)
@@ -95,7 +96,8 @@ public static partial class EchoEndpoints
     /// item's own status when some were not; 400 when none was valid.
     /// </summary>
     public static async Task<Results<Accepted<BatchItemResult[]>, JsonHttpResult<BatchItemResult[]>, ValidationProblem, ProblemHttpResult>> ScheduleBatch(
-        HttpRequest request, MessageWriter writer, IOptions<ApiOptions> options, TimeProvider clock, EchoMetrics metrics, ILoggerFactory loggers)
+        HttpRequest request, MessageWriter writer, IOptions<ApiOptions> options, TimeProvider clock,
+        EchoMetrics metrics, ILoggerFactory loggers)
     {
         var result = await ScheduleBatchAsync(request, writer, options.Value, clock, loggers);
         switch (result.Result)
@@ -205,7 +207,8 @@ public static partial class EchoEndpoints
         return true;
     }
 
-    private static async Task<ScheduleResult[]?> TryScheduleAsync(MessageWriter writer, IReadOnlyList<ScheduleRequest> items, ILoggerFactory loggers)
+    private static async Task<ScheduleResult[]?> TryScheduleAsync(
+        MessageWriter writer, IReadOnlyList<ScheduleRequest> items, ILoggerFactory loggers)
     {
         try
         {

@@ -45,7 +45,8 @@ public sealed class SlotClusterFixture : IAsyncLifetime
     public SlotStore Store => new(Multiplexer, Microsoft.Extensions.Options.Options.Create(Options));
 
     /// <summary>The accept path of the API (as on a silo or the gateway), over the cluster's client.</summary>
-    public MessageWriter Writer => new(Store, Cluster.Client, _metrics, Microsoft.Extensions.Options.Options.Create(Options), TimeProvider.System);
+    public MessageWriter Writer =>
+        new(Store, Cluster.Client, _metrics, Microsoft.Extensions.Options.Options.Create(Options), TimeProvider.System);
 
     /// <summary>Appends straight to a slot, as an earlier run of the cluster would have (no notice to the printer).</summary>
     public Task<AppendResult> AppendRawAsync(long slot, params (int OffsetMs, string Message)[] messages) =>

@@ -50,7 +50,8 @@ public sealed class UnseenAppendTests(SlotClusterFixture fixture)
 
         // The printer has loaded the minute (its first message printed) and waits for the last one;
         // an earlier one arrives with no notice (as when a writer's notice is lost): only the sweep can tell it.
-        var ids = await fixture.Writer.WriteAsync([new ScheduleRequest(start, tag + "first"), new ScheduleRequest(start + 3_000, tag + "later")]);
+        var ids = await fixture.Writer.WriteAsync(
+            [new ScheduleRequest(start, tag + "first"), new ScheduleRequest(start + 3_000, tag + "later")]);
         await fixture.Sink.WaitForAsync(l => CapturingSink.Tagged(l, tag).Count >= 1, PrintTimeout);
         var appended = await fixture.AppendRawAsync(slot, ((int)TimeSlot.OffsetMs(start + 1_000), tag + "unnoticed"));
         var unnoticed = new MessageId(start + 1_000, appended.Seqs[0], appended.Epoch);
