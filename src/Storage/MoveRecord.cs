@@ -1,6 +1,9 @@
 namespace EchoAtTime.Storage;
 
-/// <summary>Where a reschedule of one message stands, as the minute it leaves records it (see <c>SlotScripts.Move.cs</c>).</summary>
+/// <summary>
+/// Where a reschedule of one message stands, as the minute it leaves records it (see
+/// <c>Scripts/includes/moveRecord.lua</c>).
+/// </summary>
 public enum MoveStep
 {
     /// <summary>No such message (or its record expired), or its minute is finished with no move recorded.</summary>

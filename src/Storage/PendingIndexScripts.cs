@@ -1,43 +1,15 @@
 namespace EchoAtTime.Storage;
 
 /// <summary>
-/// The scripts of the index of pending minutes (<see cref="PendingIndex"/>). KEYS[1] = the ZSET of
-/// hours, KEYS[2] = the count of minutes, then ZSETs of one hour's minutes; all in the hash slot of
-/// <c>{slots}</c>. Atomic, so an hour is in the ZSET of hours exactly while it has a minute indexed,
-/// and the count is the number of minutes indexed.
+/// The scripts of the index of pending minutes (<see cref="PendingIndex"/>), each the script of the like-named file
+/// in <c>Scripts/</c>. Atomic, so an hour is in the ZSET of hours exactly while it has a minute indexed, and the
+/// count is the number of minutes indexed.
 /// </summary>
 internal static class PendingIndexScripts
 {
-    /// <summary>
-    /// KEYS[3..] = the minutes ZSET of each hour written to; ARGV = per such hour: the hour, the number
-    /// of its minutes, the minutes. Adds what is not indexed yet (NX: a score a test changed stays);
-    /// returns the number of minutes added.
-    /// </summary>
-    public const string Add = """
-        local added = 0
-        local a = 1
-        for k = 3, #KEYS do
-          local hour, count = ARGV[a], tonumber(ARGV[a + 1])
-          local entries = {}
-          for i = a + 2, a + 1 + count do
-            entries[#entries + 1] = ARGV[i]
-            entries[#entries + 1] = ARGV[i]
-          end
-          a = a + 2 + count
-          local new = redis.call('ZADD', KEYS[k], 'NX', unpack(entries))
-          -- Nothing new: the hour had minutes indexed already, so it is in the ZSET of hours.
-          if new > 0 then redis.call('ZADD', KEYS[1], 'NX', hour, hour) end
-          added = added + new
-        end
-        if added > 0 then redis.call('INCRBY', KEYS[2], added) end
-        return added
-        """;
+    /// <summary><c>Scripts/pendingIndexAdd.lua</c>: indexes the minutes a group commit wrote to.</summary>
+    public static readonly string Add = ScriptLibrary.Get("pendingIndexAdd");
 
-    /// <summary>KEYS[3] = the minute's hour's ZSET; ARGV = hour, minute. Returns 1 when it was indexed.</summary>
-    public const string Remove = """
-        if redis.call('ZREM', KEYS[3], ARGV[2]) == 0 then return 0 end
-        redis.call('DECRBY', KEYS[2], 1)
-        if redis.call('EXISTS', KEYS[3]) == 0 then redis.call('ZREM', KEYS[1], ARGV[1]) end
-        return 1
-        """;
+    /// <summary><c>Scripts/pendingIndexRemove.lua</c>: takes a minute, and its hour with its last, out.</summary>
+    public static readonly string Remove = ScriptLibrary.Get("pendingIndexRemove");
 }

@@ -9,7 +9,7 @@ namespace EchoAtTime.Storage;
 /// element's index and the slot is the key, so neither is stored: a 32-character message costs
 /// about 40 bytes of list payload. The append script marks a minute's first element with the store
 /// epoch before the bar (<c>{offset}[+{expireAfter}]:{epoch}|{text}</c>): the minute's epoch record
-/// while it has no meta hash (<see cref="SlotScripts.EpochRecord"/>).
+/// while it has no meta hash (<c>Scripts/includes/epochRecord.lua</c>).
 /// </summary>
 public static class SlotElement
 {
