@@ -18,12 +18,11 @@ internal static partial class ScriptLibrary
     /// <summary>The script of <c>Scripts/{name}.lua</c> with its includes, read once per process.</summary>
     public static string Get(string name) => Resolved.GetOrAdd(name, static n => Resolve(n, new HashSet<string>()));
 
-    /// <summary>The names of the scripts (<c>commit</c>, …), without the includes.</summary>
-    public static IEnumerable<string> ScriptNames() => typeof(ScriptLibrary).Assembly.GetManifestResourceNames()
+    /// <summary>Every file's name: the scripts' (<c>commit</c>) and the includes' (<c>includes/receipt</c>).</summary>
+    public static IEnumerable<string> Names() => typeof(ScriptLibrary).Assembly.GetManifestResourceNames()
         .Where(resource => resource.StartsWith(Prefix, StringComparison.Ordinal))
         .Where(resource => resource.EndsWith(Suffix, StringComparison.Ordinal))
-        .Select(resource => resource[Prefix.Length..^Suffix.Length])
-        .Where(name => !name.Contains('.', StringComparison.Ordinal))
+        .Select(resource => resource[Prefix.Length..^Suffix.Length].Replace('.', '/'))
         .Order(StringComparer.Ordinal);
 
     /// <summary>A file as written (<c>includes/x</c> names an include), header and include lines and all.</summary>
