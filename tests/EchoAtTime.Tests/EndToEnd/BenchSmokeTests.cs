@@ -11,7 +11,6 @@ namespace EchoAtTime.Tests.EndToEnd;
 /// exactly as tools/bench.sh runs it: it must exit 0 and its JSON report must carry every figure with
 /// nothing lost or duplicated. No timing is asserted: figures on a shared 2-core machine are noise.
 /// </summary>
-[Collection(ChaosGroup.Name)]
 public sealed class BenchSmokeTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan RunTimeout = TimeSpan.FromMinutes(3);

@@ -10,13 +10,14 @@ namespace EchoAtTime.Tests.EndToEnd;
 
 /// <summary>
 /// The invariants under failure, with real processes: kill -9 and SIGTERM of silos, the whole
-/// cluster down, Redis down. Each test owns its deployment.
+/// cluster down, Redis down. Each test owns its deployment and is a class of its own, so the five run
+/// side by side (xunit runs one class's tests one after another).
 /// </summary>
-public sealed class FailureTests(ITestOutputHelper output)
+public static class FailureTests
 {
     private static long NowMs => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
 
-    private void Report(string line)
+    private static void Report(ITestOutputHelper output, string line)
     {
         output.WriteLine(line);
         Console.Error.WriteLine(line);
@@ -61,150 +62,165 @@ public sealed class FailureTests(ITestOutputHelper output)
         return (printer, victim, killedAt);
     }
 
-    [Fact]
-    public async Task A_killed_silo_s_slot_resumes_on_a_survivor_within_ten_seconds_with_nothing_lost_or_repeated_unflagged()
+    public sealed class KilledPrinter(ITestOutputHelper output)
     {
-        await using var cluster = await ProcessCluster.StartAsync(silos: 2);
-        var tag = $"kill {Guid.NewGuid():N}";
-        var start = NowMs + 2_000;
-        var accepted = await PostSpreadAsync(cluster, cluster.Silo(0), tag, 300, start, 12_000);
-
-        var (printer, _, killedAt) = await KillThePrinterAsync(cluster, tag, printedFirst: 20);
-
-        await cluster.WaitForPrintedAsync(p => accepted.Keys.All(p.Select(l => l.Message).ToHashSet().Contains), TimeSpan.FromSeconds(40), "not everything printed after the kill");
-        var lines = AssertInvariants(cluster, tag, accepted, allowFlagged: true);
-
-        var afterKill = lines.Where(l => !l.Redelivered && l.DueMs >= killedAt).ToList();
-        var resume = afterKill.Count == 0 ? 0 : afterKill.Max(l => l.PrintedMs - l.DueMs);
-        Report($"failover: killed {printer}; worst lateness of messages due after the kill {resume} ms; flagged redeliveries {lines.Count(l => l.Redelivered)}");
-        Assert.InRange(resume, 0, 10_000);
-    }
-
     [Fact]
-    public async Task Posts_to_the_survivor_are_all_accepted_while_the_silo_printing_their_minute_lies_dead_undeclared()
-    {
-        await using var cluster = await ProcessCluster.StartAsync(silos: 2);
-        var tag = $"dead printer {Guid.NewGuid():N}";
-        var start = NowMs + 1_500;
-        var accepted = await PostSpreadAsync(cluster, cluster.Silo(0), tag, 40, start, 2_000);
-
-        // The dead silo still owns the minute's printer until membership declares it dead (seconds):
-        // writes for that minute, on the survivor, must not wait for it.
-        var (_, victim, killedAt) = await KillThePrinterAsync(cluster, tag, printedFirst: 10);
-        var survivor = cluster.Silo(1 - victim);
-        var refused = new List<string>();
-        for (var i = 0; NowMs < killedAt + 3_000; i++)
+        public async Task A_killed_silo_s_slot_resumes_on_a_survivor_within_ten_seconds_with_nothing_lost_or_repeated_unflagged()
         {
-            var text = $"{tag} after {i:D5}";
-            var (status, id) = await cluster.PostAsync(survivor, NowMs + 500, text);
-            if (status == HttpStatusCode.Accepted)
-            {
-                accepted[text] = id;
-            }
-            else
-            {
-                refused.Add($"{text}: {(int)status} at +{NowMs - killedAt} ms");
-            }
+            await using var cluster = await ProcessCluster.StartAsync(silos: 2);
+            var tag = $"kill {Guid.NewGuid():N}";
+            var start = NowMs + 2_000;
+            var accepted = await PostSpreadAsync(cluster, cluster.Silo(0), tag, 300, start, 12_000);
+
+            var (printer, _, killedAt) = await KillThePrinterAsync(cluster, tag, printedFirst: 20);
+
+            await cluster.WaitForPrintedAsync(p => accepted.Keys.All(p.Select(l => l.Message).ToHashSet().Contains), TimeSpan.FromSeconds(40), "not everything printed after the kill");
+            var lines = AssertInvariants(cluster, tag, accepted, allowFlagged: true);
+
+            var afterKill = lines.Where(l => !l.Redelivered && l.DueMs >= killedAt).ToList();
+            var resume = afterKill.Count == 0 ? 0 : afterKill.Max(l => l.PrintedMs - l.DueMs);
+            Report(output, $"failover: killed {printer}; worst lateness of messages due after the kill {resume} ms; flagged redeliveries {lines.Count(l => l.Redelivered)}");
+            Assert.InRange(resume, 0, 10_000);
         }
-
-        Report($"dead printer: {accepted.Count} accepted, {refused.Count} refused by the survivor in the 3 s after the kill");
-        Assert.True(refused.Count == 0, string.Join('\n', refused.Take(10)));
-        await cluster.WaitForPrintedAsync(p => accepted.Keys.All(p.Select(l => l.Message).ToHashSet().Contains), TimeSpan.FromSeconds(40), "not everything printed after the kill");
-        AssertInvariants(cluster, tag, accepted, allowFlagged: true);
     }
 
-    [Fact]
-    public async Task A_silo_stopped_gracefully_while_printing_hands_over_with_nothing_lost_repeated_or_flagged()
+    public sealed class DeadUndeclaredPrinter(ITestOutputHelper output)
     {
-        await using var cluster = await ProcessCluster.StartAsync(silos: 2);
-        var tag = $"term {Guid.NewGuid():N}";
-        var start = NowMs + 2_000;
-        var accepted = await PostSpreadAsync(cluster, cluster.Silo(0), tag, 300, start, 10_000);
-
-        await cluster.WaitForPrintedAsync(p => p.Count(l => l.Message.StartsWith(tag, StringComparison.Ordinal)) >= 20, TimeSpan.FromSeconds(20), "printing did not start");
-        var printer = cluster.Printed().Last(l => l.Message.StartsWith(tag, StringComparison.Ordinal)).Instance;
-        var stoppedAt = NowMs;
-        await cluster.StopSiloAsync(printer.StartsWith("silo0", StringComparison.Ordinal) ? 0 : 1);
-
-        await cluster.WaitForPrintedAsync(p => accepted.Keys.All(p.Select(l => l.Message).ToHashSet().Contains), TimeSpan.FromSeconds(40), "not everything printed after the stop");
-        var lines = AssertInvariants(cluster, tag, accepted, allowFlagged: false);
-        var afterStop = lines.Where(l => l.DueMs >= stoppedAt).ToList();
-        Report($"graceful stop: stopped {printer}; worst lateness of messages due after SIGTERM {(afterStop.Count == 0 ? 0 : afterStop.Max(l => l.PrintedMs - l.DueMs))} ms");
-    }
-
     [Fact]
-    public async Task After_the_whole_cluster_was_down_past_due_times_every_overdue_message_prints_once_in_global_order()
-    {
-        await using var cluster = await ProcessCluster.StartAsync(silos: 2);
-        var tag = $"down {Guid.NewGuid():N}";
-        // Due after the cluster has surely stopped: nothing of this test may print before the restart,
-        // or the older minutes written below would be "accepted" after later messages printed.
-        var accepted = await PostSpreadAsync(cluster, cluster.Silo(1), tag, 100, NowMs + 8_000, 1_000);
-        await cluster.StopAllSilosAsync();
-        Assert.DoesNotContain(cluster.Printed(), l => l.Message.StartsWith(tag, StringComparison.Ordinal));
-
-        // What the cluster also holds from before: three earlier minutes, accepted out of due order.
-        await using (var redis = await ConnectionMultiplexer.ConnectAsync(cluster.Redis.ConnectionString))
+        public async Task Posts_to_the_survivor_are_all_accepted_while_the_silo_printing_their_minute_lies_dead_undeclared()
         {
-            var store = new SlotStore(redis, Options.Create(new EchoOptions()));
-            var nowSlot = TimeSlot.Of(NowMs);
-            foreach (var slot in new[] { nowSlot - 3, nowSlot - 5, nowSlot - 4 })
+            await using var cluster = await ProcessCluster.StartAsync(silos: 2);
+            var tag = $"dead printer {Guid.NewGuid():N}";
+            var start = NowMs + 1_500;
+            var accepted = await PostSpreadAsync(cluster, cluster.Silo(0), tag, 40, start, 2_000);
+
+            // The dead silo still owns the minute's printer until membership declares it dead (seconds):
+            // writes for that minute, on the survivor, must not wait for it.
+            var (_, victim, killedAt) = await KillThePrinterAsync(cluster, tag, printedFirst: 10);
+            var survivor = cluster.Silo(1 - victim);
+            var refused = new List<string>();
+            for (var i = 0; NowMs < killedAt + 3_000; i++)
             {
-                var offsets = Enumerable.Range(0, 200).Select(i => (i * 7_919) % 60_000).ToArray();
-                var texts = offsets.Select((_, i) => $"{tag} old {slot} {i:D3}").ToArray();
-                var result = await store.AppendAsync(slot, offsets.Select((o, i) => SlotElement.Encode(o, texts[i])).ToArray(), offsets.Min());
-                for (var i = 0; i < texts.Length; i++)
+                var text = $"{tag} after {i:D5}";
+                var (status, id) = await cluster.PostAsync(survivor, NowMs + 500, text);
+                if (status == HttpStatusCode.Accepted)
                 {
-                    accepted[texts[i]] = new MessageId(TimeSlot.StartMs(slot) + offsets[i], result.Seqs[i], result.Epoch);
+                    accepted[text] = id;
+                }
+                else
+                {
+                    refused.Add($"{text}: {(int)status} at +{NowMs - killedAt} ms");
                 }
             }
+
+            Report(output, $"dead printer: {accepted.Count} accepted, {refused.Count} refused by the survivor in the 3 s after the kill");
+            Assert.True(refused.Count == 0, string.Join('\n', refused.Take(10)));
+            await cluster.WaitForPrintedAsync(p => accepted.Keys.All(p.Select(l => l.Message).ToHashSet().Contains), TimeSpan.FromSeconds(40), "not everything printed after the kill");
+            AssertInvariants(cluster, tag, accepted, allowFlagged: true);
         }
-
-        // The scenario: the cluster stays down until everything posted is overdue.
-        await Task.Delay(TimeSpan.FromMilliseconds(Math.Max(0, accepted.Values.Max(id => id.DueMs) + 500 - NowMs)));
-        await cluster.StartSiloAsync(0);
-        var readyAt = NowMs;
-
-        await cluster.WaitForPrintedAsync(p => accepted.Keys.All(p.Select(l => l.Message).ToHashSet().Contains), TimeSpan.FromSeconds(30), "the backlog did not drain");
-        var lines = AssertInvariants(cluster, tag, accepted, allowFlagged: false);
-        var printedAfterRestart = lines.Where(l => l.PrintedMs >= readyAt - 1_000).ToList();
-        var firstAfterReady = printedAfterRestart.Min(l => l.PrintedMs) - readyAt;
-        var drainMs = printedAfterRestart.Max(l => l.PrintedMs) - printedAfterRestart.Min(l => l.PrintedMs);
-        Report($"catch-up: {printedAfterRestart.Count} overdue messages over 4 minutes of due time; first printed {firstAfterReady} ms after ready, all within {drainMs} ms");
-        Assert.True(firstAfterReady <= 2_000, $"first overdue message printed {firstAfterReady} ms after the silo was ready");
     }
 
-    [Fact]
-    public async Task While_redis_is_down_posts_answer_503_and_when_it_returns_every_accepted_message_prints()
+    public sealed class GracefulStop(ITestOutputHelper output)
     {
-        await using var cluster = await ProcessCluster.StartAsync(silos: 2);
-        var tag = $"redis {Guid.NewGuid():N}";
-        var accepted = await PostSpreadAsync(cluster, cluster.Silo(0), tag, 100, NowMs + 1_500, 4_000);
-        var pids = new[] { cluster.Silo(0).Pid, cluster.Silo(1).Pid };
-
-        // Redis dies (kill -9) while messages are falling due, and stays down while clients keep posting for 4 s.
-        await cluster.Redis.KillAsync();
-        var during = new List<HttpStatusCode>();
-        var outageEnds = NowMs + 4_000;
-        for (var i = 0; NowMs < outageEnds; i++)
+    [Fact]
+        public async Task A_silo_stopped_gracefully_while_printing_hands_over_with_nothing_lost_repeated_or_flagged()
         {
-            var (status, _) = await cluster.PostAsync(cluster.Silo(i % 2), NowMs + 1_000, $"{tag} during outage {i}");
-            during.Add(status);
+            await using var cluster = await ProcessCluster.StartAsync(silos: 2);
+            var tag = $"term {Guid.NewGuid():N}";
+            var start = NowMs + 2_000;
+            var accepted = await PostSpreadAsync(cluster, cluster.Silo(0), tag, 300, start, 10_000);
+
+            await cluster.WaitForPrintedAsync(p => p.Count(l => l.Message.StartsWith(tag, StringComparison.Ordinal)) >= 20, TimeSpan.FromSeconds(20), "printing did not start");
+            var printer = cluster.Printed().Last(l => l.Message.StartsWith(tag, StringComparison.Ordinal)).Instance;
+            var stoppedAt = NowMs;
+            await cluster.StopSiloAsync(printer.StartsWith("silo0", StringComparison.Ordinal) ? 0 : 1);
+
+            await cluster.WaitForPrintedAsync(p => accepted.Keys.All(p.Select(l => l.Message).ToHashSet().Contains), TimeSpan.FromSeconds(40), "not everything printed after the stop");
+            var lines = AssertInvariants(cluster, tag, accepted, allowFlagged: false);
+            var afterStop = lines.Where(l => l.DueMs >= stoppedAt).ToList();
+            Report(output, $"graceful stop: stopped {printer}; worst lateness of messages due after SIGTERM {(afterStop.Count == 0 ? 0 : afterStop.Max(l => l.PrintedMs - l.DueMs))} ms");
         }
+    }
 
-        Assert.All(during, status => Assert.Equal(HttpStatusCode.ServiceUnavailable, status));
-        await cluster.Redis.StartAsync();
-        await Task.WhenAll(cluster.Silo(0).WaitUntilReadyAsync(cluster.Http, TimeSpan.FromSeconds(30)), cluster.Silo(1).WaitUntilReadyAsync(cluster.Http, TimeSpan.FromSeconds(30)));
-        Assert.Equal(pids, new[] { cluster.Silo(0).Pid, cluster.Silo(1).Pid });
-        Assert.False(cluster.Silo(0).HasExited || cluster.Silo(1).HasExited);
+    public sealed class WholeClusterDown(ITestOutputHelper output)
+    {
+    [Fact]
+        public async Task After_the_whole_cluster_was_down_past_due_times_every_overdue_message_prints_once_in_global_order()
+        {
+            await using var cluster = await ProcessCluster.StartAsync(silos: 2);
+            var tag = $"down {Guid.NewGuid():N}";
+            // Due after the cluster has surely stopped: nothing of this test may print before the restart,
+            // or the older minutes written below would be "accepted" after later messages printed.
+            var accepted = await PostSpreadAsync(cluster, cluster.Silo(1), tag, 100, NowMs + 8_000, 1_000);
+            await cluster.StopAllSilosAsync();
+            Assert.DoesNotContain(cluster.Printed(), l => l.Message.StartsWith(tag, StringComparison.Ordinal));
 
-        // Accepting works again, and everything accepted before the outage prints.
-        var (after, afterId) = await cluster.PostAsync(cluster.Silo(1), NowMs, $"{tag} after outage");
-        Assert.Equal(HttpStatusCode.Accepted, after);
-        accepted[$"{tag} after outage"] = afterId;
-        await cluster.WaitForPrintedAsync(p => accepted.Keys.All(p.Select(l => l.Message).ToHashSet().Contains), TimeSpan.FromSeconds(40), "not everything printed after Redis returned");
-        var lines = AssertInvariants(cluster, tag, accepted, allowFlagged: true);
-        Assert.DoesNotContain(lines, l => l.Message.Contains("during outage", StringComparison.Ordinal));
-        Report($"redis outage: {during.Count} posts during the outage all answered 503; {accepted.Count} accepted messages printed once");
+            // What the cluster also holds from before: three earlier minutes, accepted out of due order.
+            await using (var redis = await ConnectionMultiplexer.ConnectAsync(cluster.Redis.ConnectionString))
+            {
+                var store = new SlotStore(redis, Options.Create(new EchoOptions()));
+                var nowSlot = TimeSlot.Of(NowMs);
+                foreach (var slot in new[] { nowSlot - 3, nowSlot - 5, nowSlot - 4 })
+                {
+                    var offsets = Enumerable.Range(0, 200).Select(i => (i * 7_919) % 60_000).ToArray();
+                    var texts = offsets.Select((_, i) => $"{tag} old {slot} {i:D3}").ToArray();
+                    var result = await store.AppendAsync(slot, offsets.Select((o, i) => SlotElement.Encode(o, texts[i])).ToArray(), offsets.Min());
+                    for (var i = 0; i < texts.Length; i++)
+                    {
+                        accepted[texts[i]] = new MessageId(TimeSlot.StartMs(slot) + offsets[i], result.Seqs[i], result.Epoch);
+                    }
+                }
+            }
+
+            // The scenario: the cluster stays down until everything posted is overdue.
+            await Task.Delay(TimeSpan.FromMilliseconds(Math.Max(0, accepted.Values.Max(id => id.DueMs) + 500 - NowMs)));
+            await cluster.StartSiloAsync(0);
+            var readyAt = NowMs;
+
+            await cluster.WaitForPrintedAsync(p => accepted.Keys.All(p.Select(l => l.Message).ToHashSet().Contains), TimeSpan.FromSeconds(30), "the backlog did not drain");
+            var lines = AssertInvariants(cluster, tag, accepted, allowFlagged: false);
+            var printedAfterRestart = lines.Where(l => l.PrintedMs >= readyAt - 1_000).ToList();
+            var firstAfterReady = printedAfterRestart.Min(l => l.PrintedMs) - readyAt;
+            var drainMs = printedAfterRestart.Max(l => l.PrintedMs) - printedAfterRestart.Min(l => l.PrintedMs);
+            Report(output, $"catch-up: {printedAfterRestart.Count} overdue messages over 4 minutes of due time; first printed {firstAfterReady} ms after ready, all within {drainMs} ms");
+            Assert.True(firstAfterReady <= 2_000, $"first overdue message printed {firstAfterReady} ms after the silo was ready");
+        }
+    }
+
+    public sealed class RedisDown(ITestOutputHelper output)
+    {
+    [Fact]
+        public async Task While_redis_is_down_posts_answer_503_and_when_it_returns_every_accepted_message_prints()
+        {
+            await using var cluster = await ProcessCluster.StartAsync(silos: 2);
+            var tag = $"redis {Guid.NewGuid():N}";
+            var accepted = await PostSpreadAsync(cluster, cluster.Silo(0), tag, 100, NowMs + 1_500, 4_000);
+            var pids = new[] { cluster.Silo(0).Pid, cluster.Silo(1).Pid };
+
+            // Redis dies (kill -9) while messages are falling due, and stays down while clients keep posting for 4 s.
+            await cluster.Redis.KillAsync();
+            var during = new List<HttpStatusCode>();
+            var outageEnds = NowMs + 4_000;
+            for (var i = 0; NowMs < outageEnds; i++)
+            {
+                var (status, _) = await cluster.PostAsync(cluster.Silo(i % 2), NowMs + 1_000, $"{tag} during outage {i}");
+                during.Add(status);
+            }
+
+            Assert.All(during, status => Assert.Equal(HttpStatusCode.ServiceUnavailable, status));
+            await cluster.Redis.StartAsync();
+            await Task.WhenAll(cluster.Silo(0).WaitUntilReadyAsync(cluster.Http, TimeSpan.FromSeconds(30)), cluster.Silo(1).WaitUntilReadyAsync(cluster.Http, TimeSpan.FromSeconds(30)));
+            Assert.Equal(pids, new[] { cluster.Silo(0).Pid, cluster.Silo(1).Pid });
+            Assert.False(cluster.Silo(0).HasExited || cluster.Silo(1).HasExited);
+
+            // Accepting works again, and everything accepted before the outage prints.
+            var (after, afterId) = await cluster.PostAsync(cluster.Silo(1), NowMs, $"{tag} after outage");
+            Assert.Equal(HttpStatusCode.Accepted, after);
+            accepted[$"{tag} after outage"] = afterId;
+            await cluster.WaitForPrintedAsync(p => accepted.Keys.All(p.Select(l => l.Message).ToHashSet().Contains), TimeSpan.FromSeconds(40), "not everything printed after Redis returned");
+            var lines = AssertInvariants(cluster, tag, accepted, allowFlagged: true);
+            Assert.DoesNotContain(lines, l => l.Message.Contains("during outage", StringComparison.Ordinal));
+            Report(output, $"redis outage: {during.Count} posts during the outage all answered 503; {accepted.Count} accepted messages printed once");
+        }
     }
 }

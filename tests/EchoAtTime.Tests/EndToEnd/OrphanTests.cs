@@ -7,7 +7,6 @@ namespace EchoAtTime.Tests.EndToEnd;
 /// What the harness starts dies with it: a test host that crashes, or a tool killed with
 /// <c>kill -9</c>, must not leave silos and stores running (holding ports, printing, using CPU).
 /// </summary>
-[Collection(ChaosGroup.Name)]
 public sealed class OrphanTests
 {
     [Fact]
