@@ -3,7 +3,10 @@ namespace EchoAtTime;
 /// <summary>What became of one message of a <see cref="ITimeSlotGrain.Schedule"/> call.</summary>
 [GenerateSerializer, Immutable]
 [Alias("EchoAtTime.ScheduleResult")]
-public readonly record struct ScheduleResult([property: Id(0)] MessageId Id, [property: Id(1)] ScheduleOutcome Outcome);
+public readonly record struct ScheduleResult([property: Id(0)] MessageId Id, [property: Id(1)] ScheduleOutcome Outcome)
+{
+    public static ScheduleResult Unavailable { get; } = new(default, ScheduleOutcome.Unavailable);
+}
 
 public enum ScheduleOutcome
 {
@@ -15,4 +18,10 @@ public enum ScheduleOutcome
 
     /// <summary>Its idempotency key was seen before with a different request; nothing was scheduled.</summary>
     KeyConflict,
+
+    /// <summary>
+    /// The store did not carry it out (unreachable, its script failed, or its replicas did not acknowledge it): not
+    /// accepted, answered 503. Only the messages of the failed store call: the rest of a request answers as stored.
+    /// </summary>
+    Unavailable,
 }

@@ -19,8 +19,11 @@ public sealed class PendingIndex(IConnectionMultiplexer redis, RedisKeys keys)
 
     public static long HourOf(long slot) => slot / 60;
 
-    /// <summary>Indexes the minutes (in one script, whatever their number); those already indexed stay as they are.</summary>
-    public Task AddAsync(IEnumerable<long> slots)
+    /// <summary>
+    /// Indexes the minutes (in one script, whatever their number); those already indexed stay as they are.
+    /// Returns how many it added: a write a replica must acknowledge where one is asked for.
+    /// </summary>
+    public async Task<long> AddAsync(IEnumerable<long> slots)
     {
         var byHour = slots.Distinct().GroupBy(HourOf).ToList();
         var keyList = new RedisKey[byHour.Count + 2];
@@ -34,8 +37,11 @@ public sealed class PendingIndex(IConnectionMultiplexer redis, RedisKeys keys)
             values.AddRange(byHour[h].Select(s => (RedisValue)s));
         }
 
-        return Db.ScriptEvaluateAsync(PendingIndexScripts.Add, keyList, [.. values]);
+        return (long)await Db.ScriptEvaluateAsync(PendingIndexScripts.Add, keyList, [.. values]).ConfigureAwait(false);
     }
+
+    /// <summary>The server that holds the index (on Redis Cluster, the shard of <c>{slots}</c>).</summary>
+    public IServer Server => redis.GetServer(keys.PendingHours);
 
     /// <summary>True when the minute was indexed.</summary>
     public async Task<bool> RemoveAsync(long slot)

@@ -46,6 +46,14 @@ public enum DrainOutcome
 /// </summary>
 public sealed record AppendResult(int[] Seqs, bool IsClosed, int? FloorOffsetMs, ScheduleResult?[]? Repeats = null, string? Epoch = null, string? Epochs = null, bool[]? Moved = null)
 {
+    /// <summary>
+    /// Why this minute's share of a group commit was not carried out (its script failed, or a replica asked for did
+    /// not acknowledge it); the other minutes of the flush are answered on their own.
+    /// </summary>
+    public Exception? Failure { get; init; }
+
+    public static AppendResult Failed(Exception failure) => new([], false, null) { Failure = failure };
+
     public static AppendResult Closed { get; } = new([], true, null);
 
     /// <summary>Stored: the sequences, under <paramref name="epoch"/>; <paramref name="epochs"/> is the minute's record after the append.</summary>

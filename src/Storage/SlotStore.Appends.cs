@@ -1,3 +1,4 @@
+using System.Runtime.ExceptionServices;
 using StackExchange.Redis;
 
 namespace EchoAtTime.Storage;
@@ -17,12 +18,23 @@ public sealed partial class SlotStore
     /// is never in a list the index does not point to. A refused minute stores none of its elements,
     /// so a retry never stores one twice.
     /// </summary>
-    public async Task<AppendResult> AppendAsync(long slot, IReadOnlyList<RedisValue> elements, int minOffsetMs) =>
-        (await AppendManyAsync([new SlotAppend(slot, elements, minOffsetMs)]).ConfigureAwait(false))[0];
+    public async Task<AppendResult> AppendAsync(long slot, IReadOnlyList<RedisValue> elements, int minOffsetMs)
+    {
+        var result = (await AppendManyAsync([new SlotAppend(slot, elements, minOffsetMs)]).ConfigureAwait(false))[0];
+        if (result.Failure is { } failure)
+        {
+            ExceptionDispatchInfo.Throw(failure);
+        }
+
+        return result;
+    }
 
     /// <summary>
     /// Appends to several minutes, each guarded on its own (closed, floor), with whatever else this
-    /// process appends at the same moment: results in the order of <paramref name="appends"/>.
+    /// process appends at the same moment: results in the order of <paramref name="appends"/>. A minute
+    /// whose script failed, or whose server's replicas did not acknowledge it, answers
+    /// <see cref="AppendResult.Failed"/> while the rest answer as stored: a caller's 503 is only for what
+    /// was not carried out.
     /// </summary>
     public Task<AppendResult[]> AppendManyAsync(IReadOnlyList<SlotAppend> appends) => (_appends ?? StartGroupCommit()).AppendAsync(appends);
 
@@ -35,8 +47,8 @@ public sealed partial class SlotStore
     /// <summary>
     /// One flush: the index for every minute of it, then the scripts (<see cref="IndexThenAsync"/>);
     /// on Redis Cluster a script's keys must share a hash slot, so one script per slot, in practice
-    /// per minute. Results are given only once the
-    /// replicas asked for acknowledged them; a caller whose appends went in a script that failed gets its error.
+    /// per minute. Results are given only once the replicas asked for acknowledged them, on every server
+    /// written (the index's too); a minute whose script or acknowledgement failed answers that failure.
     /// </summary>
     private async Task FlushAppendsAsync(List<AppendGroupCommit.Pending> batch)
     {
@@ -44,29 +56,30 @@ public sealed partial class SlotStore
         var chunks = Chunks(batch, cluster);
         var epochs = await Task.WhenAll(chunks.Select(c => epoch.CurrentAsync(_keys.Meta(c[0].Slot)))).ConfigureAwait(false);
         var db = Db;
-        var replies = await IndexThenAsync(chunks.SelectMany(c => c).Select(m => m.Slot), () => chunks.Select((chunk, i) => SendChunkAsync(db, chunk, epochs[i])).ToArray()).ConfigureAwait(false);
-        try
-        {
-            await Task.WhenAll(replies).ConfigureAwait(false);
-        }
-        catch (Exception) when (replies.Any(r => r.IsCompletedSuccessfully))
-        {
-            // Some chunks stored: their callers are answered below, the others with the error.
-        }
-
+        var (replies, indexed) = await IndexThenAsync(chunks.SelectMany(c => c).Select(m => m.Slot), () => chunks.Select((chunk, i) => SendChunkAsync(db, chunk, epochs[i])).ToArray()).ConfigureAwait(false);
+        await Settled(replies).ConfigureAwait(false);
+        var failures = replies.Select(r => r.IsCompletedSuccessfully ? null : r.Exception!.InnerException).ToArray();
         if (_replicaAcks > 0)
         {
-            var servers = chunks.Where((_, i) => replies[i].IsCompletedSuccessfully).Select(c => redis.GetServer(_keys.Messages(c[0].Slot))).DistinctBy(s => s.EndPoint);
-            await Task.WhenAll(servers.Select(s => WaitForReplicasAsync(s, "an append"))).ConfigureAwait(false);
+            var stored = Enumerable.Range(0, chunks.Count).Where(i => failures[i] is null).ToList();
+            var acks = AcknowledgingServers(stored.Select(i => _keys.Messages(chunks[i][0].Slot)), indexed)
+                .ToDictionary(s => s.EndPoint, s => WaitForReplicasAsync(s, "an append"));
+            await Settled(acks.Values).ConfigureAwait(false);
+            var indexAck = indexed > 0 ? acks[_index.Server.EndPoint] : Task.CompletedTask;
+            foreach (var i in stored)
+            {
+                var ack = acks[redis.GetServer(_keys.Messages(chunks[i][0].Slot)).EndPoint];
+                failures[i] = ack.Exception?.InnerException ?? indexAck.Exception?.InnerException;
+            }
         }
 
         for (var i = 0; i < chunks.Count; i++)
         {
-            if (!replies[i].IsCompletedSuccessfully)
+            if (failures[i] is { } failure)
             {
-                foreach (var (pending, _, _) in chunks[i].SelectMany(m => m.Parts))
+                foreach (var (pending, position, _) in chunks[i].SelectMany(m => m.Parts))
                 {
-                    pending.Done.TrySetException(replies[i].Exception!.InnerExceptions);
+                    pending.Results[position] = AppendResult.Failed(failure);
                 }
             }
         }
@@ -74,6 +87,19 @@ public sealed partial class SlotStore
         foreach (var pending in batch)
         {
             pending.Done.TrySetResult(pending.Results);
+        }
+    }
+
+    /// <summary>Waits for every task, failed or not: each is looked at on its own.</summary>
+    private static async Task Settled(IEnumerable<Task> tasks)
+    {
+        try
+        {
+            await Task.WhenAll(tasks).ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // Each failure is read from its own task.
         }
     }
 

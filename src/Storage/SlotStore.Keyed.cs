@@ -29,11 +29,11 @@ public sealed partial class SlotStore
 
         var db = Db;
         RedisKey[] keys = [_keys.Messages(slot), _keys.Meta(slot), _keys.Nonces(slot)];
-        var sent = await IndexThenAsync([slot], () => db.ScriptEvaluateAsync(SlotScripts.AppendKeyed, keys, values)).ConfigureAwait(false);
+        var (sent, indexed) = await IndexThenAsync([slot], () => db.ScriptEvaluateAsync(SlotScripts.AppendKeyed, keys, values)).ConfigureAwait(false);
         var reply = (RedisResult[])(await sent.ConfigureAwait(false))!;
         if (_replicaAcks > 0)
         {
-            await WaitForReplicasAsync(redis.GetServer(keys[0]), $"the append to slot {slot}").ConfigureAwait(false);
+            await Task.WhenAll(AcknowledgingServers([keys[0]], indexed).Select(s => WaitForReplicasAsync(s, $"the append to slot {slot}"))).ConfigureAwait(false);
         }
 
         var status = (long)reply[0];

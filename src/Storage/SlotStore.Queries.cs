@@ -31,12 +31,24 @@ public sealed partial class SlotStore
 
     /// <summary>
     /// Cancels unless printed or being printed; atomic with the printer's fence. <c>Now</c> tells a
-    /// new cancel from a repeated one.
+    /// new cancel from a repeated one. Where replicas must acknowledge, a cancel (new or repeated) is
+    /// answered only once they hold it: a failover must not bring back a message whose cancel said 204.
     /// </summary>
     public async Task<(CancelOutcome Outcome, bool Now)> CancelAsync(MessageId id)
     {
-        var result = await Db.ScriptEvaluateAsync(SlotScripts.Cancel, SlotKeys(id.Slot), IdArgs(id)).ConfigureAwait(false);
-        return result.Resp2Type == ResultType.Array ? (CancelOutcome.Moved, false) : (string?)result switch
+        var keys = SlotKeys(id.Slot);
+        var result = await Db.ScriptEvaluateAsync(SlotScripts.Cancel, keys, IdArgs(id)).ConfigureAwait(false);
+        var answer = Canceled(result);
+        if (_replicaAcks > 0 && answer.Outcome == CancelOutcome.Canceled)
+        {
+            await WaitForReplicasAsync(redis.GetServer(keys[0]), $"the cancel of {id}").ConfigureAwait(false);
+        }
+
+        return answer;
+    }
+
+    private static (CancelOutcome Outcome, bool Now) Canceled(RedisResult result) =>
+        result.Resp2Type == ResultType.Array ? (CancelOutcome.Moved, false) : (string?)result switch
         {
             "now" => (CancelOutcome.Canceled, true),
             "canceled" => (CancelOutcome.Canceled, false),
@@ -44,7 +56,6 @@ public sealed partial class SlotStore
             "expired" => (CancelOutcome.Expired, false),
             _ => (CancelOutcome.Unknown, false),
         };
-    }
 
     /// <summary>
     /// Cluster-wide pending figures for the gauges: slots in the index, and messages neither printed

@@ -91,6 +91,13 @@ public sealed partial class SlotStore(IConnectionMultiplexer redis, IOptions<Ech
             return CommitResult.StoreReincarnated;
         }
 
+        if (_replicaAcks > 0)
+        {
+            // Before the declared batch reaches the console: a failover that lost the declaration would let the next
+            // owner print it again unflagged, and one that lost the progress would let a PATCH move a printed message.
+            await WaitForReplicasAsync(redis.GetServer(_keys.Messages(slot)), $"the commit of slot {slot}").ConfigureAwait(false);
+        }
+
         return new CommitResult((long)parts[0] == 1, (RedisValue[])parts[1]!, Sequences(parts[2]), (string?)parts[3]);
     }
 
@@ -149,9 +156,10 @@ public sealed partial class SlotStore(IConnectionMultiplexer redis, IOptions<Ech
     /// one Redis both go out in one pipelined round trip, on one connection, so they run in that
     /// order. On Redis Cluster the index and the slots live on different shards, whose connections
     /// keep no order between them: the appends wait for the index's reply, one round trip more.
-    /// Returns what <paramref name="send"/> returned, once the index is written.
+    /// Returns what <paramref name="send"/> returned, once the index is written, and how many minutes the index
+    /// gained: where replicas must acknowledge, those go to the index's server too.
     /// </summary>
-    private async Task<T> IndexThenAsync<T>(IEnumerable<long> slots, Func<T> send)
+    private async Task<(T Sent, long Indexed)> IndexThenAsync<T>(IEnumerable<long> slots, Func<T> send)
     {
         var index = _index.AddAsync(slots);
         if (_topology.IsCluster)
@@ -160,9 +168,16 @@ public sealed partial class SlotStore(IConnectionMultiplexer redis, IOptions<Ech
         }
 
         var sent = send();
-        await index.ConfigureAwait(false);
-        return sent;
+        return (sent, await index.ConfigureAwait(false));
     }
+
+    /// <summary>
+    /// The servers a write must be acknowledged on: those holding its keys and, when it indexed a minute, the
+    /// index's (on Redis Cluster another shard: a failover there before its replica had the entry would leave the
+    /// minute found by nothing).
+    /// </summary>
+    private IEnumerable<IServer> AcknowledgingServers(IEnumerable<RedisKey> written, long indexed) =>
+        written.Select(key => redis.GetServer(key)).Concat(indexed > 0 ? [_index.Server] : []).DistinctBy(s => s.EndPoint);
 
     /// <summary>
     /// <c>WAIT</c> covers every write this process's connection sent to the server before it; too few

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using EchoAtTime.Storage;
+using StackExchange.Redis;
 using Microsoft.Extensions.Options;
 
 namespace EchoAtTime.Api.Accept;
@@ -169,7 +170,7 @@ public sealed class MessageWriter
         var moved = await _writer.AppendAsync(slot, writes);
         if (moved.Count > 0)
         {
-            var later = await WriteAsync(await Task.WhenAll(moved.Select(i => MovedOnAsync(slot, writes[i]))));
+            var later = await MovedOnOrUnavailableAsync(slot, writes, moved);
             for (var k = 0; k < moved.Count; k++)
             {
                 writes[moved[k]].Result = later[k];
@@ -177,6 +178,22 @@ public sealed class MessageWriter
         }
 
         return PendingWrite.Results(writes);
+    }
+
+    /// <summary>
+    /// What must go to a later minute, written there; when the store fails on the way, these alone answer 503 (what
+    /// this minute stored keeps its answer).
+    /// </summary>
+    private async Task<ScheduleResult[]> MovedOnOrUnavailableAsync(long slot, PendingWrite[] writes, List<int> moved)
+    {
+        try
+        {
+            return await WriteAsync(await Task.WhenAll(moved.Select(i => MovedOnAsync(slot, writes[i]))));
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            return [.. Enumerable.Repeat(ScheduleResult.Unavailable, moved.Count)];
+        }
     }
 
     /// <summary>

@@ -1,4 +1,5 @@
 using EchoAtTime.Storage;
+using StackExchange.Redis;
 
 namespace EchoAtTime.Api.Accept;
 
@@ -25,8 +26,12 @@ internal sealed class SlotAppender(SlotStore store, EchoMetrics metrics)
         if (plain.Count > 0)
         {
             var elements = SlotWriter.Elements(writes, plain, out var minOffset);
-            var appended = await store.AppendAsync(slot, elements, minOffset);
-            if (appended.IsClosed || appended.FloorOffsetMs is not null)
+            var appended = (await store.AppendManyAsync([new SlotAppend(slot, elements, minOffset)]))[0];
+            if (appended.Failure is not null)
+            {
+                Unavailable(writes, plain);
+            }
+            else if (appended.IsClosed || appended.FloorOffsetMs is not null)
             {
                 refusal = appended;
             }
@@ -41,7 +46,19 @@ internal sealed class SlotAppender(SlotStore store, EchoMetrics metrics)
             var items = keyed.Select(i => (
                 writes[i].Element(), writes[i].DueMs, writes[i].Request.Nonce!, TimeSlot.Of(writes[i].DueMs) == slot))
                 .ToArray();
-            var appended = await store.AppendKeyedAsync(slot, items);
+            AppendResult appended;
+            try
+            {
+                appended = await store.AppendKeyedAsync(slot, items);
+            }
+            catch (Exception ex) when (ex is RedisException or TimeoutException)
+            {
+                // Not carried out, or carried out under keys a retry answers with the original: either way only these
+                // are 503s; the plain messages stored above keep their answers.
+                Unavailable(writes, keyed);
+                return refusal;
+            }
+
             for (var k = 0; k < keyed.Count; k++)
             {
                 if (appended.Repeats![k] is { } repeat)
@@ -67,6 +84,15 @@ internal sealed class SlotAppender(SlotStore store, EchoMetrics metrics)
         second.IsClosed || (second.FloorOffsetMs is { } floor && first is not { IsClosed: true } && floor > (first?.FloorOffsetMs ?? -1))
             ? second
             : first;
+
+    /// <summary>What a store call that failed carried: not accepted, and answered 503 on its own.</summary>
+    public static void Unavailable(PendingWrite[] writes, List<int> indexes)
+    {
+        foreach (var i in indexes)
+        {
+            writes[i].Result = ScheduleResult.Unavailable;
+        }
+    }
 
     /// <summary>The results of what an append stored: ids from the sequences it gave, under its epoch.</summary>
     public void Accept(PendingWrite[] writes, List<int> indexes, int[] seqs, string? epoch)

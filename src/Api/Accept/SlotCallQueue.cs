@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using StackExchange.Redis;
 
 namespace EchoAtTime.Api.Accept;
 
@@ -81,6 +82,14 @@ internal sealed class SlotCallQueue(Func<ImmutableArray<ScheduleRequest>, Task<S
                 {
                     done.SetResult(results.AsSpan(offset, part.Length).ToArray());
                     offset += part.Length;
+                }
+            }
+            catch (Exception ex) when (ex is RedisException or TimeoutException)
+            {
+                // The callers merged into this call each answer 503 for their messages, and only these callers.
+                foreach (var (part, done) in batch)
+                {
+                    done.SetResult([.. Enumerable.Repeat(ScheduleResult.Unavailable, part.Length)]);
                 }
             }
             catch (Exception ex)

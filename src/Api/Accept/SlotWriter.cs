@@ -151,6 +151,12 @@ internal sealed class SlotWriter(SlotStore store, IGrainFactory grains, EchoMetr
         for (var k = 0; k < sent.Count; k++)
         {
             var (m, mine, earliest) = sent[k];
+            if (appended[k].Failure is not null)
+            {
+                SlotAppender.Unavailable(writes[m], mine);
+                continue;
+            }
+
             if (appended[k].IsClosed || appended[k].FloorOffsetMs is not null)
             {
                 (retries ??= []).Add(RetryAsync(m));

@@ -76,7 +76,7 @@ public static partial class EchoEndpoints
             }
 
             var results = await TryScheduleAsync(writer, [item], loggers);
-            if (results is null)
+            if (results is null || results[0].Outcome == ScheduleOutcome.Unavailable)
             {
                 return Unavailable();
             }
@@ -169,7 +169,7 @@ public static partial class EchoEndpoints
             }
 
             var results = await TryScheduleAsync(writer, valid.Select(v => v.Request).ToArray(), loggers);
-            if (results is null)
+            if (results is null || results.All(r => r.Outcome == ScheduleOutcome.Unavailable))
             {
                 return Unavailable();
             }
@@ -177,9 +177,13 @@ public static partial class EchoEndpoints
             for (var k = 0; k < valid.Count; k++)
             {
                 var (i, result) = (valid[k].Index, results[k]);
-                items[i] = result.Outcome == ScheduleOutcome.KeyConflict
-                    ? new BatchItemResult(i, StatusCodes.Status409Conflict, Errors: new Dictionary<string, string[]> { [$"[{i}].id"] = ["The key was used before for a different request."] })
-                    : new BatchItemResult(i, StatusCodes.Status202Accepted, result.Id.ToString(), EchoTime.Format(result.Id.DueMs));
+                items[i] = result.Outcome switch
+                {
+                    ScheduleOutcome.KeyConflict => new BatchItemResult(i, StatusCodes.Status409Conflict, Errors: new Dictionary<string, string[]> { [$"[{i}].id"] = ["The key was used before for a different request."] }),
+                    // Only this item's store call failed: the others of the batch are stored and answered so.
+                    ScheduleOutcome.Unavailable => new BatchItemResult(i, StatusCodes.Status503ServiceUnavailable, Errors: new Dictionary<string, string[]> { [$"[{i}]"] = ["The message store did not carry this item out; retry it (with its idempotencyKey, retrying is always safe)."] }),
+                    _ => new BatchItemResult(i, StatusCodes.Status202Accepted, result.Id.ToString(), EchoTime.Format(result.Id.DueMs)),
+                };
             }
 
             return items.All(i => i.Status == StatusCodes.Status202Accepted)
