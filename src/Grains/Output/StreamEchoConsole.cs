@@ -13,6 +13,12 @@ public sealed class StreamEchoConsole(Stream stream, EchoOutputFormat format) : 
     private readonly ArrayBufferWriter<byte> _buffer = new(64 * 1024);
     private readonly StringBuilder _text = new();
 
+    /// <summary>
+    /// One encoder for the whole batch: the builder's chunks split the text anywhere, a surrogate pair
+    /// included, and only an encoder that carries the high half over to the next chunk keeps the pair.
+    /// </summary>
+    private readonly Encoder _utf8 = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false).GetEncoder();
+
     public void Write(IReadOnlyList<EchoLine> batch)
     {
         _buffer.ResetWrittenCount();
@@ -35,11 +41,13 @@ public sealed class StreamEchoConsole(Stream stream, EchoOutputFormat format) : 
                 EchoLineFormatter.AppendText(_text, line);
             }
 
+            _utf8.Reset();
             foreach (var chunk in _text.GetChunks())
             {
-                var span = _buffer.GetSpan(Encoding.UTF8.GetMaxByteCount(chunk.Length));
-                _buffer.Advance(Encoding.UTF8.GetBytes(chunk.Span, span));
+                Encode(chunk.Span, flush: false);
             }
+
+            Encode([], flush: true);
         }
 
         stream.Write(_buffer.WrittenSpan);
@@ -47,4 +55,11 @@ public sealed class StreamEchoConsole(Stream stream, EchoOutputFormat format) : 
     }
 
     public void Dispose() => stream.Dispose();
+
+    private void Encode(ReadOnlySpan<char> chars, bool flush)
+    {
+        // The maximum counts a high surrogate carried over from the chunk before.
+        var span = _buffer.GetSpan(Encoding.UTF8.GetMaxByteCount(chars.Length));
+        _buffer.Advance(_utf8.GetBytes(chars, span, flush));
+    }
 }
