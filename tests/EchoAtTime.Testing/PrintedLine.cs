@@ -55,7 +55,7 @@ public sealed record PrintedLine(string Instance, MessageKey Key, long PrintedMs
                 instance,
                 key,
                 ParseMs(root.GetProperty("printedAt").GetString()),
-                keepText ? root.GetProperty("message").GetString() ?? "" : "",
+                keepText ? ReadMessage(root.GetProperty("message")) : "",
                 root.GetProperty("redelivered").GetBoolean(),
                 keepText ? raw : "");
             return true;
@@ -75,7 +75,30 @@ public sealed record PrintedLine(string Instance, MessageKey Key, long PrintedMs
 
     public override string ToString() => Raw.Length > 0 ? $"{Instance}: {Raw}" : $"{Id} by {Instance} at {FormatMs(PrintedMs)}";
 
+    /// <summary>A timestamp as the console prints it (UTC, milliseconds); false on any other spelling.</summary>
+    internal static bool TryParseMs(ReadOnlySpan<char> timestamp, out long epochMs)
+    {
+        var ok = DateTimeOffset.TryParseExact(timestamp, TimestampFormat, CultureInfo.InvariantCulture,
+            DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var parsed);
+        epochMs = ok ? parsed.ToUnixTimeMilliseconds() : 0;
+        return ok;
+    }
+
     private static long ParseMs(string? timestamp) =>
-        DateTimeOffset.ParseExact(timestamp ?? "", TimestampFormat, CultureInfo.InvariantCulture,
-            DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal).ToUnixTimeMilliseconds();
+        TryParseMs(timestamp, out var epochMs)
+            ? epochMs
+            : throw new FormatException($"not a console timestamp: {timestamp}");
+
+    /// <summary>
+    /// The message read by the console grammar rather than by JSON's, which would accept any spelling and
+    /// refuses the escape of a lone surrogate the grammar prints.
+    /// </summary>
+    private static string ReadMessage(JsonElement message)
+    {
+        var raw = message.GetRawText();
+        return message.ValueKind == JsonValueKind.String
+            && PrintedEscapes.TryUnescapeJson(raw.AsSpan(1, raw.Length - 2), out var text)
+            ? text
+            : throw new FormatException($"the message is not written by the console grammar: {raw}");
+    }
 }

@@ -1,12 +1,12 @@
 using System.Buffers;
 using System.Text;
-using System.Text.Json;
 
 namespace EchoAtTime.Grains.Output;
 
 /// <summary>
-/// The console format on a byte stream (stdout): one line per message, the batch encoded into one
-/// reused buffer and written and flushed with one call, so a batch costs no allocation per line.
+/// The console format on a byte stream (stdout): one line per message, the batch built in one reused
+/// builder, encoded into one reused buffer and written and flushed with one call, so a batch costs no
+/// allocation per line.
 /// </summary>
 public sealed class StreamEchoConsole(Stream stream, EchoOutputFormat format) : IEchoConsole, IDisposable
 {
@@ -21,35 +21,27 @@ public sealed class StreamEchoConsole(Stream stream, EchoOutputFormat format) : 
 
     public void Write(IReadOnlyList<EchoLine> batch)
     {
-        _buffer.ResetWrittenCount();
-        if (format == EchoOutputFormat.Json)
+        _text.Clear();
+        foreach (var line in batch)
         {
-            using var writer = new Utf8JsonWriter(_buffer, EchoLineFormatter.WriterOptions);
-            foreach (var line in batch)
+            if (format == EchoOutputFormat.Json)
             {
-                EchoLineFormatter.AppendJson(writer, line);
-                writer.Flush();
-                writer.Reset();
-                _buffer.Write("\n"u8);
+                EchoLineFormatter.AppendJson(_text, line);
             }
-        }
-        else
-        {
-            _text.Clear();
-            foreach (var line in batch)
+            else
             {
                 EchoLineFormatter.AppendText(_text, line);
             }
-
-            _utf8.Reset();
-            foreach (var chunk in _text.GetChunks())
-            {
-                Encode(chunk.Span, flush: false);
-            }
-
-            Encode([], flush: true);
         }
 
+        _buffer.ResetWrittenCount();
+        _utf8.Reset();
+        foreach (var chunk in _text.GetChunks())
+        {
+            Encode(chunk.Span, flush: false);
+        }
+
+        Encode([], flush: true);
         stream.Write(_buffer.WrittenSpan);
         stream.Flush();
     }
@@ -58,7 +50,6 @@ public sealed class StreamEchoConsole(Stream stream, EchoOutputFormat format) : 
 
     private void Encode(ReadOnlySpan<char> chars, bool flush)
     {
-        // The maximum counts a high surrogate carried over from the chunk before.
         var span = _buffer.GetSpan(Encoding.UTF8.GetMaxByteCount(chars.Length));
         _buffer.Advance(_utf8.GetBytes(chars, span, flush));
     }

@@ -123,7 +123,7 @@ public sealed class BoundedEchoSinkTests
         console.Write(lines);
         console.Write(lines[..1]);
 
-        var expected = lines.Append(lines[0]).Select(l => format == EchoOutputFormat.Text ? EchoLineFormatter.Text(l) : EchoLineFormatter.Json(l) + "\n");
+        var expected = lines.Append(lines[0]).Select(l => format == EchoOutputFormat.Text ? EchoLineFormatter.Text(l) : EchoLineFormatter.Json(l));
         Assert.Equal(string.Concat(expected), Encoding.UTF8.GetString(stdout.ToArray()));
     }
 }

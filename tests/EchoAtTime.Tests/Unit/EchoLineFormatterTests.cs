@@ -66,7 +66,8 @@ public sealed class EchoLineFormatterTests
     public void Json_is_one_valid_object_per_line(string message)
     {
         var json = EchoLineFormatter.Json(Line(message, redelivered: true));
-        Assert.DoesNotContain('\n', json);
+        Assert.EndsWith("}\n", json, StringComparison.Ordinal);
+        Assert.Single(json.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         using var doc = JsonDocument.Parse(json);
         var root = doc.RootElement;
         Assert.Equal("1795428000000-3", root.GetProperty("id").GetString());
@@ -77,10 +78,11 @@ public sealed class EchoLineFormatterTests
     }
 
     [Fact]
-    public void Json_replaces_a_lone_surrogate_so_the_line_stays_valid()
+    public void Json_escapes_a_lone_surrogate_as_text_does_so_the_line_stays_valid_utf8()
     {
         var json = EchoLineFormatter.Json(Line("lone" + (char)0xD800 + " surrogate"));
+        Assert.Contains(@"""message"":""lone\ud800 surrogate""", json, StringComparison.Ordinal);
         using var doc = JsonDocument.Parse(json);
-        Assert.Equal("lone\ufffd surrogate", doc.RootElement.GetProperty("message").GetString());
+        Assert.Equal(JsonValueKind.String, doc.RootElement.GetProperty("message").ValueKind);
     }
 }

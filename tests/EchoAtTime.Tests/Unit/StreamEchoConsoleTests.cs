@@ -10,10 +10,8 @@ namespace EchoAtTime.Tests.Unit;
 /// </summary>
 public sealed class StreamEchoConsoleTests
 {
-    /// <summary>Throws on a byte sequence that is not UTF-8, where a lenient decoder would hide it as U+FFFD.</summary>
-    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
-
-    private static EchoLine Line(int seq, string message) => new(new MessageId(1795428000000, seq), message, 1795428000004, false);
+    private static EchoLine Line(int seq, string message) =>
+        new(new MessageId(1795428000000, seq), message, 1795428000004, false);
 
     [Theory]
     [InlineData(EchoOutputFormat.Text)]
@@ -24,14 +22,18 @@ public sealed class StreamEchoConsoleTests
         // the first message's emoji one character at a time puts it across each of them once.
         for (var position = 0; position < 600; position++)
         {
-            EchoLine[] batch = [Line(0, new string('a', position) + "😀"), Line(1, "😀b"), Line(2, new string('c', position % 37) + "😀")];
+            EchoLine[] batch =
+            [
+                Line(0, new string('a', position) + "😀"), Line(1, "😀b"), Line(2, new string('c', position % 37) + "😀"),
+            ];
             using var stdout = new MemoryStream();
             using var console = new StreamEchoConsole(stdout, format);
 
             console.Write(batch);
 
-            var expected = string.Concat(batch.Select(l => format == EchoOutputFormat.Text ? EchoLineFormatter.Text(l) : EchoLineFormatter.Json(l) + "\n"));
-            Assert.Equal(expected, StrictUtf8.GetString(stdout.ToArray()));
+            var expected = batch.Select(l =>
+                format == EchoOutputFormat.Text ? EchoLineFormatter.Text(l) : EchoLineFormatter.Json(l));
+            Assert.Equal(string.Concat(expected), ConsoleReadBack.StrictUtf8.GetString(stdout.ToArray()));
         }
     }
 }
