@@ -23,7 +23,6 @@ public static class EchoGrainsServiceCollectionExtensions
         services.TryAddSingleton<IEchoSink, ConsoleEchoSink>();
         services.AddMetrics();
         services.TryAddSingleton<EchoMetrics>();
-        services.TryAddSingleton<StoreEpoch>();
         services.TryAddSingleton<SlotStore>();
         services.AddSingleton<ClusterClock>();
         services.AddSingleton<StoreClockSync>();

@@ -6,11 +6,16 @@ namespace EchoAtTime.Storage;
 public sealed record SlotSnapshot(long Version, long PrintedCursor, long PrintingCursor, bool Closed, RedisValue[] Elements, int[] Canceled, string? Epochs = null)
 {
     /// <summary>
-    /// The minute was last written under another store epoch than today's: the store restarted
-    /// since, and with a durability setting that loses acknowledged writes its cursors may lag what
-    /// really printed. What is already due may have printed, so it prints again flagged.
+    /// The epoch of the server that answered the load. A message appended under another one was in the
+    /// store before it restarted or failed over, which may have lost the commits that recorded it printed.
     /// </summary>
-    public bool MayHaveLostCommits { get; init; }
+    public string? StoreEpoch { get; init; }
+
+    /// <summary>
+    /// At least how long ago (ms) that server started with the data of its own disk; null when it may have taken
+    /// over from another server (a promoted replica), whose last writes nobody can date.
+    /// </summary>
+    public long? RestartedAgoMs { get; init; }
 }
 
 /// <summary>

@@ -54,9 +54,8 @@ public sealed partial class SlotStore
     {
         var cluster = _topology.IsCluster;
         var chunks = Chunks(batch, cluster);
-        var epochs = await Task.WhenAll(chunks.Select(c => epoch.CurrentAsync(_keys.Meta(c[0].Slot)))).ConfigureAwait(false);
         var db = Db;
-        var (replies, indexed) = await IndexThenAsync(chunks.SelectMany(c => c).Select(m => m.Slot), () => chunks.Select((chunk, i) => SendChunkAsync(db, chunk, epochs[i])).ToArray()).ConfigureAwait(false);
+        var (replies, indexed) = await IndexThenAsync(chunks.SelectMany(c => c).Select(m => m.Slot), () => chunks.Select(chunk => SendChunkAsync(db, chunk)).ToArray()).ConfigureAwait(false);
         await Settled(replies).ConfigureAwait(false);
         var failures = replies.Select(r => r.IsCompletedSuccessfully ? null : r.Exception!.InnerException).ToArray();
         if (_replicaAcks > 0)
@@ -149,12 +148,11 @@ public sealed partial class SlotStore
     }
 
     /// <summary>One script call for a chunk; writes each minute's result into its callers' results.</summary>
-    private async Task SendChunkAsync(IDatabase db, List<MinuteShare> chunk, string current)
+    private async Task SendChunkAsync(IDatabase db, List<MinuteShare> chunk)
     {
         var keys = new RedisKey[chunk.Count * 2];
-        var values = new RedisValue[1 + chunk.Sum(m => m.Elements + 2)];
-        values[0] = current;
-        var v = 1;
+        var values = new RedisValue[chunk.Sum(m => m.Elements + 2)];
+        var v = 0;
         for (var k = 0; k < chunk.Count; k++)
         {
             var share = chunk[k];
@@ -171,17 +169,18 @@ public sealed partial class SlotStore
         }
 
         var reply = (RedisResult[])(await db.ScriptEvaluateAsync(SlotScripts.Append, keys, values).ConfigureAwait(false))!;
+        var current = (string)reply[0]!;
         for (var k = 0; k < chunk.Count; k++)
         {
-            var length = (long)reply[2 * k];
+            var length = (long)reply[(2 * k) + 1];
             var first = length - chunk[k].Elements;
             foreach (var (pending, position, append) in chunk[k].Parts)
             {
                 pending.Results[position] = length switch
                 {
                     -1 => AppendResult.Closed,
-                    -2 => AppendResult.BelowFloor((int)reply[(2 * k) + 1]),
-                    _ => AppendResult.Appended(Consecutive(first, append.Elements.Count), current, (string?)reply[(2 * k) + 1]),
+                    -2 => AppendResult.BelowFloor((int)reply[(2 * k) + 2]),
+                    _ => AppendResult.Appended(Consecutive(first, append.Elements.Count), current, (string?)reply[(2 * k) + 2]),
                 };
                 first += append.Elements.Count;
             }

@@ -15,16 +15,15 @@ public sealed partial class SlotStore
     /// </summary>
     public async Task<AppendResult> AppendKeyedAsync(long slot, IReadOnlyList<(RedisValue Element, long DueMs, string Nonce, bool Here)> messages)
     {
-        var current = await epoch.CurrentAsync(_keys.Meta(slot)).ConfigureAwait(false);
-        var values = new RedisValue[(messages.Count * 4) + 2];
-        (values[0], values[1]) = (current, _retentionSeconds);
+        var values = new RedisValue[(messages.Count * 4) + 1];
+        values[0] = _retentionSeconds;
         for (var i = 0; i < messages.Count; i++)
         {
             var m = messages[i];
-            values[2 + (i * 4)] = m.Nonce;
-            values[3 + (i * 4)] = m.DueMs;
-            values[4 + (i * 4)] = m.Element;
-            values[5 + (i * 4)] = m.Here ? "1" : "0";
+            values[1 + (i * 4)] = m.Nonce;
+            values[2 + (i * 4)] = m.DueMs;
+            values[3 + (i * 4)] = m.Element;
+            values[4 + (i * 4)] = m.Here ? "1" : "0";
         }
 
         var db = Db;
@@ -42,7 +41,7 @@ public sealed partial class SlotStore
         var moved = new bool[messages.Count];
         for (var i = 0; i < messages.Count; i++)
         {
-            var item = reply[i + 2];
+            var item = reply[i + 3];
             seqs[i] = item.Resp2Type == ResultType.Integer ? (int)item : -1;
             if (seqs[i] >= 0)
             {
@@ -61,7 +60,7 @@ public sealed partial class SlotStore
         {
             -1 => new AppendResult(seqs, true, null, repeats, Moved: moved),
             -2 => new AppendResult(seqs, false, (int)reply[1], repeats, Moved: moved),
-            _ => AppendResult.Appended(seqs, current, (string?)reply[1], repeats) with { Moved = moved },
+            _ => AppendResult.Appended(seqs, (string)reply[2]!, (string?)reply[1], repeats) with { Moved = moved },
         };
     }
 

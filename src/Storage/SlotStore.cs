@@ -5,14 +5,8 @@ using StackExchange.Redis;
 namespace EchoAtTime.Storage;
 
 /// <summary>The Redis side of time slots: one round trip per operation, scripts for anything that must be atomic.</summary>
-public sealed partial class SlotStore(IConnectionMultiplexer redis, IOptions<EchoOptions> options, StoreEpoch epoch)
+public sealed partial class SlotStore(IConnectionMultiplexer redis, IOptions<EchoOptions> options)
 {
-    /// <summary>For tests and tools that set up slots directly: reads the store's epoch itself.</summary>
-    public SlotStore(IConnectionMultiplexer redis, IOptions<EchoOptions> options)
-        : this(redis, options, new StoreEpoch(redis))
-    {
-    }
-
     // The epoch record argument of commit and drain for callers without a view: not compared.
     private const string Unchecked = "*";
 
@@ -49,7 +43,8 @@ public sealed partial class SlotStore(IConnectionMultiplexer redis, IOptions<Ech
             elements = [.. first, .. (await Task.WhenAll(pages).ConfigureAwait(false)).SelectMany(p => p)];
         }
 
-        var lastWriteEpoch = (string?)(meta[5].IsNull ? meta[6] : meta[5]);
+        var incarnation = (RedisResult[])parts[4]!;
+        var restartedAgoMs = (long)incarnation[1];
         return new SlotSnapshot(
             Version: meta[0].IsNull ? 0 : (long)meta[0],
             PrintedCursor: meta[1].IsNullOrEmpty ? SlotCursor.None : (long)meta[1],
@@ -59,7 +54,8 @@ public sealed partial class SlotStore(IConnectionMultiplexer redis, IOptions<Ech
             Elements: elements,
             Canceled: Sequences(parts[3]))
         {
-            MayHaveLostCommits = lastWriteEpoch is not null && lastWriteEpoch != await epoch.CurrentAsync(_keys.Meta(slot)).ConfigureAwait(false),
+            StoreEpoch = (string?)incarnation[0],
+            RestartedAgoMs = restartedAgoMs < 0 ? null : restartedAgoMs,
         };
     }
 
@@ -75,11 +71,10 @@ public sealed partial class SlotStore(IConnectionMultiplexer redis, IOptions<Ech
     /// </summary>
     public async Task<CommitResult?> CommitAsync(long slot, long version, long printedCursor, int printedCount, long printingCursor, int loadedCount, int knownCanceled = -1, string? viewEpochs = null, string receipt = "", IReadOnlyList<int>? expired = null)
     {
-        var current = await epoch.CurrentAsync(_keys.Meta(slot)).ConfigureAwait(false);
         var result = await Db.ScriptEvaluateAsync(
             SlotScripts.Commit,
             SlotKeys(slot),
-            [version, Cursor(printedCursor), printedCount, Cursor(printingCursor), loadedCount, knownCanceled, current, viewEpochs ?? Unchecked, receipt, .. (expired ?? []).Select(s => (RedisValue)s)]).ConfigureAwait(false);
+            [version, Cursor(printedCursor), printedCount, Cursor(printingCursor), loadedCount, knownCanceled, viewEpochs ?? Unchecked, receipt, .. (expired ?? []).Select(s => (RedisValue)s)]).ConfigureAwait(false);
         if (result.IsNull)
         {
             return null;

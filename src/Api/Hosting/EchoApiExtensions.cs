@@ -29,7 +29,6 @@ public static class EchoApiExtensions
         builder.Services.AddOptions<ApiOptions>().BindConfiguration(ApiOptions.Section);
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddOptions<EchoOptions>().BindConfiguration(EchoOptions.Section);
-        builder.Services.TryAddSingleton<StoreEpoch>();
         builder.Services.TryAddSingleton<SlotStore>();
         builder.Services.AddSingleton<MessageWriter>();
         builder.Services.AddSingleton<MessageReader>();

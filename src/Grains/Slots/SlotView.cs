@@ -57,11 +57,12 @@ internal sealed class SlotView(long slotStartMs)
 
     /// <summary>
     /// Starts over from the store's snapshot: printed ones are counted, canceled ones skipped, and a
-    /// batch declared but never confirmed (a printer cut off) pending again, flagged. So is whatever
-    /// is due by <paramref name="inDoubtThroughMs"/>, when the store may have lost commits that
-    /// recorded it printed. Returns how many are flagged.
+    /// batch declared but never confirmed (a printer cut off) pending again, flagged. So is what
+    /// <paramref name="lostCommits"/> covers: it may have printed under commits the store lost. The
+    /// epochs (<see cref="SetEpochs"/>) must be the snapshot's. Returns how many are flagged, and how
+    /// many of them only for lost commits.
     /// </summary>
-    public int Load(long version, long printedCursor, long printingCursor, IReadOnlyList<SlotEntry> elements, IEnumerable<int> canceled, long inDoubtThroughMs = long.MinValue)
+    public (int Flagged, int LostCommits) Load(long version, long printedCursor, long printingCursor, IReadOnlyList<SlotEntry> elements, IEnumerable<int> canceled, LostCommitWindow lostCommits = default)
     {
         Version = version;
         PrintedCursor = printedCursor;
@@ -71,6 +72,7 @@ internal sealed class SlotView(long slotStartMs)
         _canceled.Clear();
         _canceled.UnionWith(canceled);
         var redelivered = 0;
+        var lost = 0;
         for (var seq = 0; seq < elements.Count; seq++)
         {
             if (IsCanceledOrExpired(seq))
@@ -87,13 +89,15 @@ internal sealed class SlotView(long slotStartMs)
                 continue;
             }
 
-            var inDoubt = cursor <= printingCursor || SlotStartMs + offset <= inDoubtThroughMs;
+            var declared = cursor <= printingCursor;
+            var inDoubt = declared || lostCommits.Covers(_epochs.EpochOf(seq), SlotStartMs + offset);
             redelivered += inDoubt ? 1 : 0;
+            lost += inDoubt && !declared ? 1 : 0;
             _pending.Add(new PendingMessage(offset, seq, message, inDoubt, expireAfter));
         }
 
         LoadedCount = elements.Count;
-        return redelivered;
+        return (redelivered, lost);
     }
 
     /// <summary>Takes the minute's epoch record (<c>"seq:epoch,seq:epoch…"</c>) as the store returned it.</summary>

@@ -7,7 +7,7 @@ public sealed partial class TimeSlotGrain
     [LoggerMessage(Level = LogLevel.Debug, Message = "Slot {Slot} loaded: {Pending} pending, {Printed} already printed, {Redelivered} to redeliver")]
     private partial void LogLoaded(long slot, int pending, int printed, int redelivered);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Slot {Slot} was last written under another store epoch: the store restarted since, and may have lost the record of what printed. {Redelivered} messages already due print flagged as redelivered")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Slot {Slot}: {Redelivered} message(s) stored before the store restarted or failed over, and due before it did, print flagged as redelivered: the store may have lost the record of their printing")]
     private partial void LogMayHaveLostCommits(long slot, int redelivered);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Slot {Slot} drained after {Printed} messages")]

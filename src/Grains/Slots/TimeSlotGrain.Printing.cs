@@ -93,13 +93,14 @@ public sealed partial class TimeSlotGrain
         }
 
         var elements = Array.ConvertAll(snapshot.Elements, SlotElement.Read);
-        var redelivered = _view.Load(snapshot.Version, snapshot.PrintedCursor, snapshot.PrintingCursor, elements, snapshot.Canceled, snapshot.MayHaveLostCommits ? NowMs : long.MinValue);
         _view.SetEpochs(snapshot.Epochs);
+        var lostCommits = LostCommitWindow.Of(snapshot, NowMs, (long)_options.MaxClockSkew.TotalMilliseconds);
+        var (redelivered, lost) = _view.Load(snapshot.Version, snapshot.PrintedCursor, snapshot.PrintingCursor, elements, snapshot.Canceled, lostCommits);
         _life.Loaded();
         LogLoaded(_slot, _view.PendingCount, _view.PrintedCount, redelivered);
-        if (snapshot.MayHaveLostCommits && redelivered > 0)
+        if (lost > 0)
         {
-            LogMayHaveLostCommits(_slot, redelivered);
+            LogMayHaveLostCommits(_slot, lost);
         }
 
         return true;

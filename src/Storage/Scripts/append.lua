@@ -2,17 +2,18 @@
 -- (includes/appendGuard.lua), all in this one atomic call. A refused minute stores none of its elements, so a retry
 -- never stores one twice.
 -- KEYS: each minute's message list and meta hash in turn
--- ARGV[1] the appenders' store epoch, then per minute: the number of elements, their smallest due offset, the
--- elements (pushed in runs below Lua's unpack limit)
--- Returns: per minute two values: the new length and epoch record; -1, '' when the minute is closed; or -2, floor
--- when an element would sort at or before what is already printing (a duplicate activation may have moved the
--- printing cursor past the caller's view)
+-- ARGV per minute: the number of elements, their smallest due offset, the elements (pushed in runs below Lua's unpack
+-- limit)
+-- Returns: the store epoch the elements were appended under (includes/storeEpoch.lua), then per minute two values:
+-- the new length and epoch record; -1, '' when the minute is closed; or -2, floor when an element would sort at or
+-- before what is already printing (a duplicate activation may have moved the printing cursor past the caller's view)
 
 --- @include "includes/appendGuard"
+--- @include "includes/storeEpoch"
 
-local epoch = ARGV[1]
-local replies = {}
-local a = 2
+local epoch = storeEpoch()
+local replies = { epoch }
+local a = 1
 for k = 1, #KEYS, 2 do
   local count = tonumber(ARGV[a])
   local first, last = a + 2, a + 1 + count

@@ -244,6 +244,33 @@ public sealed class TimeSlotGrainTests(SlotClusterFixture fixture)
     }
 
     [Fact]
+    public async Task After_an_outage_with_a_store_restart_that_lost_nothing_an_expiring_message_expires_and_a_plain_one_prints_unflagged()
+    {
+        var tag = NewTag();
+        MessageId expiring = default!;
+        await fixture.RestartAllSilosAsync(async () =>
+        {
+            // Accepted before the outage, due after the store's restart; the restart loses nothing
+            // (appendfsync always), and the cluster stays down past both due times and the deadline.
+            var due = NowMs + 4_000;
+            due += due % TimeSlot.LengthMs > TimeSlot.LengthMs - 100 ? 200 : 0;
+            var slot = TimeSlot.Of(due);
+            var offset = (int)(due - TimeSlot.StartMs(slot));
+            var appended = await fixture.Store.AppendAsync(slot, [SlotElement.Encode(offset, tag + "expires", 200), SlotElement.Encode(offset + 10, tag + "plain")], offset);
+            expiring = new MessageId(due, appended.Seqs[0], appended.Epoch);
+            await fixture.Redis.KillAsync();
+            await fixture.Redis.StartAsync();
+            Assert.True(NowMs < due - 1_500, "The store took too long to restart: the messages must be due after it.");
+            await Task.Delay(TimeSpan.FromMilliseconds(Math.Max(0, due + 1_500 - NowMs)));
+        });
+        var marker = await ScheduleMarkerAsync(NowMs);
+
+        var printed = await TaggedThroughMarkerAsync(tag, marker);
+        Assert.Equal(new[] { (tag + "plain", false) }, printed.Select(l => (l.Message, l.Redelivered)));
+        Assert.Equal(new MessageRecord(MessageStatus.Expired), await fixture.Store.LookupAsync(expiring));
+    }
+
+    [Fact]
     public async Task A_console_failure_mid_batch_loses_nothing_the_batch_prints_again_flagged()
     {
         var tag = NewTag();

@@ -13,12 +13,12 @@ namespace EchoAtTime.Tests.Storage;
 /// </summary>
 public sealed class LostWriteTests
 {
-    /// <summary>What a printer does with a snapshot (TimeSlotGrain.LoadAsync): load it into its view, epochs included.</summary>
-    private static int LoadView(SlotView view, SlotSnapshot snapshot, long inDoubtThroughMs = long.MinValue)
+    /// <summary>What a printer does with a snapshot (TimeSlotGrain.LoadAsync) at <paramref name="nowMs"/>: load it into its view, epochs included.</summary>
+    private static int LoadView(SlotView view, SlotSnapshot snapshot, long nowMs = long.MinValue)
     {
-        var flagged = view.Load(snapshot.Version, snapshot.PrintedCursor, snapshot.PrintingCursor, Array.ConvertAll(snapshot.Elements, SlotElement.Read), snapshot.Canceled, inDoubtThroughMs);
         view.SetEpochs(snapshot.Epochs);
-        return flagged;
+        var window = nowMs == long.MinValue ? default : LostCommitWindow.Of(snapshot, nowMs, 50);
+        return view.Load(snapshot.Version, snapshot.PrintedCursor, snapshot.PrintingCursor, Array.ConvertAll(snapshot.Elements, SlotElement.Read), snapshot.Canceled, window).Flagged;
     }
 
     [Fact]
@@ -88,17 +88,89 @@ public sealed class LostWriteTests
         var snapshot = await restarted.LoadAsync(slot);
         var view = new SlotView(start);
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-        var flagged = LoadView(view, snapshot, snapshot.MayHaveLostCommits ? now : long.MinValue);
+        var flagged = LoadView(view, snapshot, now);
 
-        Assert.True(snapshot.MayHaveLostCommits);
         Assert.Equal(2, flagged);
         var batch = new List<PendingMessage>();
         view.NextBatch(now, 10, batch);
         Assert.Equal(new[] { true, true }, batch.Select(m => m.Redelivered));
 
-        // Once a commit is made under the new epoch, a later load flags nothing more.
+        // Once a commit under the new epoch recorded them printed, a later load has nothing to flag.
         Assert.False((await restarted.CommitAsync(slot, view.Version, printed, 2, printed, 2, viewEpochs: view.EpochsText))!.Reincarnated);
-        Assert.False((await restarted.LoadAsync(slot)).MayHaveLostCommits);
+        var reloaded = new SlotView(start);
+        Assert.Equal(0, LoadView(reloaded, await restarted.LoadAsync(slot), now));
+        Assert.Equal(0, reloaded.PendingCount);
+    }
+
+    [Fact]
+    public async Task A_printed_batch_whose_commit_the_store_lost_comes_back_flagged_though_an_append_after_the_restart_wrote_the_new_epoch()
+    {
+        await using var redis = new RedisServer();
+        await redis.StartAsync();
+        var options = Options.Create(new EchoOptions { KeyPrefix = $"t{Guid.NewGuid():N}:" });
+        var keys = new RedisKeys(options.Value.KeyPrefix);
+        var slot = TimeSlot.Of(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()) - 5;
+        var printed = SlotCursor.Of(20, 1);
+        await using (var before = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString))
+        {
+            // A minute of one append has no meta hash: its first commit creates it, ce included.
+            var store = new SlotStore(before, options);
+            await store.AppendAsync(slot, [SlotElement.Encode(10, "a"), SlotElement.Encode(20, "b")], 10);
+            Assert.True((await store.CommitAsync(slot, 0, SlotCursor.None, 0, printed, 2))!.Declared);
+            Assert.NotNull(await store.CommitAsync(slot, 1, printed, 2, printed, 2));
+
+            // Both printed; then the store crashes before either commit reached its disk.
+            await before.GetDatabase().KeyDeleteAsync(keys.Meta(slot));
+        }
+
+        await redis.KillAsync();
+        await redis.StartAsync();
+        await using var after = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString);
+        var restarted = new SlotStore(after, options);
+        await restarted.AppendAsync(slot, [SlotElement.Encode(30, "c")], 30);
+
+        var view = new SlotView(TimeSlot.StartMs(slot));
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        LoadView(view, await restarted.LoadAsync(slot), now);
+        var batch = new List<PendingMessage>();
+        view.NextBatch(now, 10, batch);
+        Assert.Equal(new[] { "a", "b", "c" }, batch.Select(m => m.Message));
+        Assert.Equal(new[] { true, true, false }, batch.Select(m => m.Redelivered));
+    }
+
+    [Fact]
+    public async Task An_append_whose_epoch_was_read_before_a_lossy_restart_never_repeats_the_id_of_the_message_the_store_lost()
+    {
+        await using var redis = new RedisServer();
+        await redis.StartAsync();
+        var options = Options.Create(new EchoOptions { KeyPrefix = $"t{Guid.NewGuid():N}:" });
+        var keys = new RedisKeys(options.Value.KeyPrefix);
+        const long slot = 29_000_300;
+        MessageId lost;
+        await using (var before = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString))
+        {
+            var store = new SlotStore(before, options);
+            await store.AppendAsync(slot, [SlotElement.Encode(10, "kept")], 10);
+            var appended = await store.AppendAsync(slot, [SlotElement.Encode(20, "lost")], 20);
+            lost = new MessageId(TimeSlot.StartMs(slot) + 20, appended.Seqs[0], appended.Epoch);
+            await before.GetDatabase().ListTrimAsync(keys.Messages(slot), 0, 0);
+        }
+
+        await redis.KillAsync();
+        await redis.StartAsync();
+        await using var after = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString);
+
+        // The append script as an appender sends it. It used to carry the epoch the appender last read,
+        // which between the restart and the appender noticing it is the lost message's: the new message
+        // then took the lost one's id. The script reads the store's own now.
+        var reply = (RedisResult[])(await after.GetDatabase().ScriptEvaluateAsync(SlotScripts.Append, [keys.Messages(slot), keys.Meta(slot)], [1, 20, SlotElement.Encode(20, "new")]))!;
+        var restarted = new SlotStore(after, options);
+        var taker = new MessageId(TimeSlot.StartMs(slot) + 20, (int)reply[1] - 1, (string?)reply[0]);
+
+        Assert.Equal(lost.Seq, taker.Seq);
+        Assert.NotEqual(lost.ToString(), taker.ToString());
+        Assert.Equal(MessageStatus.Unknown, await restarted.StatusAsync(lost));
+        Assert.Equal(MessageStatus.Scheduled, await restarted.StatusAsync(taker));
     }
 
     [Fact]

@@ -25,7 +25,7 @@ public sealed class SlotViewTests
             elements: [(10, "printed"), (20, "in doubt"), (30, "canceled"), (40, "pending")],
             canceled: [2]);
 
-        Assert.Equal(1, redelivered);
+        Assert.Equal((1, 0), redelivered);
         Assert.Equal(1, view.PrintedCount);
         Assert.Equal(4, view.LoadedCount);
         Assert.Equal(4, view.Version);
@@ -36,19 +36,22 @@ public sealed class SlotViewTests
     }
 
     [Fact]
-    public void A_load_after_commits_may_have_been_lost_flags_what_was_due_by_then_and_nothing_later()
+    public void A_load_after_commits_may_have_been_lost_flags_what_an_earlier_epoch_stored_due_before_the_restart_and_nothing_else()
     {
         var view = new SlotView(Start);
+        view.SetEpochs("0:aaaaaaaa,4:bbbbbbbb");
         var redelivered = view.Load(
             version: 2,
             printedCursor: SlotCursor.Of(10, 0),
             printingCursor: SlotCursor.Of(10, 0),
-            elements: [(10, "printed"), (20, "due"), (30, "due too"), (40, "not yet due")],
+            elements: [(10, "printed"), (20, "due"), (30, "due too"), (40, "due after the restart"), (15, "stored after the restart")],
             canceled: [],
-            inDoubtThroughMs: Start + 30);
+            lostCommits: new LostCommitWindow("bbbbbbbb", Start + 30));
 
-        Assert.Equal(2, redelivered);
-        Assert.Equal(new[] { true, true, false }, Batch(view, Start + 60_000).Select(m => m.Redelivered));
+        Assert.Equal((2, 2), redelivered);
+        var batch = Batch(view, Start + 60_000);
+        Assert.Equal(new[] { "stored after the restart", "due", "due too", "due after the restart" }, batch.Select(m => m.Message));
+        Assert.Equal(new[] { false, true, true, false }, batch.Select(m => m.Redelivered));
     }
 
     [Fact]

@@ -1,0 +1,14 @@
+-- storeEpoch(): the incarnation of the server running the script, 8 hex digits of its run_id, which changes whenever
+-- the server restarts or a replica takes over: the only moments a store can lose acknowledged writes. Read here, in
+-- the script that writes under it, and not by the caller beforehand: a caller's copy can be from before a restart
+-- (read, then the server restarted before the script ran), and an append under it would hand a lost message's id out
+-- again.
+-- Returns: the epoch (8 lowercase hex digits); raises an error when INFO has no run_id.
+
+local function storeEpoch()
+  local id = string.match(redis.call('INFO', 'server'), 'run_id:(%x+)')
+  if not id or #id < 8 then
+    error('The store has no run_id in INFO server: ids could repeat after a lost write.')
+  end
+  return string.lower(string.sub(id, 1, 8))
+end
