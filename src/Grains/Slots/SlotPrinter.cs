@@ -34,10 +34,11 @@ internal sealed class SlotPrinter(SlotStore store, IEchoSink sink, EchoMetrics m
         var receipt = "";
         var turnEndsMs = NowMs + (long)options.PrintTurn.TotalMilliseconds;
         var printedThisTurn = false;
+        var redeclare = false;
         while (true)
         {
             var now = NowMs;
-            if (printedThisTurn && now >= turnEndsMs)
+            if (printedThisTurn && now >= turnEndsMs && !redeclare)
             {
                 batch.Clear();
             }
@@ -45,6 +46,8 @@ internal sealed class SlotPrinter(SlotStore store, IEchoSink sink, EchoMetrics m
             {
                 view.NextBatch(now, options.BatchSize, batch);
             }
+
+            redeclare = false;
 
             if (batch.Count == 0 && !unconfirmed)
             {
@@ -97,6 +100,14 @@ internal sealed class SlotPrinter(SlotStore store, IEchoSink sink, EchoMetrics m
 
             if (batch.Count == 0)
             {
+                continue;
+            }
+
+            if (batch.Exists(m => m.IsExpiredAt(view.SlotStartMs, NowMs)))
+            {
+                // A deadline passed during the commit's round trip (long on a slow store): declare the
+                // batch again, recording it expired, before anything of the batch reaches the console.
+                redeclare = true;
                 continue;
             }
 
