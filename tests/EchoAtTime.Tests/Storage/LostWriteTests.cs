@@ -21,14 +21,12 @@ public sealed class LostWriteTests
         return view.Load(snapshot.Version, snapshot.PrintedCursor, snapshot.PrintingCursor, Array.ConvertAll(snapshot.Elements, SlotElement.Read), snapshot.Canceled, window).Flagged;
     }
 
-    [Fact]
-    public async Task The_id_of_a_message_the_store_lost_never_names_the_message_that_took_its_place()
+    /// <summary>
+    /// Appends "kept" (offset 10), then "lost" (offset 20), then loses the second append as a store that
+    /// crashes with the last write not yet on disk would, and restarts the store. Returns the lost message's id.
+    /// </summary>
+    private static async Task<MessageId> LoseSecondAppendAsync(RedisServer redis, IOptions<EchoOptions> options, long slot)
     {
-        await using var redis = new RedisServer();
-        await redis.StartAsync();
-        var options = Options.Create(new EchoOptions { KeyPrefix = $"t{Guid.NewGuid():N}:" });
-        var keys = new RedisKeys(options.Value.KeyPrefix);
-        const long slot = 29_000_000;
         MessageId lost;
         await using (var before = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString))
         {
@@ -36,13 +34,22 @@ public sealed class LostWriteTests
             await store.AppendAsync(slot, [SlotElement.Encode(10, "kept")], 10);
             var appended = await store.AppendAsync(slot, [SlotElement.Encode(20, "lost")], 20);
             lost = new MessageId(TimeSlot.StartMs(slot) + 20, appended.Seqs[0], appended.Epoch);
-
-            // What the store forgets when it crashes with the last write not yet on disk.
-            await before.GetDatabase().ListTrimAsync(keys.Messages(slot), 0, 0);
+            await before.GetDatabase().ListTrimAsync(new RedisKeys(options.Value.KeyPrefix).Messages(slot), 0, 0);
         }
 
         await redis.KillAsync();
         await redis.StartAsync();
+        return lost;
+    }
+
+    [Fact]
+    public async Task The_id_of_a_message_the_store_lost_never_names_the_message_that_took_its_place()
+    {
+        await using var redis = new RedisServer();
+        await redis.StartAsync();
+        var options = Options.Create(new EchoOptions { KeyPrefix = $"t{Guid.NewGuid():N}:" });
+        const long slot = 29_000_000;
+        var lost = await LoseSecondAppendAsync(redis, options, slot);
         await using var after = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString);
         var restarted = new SlotStore(after, options);
         var taken = await restarted.AppendAsync(slot, [SlotElement.Encode(20, "new")], 20);
@@ -146,18 +153,7 @@ public sealed class LostWriteTests
         var options = Options.Create(new EchoOptions { KeyPrefix = $"t{Guid.NewGuid():N}:" });
         var keys = new RedisKeys(options.Value.KeyPrefix);
         const long slot = 29_000_300;
-        MessageId lost;
-        await using (var before = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString))
-        {
-            var store = new SlotStore(before, options);
-            await store.AppendAsync(slot, [SlotElement.Encode(10, "kept")], 10);
-            var appended = await store.AppendAsync(slot, [SlotElement.Encode(20, "lost")], 20);
-            lost = new MessageId(TimeSlot.StartMs(slot) + 20, appended.Seqs[0], appended.Epoch);
-            await before.GetDatabase().ListTrimAsync(keys.Messages(slot), 0, 0);
-        }
-
-        await redis.KillAsync();
-        await redis.StartAsync();
+        var lost = await LoseSecondAppendAsync(redis, options, slot);
         await using var after = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString);
 
         // The append script as an appender sends it. It used to carry the epoch the appender last read,
