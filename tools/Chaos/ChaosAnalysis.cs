@@ -31,7 +31,10 @@ public static class ChaosAnalysis
             }
         }
 
-        var killed = run.Instances.Where(i => i.Ending == "killed").Select(i => i.Name).ToHashSet(StringComparer.Ordinal);
+        // A silo that left because its clock was stepped went as abruptly as a killed one.
+        var killed = run.Instances.Where(i => i.Ending == "killed").Select(i => i.Name)
+            .Concat(run.ClockSteps.Where(s => s.ExitCode is not null).Select(s => s.Instance))
+            .ToHashSet(StringComparer.Ordinal);
         var invariants = Invariants.Check(run.Lines, accepted.Values.Select(a => MessageKey.Parse(a.Id)), killed);
         evidence.AddRange(invariants.Evidence.Where(e => !e.StartsWith("lost:", StringComparison.Ordinal)));
 
@@ -79,6 +82,7 @@ public static class ChaosAnalysis
             FlaggedFirstPrints = invariants.FlaggedFirstPrints,
             OrderBreaks = invariants.OrderBreaks,
             EarlyPrints = invariants.Early + invariants.EarlyByReceipt,
+            EarlyByReceipt = invariants.EarlyByReceipt,
             Mismatched = mismatched,
             Lateness = LatenessFigures.Of(firstPrints.Select(p => p.PrintedMs - p.DueMs).ToArray()),
             Kills = kills,
@@ -94,6 +98,7 @@ public static class ChaosAnalysis
             StoreFaults = storeFaults,
             StoreFaultsByKind = Count(storeFaults.Select(StoreFaultKind)),
             StoreFaultsBySilo = Count(storeFaults.Where(Injected).Select(f => f.Node)),
+            ClockSteps = [.. run.ClockSteps.OrderBy(s => s.AtMs)],
             Crashes = run.Crashes,
             FailedStarts = run.FailedStarts,
             Instances = run.Instances,

@@ -32,6 +32,9 @@ public sealed class ChaosCommandLine
         "--outage", "once scheduling ends, stop every silo and the gateway (SIGTERM) for S seconds, then start them again; 0 = off", Defaults.Outage);
     private readonly Option<double> _storeFaults = Seconds(
         "--store-faults", "every S s a fault into a random silo's Redis proxy, alternating: drop the reply to its next slot append/commit; delay its replies for 1-3 s; 0 = off", Defaults.StoreFaults);
+    private readonly Option<double> _clockSteps = Seconds(
+        "--clock-steps", "about every S s (at a random moment) a random silo's wall clock steps +3 s or -3 s (libfaketime, which must be installed); "
+        + "it is expected to leave (exit 75) and is restarted with its clock back; 0 = off", Defaults.ClockSteps);
     private readonly Option<(double Min, double Max)> _storeDelay = new("--store-delay")
     {
         Description = "reply delay of a delay fault, ms: MIN-MAX, or one number",
@@ -69,7 +72,7 @@ public sealed class ChaosCommandLine
             "accepted message: lost, unflagged duplicates, order breaks, early. Exit code: 0 when nothing was lost, duplicated " +
             "without the flag, printed out of order, early or mismatched; 1 otherwise; 2 for bad arguments or a run that could not be carried out.")
         {
-            _silos, _gateway, _messages, _duration, _killEvery, _restartDelay, _redisRestartEvery, _redisDowntime, _redisCluster, _clusterReplicas, _outage, _storeFaults, _storeDelay,
+            _silos, _gateway, _messages, _duration, _killEvery, _restartDelay, _redisRestartEvery, _redisDowntime, _redisCluster, _clusterReplicas, _outage, _storeFaults, _clockSteps, _storeDelay,
             _retryFor, _appendFsync, _batch, _concurrency, _requestTimeout, _dueMin, _dueMax, _sharedDue, _drainTimeout, _config, _set,
             _report, _workDir, _keep, _seed,
         };
@@ -96,6 +99,7 @@ public sealed class ChaosCommandLine
             ClusterReplicas = result.GetValue(_clusterReplicas),
             Outage = TimeSpan.FromSeconds(result.GetValue(_outage)),
             StoreFaults = TimeSpan.FromSeconds(result.GetValue(_storeFaults)),
+            ClockSteps = TimeSpan.FromSeconds(result.GetValue(_clockSteps)),
             StoreDelayMin = TimeSpan.FromMilliseconds(delayMin),
             StoreDelayMax = TimeSpan.FromMilliseconds(delayMax),
             RetryFor = TimeSpan.FromSeconds(result.GetValue(_retryFor)),

@@ -53,6 +53,13 @@ public sealed record ChaosOptions
     /// </summary>
     public TimeSpan StoreFaults { get; init; } = TimeSpan.Zero;
 
+    /// <summary>
+    /// Clock steps: every silo runs under libfaketime with a timestamp file of its own, and about this
+    /// often (at a random moment in each interval) one ready silo's wall clock steps ±3 s; the silo is
+    /// expected to leave (exit 75), and is started again with its clock back at +0. Zero = off.
+    /// </summary>
+    public TimeSpan ClockSteps { get; init; } = TimeSpan.Zero;
+
     /// <summary>Shortest reply delay of a store delay fault.</summary>
     public TimeSpan StoreDelayMin { get; init; } = TimeSpan.FromMilliseconds(200);
 
@@ -120,6 +127,7 @@ public sealed record ChaosOptions
         Require(KillEvery >= TimeSpan.Zero && RedisRestartEvery >= TimeSpan.Zero, "intervals must not be negative");
         Require(RestartDelay >= TimeSpan.Zero && RedisDowntime >= TimeSpan.Zero && Outage >= TimeSpan.Zero, "delays must not be negative");
         Require(StoreFaults >= TimeSpan.Zero && RetryFor >= TimeSpan.Zero, "--store-faults and --retry-for must not be negative");
+        Require(ClockSteps >= TimeSpan.Zero, "--clock-steps must not be negative");
         Require(StoreDelayMin >= TimeSpan.Zero && StoreDelayMax >= StoreDelayMin, "--store-delay needs 0 <= min <= max");
         Require(AppendFsync is "always" or "everysec" or "no", "--appendfsync must be always, everysec or no");
         Require(Batch is >= 0 and <= 1000, "--batch must be 0 (single requests) or 1..1000");

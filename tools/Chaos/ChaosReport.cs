@@ -72,8 +72,14 @@ public sealed record ChaosReport
     /// <summary>First prints of messages printed after another message with a greater (dueAt, seq) that was printed at least 1 ms earlier.</summary>
     public long OrderBreaks { get; init; }
 
-    /// <summary>Prints with printedAt &lt; dueAt.</summary>
+    /// <summary>
+    /// Early prints: lines this tool received before their dueAt by its own clock (which no clock step
+    /// moves), plus lines whose printedAt is before dueAt.
+    /// </summary>
     public long EarlyPrints { get; init; }
+
+    /// <summary>Of <see cref="EarlyPrints"/>: received before dueAt by this tool's clock.</summary>
+    public long EarlyByReceipt { get; init; }
 
     /// <summary>Lines whose id was accepted for another text, whose text was accepted under another id (an idempotency key that did not hold), or whose text this run never sent.</summary>
     public long Mismatched { get; init; }
@@ -128,6 +134,12 @@ public sealed record ChaosReport
 
     /// <summary>Store faults that took effect, by silo.</summary>
     public IReadOnlyDictionary<string, long> StoreFaultsBySilo { get; init; } = new Dictionary<string, long>();
+
+    /// <summary>
+    /// Silos' wall clocks stepped (<c>--clock-steps</c>), in time order. A stepped silo's exit is injected,
+    /// not a crash: like a kill's, its unconfirmed batch may print again flagged.
+    /// </summary>
+    public IReadOnlyList<ClockStep> ClockSteps { get; init; } = [];
 
     /// <summary>Silo processes that exited without being killed or stopped (crashes), restarted by the tool.</summary>
     public long Crashes { get; init; }

@@ -43,7 +43,7 @@ public sealed class ChaosRun
         var runTag = seed.ToString("x8", CultureInfo.InvariantCulture);
         _log($"chaos: seed {seed}, work dir {workDir}, {_options.Configuration} build under {root}");
 
-        var printed = new PrintedLines();
+        var printed = new PrintedLines(_clock);
         var beganAtMs = NowMs;
         var startedAtMs = beganAtMs;
         long schedulingEndedAtMs = 0, drainedAtMs = 0;
@@ -55,6 +55,7 @@ public sealed class ChaosRun
         using (var chaos = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
         {
             var storeFaults = new StoreFaultInjector(_options, deployment.Silos, new Random(random.Next()), runTag, _clock, _log);
+            var clockSteps = new ClockStepper(_options, deployment, new Random(random.Next()), _clock, _log);
             var chaosTasks = new List<Task>();
             try
             {
@@ -73,6 +74,7 @@ public sealed class ChaosRun
                 chaosTasks.Add(KillSilosAsync(deployment, killRandom, startedAtMs, chaos.Token, cancellationToken));
                 chaosTasks.Add(RestartRedisAsync(deployment, new Random(random.Next()), startedAtMs, chaos.Token, cancellationToken));
                 chaosTasks.Add(storeFaults.RunAsync(startedAtMs, chaos.Token));
+                chaosTasks.Add(clockSteps.RunAsync(startedAtMs, chaos.Token, cancellationToken));
                 chaosTasks.Add(ReportProgressAsync(deployment, load, printed, startedAtMs, chaos.Token));
 
                 await load.RunAsync(cancellationToken);
@@ -118,6 +120,7 @@ public sealed class ChaosRun
                 Unparseable = printed.Unparseable(),
                 Disruptions = Disruptions(),
                 StoreFaults = await storeFaults.FaultsAsync(),
+                ClockSteps = clockSteps.Steps(),
                 Instances = [.. deployment.AllInstances.Select(i => new InstanceFigures(
                     i.Name, i.Pid, i.StartedAtMs, i.ReadyAtMs, i.ExitedAtMs, i.Ending, i.StdoutCount, i.StdoutPath ?? "", i.StderrPath ?? ""))],
                 LoadAverage = $"{loadAtStart} -> {LoadAverage()}",
@@ -159,7 +162,7 @@ public sealed class ChaosRun
             }
 
             await RestartCrashedAsync(deployment, cancellationToken);
-            var ready = deployment.Silos.Where(s => s.IsReady).ToList();
+            var ready = deployment.Silos.Where(s => s.IsReady && !s.ClockStepped).ToList();
             if (ready.Count == 0)
             {
                 _log("chaos: no ready silo to kill this time");
@@ -299,10 +302,13 @@ public sealed class ChaosRun
         });
     }
 
-    /// <summary>A silo that died on its own is a finding (counted as a crash); like a supervisor, start it again.</summary>
+    /// <summary>
+    /// A silo that died on its own is a finding (counted as a crash); like a supervisor, start it again.
+    /// One whose clock was stepped is left to <see cref="ClockStepper"/>: its exit was injected.
+    /// </summary>
     private async Task RestartCrashedAsync(Deployment deployment, CancellationToken cancellationToken)
     {
-        foreach (var node in deployment.Silos.Where(s => s.HasCrashed || s.Current is null || (!s.IsReady && s.Current.HasExited)))
+        foreach (var node in deployment.Silos.Where(s => !s.ClockStepped && (s.HasCrashed || s.Current is null || (!s.IsReady && s.Current.HasExited))))
         {
             if (node.HasCrashed)
             {

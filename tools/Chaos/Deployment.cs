@@ -30,6 +30,7 @@ public sealed class Deployment : IAsyncDisposable
         Redis = Cluster?.Nodes[0] ?? new StoreProcess(ports.Next(), Path.Combine(workDir, "redis"), options.AppendFsync);
         var logDir = Path.Combine(workDir, "processes");
         var extraArgs = options.Settings.Select(s => $"--{s.Key}={s.Value}").ToArray();
+        var faketime = options.ClockSteps > TimeSpan.Zero ? Faketime.RequireLibrary() : null;
         for (var n = 1; n <= options.Silos; n++)
         {
             var proxy = StoreProxy();
@@ -41,7 +42,16 @@ public sealed class Deployment : IAsyncDisposable
                 ["Orleans__GatewayPort"] = ports.Next().ToString(CultureInfo.InvariantCulture),
                 ["Echo__Output"] = "json",
             };
-            _silos.Add(new ServiceNode($"silo-{n}", isSilo: true, siloDll, ports.Next(), environment, extraArgs, logDir, printed.Add, proxy));
+            var clockFile = faketime is null ? null : ClockFile(workDir, n);
+            if (clockFile is not null)
+            {
+                foreach (var (key, value) in Faketime.Environment(faketime!, clockFile))
+                {
+                    environment[key] = value;
+                }
+            }
+
+            _silos.Add(new ServiceNode($"silo-{n}", isSilo: true, siloDll, ports.Next(), environment, extraArgs, logDir, printed.Add, proxy, clockFile));
         }
 
         if (options.Gateway)
@@ -150,6 +160,15 @@ public sealed class Deployment : IAsyncDisposable
         await DisposeProxiesAsync();
         await (Cluster?.DisposeAsync() ?? Redis.DisposeAsync());
         _probe.Dispose();
+    }
+
+    /// <summary>A silo's own libfaketime timestamp file, at +0 (<c>--clock-steps</c> writes the steps into it).</summary>
+    private static string ClockFile(string workDir, int silo)
+    {
+        var dir = Directory.CreateDirectory(Path.Combine(workDir, "clocks")).FullName;
+        var file = Path.Combine(dir, $"silo-{silo.ToString(CultureInfo.InvariantCulture)}.faketime");
+        File.WriteAllText(file, "+0\n");
+        return file;
     }
 
     /// <summary>A proxy of its own for one node, bound now (its port goes into the node's configuration), or null without store faults.</summary>

@@ -2,9 +2,11 @@ namespace EchoAtTime.Chaos;
 
 /// <summary>
 /// Every line every silo process printed, collected as it arrives (killed processes included), and
-/// the set of ids seen, so the run can wait until everything accepted has printed.
+/// the set of ids seen, so the run can wait until everything accepted has printed. Each line is
+/// stamped with this tool's clock as it arrives: it cannot have been printed later, so "never early"
+/// is judged by a clock no silo can step (a silo's printedAt is its own reading).
 /// </summary>
-public sealed class PrintedLines
+public sealed class PrintedLines(TimeProvider clock)
 {
     private readonly Lock _lock = new();
     private readonly List<PrintedLine> _lines = [];
@@ -24,12 +26,13 @@ public sealed class PrintedLines
 
     public void Add(string instance, string raw)
     {
+        var receivedMs = clock.GetUtcNow().ToUnixTimeMilliseconds();
         var parsed = PrintedLine.TryParse(instance, raw, out var line);
         lock (_lock)
         {
             if (parsed)
             {
-                _lines.Add(line);
+                _lines.Add(line with { ReceivedMs = receivedMs });
                 _ids.Add(line.Id);
             }
             else

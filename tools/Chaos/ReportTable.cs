@@ -16,7 +16,7 @@ public static class ReportTable
         sb.AppendLine(Invariant(
             $"chaos run: {o.Silos} silos{(o.Gateway ? " + gateway" : "")}, {o.Messages} messages over {o.Duration.TotalSeconds:0.#} s ")
             + Invariant($"({(o.Batch == 0 ? "single requests" : $"batches of {o.Batch}")}, {o.Concurrency} in flight), due {o.DueMin.TotalSeconds:0.#}-{o.DueMax.TotalSeconds:0.#} s ahead, ")
-            + Invariant($"kill -9 {Every(o.KillEvery)}, redis restart {Every(o.RedisRestartEvery)}, store faults {Every(o.StoreFaults)}, ")
+            + Invariant($"kill -9 {Every(o.KillEvery)}, redis restart {Every(o.RedisRestartEvery)}, store faults {Every(o.StoreFaults)}, clock steps {Every(o.ClockSteps)}, ")
             + Invariant($"{(o.RetryFor > TimeSpan.Zero ? $"keyed retries for {o.RetryFor.TotalSeconds:0.#} s" : "no retries")}, appendfsync {o.AppendFsync}, {o.Configuration}, seed {report.Seed}"));
         Row(sb, "wall time (s)", report.WallSeconds.ToString("0.0", CultureInfo.InvariantCulture),
             Invariant($"{Environment.ProcessorCount} cores, load average {report.LoadAverage}"));
@@ -33,7 +33,8 @@ public static class ReportTable
             $"without a kill: {report.FlaggedRepeatsWithoutKill}; max per crash: {report.MaxRepeatsPerCrash} ({report.MaxBatchesRepeatedPerCrash} batch(es) in a minute); flagged first prints: {report.FlaggedFirstPrints}");
         Row(sb, "DUPLICATES UNFLAGGED", report.DuplicatesUnflagged);
         Row(sb, "ORDER BREAKS", report.OrderBreaks);
-        Row(sb, "EARLY prints", report.EarlyPrints);
+        Row(sb, "EARLY prints", report.EarlyPrints,
+            Invariant($"received before due by this tool's clock: {report.EarlyByReceipt}; printedAt before due: {report.EarlyPrints - report.EarlyByReceipt}"));
         Row(sb, "MISMATCHED lines", report.Mismatched);
         Row(sb, "unparseable stdout lines", report.UnparseableLines);
         Row(sb, "lateness ms p50 / p99 / max", $"{report.Lateness.P50} / {report.Lateness.P99} / {report.Lateness.Max}", $"first print of {report.Lateness.Count} messages");
@@ -63,9 +64,19 @@ public static class ReportTable
                 + string.Join(", ", report.StoreFaultsBySilo.Select(k => $"{k.Key} {k.Value}")));
         }
 
+        if (o.ClockSteps > TimeSpan.Zero)
+        {
+            var left = report.ClockSteps.Where(c => c.LeftAfterMs is not null).Select(c => c.LeftAfterMs!.Value).Order().ToArray();
+            Row(sb, "clock steps", report.ClockSteps.Count,
+                Invariant($"+{ClockStepper.StepSeconds} s: {report.ClockSteps.Count(c => c.Seconds > 0)}, -{ClockStepper.StepSeconds} s: {report.ClockSteps.Count(c => c.Seconds < 0)}; ")
+                + Invariant($"left {left.Length} (exit codes {string.Join(", ", report.ClockSteps.Where(c => c.ExitCode is not null).GroupBy(c => c.ExitCode).Select(g => $"{g.Key}: {g.Count()}"))})")
+                + (left.Length > 0 ? Invariant($", after ms p50 {left[left.Length / 2]}, max {left[^1]}") : "")
+                + "; by silo: " + string.Join(", ", report.ClockSteps.GroupBy(c => c.Node).Select(g => $"{g.Key} {g.Count()}")));
+        }
+
         Row(sb, "crashes / failed starts", $"{report.Crashes} / {report.FailedStarts}");
         Row(sb, "verdict", report.Passed ? "PASS" : "FAIL", report.WorkDirKept ? $"work dir kept: {report.WorkDir}" : "");
-        // Kills, Redis restarts and store faults, in time order.
+        // Kills, Redis restarts, store faults and clock steps, in time order.
         var events = new List<(long AtMs, string Line)>();
         foreach (var d in report.Kills.Concat(report.RedisRestarts).Concat(report.MasterFailovers).Concat(report.Outages))
         {
@@ -82,6 +93,14 @@ public static class ReportTable
                 ? Invariant($"  delay +{f.AtSecond,6:0.0} s {f.Instance,-10} replies delayed {f.DelayMs} ms for {f.ForMs} ms")
                 : Invariant($"  drop  +{f.AtSecond,6:0.0} s {f.Instance,-10} {f.Outcome}{(f.DroppedAtMs is { } at ? $" ({f.Command}, {at - f.AtMs} ms after arming)" : "")}")
                   + (f.Messages.Count > 0 ? Invariant($": {f.Messages.Count} message(s) stored, reply lost; {f.MessagesAccepted} accepted, {f.MessagesPrintedOnce} printed once") : "")));
+        }
+
+        foreach (var c in report.ClockSteps)
+        {
+            events.Add((c.AtMs, Invariant($"  clock +{c.AtSecond,6:0.0} s {c.Instance,-10} stepped {c.Seconds:+0;-0} s, ")
+                + (c.LeftAfterMs is { } leftMs
+                    ? Invariant($"left after {leftMs} ms (exit {c.ExitCode}), back ready after {(c.BackReadyAfterMs is { } back ? $"{back} ms as {c.RestartedAs}" : "never")}")
+                    : "did not leave; clock set back")));
         }
 
         foreach (var (_, line) in events.OrderBy(e => e.AtMs))

@@ -16,6 +16,7 @@ public sealed class ServiceNode
     private readonly Action<string, string>? _onStdout;
     private readonly List<ServiceProcess> _instances = [];
     private volatile bool _ready;
+    private bool _clockStepped;
 
     public ServiceNode(
         string name,
@@ -26,7 +27,8 @@ public sealed class ServiceNode
         IReadOnlyList<string> extraArgs,
         string logDir,
         Action<string, string>? onStdout,
-        RedisFaultProxy? storeProxy = null)
+        RedisFaultProxy? storeProxy = null,
+        string? clockFile = null)
     {
         Name = name;
         IsSilo = isSilo;
@@ -37,6 +39,7 @@ public sealed class ServiceNode
         _logDir = logDir;
         _onStdout = onStdout;
         StoreProxy = storeProxy;
+        ClockFile = clockFile;
     }
 
     public string Name { get; }
@@ -51,6 +54,22 @@ public sealed class ServiceNode
     /// </summary>
     public RedisFaultProxy? StoreProxy { get; }
 
+    /// <summary>
+    /// The libfaketime timestamp file every process of this silo reads its wall clock from
+    /// (<c>--clock-steps</c>); null when it runs on the machine's clock.
+    /// </summary>
+    public string? ClockFile { get; }
+
+    /// <summary>
+    /// Its clock is stepped and its exit awaited (<see cref="ClockStepper"/>): that exit is injected,
+    /// not a crash, and nothing else kills or restarts it meanwhile.
+    /// </summary>
+    public bool ClockStepped
+    {
+        get => Volatile.Read(ref _clockStepped);
+        set => Volatile.Write(ref _clockStepped, value);
+    }
+
     /// <summary>HTTP, and for a silo its Orleans silo and gateway ports, for reading the processes' logs.</summary>
     public string Endpoints => _environment.TryGetValue("Orleans__SiloPort", out var silo) && _environment.TryGetValue("Orleans__GatewayPort", out var gateway)
         ? $"{BaseUrl} (silo port {silo}, gateway port {gateway})"
@@ -60,7 +79,7 @@ public sealed class ServiceNode
     public bool IsReady => _ready && Current is { HasExited: false };
 
     /// <summary>Its process exited although nobody stopped it (a crash).</summary>
-    public bool HasCrashed => Current is { HasExited: true, Killed: false, Ending: "running" };
+    public bool HasCrashed => !ClockStepped && Current is { HasExited: true, Killed: false, Ending: "running" };
 
     public ServiceProcess? Current { get; private set; }
 

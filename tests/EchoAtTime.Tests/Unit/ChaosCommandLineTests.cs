@@ -42,6 +42,21 @@ public sealed class ChaosCommandLineTests
         Assert.Equal("r.json", report);
     }
 
+    [Fact]
+    public void Clock_steps_are_off_by_default_and_read_in_seconds()
+    {
+        Assert.Equal(TimeSpan.Zero, Read().Options.ClockSteps);
+        Assert.Equal(TimeSpan.FromSeconds(15), Read("--clock-steps", "15").Options.ClockSteps);
+    }
+
+    [Fact]
+    public void Negative_clock_steps_are_refused_naming_the_option()
+    {
+        var commandLine = new ChaosCommandLine();
+        var error = Assert.Throws<ArgumentException>(() => commandLine.Read(commandLine.Root.Parse(["--clock-steps", "-1"])));
+        Assert.Contains("--clock-steps", error.Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("--silos", "many")]
     [InlineData("--store-delay", "fast")]
