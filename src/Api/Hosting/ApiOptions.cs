@@ -28,4 +28,10 @@ public sealed class ApiOptions
 
     /// <summary>When set, writes (schedule, cancel) and the dashboard need header <c>X-Api-Key</c> with this value.</summary>
     public string? ApiKey { get; set; }
+
+    /// <summary>
+    /// More keys, each accepted like <see cref="ApiKey"/> (<c>Echo:ApiKeys:0</c>, <c>:1</c>…): to rotate
+    /// without downtime, list the old and the new one until every client sends the new one.
+    /// </summary>
+    public IList<string> ApiKeys { get; } = [];
 }

@@ -27,6 +27,7 @@ public static class EchoApiExtensions
     public static IHostApplicationBuilder AddEchoApi(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<ApiOptions>().BindConfiguration(ApiOptions.Section);
+        builder.Services.TryAddSingleton<ApiKeyRing>();
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddOptions<EchoOptions>().BindConfiguration(EchoOptions.Section);
         builder.Services.TryAddSingleton<SlotStore>();

@@ -1,18 +1,15 @@
 using System.Net.Http.Headers;
-using System.Security.Cryptography;
 using System.Text;
-using EchoAtTime.Api.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
 
 namespace EchoAtTime.Api.Http;
 
 /// <summary>
-/// <c>Echo:ApiKey</c>: when set, writes need header <c>X-Api-Key</c> with it. Compared in constant
-/// time (over SHA-256 digests, so not even the length leaks). Browsers may send it as the password
-/// of HTTP Basic auth, which is how the dashboard prompts for it.
+/// <c>Echo:ApiKey</c> and <c>Echo:ApiKeys</c>: when any is set, writes need header <c>X-Api-Key</c>
+/// with one of them (<see cref="ApiKeyRing"/> compares). Browsers may send it as the password of HTTP
+/// Basic auth, which is how the dashboard prompts for it.
 /// </summary>
 public static class ApiKey
 {
@@ -22,24 +19,25 @@ public static class ApiKey
 
     public static bool IsAuthorized(HttpContext context)
     {
-        var expected = context.RequestServices.GetRequiredService<IOptions<ApiOptions>>().Value.ApiKey;
-        if (string.IsNullOrEmpty(expected))
-        {
-            return true;
-        }
+        ArgumentNullException.ThrowIfNull(context);
+        var ring = context.RequestServices.GetRequiredService<ApiKeyRing>();
+        return ring.IsEmpty || ring.Match(Presented(context.Request)) >= 0;
+    }
 
-        var given = context.Request.Headers[Header].ToString();
+    /// <summary>The key the request carries: header <c>X-Api-Key</c>, else the Basic password; "" for none.</summary>
+    public static string Presented(HttpRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var given = request.Headers[Header].ToString();
         if (given.Length == 0
-            && AuthenticationHeaderValue.TryParse(context.Request.Headers.Authorization, out var auth)
+            && AuthenticationHeaderValue.TryParse(request.Headers.Authorization, out var auth)
             && string.Equals(auth.Scheme, "Basic", StringComparison.OrdinalIgnoreCase)
             && auth.Parameter is { } encoded)
         {
             given = BasicPassword(encoded);
         }
 
-        return CryptographicOperations.FixedTimeEquals(
-            SHA256.HashData(Encoding.UTF8.GetBytes(given)),
-            SHA256.HashData(Encoding.UTF8.GetBytes(expected)));
+        return given;
     }
 
     public static IResult Unauthorized() => TypedResults.Problem(
