@@ -14,6 +14,7 @@ builder.AddEchoServices();
 
 var app = builder.Build();
 app.UseStatusCodePages(); // problem details for answers without a body (routing's 415 for a non-JSON Content-Type, 405)
+app.UseEchoAccess();
 app.MapEchoApi();
 await app.RunAsync();
 return 0;

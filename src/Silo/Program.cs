@@ -25,6 +25,7 @@ if (await app.Services.GetRequiredService<StoreClockSync>().RefusalBeforeStartAs
 }
 
 app.UseStatusCodePages(); // problem details for answers without a body (routing's 415 for a non-JSON Content-Type, 405)
+app.UseEchoAccess();
 app.RequireApiKeyUnder("/dashboard");
 app.MapEchoApi();
 app.MapOrleansDashboard(routePrefix: "dashboard").ExcludeFromDescription();

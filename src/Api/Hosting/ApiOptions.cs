@@ -34,4 +34,10 @@ public sealed class ApiOptions
     /// without downtime, list the old and the new one until every client sends the new one.
     /// </summary>
     public IList<string> ApiKeys { get; } = [];
+
+    /// <summary>
+    /// With no key set, serve every client instead of loopback ones only (protected mode). The old
+    /// open default, for a network that is trusted as a whole: warned at start, shown on readiness.
+    /// </summary>
+    public bool AllowAnonymous { get; set; }
 }

@@ -28,6 +28,8 @@ public static class EchoApiExtensions
     {
         builder.Services.AddOptions<ApiOptions>().BindConfiguration(ApiOptions.Section);
         builder.Services.TryAddSingleton<ApiKeyRing>();
+        builder.Services.AddSingleton<AccessPolicy>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<AccessPolicy>());
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddOptions<EchoOptions>().BindConfiguration(EchoOptions.Section);
         builder.Services.TryAddSingleton<SlotStore>();
@@ -57,6 +59,16 @@ public static class EchoApiExtensions
             .AddCheck<ShutdownDrain>("shutdown", tags: [ReadyTag])
             .AddCheck<StoreSettingsCheck>("store-settings", tags: [ReadyTag]);
         return builder;
+    }
+
+    /// <summary>
+    /// Who may call, before any endpoint runs: protected mode (loopback only while no key is set).
+    /// The key itself is checked by the endpoints that need it.
+    /// </summary>
+    public static IApplicationBuilder UseEchoAccess(this IApplicationBuilder app)
+    {
+        app.UseProtectedMode();
+        return app;
     }
 
     /// <summary>The endpoints: scheduling, messages and their page, health (all, live, ready) and the OpenAPI document.</summary>
