@@ -62,11 +62,13 @@ public static class EchoApiExtensions
     }
 
     /// <summary>
-    /// Who may call, before any endpoint runs: protected mode (loopback only while no key is set).
-    /// The key itself is checked by the endpoints that need it.
+    /// Before any endpoint runs: the browser-facing headers (on refusals too), then who may call —
+    /// protected mode (loopback only while no key is set). The key itself is checked by the
+    /// endpoints that need it.
     /// </summary>
     public static IApplicationBuilder UseEchoAccess(this IApplicationBuilder app)
     {
+        app.UseSecurityHeaders();
         app.UseProtectedMode();
         return app;
     }

@@ -89,14 +89,34 @@ public sealed class MessagesPageTests(ITestOutputHelper output)
         await page.ClickAsync("#find button[type=submit]");
         await Expect(page.Locator("#found pre")).ToContainTextAsync($"\"id\": \"{ids[0]}\"");
 
-        // Cancel: the row turns canceled, and so does the store's answer.
-        await Row(page, ids[1]).GetByRole(AriaRole.Button, new LocatorGetByRoleOptions { Name = "Cancel" }).ClickAsync();
+        // Cancel takes two steps, so a click lured onto the button cancels nothing: the page asks, and
+        // a "no" leaves the message scheduled; a "yes" turns the row canceled, and the store's answer.
+        var newDue = due + 3_600_000;
+        var confirm = true;
+        var asked = new List<string>();
+        page.Dialog += async (_, dialog) =>
+        {
+            asked.Add($"{dialog.Type}: {dialog.Message}");
+            if (dialog.Type == "confirm" && !confirm)
+            {
+                await dialog.DismissAsync();
+                return;
+            }
+
+            await dialog.AcceptAsync(newDue.ToString(CultureInfo.InvariantCulture));
+        };
+        var cancel = Row(page, ids[1]).GetByRole(AriaRole.Button, new LocatorGetByRoleOptions { Name = "Cancel" });
+        confirm = false;
+        await cancel.ClickAsync();
+        await Expect(page.Locator("#error")).ToBeHiddenAsync();
+        Assert.Equal("scheduled", (await StatusAsync(http, silo, ids[1])).GetProperty("status").GetString());
+        Assert.Contains(asked, a => a.StartsWith("confirm", StringComparison.Ordinal) && a.Contains(ids[1], StringComparison.Ordinal));
+        confirm = true;
+        await cancel.ClickAsync();
         await Expect(Row(page, ids[1]).Locator("td.status-canceled")).ToHaveTextAsync("canceled");
         Assert.Equal("canceled", (await StatusAsync(http, silo, ids[1])).GetProperty("status").GetString());
 
         // Reschedule: the page asks for the new time; the old row turns moved, the new message appears.
-        var newDue = due + 3_600_000;
-        page.Dialog += async (_, dialog) => await dialog.AcceptAsync(newDue.ToString(CultureInfo.InvariantCulture));
         await Row(page, ids[2]).GetByRole(AriaRole.Button, new LocatorGetByRoleOptions { Name = "Reschedule" }).ClickAsync();
         await Expect(Row(page, ids[2]).Locator("td.status-moved")).ToHaveTextAsync("moved");
         var moved = await StatusAsync(http, silo, ids[2]);

@@ -46,7 +46,9 @@ function button(label, action) {
   return b;
 }
 
+// Two steps, so one click lured onto the button (or a stray one) cancels nothing.
 async function cancel(id) {
+  if (!confirm(`Cancel message ${id}? It will not be printed.`)) return;
   await call('DELETE', `/messages/${encodeURIComponent(id)}`);
 }
 
