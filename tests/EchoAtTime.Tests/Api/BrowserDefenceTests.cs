@@ -39,4 +39,23 @@ public sealed class BrowserDefenceTests(KeylessSiloFixture fixture)
         Assert.Equal("nosniff", response.Header("X-Content-Type-Options"));
         Assert.Equal("frame-ancestors 'none'", response.Header("Content-Security-Policy"));
     }
+
+    [Theory]
+    [InlineData("/health/ready")]
+    [InlineData("/ui/")]
+    [InlineData("/echoAtTime")]
+    public async Task A_request_naming_a_foreign_host_is_refused_so_a_rebound_dns_name_reaches_nothing(string path)
+    {
+        var post = path == "/echoAtTime";
+        var response = await SecuritySilo.SendAsync(Silo.Loopback, post ? HttpMethod.Post : HttpMethod.Get, path,
+            post ? ProtectedModeTests.Schedule : null, ("Host", "rebound.example:5000"));
+
+        Assert.True(response.Status == 400, response.ToString());
+        Assert.DoesNotContain(Silo.Process.StdoutLines(), l => l.Contains("from elsewhere", StringComparison.Ordinal));
+        foreach (var host in new[] { "localhost", "127.0.0.1", "[::1]" })
+        {
+            var named = await SecuritySilo.SendAsync(Silo.Loopback, HttpMethod.Get, "/health/ready", null, ("Host", $"{host}:5000"));
+            Assert.True(named.Status == 200, $"Host {host}: {named}");
+        }
+    }
 }
