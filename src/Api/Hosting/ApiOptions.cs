@@ -40,4 +40,7 @@ public sealed class ApiOptions
     /// open default, for a network that is trusted as a whole: warned at start, shown on readiness.
     /// </summary>
     public bool AllowAnonymous { get; set; }
+
+    /// <summary>The write endpoints' rate limit per client (<c>Echo:RateLimit:*</c>).</summary>
+    public WriteLimitOptions RateLimit { get; } = new();
 }

@@ -30,6 +30,7 @@ public static class EchoApiExtensions
         builder.Services.TryAddSingleton<ApiKeyRing>();
         builder.Services.AddSingleton<AccessPolicy>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<AccessPolicy>());
+        builder.Services.AddWriteLimit();
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddOptions<EchoOptions>().BindConfiguration(EchoOptions.Section);
         builder.Services.TryAddSingleton<SlotStore>();
@@ -63,13 +64,14 @@ public static class EchoApiExtensions
 
     /// <summary>
     /// Before any endpoint runs: the browser-facing headers (on refusals too), then who may call —
-    /// protected mode (loopback only while no key is set). The key itself is checked by the
-    /// endpoints that need it.
+    /// protected mode (loopback only while no key is set) — and how fast it may write. The key
+    /// itself is checked by the endpoints that need it.
     /// </summary>
     public static IApplicationBuilder UseEchoAccess(this IApplicationBuilder app)
     {
         app.UseSecurityHeaders();
         app.UseProtectedMode();
+        app.UseRateLimiter();
         return app;
     }
 

@@ -17,7 +17,7 @@ public static partial class EchoEndpoints
 
     public static RouteGroupBuilder MapEchoEndpoints(this IEndpointRouteBuilder routes)
     {
-        var group = routes.MapGroup("/echoAtTime").WithTags("Echo").AddEndpointFilter(ApiKey.RequireAsync);
+        var group = routes.MapGroup("/echoAtTime").WithTags("Echo").AddEndpointFilter(ApiKey.RequireAsync).LimitWrites();
         group.MapPost("/", ScheduleOne)
             .WithName("ScheduleEcho")
             .WithSummary("Schedule a message to be printed at a time")
