@@ -15,6 +15,7 @@ public static class AdvertisedAddress
 {
     public const string Key = "Orleans:AdvertisedIP";
     public const string Auto = "auto";
+    public const string ListenOnAnyKey = "Orleans:ListenOnAnyHostAddress";
 
     public static IPAddress Resolve(string? setting) => Resolve(setting, Dns.GetHostAddresses, HostAddresses);
 
@@ -58,14 +59,21 @@ public static class AdvertisedAddress
     }
 
     /// <summary>
-    /// A silo advertising loopback listens on loopback only (the default, for local runs); one
-    /// advertising any other address listens on every address of the host (a container's own
-    /// address may be reached through NAT or several networks).
+    /// The silo and gateway ports listen on the advertised address alone: they take no key, so they
+    /// belong on the network the cluster talks over and no other. <c>true</c> listens on every
+    /// address of the host, for an advertised address that is not the host's own (NAT, a port mapping).
     /// </summary>
-    public static bool ListensOnAnyAddress(IPAddress advertised)
+    public static bool ListensOnAnyAddress(string? setting)
     {
-        ArgumentNullException.ThrowIfNull(advertised);
-        return !IPAddress.IsLoopback(advertised);
+        var value = setting?.Trim();
+        if (string.IsNullOrEmpty(value))
+        {
+            return false;
+        }
+
+        return bool.TryParse(value, out var any)
+            ? any
+            : throw new InvalidOperationException($"{ListenOnAnyKey} must be true or false, not '{value}'.");
     }
 
     private static bool IsRoutableIPv4(IPAddress address)

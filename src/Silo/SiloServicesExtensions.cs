@@ -65,10 +65,11 @@ public static partial class SiloServicesExtensions
         var siloPort = config.GetValue("Orleans:SiloPort", EndpointOptions.DEFAULT_SILO_PORT);
         var gatewayPort = config.GetValue("Orleans:GatewayPort", EndpointOptions.DEFAULT_GATEWAY_PORT);
         var advertised = AdvertisedAddress.Resolve(config[AdvertisedAddress.Key]);
+        var listenOnAny = AdvertisedAddress.ListensOnAnyAddress(config[AdvertisedAddress.ListenOnAnyKey]);
         builder.UseOrleans(silo =>
         {
             silo.Configure<ClusterOptions>(o => EchoHosting.ConfigureCluster(o, config));
-            silo.ConfigureEndpoints(advertised, siloPort, gatewayPort, listenOnAnyHostAddress: AdvertisedAddress.ListensOnAnyAddress(advertised));
+            silo.ConfigureEndpoints(advertised, siloPort, gatewayPort, listenOnAnyHostAddress: listenOnAny);
             silo.UseRedisClustering(o => (o.ConfigurationOptions, o.CreateMultiplexer) = (redis, Shared));
             silo.AddRedisGrainStorageAsDefault(o => (o.ConfigurationOptions, o.CreateMultiplexer) = (redis, Shared));
             silo.Configure<ClusterMembershipOptions>(o =>
@@ -82,7 +83,7 @@ public static partial class SiloServicesExtensions
             silo.AddDashboard();
             silo.Services.AddEchoGrains();
         });
-        LogSilo(bootLog, clusterId, siloPort, gatewayPort);
+        LogSilo(bootLog, clusterId, siloPort, gatewayPort, listenOnAny ? "every address" : advertised.ToString());
 
         builder.AddEchoApi();
         builder.AddEchoTelemetry("EchoAtTime.Silo");
@@ -106,6 +107,6 @@ public static partial class SiloServicesExtensions
     [LoggerMessage(Level = LogLevel.Information, Message = "Store: Redis at {Redis}")]
     private static partial void LogExternalStore(ILogger logger, string redis);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Silo joins cluster {ClusterId}: silo port {SiloPort}, gateway port {GatewayPort}")]
-    private static partial void LogSilo(ILogger logger, string clusterId, int siloPort, int gatewayPort);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Silo joins cluster {ClusterId}: silo port {SiloPort}, gateway port {GatewayPort}, listening on {Listening}")]
+    private static partial void LogSilo(ILogger logger, string clusterId, int siloPort, int gatewayPort, string listening);
 }

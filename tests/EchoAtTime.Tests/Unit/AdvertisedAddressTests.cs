@@ -30,10 +30,21 @@ public sealed class AdvertisedAddressTests
         Assert.Contains(AdvertisedAddress.Key, error.Message, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public void Only_a_loopback_silo_listens_on_loopback_alone()
+    [Theory]
+    [InlineData(null, false)]
+    [InlineData("", false)]
+    [InlineData("false", false)]
+    [InlineData("true", true)]
+    [InlineData(" True ", true)]
+    public void A_silo_listens_on_the_address_it_advertises_alone_unless_told_to_listen_on_all(string? setting, bool onAll)
     {
-        Assert.False(AdvertisedAddress.ListensOnAnyAddress(IPAddress.Loopback));
-        Assert.True(AdvertisedAddress.ListensOnAnyAddress(IPAddress.Parse("172.18.0.5")));
+        Assert.Equal(onAll, AdvertisedAddress.ListensOnAnyAddress(setting));
+    }
+
+    [Fact]
+    public void A_listen_setting_that_is_no_boolean_fails_naming_the_setting()
+    {
+        var error = Assert.Throws<InvalidOperationException>(() => AdvertisedAddress.ListensOnAnyAddress("yes"));
+        Assert.Contains(AdvertisedAddress.ListenOnAnyKey, error.Message, StringComparison.Ordinal);
     }
 }
