@@ -48,7 +48,7 @@ public static class EchoApiExtensions
                 context.ProblemDetails.Detail ??= RequestBody.SendJson;
             }
         });
-        builder.Services.AddOpenApi();
+        builder.Services.AddEchoOpenApi();
         builder.Services.AddSingleton<ShutdownDrain>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ShutdownDrain>());
         builder.Services.AddSingleton<StoreSettingsCheck>();

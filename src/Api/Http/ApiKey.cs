@@ -62,6 +62,14 @@ public static class ApiKey
         });
 
     /// <summary>
+    /// Puts the endpoints behind the key: the filter below, a 401 in the OpenAPI document, and the
+    /// <see cref="Required"/> mark by which the document says these operations need the key.
+    /// </summary>
+    public static TBuilder RequireApiKey<TBuilder>(this TBuilder builder)
+        where TBuilder : IEndpointConventionBuilder =>
+        builder.AddEndpointFilter(RequireAsync).WithMetadata(Required.Mark).ProducesProblem(StatusCodes.Status401Unauthorized);
+
+    /// <summary>
     /// Endpoint filter for the endpoints behind the key. Its 401 carries the Basic challenge too
     /// (RFC 9110 asks one of every 401), so a browser that gave the key for the messages page sends
     /// it again for the page's own calls.
@@ -75,6 +83,16 @@ public static class ApiKey
 
         context.HttpContext.Response.Headers.WWWAuthenticate = Challenge;
         return Unauthorized();
+    }
+
+    /// <summary>Endpoint metadata: this endpoint needs the key whenever one is set.</summary>
+    public sealed class Required
+    {
+        public static readonly Required Mark = new();
+
+        private Required()
+        {
+        }
     }
 
     private static string BasicPassword(string encoded)

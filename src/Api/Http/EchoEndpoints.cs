@@ -17,12 +17,12 @@ public static partial class EchoEndpoints
 
     public static RouteGroupBuilder MapEchoEndpoints(this IEndpointRouteBuilder routes)
     {
-        var group = routes.MapGroup("/echoAtTime").WithTags("Echo").AddEndpointFilter(ApiKey.RequireAsync).LimitWrites();
+        var group = routes.MapGroup("/echoAtTime").WithTags("Echo").RequireApiKey().LimitWrites()
+            .ProducesProblem(StatusCodes.Status403Forbidden); // protected mode
         group.MapPost("/", ScheduleOne)
             .WithName("ScheduleEcho")
             .WithSummary("Schedule a message to be printed at a time")
             .Accepts<EchoRequest>("application/json")
-            .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
@@ -32,7 +32,6 @@ public static partial class EchoEndpoints
             .WithSummary("Schedule many messages in one request, with a result per item")
             .Accepts<EchoRequest[]>("application/json")
             .Produces<BatchItemResult[]>(StatusCodes.Status207MultiStatus)
-            .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)

@@ -13,21 +13,20 @@ public static partial class MessageEndpoints
 {
     public static RouteGroupBuilder MapMessageEndpoints(this IEndpointRouteBuilder routes)
     {
-        var group = routes.MapGroup("/messages").WithTags("Messages");
+        var group = routes.MapGroup("/messages").WithTags("Messages")
+            .ProducesProblem(StatusCodes.Status403Forbidden); // protected mode
         group.MapGet("/", MessageListEndpoint.ListMessages)
             .WithName("ListMessages")
             .WithSummary("Messages by due time, in (due, acceptance) order, a page at a time")
             .WithDescription("Lists the messages of minutes that still hold them (pending minutes: scheduled ones, and the printed, canceled and expired ones beside them until the minute is drained); a finished minute's messages answer by id. Needs the API key when one is set: the answer holds message texts.")
-            .AddEndpointFilter(ApiKey.RequireAsync)
+            .RequireApiKey()
             .ProducesValidationProblem()
-            .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         group.MapGet("/summary", MessageSummaryEndpoint.Summarize)
             .WithName("SummarizeMessages")
             .WithSummary("Pending messages per minute ahead, outcomes of the last minutes, lateness of the last hour")
-            .AddEndpointFilter(ApiKey.RequireAsync)
+            .RequireApiKey()
             .ProducesValidationProblem()
-            .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         group.MapGet("/{id}", GetMessage)
             .WithName("GetMessage")
@@ -37,9 +36,8 @@ public static partial class MessageEndpoints
         group.MapDelete("/{id}", CancelMessage)
             .WithName("CancelMessage")
             .WithSummary("Cancel a scheduled message")
-            .AddEndpointFilter(ApiKey.RequireAsync)
+            .RequireApiKey()
             .LimitWrites()
-            .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
@@ -48,10 +46,9 @@ public static partial class MessageEndpoints
             .WithSummary("Reschedule a scheduled message: it gets a new id, and the old one answers moved with it")
             .WithDescription("Printed at its old time or at its new one, never both and never neither. A repeat of the same move answers the same new id; 409 once it is printed, being printed, canceled, expired, or moved to another time.")
             .Accepts<MessageMoveRequest>("application/json")
-            .AddEndpointFilter(ApiKey.RequireAsync)
+            .RequireApiKey()
             .LimitWrites()
             .ProducesValidationProblem()
-            .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)

@@ -18,7 +18,7 @@ public static class MessagesPage
 
     public static IEndpointRouteBuilder MapMessagesPage(this IEndpointRouteBuilder routes)
     {
-        routes.MapGet(Path + "/{file?}", Serve).AddEndpointFilter(ApiKey.RequireAsync).ExcludeFromDescription();
+        routes.MapGet(Path + "/{file?}", Serve).RequireApiKey().ExcludeFromDescription();
         return routes;
     }
 
