@@ -107,6 +107,8 @@ public static partial class SiloServicesExtensions
     [LoggerMessage(Level = LogLevel.Information, Message = "Store: Redis at {Redis}")]
     private static partial void LogExternalStore(ILogger logger, string redis);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Silo joins cluster {ClusterId}: silo port {SiloPort}, gateway port {GatewayPort}, listening on {Listening}")]
-    private static partial void LogSilo(ILogger logger, string clusterId, int siloPort, int gatewayPort, string listening);
+    [LoggerMessage(Level = LogLevel.Information, Message =
+        "Silo joins cluster {ClusterId}: silo port {SiloPort}, gateway port {GatewayPort}, listening on {Listening}")]
+    private static partial void LogSilo(
+        ILogger logger, string clusterId, int siloPort, int gatewayPort, string listening);
 }

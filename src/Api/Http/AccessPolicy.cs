@@ -10,10 +10,13 @@ namespace EchoAtTime.Api.Http;
 /// no key serves loopback clients only, unless <c>Echo:AllowAnonymous</c> opens it to everyone.
 /// Said once at start (a warning when open to everyone; never a key), and on readiness.
 /// </summary>
-public sealed partial class AccessPolicy(ApiKeyRing keys, IOptions<ApiOptions> options, ILogger<AccessPolicy> logger) : IHostedService
+public sealed partial class AccessPolicy(ApiKeyRing keys, IOptions<ApiOptions> options, ILogger<AccessPolicy> logger)
+    : IHostedService
 {
     public AccessMode Mode { get; } =
-        !keys.IsEmpty ? AccessMode.ApiKey : options.Value.AllowAnonymous ? AccessMode.Anonymous : AccessMode.LoopbackOnly;
+        !keys.IsEmpty ? AccessMode.ApiKey
+        : options.Value.AllowAnonymous ? AccessMode.Anonymous
+        : AccessMode.LoopbackOnly;
 
     /// <summary>The mode as <c>/health/ready</c>'s JSON names it.</summary>
     public string Name => Mode switch
@@ -43,12 +46,17 @@ public sealed partial class AccessPolicy(ApiKeyRing keys, IOptions<ApiOptions> o
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Access: writes, the listing, the messages page and the dashboard need one of {Count} API keys (X-Api-Key)")]
+    [LoggerMessage(Level = LogLevel.Information, Message =
+        "Access: writes, the listing, the messages page and the dashboard need one of {Count} API keys (X-Api-Key)")]
     private static partial void LogKeys(ILogger logger, int count);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Access: no API key is set, so only loopback clients are served (others get 403); set Echo:ApiKey to serve others with it, or Echo:AllowAnonymous=true to serve everyone")]
+    [LoggerMessage(Level = LogLevel.Information, Message =
+        "Access: no API key is set, so only loopback clients are served (others get 403); "
+        + "set Echo:ApiKey to serve others with it, or Echo:AllowAnonymous=true to serve everyone")]
     private static partial void LogLoopbackOnly(ILogger logger);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Access: Echo:AllowAnonymous=true and no API key: anyone who reaches this port can schedule, cancel and reschedule messages, read them and open the dashboard")]
+    [LoggerMessage(Level = LogLevel.Warning, Message =
+        "Access: Echo:AllowAnonymous=true and no API key: anyone who reaches this port can schedule, cancel "
+        + "and reschedule messages, read them and open the dashboard")]
     private static partial void LogAnonymous(ILogger logger);
 }

@@ -67,7 +67,8 @@ public static class ApiKey
     /// </summary>
     public static TBuilder RequireApiKey<TBuilder>(this TBuilder builder)
         where TBuilder : IEndpointConventionBuilder =>
-        builder.AddEndpointFilter(RequireAsync).WithMetadata(Required.Mark).ProducesProblem(StatusCodes.Status401Unauthorized);
+        builder.AddEndpointFilter(RequireAsync).WithMetadata(Required.Mark)
+            .ProducesProblem(StatusCodes.Status401Unauthorized);
 
     /// <summary>
     /// Endpoint filter for the endpoints behind the key. Its 401 carries the Basic challenge too

@@ -14,7 +14,8 @@ public static class EchoOpenApi
     private static readonly Dictionary<string, string> TagDescriptions = new(StringComparer.Ordinal)
     {
         ["Echo"] = "Schedule messages to be printed at a time: one, or a batch with a result per item.",
-        ["Messages"] = "Scheduled messages: status and delivery receipt by id, the listing and its summary, cancel and reschedule.",
+        ["Messages"] = "Scheduled messages: status and delivery receipt by id, the listing and its summary, "
+            + "cancel and reschedule.",
     };
 
     public static IServiceCollection AddEchoOpenApi(this IServiceCollection services) =>
@@ -38,8 +39,12 @@ public static class EchoOpenApi
             Description = "Prints a message on a server's console at a given time. Every silo and the gateway serve "
                 + "this API. With a key set, writes and the listing need it (X-Api-Key); with none, only loopback "
                 + "clients are served unless Echo:AllowAnonymous=true.",
-            // The repository grants no license: say so (an SPDX reference of our own) rather than leave readers to guess.
-            License = new OpenApiLicense { Name = "Proprietary: all rights reserved", Identifier = "LicenseRef-Proprietary" },
+            // The repository grants no license: say so (an SPDX reference of our own), not leave it to guesses.
+            License = new OpenApiLicense
+            {
+                Name = "Proprietary: all rights reserved",
+                Identifier = "LicenseRef-Proprietary",
+            },
         };
 
         foreach (var tag in document.Tags ?? Enumerable.Empty<OpenApiTag>())

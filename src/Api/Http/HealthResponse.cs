@@ -24,8 +24,10 @@ public static class HealthResponse
         if (WantsJson(context.Request))
         {
             var access = context.RequestServices.GetRequiredService<AccessPolicy>().Name;
-            var checks = report.Entries.ToDictionary(e => e.Key, e => new CheckJson(e.Value.Status.ToString(), e.Value.Description));
-            return context.Response.WriteAsJsonAsync(new HealthJson(report.Status.ToString(), access, checks), context.RequestAborted);
+            var checks = report.Entries.ToDictionary(
+                e => e.Key, e => new CheckJson(e.Value.Status.ToString(), e.Value.Description));
+            var body = new HealthJson(report.Status.ToString(), access, checks);
+            return context.Response.WriteAsJsonAsync(body, context.RequestAborted);
         }
 
         var text = new StringBuilder(report.Status.ToString());

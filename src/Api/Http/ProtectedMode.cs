@@ -36,7 +36,8 @@ public static class ProtectedMode
                 return;
             }
 
-            await TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: Title, detail: Detail).ExecuteAsync(context);
+            await TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: Title, detail: Detail)
+                .ExecuteAsync(context);
         });
     }
 
@@ -47,7 +48,7 @@ public static class ProtectedMode
         return !context.Request.Path.StartsWithSegments(HealthPath) && !IsLoopback(context.Connection.RemoteIpAddress);
     }
 
-    /// <summary>127.0.0.0/8 and ::1, also as an IPv4-mapped IPv6 address (a dual-mode socket's view of 127.0.0.1).</summary>
+    /// <summary>127.0.0.0/8 and ::1, also IPv4-mapped (a dual-mode socket's view of 127.0.0.1).</summary>
     public static bool IsLoopback(IPAddress? address) =>
         address is not null && IPAddress.IsLoopback(address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address);
 }

@@ -23,7 +23,8 @@ public static class SecurityHeaders
             var headers = context.Response.Headers;
             headers.XFrameOptions = "DENY";
             headers.XContentTypeOptions = "nosniff";
-            headers.ContentSecurityPolicy = context.Request.Path.StartsWithSegments(MessagesPage.Path) ? PagePolicy : OtherPolicy;
+            headers.ContentSecurityPolicy =
+                context.Request.Path.StartsWithSegments(MessagesPage.Path) ? PagePolicy : OtherPolicy;
             return next(context);
         });
 }

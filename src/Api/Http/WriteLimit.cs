@@ -61,13 +61,15 @@ public static class WriteLimit
     {
         var context = rejected.HttpContext;
         var limits = context.RequestServices.GetRequiredService<IOptions<ApiOptions>>().Value.RateLimit;
-        var wait = rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? after : TimeSpan.FromSeconds(1);
-        context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+        var wait = rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? after : TimeSpan.Zero;
+        var seconds = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds));
+        context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
         context.RequestServices.GetRequiredService<EchoMetrics>().Rejected(1, StatusCodes.Status429TooManyRequests);
         await TypedResults.Problem(
             statusCode: StatusCodes.Status429TooManyRequests,
             title: "Too many writes from this client; nothing was done. Retry after Retry-After seconds.",
-            detail: $"Echo:RateLimit allows {limits.PermitsPerSecond} writes per second and bursts of {limits.Burst}, per API key (per address without one).")
+            detail: $"Echo:RateLimit allows {limits.PermitsPerSecond} writes per second and bursts of {limits.Burst}, "
+                + "per API key (per address without one).")
             .ExecuteAsync(context);
     }
 }

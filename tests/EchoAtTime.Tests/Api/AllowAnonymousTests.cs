@@ -11,7 +11,8 @@ public sealed class AllowAnonymousTests
             ["Echo__AllowAnonymous"] = "true",
         });
 
-        var accepted = await SecuritySilo.SendAsync(silo.Remote, HttpMethod.Post, "/echoAtTime", SecuritySilo.InAnHour("open"));
+        var accepted = await SecuritySilo.SendAsync(
+            silo.Remote, HttpMethod.Post, "/echoAtTime", SecuritySilo.InAnHour("open"));
         Assert.True(accepted.Status == 202, accepted.ToString());
         foreach (var path in new[] { "/messages", "/ui/", "/dashboard/" })
         {
@@ -19,7 +20,8 @@ public sealed class AllowAnonymousTests
             Assert.True(read.Status == 200, $"GET {path}: {read}");
         }
 
-        var ready = await SecuritySilo.SendAsync(silo.Remote, HttpMethod.Get, "/health/ready", null, ("Accept", "application/json"));
+        var ready = await SecuritySilo.SendAsync(
+            silo.Remote, HttpMethod.Get, "/health/ready", null, ("Accept", "application/json"));
         Assert.Equal("anonymous", ready.Json().GetProperty("access").GetString());
         var lines = silo.Process.StderrLines().ToList();
         var at = lines.FindIndex(l => l.Contains("Echo:AllowAnonymous=true", StringComparison.Ordinal));

@@ -18,7 +18,9 @@ public sealed class KeyedSiloFixture : IAsyncLifetime
 
     public SecuritySilo Silo { get; private set; } = null!;
 
-    public async Task InitializeAsync() => Silo = await SecuritySilo.StartAsync("keyed-silo", new Dictionary<string, string>
+    public async Task InitializeAsync() => Silo = await SecuritySilo.StartAsync("keyed-silo", Settings());
+
+    private Dictionary<string, string> Settings() => new()
     {
         ["Echo__ApiKey"] = Keys[0],
         ["Echo__ApiKeys__0"] = Keys[1],
@@ -29,7 +31,7 @@ public sealed class KeyedSiloFixture : IAsyncLifetime
         ["Echo__RateLimit__Burst"] = Burst.ToString(CultureInfo.InvariantCulture),
         ["Logging__LogLevel__Microsoft.AspNetCore"] = "Debug",
         ["Logging__LogLevel__EchoAtTime"] = "Debug",
-    });
+    };
 
     public async Task DisposeAsync()
     {
@@ -84,8 +86,9 @@ public sealed class ApiKeysTests(KeyedSiloFixture fixture, ITestOutputHelper out
         var limited = answers.FirstOrDefault(a => a.Status == 429);
         Assert.True(limited is not null, "no 429 past the limit");
         HostileRequestTests.AssertProblem(limited, 429);
-        Assert.True(int.TryParse(limited.Header("Retry-After"), CultureInfo.InvariantCulture, out var seconds) && seconds >= 1,
-            $"Retry-After: {limited.Header("Retry-After")}");
+        var retryAfter = limited.Header("Retry-After");
+        Assert.True(int.TryParse(retryAfter, CultureInfo.InvariantCulture, out var seconds) && seconds >= 1,
+            $"Retry-After: {retryAfter}");
 
         // The limit is the key's own: another key still writes, and so does this one after the wait.
         var other = await Post(Silo.Loopback, Keys[2]);
@@ -114,21 +117,24 @@ public sealed class ApiKeysTests(KeyedSiloFixture fixture, ITestOutputHelper out
     public async Task No_key_reaches_the_logs_however_it_was_sent()
     {
         string Basic(string key) => "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes("ops:" + key));
+        Task<ApiResponse> Get(HttpClient client, string path, string header, string value) =>
+            SecuritySilo.SendAsync(client, HttpMethod.Get, path, null, (header, value));
         foreach (var key in Keys.Take(3))
         {
-            await SecuritySilo.SendAsync(Silo.Loopback, HttpMethod.Get, "/ui/", null, ("Authorization", Basic(key)));
-            await SecuritySilo.SendAsync(Silo.Loopback, HttpMethod.Get, "/dashboard/", null, ("Authorization", Basic(key)));
-            await SecuritySilo.SendAsync(Silo.Loopback, HttpMethod.Get, "/messages", null, (ApiSiloFixture.KeyHeader, key));
-            await SecuritySilo.SendAsync(Silo.Remote, HttpMethod.Get, "/messages", null, (ApiSiloFixture.KeyHeader, key[..^1]));
+            await Get(Silo.Loopback, "/ui/", "Authorization", Basic(key));
+            await Get(Silo.Loopback, "/dashboard/", "Authorization", Basic(key));
+            await Get(Silo.Loopback, "/messages", ApiSiloFixture.KeyHeader, key);
+            await Get(Silo.Remote, "/messages", ApiSiloFixture.KeyHeader, key[..^1]);
         }
 
         var lines = Silo.Process.StderrLines();
         Assert.Contains(lines, l => l.Contains("API keys", StringComparison.Ordinal));
-        var leaks = lines.Where(l => Keys.Any(k => l.Contains(k, StringComparison.Ordinal) || l.Contains(k[..^1], StringComparison.Ordinal))).ToList();
+        var leaks = lines.Where(l => Keys.Any(k => l.Contains(k[..^1], StringComparison.Ordinal))).ToList();
         Assert.True(leaks.Count == 0, "a key in the logs:\n" + string.Join('\n', leaks.Take(5)));
     }
 
     private static Task<ApiResponse> Post(HttpClient client, string? key) => key is null
         ? SecuritySilo.SendAsync(client, HttpMethod.Post, "/echoAtTime", SecuritySilo.InAnHour("keyed"))
-        : SecuritySilo.SendAsync(client, HttpMethod.Post, "/echoAtTime", SecuritySilo.InAnHour("keyed"), (ApiSiloFixture.KeyHeader, key));
+        : SecuritySilo.SendAsync(
+            client, HttpMethod.Post, "/echoAtTime", SecuritySilo.InAnHour("keyed"), (ApiSiloFixture.KeyHeader, key));
 }

@@ -54,7 +54,8 @@ public sealed class BrowserDefenceTests(KeylessSiloFixture fixture)
         Assert.DoesNotContain(Silo.Process.StdoutLines(), l => l.Contains("from elsewhere", StringComparison.Ordinal));
         foreach (var host in new[] { "localhost", "127.0.0.1", "[::1]" })
         {
-            var named = await SecuritySilo.SendAsync(Silo.Loopback, HttpMethod.Get, "/health/ready", null, ("Host", $"{host}:5000"));
+            var named = await SecuritySilo.SendAsync(
+                Silo.Loopback, HttpMethod.Get, "/health/ready", null, ("Host", $"{host}:5000"));
             Assert.True(named.Status == 200, $"Host {host}: {named}");
         }
     }

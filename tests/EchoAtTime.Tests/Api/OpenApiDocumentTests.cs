@@ -12,7 +12,7 @@ namespace EchoAtTime.Tests.Api;
 [Collection(ApiSiloGroup.Name)]
 public sealed class OpenApiDocumentTests(ApiSiloFixture api, ITestOutputHelper output)
 {
-    /// <summary>Pinned: a new release may add rules (and the next ones need a newer Node.js than this machine has).</summary>
+    /// <summary>Pinned: a new release may add rules (and the next ones need a newer Node.js than 20).</summary>
     private const string Redocly = "@redocly/cli@2.77.0";
 
     private static readonly TimeSpan LintTimeout = TimeSpan.FromMinutes(3);
@@ -25,7 +25,8 @@ public sealed class OpenApiDocumentTests(ApiSiloFixture api, ITestOutputHelper o
     [InlineData("/messages/{id}", "get", false)]
     [InlineData("/messages/{id}", "delete", true)]
     [InlineData("/messages/{id}", "patch", true)]
-    public async Task Every_operation_names_the_api_key_scheme_and_those_behind_the_key_require_it(string path, string method, bool behindKey)
+    public async Task Every_operation_names_the_api_key_scheme_and_those_behind_the_key_require_it(
+        string path, string method, bool behindKey)
     {
         var json = await DocumentAsync();
 
@@ -46,7 +47,8 @@ public sealed class OpenApiDocumentTests(ApiSiloFixture api, ITestOutputHelper o
     [InlineData("/messages/summary", "get", "200,400,401,403,503")]
     [InlineData("/messages/{id}", "delete", "204,401,403,404,409,429,503")]
     [InlineData("/messages/{id}", "patch", "200,400,401,403,404,409,413,415,429,503")]
-    public async Task Every_answer_of_protected_mode_and_the_write_limit_is_listed(string path, string method, string statuses)
+    public async Task Every_answer_of_protected_mode_and_the_write_limit_is_listed(
+        string path, string method, string statuses)
     {
         var json = await DocumentAsync();
 
@@ -62,10 +64,11 @@ public sealed class OpenApiDocumentTests(ApiSiloFixture api, ITestOutputHelper o
     {
         var json = await DocumentAsync();
 
-        var time = json.GetProperty("components").GetProperty("schemas").GetProperty(schema).GetProperty("properties").GetProperty("time");
-        var kinds = time.GetProperty("oneOf").EnumerateArray()
-            .Select(s => $"{s.GetProperty("type").GetString()}:{(s.TryGetProperty("format", out var f) ? f.GetString() : s.GetProperty("pattern").GetString())}")
-            .ToList();
+        var time = json.GetProperty("components").GetProperty("schemas").GetProperty(schema)
+            .GetProperty("properties").GetProperty("time");
+        string Kind(JsonElement s) => s.GetProperty("type").GetString() + ":"
+            + (s.TryGetProperty("format", out var format) ? format : s.GetProperty("pattern")).GetString();
+        var kinds = time.GetProperty("oneOf").EnumerateArray().Select(Kind).ToList();
         Assert.Equal(["string:date-time", "integer:int64", "string:^-?[0-9]{1,19}$"], kinds);
     }
 
@@ -74,10 +77,15 @@ public sealed class OpenApiDocumentTests(ApiSiloFixture api, ITestOutputHelper o
     {
         var json = await DocumentAsync();
 
-        Assert.False(string.IsNullOrWhiteSpace(json.GetProperty("info").GetProperty("license").GetProperty("name").GetString()));
+        var license = json.GetProperty("info").GetProperty("license");
+        Assert.False(string.IsNullOrWhiteSpace(license.GetProperty("name").GetString()));
         Assert.All(json.GetProperty("tags").EnumerateArray(), tag =>
-            Assert.False(string.IsNullOrWhiteSpace(tag.TryGetProperty("description", out var d) ? d.GetString() : null), tag.ToString()));
-        var servers = json.GetProperty("servers").EnumerateArray().Select(s => s.GetProperty("url").GetString()!).ToList();
+        {
+            var described = tag.TryGetProperty("description", out var d) ? d.GetString() : null;
+            Assert.False(string.IsNullOrWhiteSpace(described), tag.ToString());
+        });
+        var servers = json.GetProperty("servers").EnumerateArray()
+            .Select(s => s.GetProperty("url").GetString()!).ToList();
         Assert.NotEmpty(servers);
         Assert.All(servers, url => Assert.False(url.EndsWith('/'), url));
     }
@@ -96,7 +104,7 @@ public sealed class OpenApiDocumentTests(ApiSiloFixture api, ITestOutputHelper o
 
             var totals = report.GetProperty("totals");
             var problems = report.GetProperty("problems").EnumerateArray()
-                .Select(p => $"{p.GetProperty("severity").GetString()} {p.GetProperty("ruleId").GetString()}: {p.GetProperty("message").GetString()}")
+                .Select(p => $"{p.GetProperty("severity")} {p.GetProperty("ruleId")}: {p.GetProperty("message")}")
                 .ToList();
             output.WriteLine($"redocly lint: {totals}\n{string.Join('\n', problems)}");
             Assert.True(totals.GetProperty("errors").GetInt32() == 0, string.Join('\n', problems));
@@ -114,7 +122,7 @@ public sealed class OpenApiDocumentTests(ApiSiloFixture api, ITestOutputHelper o
         return response.Json();
     }
 
-    /// <summary><c>npx redocly lint --format=json</c>: npx installs the pinned CLI on first use (npm's registry).</summary>
+    /// <summary><c>npx redocly lint --format=json</c>: npx installs the pinned CLI on first use.</summary>
     private static async Task<JsonElement> LintAsync(string file, string workDir)
     {
         var info = new ProcessStartInfo("npx")
@@ -147,7 +155,8 @@ public sealed class OpenApiDocumentTests(ApiSiloFixture api, ITestOutputHelper o
 
         var text = await stdout;
         var start = text.IndexOf('{', StringComparison.Ordinal);
-        Assert.True(start >= 0, $"npx {Redocly} lint printed no report (exit {process.ExitCode}):\n{text}\n{await stderr}");
+        Assert.True(start >= 0,
+            $"npx {Redocly} lint printed no report (exit {process.ExitCode}):\n{text}\n{await stderr}");
         using var document = JsonDocument.Parse(text[start..]);
         return document.RootElement.Clone();
     }
@@ -160,7 +169,8 @@ public sealed class OpenApiDocumentTests(ApiSiloFixture api, ITestOutputHelper o
         }
         catch (System.ComponentModel.Win32Exception ex)
         {
-            throw new InvalidOperationException("This test runs Redocly CLI with npx: install Node.js and npm (apt-get install npm).", ex);
+            throw new InvalidOperationException(
+                "This test runs Redocly CLI with npx: install Node.js and npm (apt-get install npm).", ex);
         }
     }
 }

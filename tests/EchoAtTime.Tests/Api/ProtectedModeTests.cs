@@ -8,7 +8,8 @@ public sealed class KeylessSiloFixture : IAsyncLifetime
 {
     public SecuritySilo Silo { get; private set; } = null!;
 
-    public async Task InitializeAsync() => Silo = await SecuritySilo.StartAsync("keyless-silo", new Dictionary<string, string>());
+    public async Task InitializeAsync() =>
+        Silo = await SecuritySilo.StartAsync("keyless-silo", new Dictionary<string, string>());
 
     public async Task DisposeAsync()
     {
@@ -55,7 +56,8 @@ public sealed class ProtectedModeTests(KeylessSiloFixture fixture, ITestOutputHe
 
     [Theory]
     [MemberData(nameof(Routes))]
-    public async Task A_client_that_is_not_on_loopback_gets_403_saying_how_to_open_the_silo(string method, string path, string? body)
+    public async Task A_client_that_is_not_on_loopback_gets_403_saying_how_to_open_the_silo(
+        string method, string path, string? body)
     {
         var response = await SecuritySilo.SendAsync(Silo.Remote, new HttpMethod(method), path, body);
 
@@ -79,11 +81,14 @@ public sealed class ProtectedModeTests(KeylessSiloFixture fixture, ITestOutputHe
     [Fact]
     public async Task A_loopback_client_keeps_full_access_without_a_key()
     {
-        var accepted = await SecuritySilo.SendAsync(Silo.Loopback, HttpMethod.Post, "/echoAtTime", SecuritySilo.InAnHour("local"));
+        var accepted = await SecuritySilo.SendAsync(
+            Silo.Loopback, HttpMethod.Post, "/echoAtTime", SecuritySilo.InAnHour("local"));
         Assert.True(accepted.Status == 202, accepted.ToString());
         var id = accepted.Json().GetProperty("id").GetString()!;
 
-        foreach (var path in new[] { $"/messages/{id}", "/messages", "/messages/summary", "/ui/", "/dashboard/", "/openapi/v1.json" })
+        string[] reads =
+            [$"/messages/{id}", "/messages", "/messages/summary", "/ui/", "/dashboard/", "/openapi/v1.json"];
+        foreach (var path in reads)
         {
             var read = await SecuritySilo.SendAsync(Silo.Loopback, HttpMethod.Get, path);
             Assert.True(read.Status == 200, $"GET {path}: {read}");
@@ -96,7 +101,8 @@ public sealed class ProtectedModeTests(KeylessSiloFixture fixture, ITestOutputHe
     [Fact]
     public async Task Readiness_json_and_the_start_log_say_that_only_loopback_clients_are_served()
     {
-        var ready = await SecuritySilo.SendAsync(Silo.Remote, HttpMethod.Get, "/health/ready", null, ("Accept", "application/json"));
+        var ready = await SecuritySilo.SendAsync(
+            Silo.Remote, HttpMethod.Get, "/health/ready", null, ("Accept", "application/json"));
 
         Assert.True(ready.Status == 200, ready.ToString());
         Assert.Equal("application/json", ready.MediaType);
@@ -107,6 +113,7 @@ public sealed class ProtectedModeTests(KeylessSiloFixture fixture, ITestOutputHe
 
         var plain = await SecuritySilo.SendAsync(Silo.Loopback, HttpMethod.Get, "/health/ready");
         Assert.Equal("Healthy", plain.Text);
-        Assert.Contains(Silo.Process.StderrLines(), l => l.Contains("only loopback clients are served", StringComparison.Ordinal));
+        Assert.Contains(Silo.Process.StderrLines(),
+            l => l.Contains("only loopback clients are served", StringComparison.Ordinal));
     }
 }

@@ -34,11 +34,12 @@ public sealed class SecuritySilo : IAsyncDisposable
     /// <summary>A client on the Unix socket: no IP address, so not loopback.</summary>
     public HttpClient Remote { get; }
 
-    /// <summary>Starts a silo with <paramref name="settings"/> (environment variables) on top of a test deployment's.</summary>
+    /// <summary>A silo with <paramref name="settings"/> (environment variables) over a test deployment's.</summary>
     public static async Task<SecuritySilo> StartAsync(string name, IReadOnlyDictionary<string, string> settings)
     {
         var silo = new SecuritySilo();
-        await Cleanup.StartOrDisposeAsync(() => silo.StartSiloAsync(name, settings), async () => await silo.DisposeAsync());
+        await Cleanup.StartOrDisposeAsync(
+            () => silo.StartSiloAsync(name, settings), async () => await silo.DisposeAsync());
         return silo;
     }
 
@@ -62,16 +63,20 @@ public sealed class SecuritySilo : IAsyncDisposable
         }
     }
 
-    /// <summary>A schedule request's body for a message due in an hour: accepted, and nothing prints during a test.</summary>
+    /// <summary>A schedule request's body for a message due in an hour: accepted, and not printed in a test.</summary>
     public static string InAnHour(string message) => System.Text.Json.JsonSerializer.Serialize(new
     {
         time = DateTimeOffset.UtcNow.AddHours(1).ToUnixTimeMilliseconds(),
         message,
     });
 
-    /// <summary>Sends one request: a JSON body when <paramref name="json"/> is given, and the headers as they are.</summary>
+    /// <summary>One request: a JSON body when <paramref name="json"/> is given, the headers as they are.</summary>
     public static async Task<ApiResponse> SendAsync(
-        HttpClient client, HttpMethod method, string path, string? json = null, params (string Name, string Value)[] headers)
+        HttpClient client,
+        HttpMethod method,
+        string path,
+        string? json = null,
+        params (string Name, string Value)[] headers)
     {
         using var request = new HttpRequestMessage(method, new Uri(path.TrimStart('/'), UriKind.Relative));
         if (json is not null)
@@ -98,7 +103,8 @@ public sealed class SecuritySilo : IAsyncDisposable
         return new ApiResponse((int)response.StatusCode, response.Content.Headers.ContentType?.MediaType, all, body);
     }
 
-    private async ValueTask<Stream> ConnectToSocketAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken)
+    private async ValueTask<Stream> ConnectToSocketAsync(
+        SocketsHttpConnectionContext context, CancellationToken cancellationToken)
     {
         var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         try

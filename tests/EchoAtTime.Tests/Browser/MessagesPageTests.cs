@@ -110,7 +110,8 @@ public sealed class MessagesPageTests(ITestOutputHelper output)
         await cancel.ClickAsync();
         await Expect(page.Locator("#error")).ToBeHiddenAsync();
         Assert.Equal("scheduled", (await StatusAsync(http, silo, ids[1])).GetProperty("status").GetString());
-        Assert.Contains(asked, a => a.StartsWith("confirm", StringComparison.Ordinal) && a.Contains(ids[1], StringComparison.Ordinal));
+        Assert.Contains(asked,
+            a => a.StartsWith("confirm", StringComparison.Ordinal) && a.Contains(ids[1], StringComparison.Ordinal));
         confirm = true;
         await cancel.ClickAsync();
         await Expect(Row(page, ids[1]).Locator("td.status-canceled")).ToHaveTextAsync("canceled");

@@ -36,7 +36,8 @@ public sealed class AdvertisedAddressTests
     [InlineData("false", false)]
     [InlineData("true", true)]
     [InlineData(" True ", true)]
-    public void A_silo_listens_on_the_address_it_advertises_alone_unless_told_to_listen_on_all(string? setting, bool onAll)
+    public void A_silo_listens_on_the_address_it_advertises_alone_unless_told_to_listen_on_all(
+        string? setting, bool onAll)
     {
         Assert.Equal(onAll, AdvertisedAddress.ListensOnAnyAddress(setting));
     }

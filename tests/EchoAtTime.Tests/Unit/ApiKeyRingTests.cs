@@ -44,7 +44,8 @@ public sealed class ApiKeyRingTests
     [Fact]
     public void Empty_entries_and_repeats_are_no_keys()
     {
-        var ring = Ring(("Echo:ApiKey", ""), ("Echo:ApiKeys:0", "only"), ("Echo:ApiKeys:1", ""), ("Echo:ApiKeys:2", "only"));
+        var ring = Ring(
+            ("Echo:ApiKey", ""), ("Echo:ApiKeys:0", "only"), ("Echo:ApiKeys:1", ""), ("Echo:ApiKeys:2", "only"));
 
         Assert.Equal(1, ring.Count);
         Assert.Equal(-1, ring.Match(""));

@@ -71,7 +71,8 @@ public sealed class ProtectedModeMiddlewareTests
     ];
 
     /// <summary>The request through <c>UseProtectedMode</c> in front of an endpoint that answers 200.</summary>
-    private static async Task<(int Status, string Body)> RunAsync(ApiOptions options, string? address, string method, string path)
+    private static async Task<(int Status, string Body)> RunAsync(
+        ApiOptions options, string? address, string method, string path)
     {
         var services = new ServiceCollection()
             .AddLogging()
