@@ -157,6 +157,12 @@ public sealed class ClusterClock : TimeProvider
     }
 
     /// <summary>
+    /// Starts <see cref="EchoOptions.ClockDrift"/> again from now: the silo host measures before it starts, and a drift
+    /// counted from then would cross the bound before a slow start (a Garnet store, a loaded box) is even ready.
+    /// </summary>
+    public void RestartDrift() => Interlocked.Exchange(ref _driftFrom, Math.Max(1, _local.GetTimestamp()));
+
+    /// <summary>
     /// Completes, once, when a measurement found the offset beyond <see cref="MaxSkew"/> while the
     /// silo runs: it then prints nothing, and its slots must move to silos that can (the silo host
     /// leaves the cluster on it). A stale clock (the store unreachable) does not count: no silo can print then.

@@ -107,6 +107,7 @@ public sealed partial class StoreClockSync : ILifecycleParticipant<ISiloLifecycl
             throw new InvalidOperationException($"{refusal}: this silo does not start.");
         }
 
+        _clock.RestartDrift();
         _loop = Task.Run(() => RunAsync(_stopping.Token), CancellationToken.None);
     }
 
