@@ -2,6 +2,7 @@ using EchoAtTime.Grains.Clock;
 using EchoAtTime.Grains.Output;
 using EchoAtTime.Grains.Slots;
 using EchoAtTime.Storage;
+using EchoAtTime.Storage.Clock;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;

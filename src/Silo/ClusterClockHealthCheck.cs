@@ -1,4 +1,5 @@
 using EchoAtTime.Grains.Clock;
+using EchoAtTime.Storage.Clock;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace EchoAtTime.Silo;

@@ -1,5 +1,6 @@
 using EchoAtTime.Grains.Clock;
 using EchoAtTime.Grains.Output;
+using EchoAtTime.Storage.Clock;
 
 namespace EchoAtTime.Silo;
 

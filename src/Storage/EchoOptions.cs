@@ -44,6 +44,16 @@ public sealed class EchoOptions
     public string KeyPrefix { get; set; } = "echo:";
 
     /// <summary>
+    /// How long past its end a minute still takes appends, by the store's clock. A message due "now" by a writer's
+    /// clock lands in that clock's minute; past this the store refuses the minute as closed and says where its "now"
+    /// is. A minute prints only once the minute before it is closed and no older one is indexed, so appends to older
+    /// ones must have stopped before it prints: that is a whole minute after the end of the minute two before, so
+    /// order needs this below a minute minus <see cref="MaxClockSkew"/> and the difference between the store servers'
+    /// clocks. Tests that set up what an earlier run left in long-past minutes raise it for their own writes.
+    /// </summary>
+    public TimeSpan AppendGrace { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
     /// Largest offset between this silo's clock and the store's that it still prints with. Beyond it
     /// the machine's clock is wrong enough that something needs fixing (NTP); printing by a
     /// corrected clock that far off would hide it, so the silo stops printing and reports not ready.

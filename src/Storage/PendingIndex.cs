@@ -88,6 +88,24 @@ public sealed class PendingIndex(IConnectionMultiplexer redis, RedisKeys keys)
     /// </summary>
     public async Task<long?> EarliestAsync(long throughSlot)
     {
+        // A minute still in an earlier version's index until the sweep moves it over counts too: the order check
+        // would otherwise print past it. Read in the same round trip (the key is missing once everything moved), and
+        // moved over here, so that removing it once it is done removes it for good.
+        var legacy = Db.SortedSetRangeByScoreAsync(keys.LegacyPendingSlots, double.NegativeInfinity, throughSlot, take: 1);
+        var indexed = await EarliestIndexedAsync(throughSlot).ConfigureAwait(false);
+        var old = await legacy.ConfigureAwait(false);
+        if (old.Length == 0 || (long)old[0] >= (indexed ?? long.MaxValue))
+        {
+            return indexed;
+        }
+
+        await AddAsync([(long)old[0]]).ConfigureAwait(false);
+        await Db.SortedSetRemoveAsync(keys.LegacyPendingSlots, old[0]).ConfigureAwait(false);
+        return (long)old[0];
+    }
+
+    private async Task<long?> EarliestIndexedAsync(long throughSlot)
+    {
         var db = Db;
         var lastHour = HourOf(throughSlot);
         while (true)

@@ -59,7 +59,15 @@ public sealed record AppendResult(int[] Seqs, bool IsClosed, int? FloorOffsetMs,
 
     public static AppendResult Failed(Exception failure) => new([], false, null) { Failure = failure };
 
+    /// <summary>
+    /// When the minute refused as closed because it is over by the store's clock: that clock's Unix ms, where a
+    /// message due in the past belongs now (a writer's own clock put it here, so it may be far off).
+    /// </summary>
+    public long? StoreNowMs { get; init; }
+
     public static AppendResult Closed { get; } = new([], true, null);
+
+    public static AppendResult ClosedAt(long? storeNowMs) => storeNowMs is null ? Closed : new([], true, null) { StoreNowMs = storeNowMs };
 
     /// <summary>Stored: the sequences, under <paramref name="epoch"/>; <paramref name="epochs"/> is the minute's record after the append.</summary>
     public static AppendResult Appended(int[] seqs, string epoch, string? epochs, ScheduleResult?[]? repeats = null) => new(seqs, false, null, repeats, epoch, epochs);

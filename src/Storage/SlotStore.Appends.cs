@@ -151,7 +151,7 @@ public sealed partial class SlotStore
     private async Task SendChunkAsync(IDatabase db, List<MinuteShare> chunk)
     {
         var keys = new RedisKey[chunk.Count * 2];
-        var values = new RedisValue[chunk.Sum(m => m.Elements + 2)];
+        var values = new RedisValue[chunk.Sum(m => m.Elements + 3)];
         var v = 0;
         for (var k = 0; k < chunk.Count; k++)
         {
@@ -159,6 +159,7 @@ public sealed partial class SlotStore
             (keys[2 * k], keys[(2 * k) + 1]) = (_keys.Messages(share.Slot), _keys.Meta(share.Slot));
             values[v++] = share.Elements;
             values[v++] = share.MinOffsetMs;
+            values[v++] = OpenUntilMs(share.Slot);
             foreach (var (_, _, append) in share.Parts)
             {
                 foreach (var element in append.Elements)
@@ -178,7 +179,7 @@ public sealed partial class SlotStore
             {
                 pending.Results[position] = length switch
                 {
-                    -1 => AppendResult.Closed,
+                    -1 => AppendResult.ClosedAt(StoreNow(reply[(2 * k) + 2])),
                     -2 => AppendResult.BelowFloor((int)reply[(2 * k) + 2]),
                     _ => AppendResult.Appended(Consecutive(first, append.Elements.Count), current, (string?)reply[(2 * k) + 2]),
                 };
@@ -186,6 +187,9 @@ public sealed partial class SlotStore
             }
         }
     }
+
+    /// <summary>The store's clock in a closed refusal: set when the minute is over by it, empty when it was closed.</summary>
+    private static long? StoreNow(RedisResult value) => value.Resp2Type == ResultType.Integer ? (long)value : null;
 
     private static int[] Consecutive(long first, int count)
     {

@@ -15,15 +15,16 @@ public sealed partial class SlotStore
     /// </summary>
     public async Task<AppendResult> AppendKeyedAsync(long slot, IReadOnlyList<(RedisValue Element, long DueMs, string Nonce, bool Here)> messages)
     {
-        var values = new RedisValue[(messages.Count * 4) + 1];
+        var values = new RedisValue[(messages.Count * 4) + 2];
         values[0] = _retentionSeconds;
+        values[1] = OpenUntilMs(slot);
         for (var i = 0; i < messages.Count; i++)
         {
             var m = messages[i];
-            values[1 + (i * 4)] = m.Nonce;
-            values[2 + (i * 4)] = m.DueMs;
-            values[3 + (i * 4)] = m.Element;
-            values[4 + (i * 4)] = m.Here ? "1" : "0";
+            values[2 + (i * 4)] = m.Nonce;
+            values[3 + (i * 4)] = m.DueMs;
+            values[4 + (i * 4)] = m.Element;
+            values[5 + (i * 4)] = m.Here ? "1" : "0";
         }
 
         var db = Db;
@@ -58,7 +59,7 @@ public sealed partial class SlotStore
 
         return status switch
         {
-            -1 => new AppendResult(seqs, true, null, repeats, Moved: moved),
+            -1 => new AppendResult(seqs, true, null, repeats, Moved: moved) { StoreNowMs = StoreNow(reply[1]) },
             -2 => new AppendResult(seqs, false, (int)reply[1], repeats, Moved: moved),
             _ => AppendResult.Appended(seqs, (string)reply[2]!, (string?)reply[1], repeats) with { Moved = moved },
         };

@@ -80,6 +80,9 @@ public sealed partial class SlotStore
 
     public Task<bool> RemoveFromIndexAsync(long slot) => _index.RemoveAsync(slot);
 
+    /// <summary>Indexes the slot as pending (again): a no-op when it is.</summary>
+    public Task IndexAsync(long slot) => _index.AddAsync([slot]);
+
     /// <summary>Whether the slot is in the index of pending slots.</summary>
     public Task<bool> IsIndexedAsync(long slot) => _index.ContainsAsync(slot);
 

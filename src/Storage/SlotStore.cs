@@ -19,6 +19,7 @@ public sealed partial class SlotStore(IConnectionMultiplexer redis, IOptions<Ech
     private readonly int _replicaAcks = options.Value.ReplicaAcks;
     private readonly long _replicaAckTimeoutMs = (long)options.Value.ReplicaAckTimeout.TotalMilliseconds;
     private readonly long _retentionSeconds = (long)Math.Max(1, options.Value.Retention.TotalSeconds);
+    private readonly long _appendGraceMs = (long)Math.Min(options.Value.AppendGrace.TotalMilliseconds, 1e15);
 
     private IDatabase Db => redis.GetDatabase();
 
@@ -142,6 +143,9 @@ public sealed partial class SlotStore(IConnectionMultiplexer redis, IOptions<Ech
 
         return ((string?)result switch { "F" => DrainOutcome.Fenced, "R" => DrainOutcome.Reincarnated, _ => DrainOutcome.Drained }, []);
     }
+
+    /// <summary>Unix ms from which the store refuses appends to the minute (<see cref="EchoOptions.AppendGrace"/>).</summary>
+    private long OpenUntilMs(long slot) => TimeSlot.EndMs(slot) + _appendGraceMs;
 
     private RedisKey[] SlotKeys(long slot) => [_keys.Messages(slot), _keys.Meta(slot), _keys.Canceled(slot), _keys.Nonces(slot)];
 

@@ -1,6 +1,6 @@
 using EchoAtTime.Storage;
-using StackExchange.Redis;
 using Microsoft.Extensions.Options;
+using StackExchange.Redis;
 
 namespace EchoAtTime.Api.Accept;
 
@@ -64,11 +64,14 @@ internal sealed class SlotWriter(SlotStore store, IGrainFactory grains, EchoMetr
             }
 
             var refusal = await _appender.AppendAsync(slot, writes, mine, anyKeyed);
+            // Over by the store's clock: what was due in it is due at the store's "now", however far behind
+            // this writer's clock is (else it would walk there a minute per round trip).
+            var laterMs = Math.Max(slotStart + TimeSlot.LengthMs, refusal?.StoreNowMs ?? 0);
             foreach (var i in mine)
             {
                 if (writes[i].MovedOn)
                 {
-                    writes[i].DueMs = Math.Max(writes[i].DueMs, slotStart + TimeSlot.LengthMs);
+                    writes[i].DueMs = Math.Max(writes[i].DueMs, laterMs);
                     moved.Add(i);
                 }
                 else if (!writes[i].HasResult)
@@ -83,10 +86,11 @@ internal sealed class SlotWriter(SlotStore store, IGrainFactory grains, EchoMetr
 
             if (refusal is { IsClosed: true })
             {
-                // Fully printed and closed by a later minute: these are due "now", which is later.
+                // Fully printed and closed by a later minute, or over by the store's clock: these are due "now",
+                // which is later.
                 foreach (var i in remaining)
                 {
-                    writes[i].DueMs = Math.Max(writes[i].DueMs, slotStart + TimeSlot.LengthMs);
+                    writes[i].DueMs = Math.Max(writes[i].DueMs, laterMs);
                 }
 
                 moved.AddRange(remaining);

@@ -1,3 +1,4 @@
+using EchoAtTime.Storage.Clock;
 using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
 

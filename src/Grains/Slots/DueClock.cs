@@ -1,3 +1,4 @@
+using EchoAtTime.Storage.Clock;
 using Microsoft.Extensions.Logging;
 
 namespace EchoAtTime.Grains.Slots;

@@ -7,7 +7,9 @@ namespace EchoAtTime.Grains.Slots;
 /// Order across minutes: a slot prints only when no earlier slot holds unprinted messages. It
 /// closes the previous minute (so nothing can still join it), closes fully printed earlier slots
 /// on their owner's behalf, and pokes one still printing, waiting for it to poke back. Once clear
-/// it stays clear: nothing new can be due in a closed minute.
+/// it stays clear: nothing new can be due in a closed minute, and older minutes take no appends
+/// once they are over by the store's clock (<see cref="EchoOptions.AppendGrace"/>), which is before
+/// this one can print.
 /// </summary>
 internal sealed partial class SlotOrder(long slot, SlotStore store, IGrainFactory grains, ILogger logger)
 {
@@ -25,10 +27,23 @@ internal sealed partial class SlotOrder(long slot, SlotStore store, IGrainFactor
             return true;
         }
 
-        await store.CloseAsync(slot - 1);
+        // The minute before holds unprinted messages when it cannot close: it comes first whether the index knows
+        // it or not (its entry lost in a failover, say), so it is indexed again for the sweep to find.
+        long? before = null;
+        if (!await store.CloseAsync(slot - 1))
+        {
+            before = slot - 1;
+            await store.IndexAsync(slot - 1);
+        }
+
         while (true)
         {
-            var earliest = await store.EarliestPendingAsync(slot - 1);
+            var earliest = await store.EarliestPendingAsync(slot - 1) ?? before;
+            if (earliest == before)
+            {
+                before = null;
+            }
+
             if (earliest is null)
             {
                 (Cleared, Waiting) = (true, false);

@@ -1,6 +1,7 @@
 using EchoAtTime.Grains.Clock;
 using EchoAtTime.Grains.Output;
 using EchoAtTime.Storage;
+using EchoAtTime.Storage.Clock;
 using StackExchange.Redis;
 
 namespace EchoAtTime.Grains.Slots;
@@ -21,8 +22,11 @@ internal sealed class SlotPrinter(SlotStore store, IEchoSink sink, EchoMetrics m
     /// Prints what is due, batch by batch, for at most one print turn (the caller wakes again for
     /// the rest). Every batch is confirmed on return. Throws <see cref="ConsoleStalledException"/>
     /// when the console is given up (the declared batch then stays unconfirmed, for a successor).
+    /// Nothing due after <paramref name="dueThroughMs"/> prints: until the order across minutes is
+    /// cleared, the caller's check holds only for what was due by the clock reading it was made with,
+    /// and this loop reads the clock again.
     /// </summary>
-    public async Task<PrintOutcome> PrintDueAsync(long slot, SlotView view)
+    public async Task<PrintOutcome> PrintDueAsync(long slot, SlotView view, long dueThroughMs = long.MaxValue)
     {
         if (!clock.IsBounded)
         {
@@ -44,7 +48,7 @@ internal sealed class SlotPrinter(SlotStore store, IEchoSink sink, EchoMetrics m
             }
             else
             {
-                view.NextBatch(now, options.BatchSize, batch);
+                view.NextBatch(Math.Min(now, dueThroughMs), options.BatchSize, batch);
             }
 
             redeclare = false;

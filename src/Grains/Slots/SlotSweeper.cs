@@ -1,5 +1,6 @@
 using EchoAtTime.Grains.Clock;
 using EchoAtTime.Storage;
+using EchoAtTime.Storage.Clock;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 

@@ -37,7 +37,7 @@ public sealed partial class TimeSlotGrain
                 return;
             }
 
-            if (!await EnsureOrderClearedAsync() || !await PrintDueAsync())
+            if (!await PrintDueInOrderAsync())
             {
                 return;
             }
@@ -70,16 +70,22 @@ public sealed partial class TimeSlotGrain
         }
     }
 
-    /// <summary>True once no earlier slot holds messages; otherwise retries later (the earlier one is poked).</summary>
-    private async Task<bool> EnsureOrderClearedAsync()
+    /// <summary>
+    /// Prints what is due once no earlier slot holds messages; false when this turn must end here (an earlier slot
+    /// still prints and is poked, the slot is fenced, or the clock is not bounded: it retries later). Until the order
+    /// is cleared, the clock reading the check was skipped by (nothing due) bounds the print too: the printer reads
+    /// the clock again, and would otherwise print what fell due since, past an earlier minute never checked.
+    /// </summary>
+    private async Task<bool> PrintDueInOrderAsync()
     {
-        if (_order.Cleared || !_view.HasDue(NowMs) || await _order.TryClearAsync())
+        var now = NowMs;
+        if (!_order.Cleared && _view.HasDue(now) && !await _order.TryClearAsync())
         {
-            return true;
+            _wakeups.Retry();
+            return false;
         }
 
-        _wakeups.Retry();
-        return false;
+        return await PrintDueAsync(_order.Cleared ? long.MaxValue : now);
     }
 
     /// <summary>Reads the slot into the view. False when it turns out already finished.</summary>
@@ -110,9 +116,9 @@ public sealed partial class TimeSlotGrain
     /// Prints what is due for one print turn. False when this activation may not go on: fenced (it
     /// stops), or the clock is not bounded (it retries later; the silo reports not ready meanwhile).
     /// </summary>
-    private async Task<bool> PrintDueAsync()
+    private async Task<bool> PrintDueAsync(long dueThroughMs)
     {
-        switch (await _printer.PrintDueAsync(_slot, _view))
+        switch (await _printer.PrintDueAsync(_slot, _view, dueThroughMs))
         {
             case PrintOutcome.Done:
                 return true;
@@ -141,7 +147,7 @@ public sealed partial class TimeSlotGrain
                     return;
                 case DrainOutcome.UnseenMessages:
                     SlotPrinter.Merge(_view, unseen, []);
-                    if (!await EnsureOrderClearedAsync() || !await PrintDueAsync())
+                    if (!await PrintDueInOrderAsync())
                     {
                         return;
                     }

@@ -1,6 +1,7 @@
 using EchoAtTime.Grains.Clock;
 using EchoAtTime.Grains.Output;
 using EchoAtTime.Storage;
+using EchoAtTime.Storage.Clock;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Placement;

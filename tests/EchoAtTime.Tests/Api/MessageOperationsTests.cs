@@ -211,7 +211,7 @@ public sealed class MessageOperationsTests(ApiSiloFixture api)
         var marker = $"expired-{Guid.NewGuid():N}";
         var slot = TimeSlot.Of(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()) - 600 - Random.Shared.Next(300);
         await using var redis = await ConnectionMultiplexer.ConnectAsync(api.Redis.ConnectionString);
-        var appended = await new SlotStore(redis, Options.Create(new EchoOptions())).AppendAsync(slot, [SlotElement.Encode(250, marker, 1_000)], 250);
+        var appended = await new SlotStore(redis, Options.Create(new EchoOptions { AppendGrace = EarlierRun.AnyMinute })).AppendAsync(slot, [SlotElement.Encode(250, marker, 1_000)], 250);
         var id = new MessageId(TimeSlot.StartMs(slot) + 250, appended.Seqs[0], appended.Epoch).ToString();
 
         await Conditions.WaitForAsync(async () =>

@@ -41,12 +41,23 @@ public sealed class SlotClusterFixture : IAsyncLifetime
 
     public IGrainFactory Grains => Cluster.Client;
 
-    /// <summary>Direct access to the store, to set up what an earlier run of the cluster would have left.</summary>
-    public SlotStore Store => new(Multiplexer, Microsoft.Extensions.Options.Options.Create(Options));
+    /// <summary>
+    /// Direct access to the store, to set up what an earlier run of the cluster would have left. Its
+    /// minutes take appends however long ago they ended (<see cref="EarlierRun"/>).
+    /// </summary>
+    public SlotStore Store => new(Multiplexer, Microsoft.Extensions.Options.Options.Create(new EchoOptions
+    {
+        KeyPrefix = Options.KeyPrefix,
+        Retention = Options.Retention,
+        AppendGrace = EarlierRun.AnyMinute,
+    }));
 
     /// <summary>The accept path of the API (as on a silo or the gateway), over the cluster's client.</summary>
-    public MessageWriter Writer =>
-        new(Store, Cluster.Client, _metrics, Microsoft.Extensions.Options.Options.Create(Options), TimeProvider.System);
+    public MessageWriter Writer => WriterWithClock(TimeProvider.System);
+
+    /// <summary>The accept path of the API as on a silo or gateway whose machine clock reads <paramref name="clock"/>.</summary>
+    public MessageWriter WriterWithClock(TimeProvider clock) => new(
+        new SlotStore(Multiplexer, Microsoft.Extensions.Options.Options.Create(Options)), Cluster.Client, _metrics, Microsoft.Extensions.Options.Options.Create(Options), clock);
 
     /// <summary>Appends straight to a slot, as an earlier run of the cluster would have (no notice to the printer).</summary>
     public Task<AppendResult> AppendRawAsync(long slot, params (int OffsetMs, string Message)[] messages) =>

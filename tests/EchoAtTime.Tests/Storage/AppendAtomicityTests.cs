@@ -18,7 +18,7 @@ public sealed class AppendAtomicityTests(RedisFixture redis)
     private readonly long _slot = Random.Shared.NextInt64(3_000_000, 4_000_000);
 
     private static SlotStore Store(IConnectionMultiplexer multiplexer) =>
-        new(multiplexer, Options.Create(new EchoOptions { KeyPrefix = Prefix }));
+        new(multiplexer, Options.Create(new EchoOptions { KeyPrefix = Prefix, AppendGrace = EarlierRun.AnyMinute }));
 
     [Theory]
     [InlineData(false)]

@@ -1,6 +1,7 @@
 using EchoAtTime.Grains;
-using EchoAtTime.Storage;
 using EchoAtTime.Silo;
+using EchoAtTime.Storage;
+using EchoAtTime.Tests.Infrastructure;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
@@ -49,7 +50,7 @@ public sealed class EmbeddedStoreTests
             using (var store = EmbeddedStore.Start(dir, 0, commitWait, NullLoggerFactory.Instance))
             {
                 await using var redis = await ConnectionMultiplexer.ConnectAsync(store.ConnectionString);
-                var slots = new SlotStore(redis, Options.Create(new EchoOptions()));
+                var slots = new SlotStore(redis, Options.Create(new EchoOptions { AppendGrace = EarlierRun.AnyMinute }));
                 var appended = await slots.AppendAsync(7, Enumerable.Range(0, 2_500).Select(i => SlotElement.Encode(i, $"m{i}")).ToArray(), 0);
                 Assert.Equal(2_500, appended.Seqs.Length);
                 Assert.Equal(MessageStatus.Scheduled, await slots.StatusAsync(new MessageId(TimeSlot.StartMs(7) + 2_000, appended.Seqs[2_000], appended.Epoch)));

@@ -15,7 +15,7 @@ namespace EchoAtTime.Tests.Storage;
 public sealed class KeyReservationTests(RedisFixture redis)
 {
     private static readonly string Prefix = $"t{Guid.NewGuid():N}:";
-    private readonly SlotStore _store = new(redis.Multiplexer, Options.Create(new EchoOptions { KeyPrefix = Prefix, Retention = TimeSpan.FromHours(1) }));
+    private readonly SlotStore _store = new(redis.Multiplexer, Options.Create(new EchoOptions { KeyPrefix = Prefix, Retention = TimeSpan.FromHours(1), AppendGrace = EarlierRun.AnyMinute }));
     private readonly RedisKeys _keys = new(Prefix);
     private readonly long _slot = Random.Shared.NextInt64(5_000_000, 6_000_000);
 

@@ -9,7 +9,7 @@ namespace EchoAtTime.Tests.Storage;
 public sealed class MoveStoreTests(RedisFixture redis)
 {
     private static readonly string Prefix = $"t{Guid.NewGuid():N}:";
-    private readonly SlotStore _store = new(redis.Multiplexer, Options.Create(new EchoOptions { KeyPrefix = Prefix }));
+    private readonly SlotStore _store = new(redis.Multiplexer, Options.Create(new EchoOptions { KeyPrefix = Prefix, AppendGrace = EarlierRun.AnyMinute }));
     private readonly long _slot = Random.Shared.NextInt64(2_000_000, 3_000_000);
     private string? _epoch;
 

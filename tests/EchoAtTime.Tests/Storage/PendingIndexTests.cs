@@ -70,4 +70,20 @@ public sealed class PendingIndexTests
         Assert.Equal(2, await _index.CountAsync());
         Assert.Equal(0, await _index.MoveLegacyPageAsync());
     }
+
+    [Fact]
+    public async Task A_minute_only_in_the_earlier_version_s_index_is_the_earliest_pending_and_moves_over_when_found()
+    {
+        // The sweep moves the old index a page at a time; an order check before it got there must not print past it.
+        var db = _redis.Multiplexer.GetDatabase();
+        await db.SortedSetAddAsync(_keys.LegacyPendingSlots, _hour + 5, _hour + 5);
+        await _index.AddAsync([_hour + 7]);
+
+        Assert.Equal(_hour + 5, await _index.EarliestAsync(_hour + 10));
+        Assert.True(await _index.ContainsAsync(_hour + 5));
+        Assert.False(await db.KeyExistsAsync(_keys.LegacyPendingSlots));
+        Assert.True(await _index.RemoveAsync(_hour + 5));
+        Assert.Equal(_hour + 7, await _index.EarliestAsync(_hour + 10));
+        Assert.Null(await _index.EarliestAsync(_hour + 6));
+    }
 }

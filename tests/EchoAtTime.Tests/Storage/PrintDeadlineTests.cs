@@ -2,6 +2,7 @@ using EchoAtTime.Grains;
 using EchoAtTime.Grains.Clock;
 using EchoAtTime.Grains.Slots;
 using EchoAtTime.Storage;
+using EchoAtTime.Storage.Clock;
 using EchoAtTime.Testing;
 using EchoAtTime.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;

@@ -23,6 +23,7 @@ public sealed class ReplicaAckTests(RedisFixture redis)
         KeyPrefix = Prefix,
         ReplicaAcks = replicaAcks,
         ReplicaAckTimeout = TimeSpan.FromMilliseconds(100),
+        AppendGrace = EarlierRun.AnyMinute,
     }));
 
     [Fact]

@@ -10,7 +10,7 @@ namespace EchoAtTime.Tests.Storage;
 public sealed class SlotStoreTests(RedisFixture redis)
 {
     private static readonly string Prefix = $"t{Guid.NewGuid():N}:";
-    private readonly SlotStore _store = new(redis.Multiplexer, Options.Create(new EchoOptions { KeyPrefix = Prefix }));
+    private readonly SlotStore _store = new(redis.Multiplexer, Options.Create(new EchoOptions { KeyPrefix = Prefix, AppendGrace = EarlierRun.AnyMinute }));
     private readonly RedisKeys _keys = new(Prefix);
     private readonly long _slot = Random.Shared.NextInt64(1_000_000, 2_000_000);
 

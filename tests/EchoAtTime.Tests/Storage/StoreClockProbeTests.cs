@@ -1,5 +1,6 @@
 using EchoAtTime.Grains;
 using EchoAtTime.Grains.Clock;
+using EchoAtTime.Storage.Clock;
 using EchoAtTime.Tests.Infrastructure;
 using Microsoft.Extensions.Options;
 

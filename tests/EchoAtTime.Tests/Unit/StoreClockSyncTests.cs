@@ -1,5 +1,6 @@
 using EchoAtTime.Grains;
 using EchoAtTime.Grains.Clock;
+using EchoAtTime.Storage.Clock;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;

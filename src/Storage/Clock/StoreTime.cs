@@ -1,7 +1,7 @@
 using System.Globalization;
 using StackExchange.Redis;
 
-namespace EchoAtTime.Grains.Clock;
+namespace EchoAtTime.Storage.Clock;
 
 /// <summary>
 /// Reads the store's clock: Redis (and Garnet) <c>TIME</c>, seconds and microseconds since the epoch. The cluster's one

@@ -1,4 +1,4 @@
-namespace EchoAtTime.Grains.Clock;
+namespace EchoAtTime.Storage.Clock;
 
 /// <summary>
 /// One measurement of the store's clock against this silo's (shifted) local clock.

@@ -1,4 +1,4 @@
-namespace EchoAtTime.Grains.Clock;
+namespace EchoAtTime.Storage.Clock;
 
 /// <summary>
 /// Measures the offset of the store's clock to this silo's local clock. For one sample, with local

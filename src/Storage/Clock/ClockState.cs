@@ -1,4 +1,4 @@
-namespace EchoAtTime.Grains.Clock;
+namespace EchoAtTime.Storage.Clock;
 
 /// <summary>Whether <see cref="ClusterClock"/> can vouch for its reading, and if not, why not.</summary>
 public enum ClockState

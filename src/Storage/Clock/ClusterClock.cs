@@ -1,7 +1,7 @@
 using System.Globalization;
 using Microsoft.Extensions.Options;
 
-namespace EchoAtTime.Grains.Clock;
+namespace EchoAtTime.Storage.Clock;
 
 /// <summary>
 /// The cluster's one clock: the store's clock as last measured, carried forward by this silo's
