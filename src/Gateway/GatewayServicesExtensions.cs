@@ -34,6 +34,8 @@ public static class GatewayServicesExtensions
         });
 
         builder.AddEchoApi();
+        builder.Services.AddHostedService<GatewayClockSync>();
+        builder.Services.AddHealthChecks().AddCheck<GatewayClockHealthCheck>("clock", tags: [EchoApiExtensions.ReadyTag]);
         builder.AddEchoTelemetry("EchoAtTime.Gateway");
         return builder;
     }

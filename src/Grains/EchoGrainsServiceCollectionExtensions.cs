@@ -25,7 +25,7 @@ public static class EchoGrainsServiceCollectionExtensions
         services.AddMetrics();
         services.TryAddSingleton<EchoMetrics>();
         services.TryAddSingleton<SlotStore>();
-        services.AddSingleton<ClusterClock>();
+        services.TryAddSingleton<ClusterClock>();
         services.AddSingleton<StoreClockSync>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<StoreClockSync>());
         services.AddSingleton(sp => new DueClock(sp.GetRequiredService<ClusterClock>(), sp.GetRequiredService<ILogger<DueClock>>()));

@@ -30,7 +30,7 @@ public sealed class Deployment : IAsyncDisposable
         Redis = Cluster?.Nodes[0] ?? new StoreProcess(ports.Next(), Path.Combine(workDir, "redis"), options.AppendFsync);
         var logDir = Path.Combine(workDir, "processes");
         var extraArgs = options.Settings.Select(s => $"--{s.Key}={s.Value}").ToArray();
-        var faketime = options.ClockSteps > TimeSpan.Zero ? Faketime.RequireLibrary() : null;
+        var faketime = options.ClockSteps > TimeSpan.Zero ? Faketime.RequireLibrary("--clock-steps (run without it, or install it)") : null;
         for (var n = 1; n <= options.Silos; n++)
         {
             var proxy = StoreProxy();

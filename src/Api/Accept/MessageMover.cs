@@ -1,4 +1,5 @@
 using EchoAtTime.Storage;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace EchoAtTime.Api.Accept;
 
@@ -12,7 +13,7 @@ namespace EchoAtTime.Api.Accept;
 /// <see cref="RecoverAfter"/> is a request that died in the middle, and <see cref="RecoverOnceAsync"/>
 /// finishes it or calls it off.
 /// </summary>
-public sealed class MessageMover(SlotStore store, MessageWriter writer, EchoMetrics metrics, TimeProvider clock)
+public sealed class MessageMover(SlotStore store, MessageWriter writer, EchoMetrics metrics, [FromKeyedServices(AcceptClock.Key)] TimeProvider clock)
 {
     /// <summary>How long a move may take before another process finishes or calls it off.</summary>
     public static readonly TimeSpan RecoverAfter = TimeSpan.FromSeconds(5);

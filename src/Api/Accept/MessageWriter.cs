@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using EchoAtTime.Storage;
 using StackExchange.Redis;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
 namespace EchoAtTime.Api.Accept;
@@ -24,7 +25,7 @@ public sealed class MessageWriter
     private readonly TimeProvider _clock;
 
     public MessageWriter(
-        SlotStore store, IGrainFactory grains, EchoMetrics metrics, IOptions<EchoOptions> options, TimeProvider clock)
+        SlotStore store, IGrainFactory grains, EchoMetrics metrics, IOptions<EchoOptions> options, [FromKeyedServices(AcceptClock.Key)] TimeProvider clock)
     {
         _store = store;
         _metrics = metrics;

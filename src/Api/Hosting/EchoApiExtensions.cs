@@ -2,6 +2,7 @@ using EchoAtTime.Api.Accept;
 using EchoAtTime.Api.Http;
 using EchoAtTime.Api.Queries;
 using EchoAtTime.Storage;
+using EchoAtTime.Storage.Clock;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http;
@@ -33,6 +34,8 @@ public static class EchoApiExtensions
         builder.Services.AddWriteLimit();
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddOptions<EchoOptions>().BindConfiguration(EchoOptions.Section);
+        builder.Services.TryAddSingleton<ClusterClock>();
+        builder.Services.TryAddKeyedSingleton<TimeProvider>(AcceptClock.Key, (sp, _) => sp.GetRequiredService<ClusterClock>());
         builder.Services.TryAddSingleton<SlotStore>();
         builder.Services.AddSingleton<MessageWriter>();
         builder.Services.AddSingleton<MessageReader>();

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -40,7 +41,7 @@ public static partial class EchoEndpoints
     }
 
     public static async Task<Results<Accepted<EchoAccepted>, ValidationProblem, ProblemHttpResult>> ScheduleOne(
-        HttpRequest request, MessageWriter writer, IOptions<ApiOptions> options, TimeProvider clock,
+        HttpRequest request, MessageWriter writer, IOptions<ApiOptions> options, [FromKeyedServices(AcceptClock.Key)] TimeProvider clock,
         EchoMetrics metrics, ILoggerFactory loggers)
     {
         var result = await ScheduleOneAsync(request, writer, options.Value, clock, loggers);
@@ -95,7 +96,7 @@ public static partial class EchoEndpoints
     /// item's own status when some were not; 400 when none was valid.
     /// </summary>
     public static async Task<Results<Accepted<BatchItemResult[]>, JsonHttpResult<BatchItemResult[]>, ValidationProblem, ProblemHttpResult>> ScheduleBatch(
-        HttpRequest request, MessageWriter writer, IOptions<ApiOptions> options, TimeProvider clock,
+        HttpRequest request, MessageWriter writer, IOptions<ApiOptions> options, [FromKeyedServices(AcceptClock.Key)] TimeProvider clock,
         EchoMetrics metrics, ILoggerFactory loggers)
     {
         var result = await ScheduleBatchAsync(request, writer, options.Value, clock, loggers);

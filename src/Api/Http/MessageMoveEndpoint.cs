@@ -4,6 +4,7 @@ using EchoAtTime.Api.Hosting;
 using EchoAtTime.Storage;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -17,7 +18,7 @@ namespace EchoAtTime.Api.Http;
 public static partial class MessageMoveEndpoint
 {
     public static async Task<Results<Ok<MessageMoved>, ValidationProblem, ProblemHttpResult>> MoveMessage(
-        string id, HttpRequest request, MessageMover mover, IOptions<ApiOptions> options, TimeProvider clock, ILoggerFactory loggers)
+        string id, HttpRequest request, MessageMover mover, IOptions<ApiOptions> options, [FromKeyedServices(AcceptClock.Key)] TimeProvider clock, ILoggerFactory loggers)
     {
         var (body, problem) = await RequestBody.ReadJsonAsync(request, options.Value);
         if (problem is not null)

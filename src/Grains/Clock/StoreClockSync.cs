@@ -6,19 +6,12 @@ namespace EchoAtTime.Grains.Clock;
 
 /// <summary>
 /// Keeps <see cref="ClusterClock"/> measured. The first measurement runs before the silo joins the
-/// cluster (so a healthy silo is bounded from its first print on); then one every
-/// <see cref="ClusterClock.Refresh"/>, every second after a failure until one succeeds, and at once when
-/// the wall clock departs from the monotonic reading (checked every second: a step is seen within one).
+/// cluster (so a healthy silo is bounded from its first print on); then as <see cref="ClockRefreshLoop"/> says.
 /// A store that stays down keeps the last offset until it is stale; the clock then reports unbounded and
 /// the silo stops printing. State changes are logged once each way, not every attempt.
 /// </summary>
 public sealed partial class StoreClockSync : ILifecycleParticipant<ISiloLifecycle>, IDisposable
 {
-    private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(1);
-
-    // How often the wall clock is compared with the monotonic reading: two clock reads, so a step is seen within a second.
-    private static readonly TimeSpan StepCheck = TimeSpan.FromSeconds(1);
-
     // The silo waits this long at start for its first measurement, then starts unbounded (not ready, not printing) and keeps trying.
     private static readonly TimeSpan FirstMeasurementTimeout = TimeSpan.FromSeconds(5);
 
@@ -109,37 +102,13 @@ public sealed partial class StoreClockSync : ILifecycleParticipant<ISiloLifecycl
         }
 
         _clock.RestartDrift();
-        _loop = Task.Run(() => RunAsync(_stopping.Token), CancellationToken.None);
+        _loop = Task.Run(() => ClockRefreshLoop.RunAsync(_clock, MeasureOnceAsync, _stopping.Token), CancellationToken.None);
     }
 
     internal async Task OnStopAsync(CancellationToken cancellationToken)
     {
         await _stopping.CancelAsync().ConfigureAwait(false);
         await _loop.ConfigureAwait(false);
-    }
-
-    private async Task RunAsync(CancellationToken stopping)
-    {
-        var delay = _clock.IsBounded ? _clock.Refresh : RetryDelay;
-        var since = _clock.GetTimestamp();
-        try
-        {
-            while (true)
-            {
-                await Task.Delay(StepCheck < delay ? StepCheck : delay, _clock, stopping).ConfigureAwait(false);
-                if (_clock.GetElapsedTime(since) < delay && _clock.WallDeparture.Duration() <= _clock.MaxSkew)
-                {
-                    continue;
-                }
-
-                var measured = await MeasureOnceAsync(stopping).ConfigureAwait(false);
-                delay = measured ? _clock.Refresh : RetryDelay;
-                since = _clock.GetTimestamp();
-            }
-        }
-        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
-        {
-        }
     }
 
     private void Report()

@@ -1,11 +1,11 @@
 using System.Globalization;
 
-namespace EchoAtTime.Chaos;
+namespace EchoAtTime.Testing;
 
 /// <summary>
-/// libfaketime, as <c>--clock-steps</c> runs a silo under it: the silo's wall clock is read from a
-/// timestamp file of its own (an offset such as <c>+3s</c>, re-read every second), its monotonic
-/// clock is left alone (a real clock step moves the wall clock only). The same setup as
+/// libfaketime, as the chaos tool's <c>--clock-steps</c> and the tests run a process under it: its wall clock is read
+/// from a timestamp file of its own (an offset such as <c>+3s</c>, re-read every second), its monotonic clock is left
+/// alone (a real clock step, or a machine's clock that is simply wrong, moves the wall clock only). The same setup as
 /// <c>tools/clock-step-drill.sh</c>.
 /// </summary>
 public static class Faketime
@@ -28,11 +28,10 @@ public static class Faketime
             .FirstOrDefault(File.Exists);
     }
 
-    /// <summary>The library, or the reason a run asking for clock steps cannot be carried out.</summary>
-    public static string RequireLibrary() => LibraryPath()
+    /// <summary>The library, or the reason what <paramref name="neededBy"/> names cannot be carried out.</summary>
+    public static string RequireLibrary(string neededBy) => LibraryPath()
         ?? throw new InvalidOperationException(
-            $"--clock-steps needs libfaketime, which is not installed here (no {LibraryGlob}; Debian: apt-get install faketime). "
-            + "Run without --clock-steps, or install it.");
+            $"{neededBy} needs libfaketime, which is not installed here (no {LibraryGlob}; Debian: apt-get install faketime).");
 
     /// <summary>What a process needs in its environment to read its wall clock from <paramref name="timestampFile"/>.</summary>
     public static IReadOnlyDictionary<string, string> Environment(string library, string timestampFile) => new Dictionary<string, string>
