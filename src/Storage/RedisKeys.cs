@@ -34,6 +34,12 @@ public sealed class RedisKeys(string prefix)
     /// <summary>HASH: nonce of a keyed message's reservation → the id stored under it, or '>' once it moved on to a later minute.</summary>
     public RedisKey Nonces(long slot) => $"{prefix}{{s:{slot}}}:k";
 
+    /// <summary>
+    /// ZSET: a long minute's sequences scored by their print-order cursor, built and read by the listing only
+    /// (<c>Scripts/browse.lua</c>), expiring minutes after its last use; the printer never reads it.
+    /// </summary>
+    public RedisKey Order(long slot) => $"{prefix}{{s:{slot}}}:o";
+
     /// <summary>ZSET: reschedules under way (<see cref="MoveIntent"/>), scored by when each started; a move leaves it once its message arrived.</summary>
     public RedisKey MoveIntents { get; } = prefix + "{moves}";
 
