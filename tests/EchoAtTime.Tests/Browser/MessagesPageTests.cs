@@ -128,6 +128,50 @@ public sealed class MessagesPageTests(ITestOutputHelper output)
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.ChangeExtension(shot, ".after.png"), FullPage = true });
         Assert.Empty(errors);
         Assert.DoesNotContain(silo.StdoutLines(), l => texts.Any(t => l.Contains(t, StringComparison.Ordinal)));
+
+        await AssertAHiddenPagePollsNothingAsync(browser, key, silo);
+    }
+
+    /// <summary>
+    /// A page nobody sees polls nothing: its 5 s refresh skips the store while hidden and runs as soon as it is shown.
+    /// The page's clock is Playwright's (time moved on by the test), and its listing calls are counted in the page.
+    /// </summary>
+    private static async Task AssertAHiddenPagePollsNothingAsync(IBrowser browser, string key, ServiceProcess silo)
+    {
+        await using var context = await browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            HttpCredentials = new HttpCredentials { Username = "operator", Password = key },
+        });
+        await context.Clock.InstallAsync();
+        await context.AddInitScriptAsync("""
+            window.__hidden = false;
+            window.__listings = 0;
+            Object.defineProperty(document, 'hidden', { configurable: true, get: () => window.__hidden });
+            const fetchOf = window.fetch.bind(window);
+            window.fetch = (input, init) => {
+              if (String(input).startsWith('/messages?')) window.__listings++;
+              return fetchOf(input, init);
+            };
+            """);
+        var page = await context.NewPageAsync();
+        await page.GotoAsync(new Uri(silo.BaseUrl, "ui/").ToString());
+        await Expect(page.Locator("body[data-loaded=true]")).ToBeAttachedAsync();
+        Task<int> Listings() => page.EvaluateAsync<int>("window.__listings");
+
+        // Shown: each 5 s turn lists again.
+        var loaded = await Listings();
+        await page.Clock.RunForAsync(5_000);
+        await Conditions.WaitForAsync(async () => await Listings() > loaded, TimeSpan.FromSeconds(15), "a shown page did not poll");
+
+        // Hidden: a minute of turns, no listing.
+        await page.EvaluateAsync("window.__hidden = true");
+        var hidden = await Listings();
+        await page.Clock.RunForAsync(60_000);
+        Assert.Equal(hidden, await Listings());
+
+        // Shown again: at once, without waiting for a turn.
+        await page.EvaluateAsync("window.__hidden = false; document.dispatchEvent(new Event('visibilitychange'))");
+        await Conditions.WaitForAsync(async () => await Listings() > hidden, TimeSpan.FromSeconds(15), "a page shown again did not refresh");
     }
 
     private static ILocator Row(IPage page, string id) => page.Locator($"#next tbody tr[data-id='{id}']");

@@ -139,4 +139,11 @@ $('#find').addEventListener('submit', event => {
   find($('#find-id').value.trim());
 });
 run(async () => {});
-setInterval(() => run(async () => {}), 5_000);
+// Every open page polls the store; one nobody can see (a tab behind others, a minimised window) skips its turns and
+// catches up the moment it is shown again.
+setInterval(() => {
+  if (!document.hidden) run(async () => {});
+}, 5_000);
+document.addEventListener('visibilitychange', () => {
+  if (!document.hidden) run(async () => {});
+});
