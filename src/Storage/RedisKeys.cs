@@ -28,6 +28,12 @@ public sealed class RedisKeys(string prefix)
     /// <summary>HASH: the slot's fence and progress (version, printed and printing cursors, counts, closed).</summary>
     public RedisKey Meta(long slot) => $"{prefix}{{s:{slot}}}:m";
 
+    /// <summary>
+    /// The one field of <see cref="Meta"/> read outside the scripts: how many of the minute's messages printed. The
+    /// scripts name every field in the table of <c>Scripts/README.md</c>.
+    /// </summary>
+    public const string MetaPrintedCount = "c";
+
     /// <summary>SET: sequences of the slot's canceled messages (an intset: a few bytes each).</summary>
     public RedisKey Canceled(long slot) => $"{prefix}{{s:{slot}}}:c";
 

@@ -29,14 +29,7 @@ public sealed partial class SlotStore
             return MoveRecord.Parse((string)((RedisResult[])result!)[1]!);
         }
 
-        return new MoveRecord((string?)result switch
-        {
-            "printed" => MoveStep.Printed,
-            "canceled" => MoveStep.Canceled,
-            "expired" => MoveStep.Expired,
-            "aborted" => MoveStep.Aborted,
-            _ => MoveStep.Unknown,
-        });
+        return new MoveRecord(ScriptReplies.Staying((string?)result));
     }
 
     /// <summary>

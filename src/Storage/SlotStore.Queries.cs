@@ -8,26 +8,8 @@ public sealed partial class SlotStore
     public async Task<MessageStatus> StatusAsync(MessageId id) => (await LookupAsync(id).ConfigureAwait(false)).Status;
 
     /// <summary>Where the message stands, with its delivery receipt once printed (one script, one round trip).</summary>
-    public async Task<MessageRecord> LookupAsync(MessageId id)
-    {
-        var result = await Db.ScriptEvaluateAsync(SlotScripts.Status, SlotKeys(id.Slot), IdArgs(id)).ConfigureAwait(false);
-        if (result.Resp2Type == ResultType.Array)
-        {
-            var reply = (RedisResult[])result!;
-            return (string?)reply[0] == "moved"
-                ? new MessageRecord(MessageStatus.Moved, MovedTo: MoveRecord.Parse((string)reply[1]!).NewId)
-                : new MessageRecord(MessageStatus.Printed, TimeSlot.StartMs(id.Slot) + (long)reply[1], (long)reply[2] == 1);
-        }
-
-        return new MessageRecord((string?)result switch
-        {
-            "scheduled" => MessageStatus.Scheduled,
-            "printed" => MessageStatus.Printed,
-            "canceled" => MessageStatus.Canceled,
-            "expired" => MessageStatus.Expired,
-            _ => MessageStatus.Unknown,
-        });
-    }
+    public async Task<MessageRecord> LookupAsync(MessageId id) =>
+        ScriptReplies.Record(await Db.ScriptEvaluateAsync(SlotScripts.Status, SlotKeys(id.Slot), IdArgs(id)).ConfigureAwait(false), TimeSlot.StartMs(id.Slot));
 
     /// <summary>
     /// Cancels unless printed or being printed; atomic with the printer's fence. <c>Now</c> tells a
@@ -38,7 +20,7 @@ public sealed partial class SlotStore
     {
         var keys = SlotKeys(id.Slot);
         var result = await Db.ScriptEvaluateAsync(SlotScripts.Cancel, keys, IdArgs(id)).ConfigureAwait(false);
-        var answer = Canceled(result);
+        var answer = ScriptReplies.Cancel(result);
         if (_replicaAcks > 0 && answer.Outcome == CancelOutcome.Canceled)
         {
             await WaitForReplicasAsync(redis.GetServer(keys[0]), $"the cancel of {id}").ConfigureAwait(false);
@@ -46,16 +28,6 @@ public sealed partial class SlotStore
 
         return answer;
     }
-
-    private static (CancelOutcome Outcome, bool Now) Canceled(RedisResult result) =>
-        result.Resp2Type == ResultType.Array ? (CancelOutcome.Moved, false) : (string?)result switch
-        {
-            "now" => (CancelOutcome.Canceled, true),
-            "canceled" => (CancelOutcome.Canceled, false),
-            "printed" => (CancelOutcome.AlreadyPrinted, false),
-            "expired" => (CancelOutcome.Expired, false),
-            _ => (CancelOutcome.Unknown, false),
-        };
 
     /// <summary>
     /// Cluster-wide pending figures for the gauges: slots in the index, and messages neither printed
@@ -67,7 +39,7 @@ public sealed partial class SlotStore
         var slots = _index.CountAsync();
         var first = await _index.ThroughAsync(long.MaxValue, maxSlots).ConfigureAwait(false);
         var counts = first.Select(slot =>
-            (Length: db.ListLengthAsync(_keys.Messages(slot)), Printed: db.HashGetAsync(_keys.Meta(slot), "c"), Canceled: db.SetLengthAsync(_keys.Canceled(slot)))).ToList();
+            (Length: db.ListLengthAsync(_keys.Messages(slot)), Printed: db.HashGetAsync(_keys.Meta(slot), RedisKeys.MetaPrintedCount), Canceled: db.SetLengthAsync(_keys.Canceled(slot)))).ToList();
         long messages = 0;
         foreach (var (length, printed, canceled) in counts)
         {

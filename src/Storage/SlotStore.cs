@@ -141,7 +141,7 @@ public sealed partial class SlotStore(IConnectionMultiplexer redis, IOptions<Ech
             return (DrainOutcome.UnseenMessages, (RedisValue[])result!);
         }
 
-        return ((string?)result switch { "F" => DrainOutcome.Fenced, "R" => DrainOutcome.Reincarnated, _ => DrainOutcome.Drained }, []);
+        return (ScriptReplies.Drain((string?)result), []);
     }
 
     /// <summary>Unix ms from which the store refuses appends to the minute (<see cref="EchoOptions.AppendGrace"/>).</summary>

@@ -16,7 +16,9 @@ public static partial class MessageListEndpoint
     public const int DefaultLimit = 50;
     public const int MaxLimit = 500;
 
-    private static readonly string[] Statuses = ["scheduled", "printed", "canceled", "expired", "moved"];
+    // The states a message can be listed in: every state but unknown, named as the API writes them.
+    private static readonly string[] Statuses =
+        [.. Enum.GetValues<MessageStatus>().Where(s => s != MessageStatus.Unknown).Select(s => s.ToString().ToLowerInvariant())];
 
     public static async Task<Results<Ok<MessageList>, ValidationProblem, ProblemHttpResult>> ListMessages(
         string? from, string? to, string? status, string? limit, string? cursor,
