@@ -2,6 +2,7 @@ using Orleans.Dashboard;
 using System.Globalization;
 using EchoAtTime.Api.Hosting;
 using EchoAtTime.Grains;
+using EchoAtTime.Storage;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using StackExchange.Redis;
@@ -37,9 +38,11 @@ public static partial class SiloServicesExtensions
             EmbeddedStore store;
             try
             {
-                store = EmbeddedStore.Start(dataDir, config.GetValue("Echo:EmbeddedPort", 0), config.GetValue("Echo:EmbeddedCommitWait", true), garnetLoggers);
+                store = EmbeddedStore.Start(
+                    dataDir, config.GetValue("Echo:EmbeddedPort", 0), config.GetValue("Echo:EmbeddedCommitWait", true), garnetLoggers,
+                    config["Echo:EmbeddedLogMemory"] is { Length: > 0 } memory ? memory : GarnetCommandLine.DefaultLogMemory);
             }
-            catch (InvalidOperationException ex)
+            catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or FormatException)
             {
                 LogEmbeddedStoreRefused(bootLog, ex.Message);
                 throw new StartRefusedException(ex.Message);
@@ -101,7 +104,7 @@ public static partial class SiloServicesExtensions
     [LoggerMessage(Level = LogLevel.Critical, Message = "Store: the embedded store did not start: {Problem}")]
     private static partial void LogEmbeddedStoreRefused(ILogger logger, string problem);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Store: embedded Garnet at 127.0.0.1:{Port}, persisting to {DataDir}; {Durability}")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Store: embedded Garnet at 127.0.0.1:{Port} (a new password each start, for this silo alone), persisting to {DataDir}; {Durability}")]
     private static partial void LogEmbeddedStore(ILogger logger, string dataDir, int port, string durability);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Store: Redis at {Redis}")]

@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 using Garnet;
 
 // Runs a Garnet server with the given Garnet command line until SIGTERM or SIGINT. The harness
-// passes the silo's embedded settings (EmbeddedStore.GarnetArguments: AOF, recover, transactional Lua).
+// passes the silo's embedded settings (GarnetCommandLine.For: AOF, recover, storage tier, transactional Lua).
 using var stop = new CancellationTokenSource();
 using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
 using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);

@@ -95,7 +95,7 @@ public sealed class StoreProcess : IAsyncDisposable
     }
 
     /// <summary>
-    /// The Garnet command line: the silo's embedded settings (EmbeddedStore.GarnetArguments) without
+    /// The Garnet command line: the silo's embedded settings (GarnetCommandLine.For) without
     /// commit wait, and a password if any. Garnet 2.2.8 deadlocks when scripts from several sessions
     /// contend with both --lua-transaction-mode and --aof-commit-wait (measured: redis-benchmark, 50
     /// clients running one two-key EVAL: 0 requests/s and PING unanswered at once; either flag alone
@@ -103,11 +103,7 @@ public sealed class StoreProcess : IAsyncDisposable
     /// tests' store has many sessions (silos, gateway, the tests' own client), so it keeps the atomic
     /// scripts and gives up commit wait: a reply can precede the log's commit by the commit's latency.
     /// </summary>
-    public IReadOnlyList<string> GarnetArguments() =>
-    [
-        .. GarnetCommandLine.For(_dir, Port, commitWait: false),
-        .. (Password is null ? (string[])[] : ["--auth", "Password", "--password", Password]),
-    ];
+    public IReadOnlyList<string> GarnetArguments() => GarnetCommandLine.For(_dir, Port, commitWait: false, Password);
 
     private IReadOnlyList<string> RedisArguments() =>
     [

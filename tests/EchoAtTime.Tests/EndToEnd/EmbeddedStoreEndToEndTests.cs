@@ -3,8 +3,11 @@ using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using EchoAtTime.Silo;
 using EchoAtTime.Tests.Infrastructure;
+using Microsoft.Extensions.Logging.Abstractions;
+using StackExchange.Redis;
 using Xunit.Abstractions;
 
 namespace EchoAtTime.Tests.EndToEnd;
@@ -120,7 +123,39 @@ public sealed class EmbeddedStoreEndToEndTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task A_second_silo_pointed_at_a_data_directory_in_use_is_refused_with_a_clear_message_and_the_first_keeps_serving()
+    public async Task A_silo_on_a_data_directory_whose_checkpoint_is_corrupt_refuses_to_start_in_one_critical_line_naming_it_with_exit_code_1()
+    {
+        var dataDir = Directory.CreateTempSubdirectory("echo-embedded-e2e-").FullName;
+        try
+        {
+            using (var store = EmbeddedStore.Start(dataDir, 0, commitWait: true, NullLoggerFactory.Instance))
+            {
+                await using var redis = await ConnectionMultiplexer.ConnectAsync(store.ConnectionString);
+                await redis.GetDatabase().StringSetAsync("before the checkpoint", "kept");
+                await redis.GetDatabase().ExecuteAsync("SAVE");
+            }
+
+            var info = Assert.Single(Directory.GetFiles(dataDir, "info.dat.0", SearchOption.AllDirectories), f => f.Contains("/cpr-checkpoints/", StringComparison.Ordinal));
+            await File.WriteAllBytesAsync(info, [.. (await File.ReadAllBytesAsync(info)).Select(_ => (byte)'X')]);
+
+            await using var silo = TestService.Start("damaged", TestService.SiloDll, Embedded(dataDir));
+            await Conditions.WaitForAsync(() => Task.FromResult(silo.HasExited), StartTimeout, "the silo started on a store it could not recover");
+            Assert.Equal(1, silo.ExitCode);
+            Assert.DoesNotContain(silo.StderrLines(), StartRefusal.IsStackTrace);
+            Assert.Single(silo.StderrLines(), l => l.StartsWith("crit:", StringComparison.Ordinal));
+            var refusal = silo.StderrLines().SkipWhile(l => !l.StartsWith("crit:", StringComparison.Ordinal)).Skip(1).First();
+            Assert.Contains($"Echo:DataDir {dataDir} can't be recovered whole", refusal, StringComparison.Ordinal);
+            Assert.Contains("restore it from a backup", refusal, StringComparison.Ordinal);
+            Assert.Empty(silo.Printed());
+        }
+        finally
+        {
+            Directory.Delete(dataDir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task A_second_silo_pointed_at_a_data_directory_in_use_is_refused_with_a_clear_message_and_the_first_keeps_serving_and_never_logs_its_store_password()
     {
         var dataDir = Directory.CreateTempSubdirectory("echo-embedded-e2e-").FullName;
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
@@ -134,6 +169,10 @@ public sealed class EmbeddedStoreEndToEndTests(ITestOutputHelper output)
             Assert.Equal(1, second.ExitCode);
             Assert.DoesNotContain(second.StderrLines(), StartRefusal.IsStackTrace);
             Assert.Contains(second.StderrLines(), l => l.Contains($"Echo:DataDir {dataDir} is in use by another silo", StringComparison.Ordinal));
+
+            // The store's password (48 hex digits, new each start) is in no log line.
+            Assert.Contains(first.StderrLines(), l => l.Contains("a new password each start", StringComparison.Ordinal));
+            Assert.DoesNotContain(first.StderrLines(), l => Regex.IsMatch(l, "[0-9A-F]{48}"));
 
             using var ready = await http.GetAsync(new Uri(first.BaseUrl, "health/ready"));
             Assert.Equal(HttpStatusCode.OK, ready.StatusCode);

@@ -14,7 +14,7 @@ public sealed class EmbeddedStoreTests
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
-    public void Scripts_are_atomic_across_sessions_and_replies_wait_for_the_log_unless_told_not_to(bool commitWait)
+    public void Scripts_are_atomic_a_damaged_store_is_refused_records_go_to_disk_and_replies_wait_for_the_log_unless_told_not_to(bool commitWait)
     {
         var args = GarnetCommandLine.For("/tmp/x", 1234, commitWait);
 
@@ -22,7 +22,13 @@ public sealed class EmbeddedStoreTests
         Assert.Contains("--lua-transaction-mode", args);
         Assert.Contains("--aof", args);
         Assert.Contains("--recover", args);
+        Assert.Contains("--fail-on-recovery-error", args);
+        Assert.Contains("--storage-tier", args);
+        Assert.Equal(Path.Combine("/tmp/x", "log"), args[Array.IndexOf(args, "--logdir") + 1]);
+        Assert.Equal("Lookup", args[Array.IndexOf(args, "--compaction-type") + 1]);
         Assert.Equal(commitWait, args.Contains("--aof-commit-wait"));
+        Assert.DoesNotContain("--auth", args);
+        Assert.Equal(["--auth", "Password", "--password", "pw"], GarnetCommandLine.For("/tmp/x", 1234, commitWait, "pw").TakeLast(4));
     }
 
     [Theory]
@@ -34,9 +40,9 @@ public sealed class EmbeddedStoreTests
 
         // No commit wait: with transactional scripts from many sessions Garnet deadlocks (StoreProcess.GarnetArguments).
         Assert.Equal(GarnetCommandLine.For("/tmp/x", 1234, commitWait: false), harness.GarnetArguments());
+        Assert.Equal(GarnetCommandLine.For("/tmp/x", 1234, commitWait: false, "pw"), new StoreProcess(1234, "/tmp/x", appendFsync, "pw", StoreKind.Garnet).GarnetArguments());
         Assert.Contains("--lua-transaction-mode", harness.GarnetArguments());
         Assert.DoesNotContain("--aof-commit-wait", harness.GarnetArguments());
-        Assert.Equal(["--auth", "Password", "--password", "pw"], new StoreProcess(1234, "/tmp/x", appendFsync, "pw", StoreKind.Garnet).GarnetArguments().TakeLast(4));
     }
 
     [Theory]
