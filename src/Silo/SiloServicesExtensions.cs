@@ -50,6 +50,12 @@ public static partial class SiloServicesExtensions
 
             builder.Services.AddSingleton(store);
             connectionString = store.ConnectionString;
+            if (!store.CommitWait && config["Echo:AllowWeakDurability"] is null)
+            {
+                // Echo:EmbeddedCommitWait=false already is the operator's acceptance of weaker durability:
+                // the store check would otherwise refuse the writes of the store this silo itself started so.
+                config["Echo:AllowWeakDurability"] = "true";
+            }
             LogEmbeddedStore(bootLog, store.DataDir, store.Port, store.CommitWait ? "a reply waits for the log's commit" : "replies may precede the log's commit (Echo:EmbeddedCommitWait=false)");
         }
         else

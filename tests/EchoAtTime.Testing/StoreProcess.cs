@@ -49,6 +49,21 @@ public sealed class StoreProcess : IAsyncDisposable
 
     public bool HasExited => _process?.HasExited ?? true;
 
+    /// <summary>
+    /// Whether a crash can lose what this store acknowledged: Garnet here runs without commit wait
+    /// (<see cref="GarnetArguments"/>), Redis with an <c>appendfsync</c> other than <c>always</c>.
+    /// </summary>
+    public bool LosesAcknowledgedWrites => Kind == StoreKind.Garnet || _appendFsync != "always";
+
+    /// <summary>
+    /// What a silo or gateway on this store is told: where it can lose acknowledged writes, that this
+    /// is accepted (<c>Echo:AllowWeakDurability</c>), as an operator would have to say; else nothing.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> ServiceSettings => ServiceSettingsFor(LosesAcknowledgedWrites);
+
+    /// <summary><see cref="ServiceSettings"/> of the store a run uses unless told otherwise (<see cref="DefaultKind"/>, appendfsync always).</summary>
+    public static IReadOnlyDictionary<string, string> DefaultServiceSettings => ServiceSettingsFor(DefaultKind == StoreKind.Garnet);
+
     /// <summary>redis-server on PATH, or null.</summary>
     public static string? RedisServerPath =>
         (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator)
@@ -103,7 +118,24 @@ public sealed class StoreProcess : IAsyncDisposable
     /// tests' store has many sessions (silos, gateway, the tests' own client), so it keeps the atomic
     /// scripts and gives up commit wait: a reply can precede the log's commit by the commit's latency.
     /// </summary>
-    public IReadOnlyList<string> GarnetArguments() => GarnetCommandLine.For(_dir, Port, commitWait: false, Password);
+    public IReadOnlyList<string> GarnetArguments()
+    {
+        var args = GarnetCommandLine.For(_dir, Port, commitWait: false, Password).ToList();
+        if (WithoutStorageTier)
+        {
+            args.RemoveAt(args.IndexOf("--logdir") + 1);
+            args.Remove("--logdir");
+            args.Remove("--storage-tier");
+        }
+
+        return args;
+    }
+
+    /// <summary>Garnet only: keeps its records in memory alone, dropping the oldest past its log memory, as Garnet does by default.</summary>
+    public bool WithoutStorageTier { get; init; }
+
+    private static Dictionary<string, string> ServiceSettingsFor(bool losesAcknowledgedWrites) =>
+        losesAcknowledgedWrites ? new() { ["Echo__AllowWeakDurability"] = "true" } : [];
 
     private IReadOnlyList<string> RedisArguments() =>
     [

@@ -50,6 +50,11 @@ public sealed class BenchDeployment : IAsyncDisposable
                 ["Redis__ConnectionString"] = Cluster?.ConnectionString ?? Redis.ConnectionString, ["Orleans__ClusterId"] = ClusterId, ["Echo__Output"] = "json",
                 ["Orleans__SiloPort"] = Port(ports), ["Orleans__GatewayPort"] = Port(ports),
             };
+            foreach (var (key, value) in Redis.ServiceSettings)
+            {
+                environment[key] = value;
+            }
+
             _nodes.Add((new Uri($"http://127.0.0.1:{Port(ports)}/"), environment));
         }
     }

@@ -42,6 +42,11 @@ public sealed class Deployment : IAsyncDisposable
                 ["Orleans__GatewayPort"] = ports.Next().ToString(CultureInfo.InvariantCulture),
                 ["Echo__Output"] = "json",
             };
+            foreach (var (key, value) in Redis.ServiceSettings)
+            {
+                environment[key] = value;
+            }
+
             var clockFile = faketime is null ? null : ClockFile(workDir, n);
             if (clockFile is not null)
             {
@@ -62,6 +67,10 @@ public sealed class Deployment : IAsyncDisposable
                 ["Redis__ConnectionString"] = proxy?.ConnectionString ?? StoreConnectionString,
                 ["Orleans__ClusterId"] = ClusterId,
             };
+            foreach (var (key, value) in Redis.ServiceSettings)
+            {
+                environment[key] = value;
+            }
 
             // The gateway prints nothing; its stdout still goes to a file, not into the printed lines.
             Gateway = new ServiceNode("gateway", isSilo: false, gatewayDll, ports.Next(), environment, extraArgs, logDir, onStdout: null, proxy);

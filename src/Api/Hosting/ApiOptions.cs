@@ -41,6 +41,13 @@ public sealed class ApiOptions
     /// </summary>
     public bool AllowAnonymous { get; set; }
 
+    /// <summary>
+    /// Accept writes on a store that can lose acknowledged ones in a crash (Redis <c>appendonly no</c>,
+    /// <c>appendfsync everysec</c> or <c>no</c>; Garnet without <c>--aof-commit-wait</c>). Without it such a
+    /// store gets 503 on every write. A store that evicts keys is refused either way.
+    /// </summary>
+    public bool AllowWeakDurability { get; set; }
+
     /// <summary>The write endpoints' rate limit per client (<c>Echo:RateLimit:*</c>).</summary>
     public WriteLimitOptions RateLimit { get; } = new();
 }

@@ -1,22 +1,29 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
 namespace EchoAtTime.Api.Hosting;
 
 /// <summary>
-/// Reads the store's durability settings (<c>appendonly</c>, <c>appendfsync</c>,
-/// <c>maxmemory-policy</c>) at start and after every reconnect (a failover may land on a
-/// differently configured server), and logs them once: a 202 is only as durable as these. A store
-/// that may evict keys makes this process not ready: eviction deletes accepted messages without
-/// an error anywhere. Weak fsync only warns: that is an operator's trade-off, not a silent loss in
-/// normal operation. Servers that refuse CONFIG (Garnet, managed Redis) are noted once and never
-/// fail anything. The readiness probe re-reads, so a runtime CONFIG SET shows up there too.
+/// Reads the store's durability settings (<see cref="StoreDurability"/>) at start, after every
+/// reconnect (a failover may land on a differently configured server), every 10 s and on every
+/// readiness probe, and logs them when they change: a 202 is only as durable as these. Writes are
+/// refused (503, <see cref="WriteRefusal"/>) and the process is not ready while the store may evict
+/// keys, or may lose acknowledged writes and the operator did not accept that
+/// (<c>Echo:AllowWeakDurability</c>). A server that refuses <c>CONFIG</c> (ACLs, managed Redis) leaves
+/// the settings unknown: that is warned once, and writes go on — refusing every write on a store
+/// that is probably fine would turn a missing permission into an outage.
 /// </summary>
-public sealed partial class StoreSettingsCheck(IConnectionMultiplexer redis, ILogger<StoreSettingsCheck> logger) : IHostedService, IHealthCheck
+public sealed partial class StoreSettingsCheck(IConnectionMultiplexer redis, IOptions<ApiOptions> options, ILogger<StoreSettingsCheck> logger)
+    : IHostedService, IHealthCheck, IDisposable
 {
-    private static readonly string[] Names = ["appendonly", "appendfsync", "maxmemory-policy"];
+    private static readonly string[] Names = ["appendonly", "appendfsync", "maxmemory-policy", "aof-commit-wait"];
+    private static readonly TimeSpan Interval = TimeSpan.FromSeconds(10);
+
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly bool _allowWeakDurability = options.Value.AllowWeakDurability;
 
     private readonly Lock _gate = new();
     private IReadOnlyList<StoreDurability> _durability = [];
@@ -29,6 +36,12 @@ public sealed partial class StoreSettingsCheck(IConnectionMultiplexer redis, ILo
     /// cannot be switched to at run time (Garnet takes no <c>CONFIG SET</c>), on top of its real answers.
     /// </summary>
     internal Func<IServer, string, Task<string?>> ConfigGet { get; init; } = ConfigGetAsync;
+
+    /// <summary>Reads Garnet's log directory (<c>INFO store</c>; null on Redis). Tests replace it like <see cref="ConfigGet"/>.</summary>
+    internal Func<IServer, Task<string?>> LogDirGet { get; init; } = LogDirGetAsync;
+
+    /// <summary>Why writes are refused now (the last reading), or null: the answer's detail of every refused write.</summary>
+    public string? WriteRefusal => Durability.Select(d => d.WriteRefusal(_allowWeakDurability)).FirstOrDefault(r => r is not null);
 
     /// <summary>The last reading, one entry per primary server; empty before the first or when CONFIG is refused.</summary>
     public IReadOnlyList<StoreDurability> Durability
@@ -58,26 +71,29 @@ public sealed partial class StoreSettingsCheck(IConnectionMultiplexer redis, ILo
     {
         redis.ConnectionRestored += OnConnectionRestored;
         await RefreshAsync(announce: true, cancellationToken).ConfigureAwait(false);
+        _ = RefreshEveryIntervalAsync(_stopping.Token);
     }
 
-    public Task StopAsync(CancellationToken cancellationToken)
+    public async Task StopAsync(CancellationToken cancellationToken)
     {
         redis.ConnectionRestored -= OnConnectionRestored;
-        return Task.CompletedTask;
+        await _stopping.CancelAsync().ConfigureAwait(false);
     }
+
+    public void Dispose() => _stopping.Dispose();
 
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         await RefreshAsync(announce: false, cancellationToken).ConfigureAwait(false);
         var durability = Durability;
-        if (durability.FirstOrDefault(d => d.EvictsKeys) is { } evicting)
+        if (WriteRefusal is { } refusal)
         {
-            return HealthCheckResult.Unhealthy($"Store {evicting.Server}: {evicting.Settings}: {evicting.Risk}");
+            return HealthCheckResult.Unhealthy($"{refusal}; writes answer 503");
         }
 
         if (Unreadable is { } reason)
         {
-            return HealthCheckResult.Healthy($"Store durability settings could not be read: {reason}");
+            return HealthCheckResult.Healthy($"Store durability settings unknown, can't be checked ({reason}); writes are allowed");
         }
 
         if (durability.Count == 0)
@@ -140,7 +156,11 @@ public sealed partial class StoreSettingsCheck(IConnectionMultiplexer redis, ILo
         {
             foreach (var server in read)
             {
-                if (server.Risk is { } risk)
+                if (server.WriteRefusal(_allowWeakDurability) is not null)
+                {
+                    LogRefusingWrites(server.Server, server.Settings, server.Risk!);
+                }
+                else if (server.Risk is { } risk)
                 {
                     LogAtRisk(server.Server, server.Settings, risk);
                 }
@@ -166,7 +186,8 @@ public sealed partial class StoreSettingsCheck(IConnectionMultiplexer redis, ILo
         foreach (var server in servers)
         {
             var values = await Task.WhenAll(Names.Select(name => ConfigGet(server, name))).WaitAsync(cancellationToken).ConfigureAwait(false);
-            result.Add(new StoreDurability(server.EndPoint.ToString() ?? "store", values[0], values[1], values[2]));
+            var logDir = await LogDirGet(server).WaitAsync(cancellationToken).ConfigureAwait(false);
+            result.Add(new StoreDurability(server.EndPoint.ToString() ?? "store", values[0], values[1], values[2], values[3], logDir));
         }
 
         return result;
@@ -178,6 +199,37 @@ public sealed partial class StoreSettingsCheck(IConnectionMultiplexer redis, ILo
     {
         var reply = await server.ExecuteAsync("CONFIG", "GET", name).ConfigureAwait(false);
         return reply.Resp2Type == ResultType.Array && (RedisResult[])reply! is [_, var value, ..] ? (string?)value : null;
+    }
+
+    /// <summary>Garnet's <c>LogDir:</c> line of <c>INFO store</c> (empty without a storage tier); null where there is none (Redis).</summary>
+    internal static async Task<string?> LogDirGetAsync(IServer server)
+    {
+        string info;
+        try
+        {
+            info = (string?)await server.ExecuteAsync("INFO", "store").ConfigureAwait(false) ?? "";
+        }
+        catch (RedisServerException)
+        {
+            return null; // INFO refused: the tier stays unknown, the CONFIG settings are still judged
+        }
+
+        return info.Split('\n').Select(l => l.TrimEnd('\r')).FirstOrDefault(l => l.StartsWith("LogDir:", StringComparison.Ordinal))?["LogDir:".Length..];
+    }
+
+    private async Task RefreshEveryIntervalAsync(CancellationToken stopping)
+    {
+        using var timer = new PeriodicTimer(Interval);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stopping).ConfigureAwait(false))
+            {
+                await RefreshAsync(announce: false, stopping).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+        }
     }
 
     // Loading and failover errors pass; anything else the server (or the client library) says no to is a refusal.
@@ -213,10 +265,14 @@ public sealed partial class StoreSettingsCheck(IConnectionMultiplexer redis, ILo
     [LoggerMessage(Level = LogLevel.Information, Message = "Store durability ({Server}): {Settings}")]
     private partial void LogDurable(string server, string settings);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Store durability ({Server}): {Settings}: {Risk}")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Store durability ({Server}): {Settings}: {Risk}; accepted (Echo:AllowWeakDurability)")]
     private partial void LogAtRisk(string server, string settings, string risk);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Store durability settings could not be read ({Reason}); not checked, nothing fails because of it")]
+    [LoggerMessage(Level = LogLevel.Error, Message = "Store durability ({Server}): {Settings}: {Risk}; writes answer 503 until it is fixed")]
+    private partial void LogRefusingWrites(string server, string settings, string risk);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message =
+        "Store durability settings unknown, can't be checked ({Reason}); writes are allowed: make sure the store keeps appendonly yes, appendfsync always and maxmemory-policy noeviction (Garnet: --aof-commit-wait, --storage-tier)")]
     private partial void LogUnreadable(string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Store durability settings not read yet ({Reason}); read again on reconnect and by the readiness probe")]

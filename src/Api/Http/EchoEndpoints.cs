@@ -18,7 +18,7 @@ public static partial class EchoEndpoints
 
     public static RouteGroupBuilder MapEchoEndpoints(this IEndpointRouteBuilder routes)
     {
-        var group = routes.MapGroup("/echoAtTime").WithTags("Echo").RequireApiKey().LimitWrites()
+        var group = routes.MapGroup("/echoAtTime").WithTags("Echo").RequireApiKey().LimitWrites().RequireSafeStore()
             .ProducesProblem(StatusCodes.Status403Forbidden); // protected mode
         group.MapPost("/", ScheduleOne)
             .WithName("ScheduleEcho")

@@ -37,7 +37,7 @@ public static partial class MessageEndpoints
             .WithName("CancelMessage")
             .WithSummary("Cancel a scheduled message")
             .RequireApiKey()
-            .LimitWrites()
+            .LimitWrites().RequireSafeStore()
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
@@ -47,7 +47,7 @@ public static partial class MessageEndpoints
             .WithDescription("Printed at its old time or at its new one, never both and never neither. A repeat of the same move answers the same new id; 409 once it is printed, being printed, canceled, expired, or moved to another time.")
             .Accepts<MessageMoveRequest>("application/json")
             .RequireApiKey()
-            .LimitWrites()
+            .LimitWrites().RequireSafeStore()
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)

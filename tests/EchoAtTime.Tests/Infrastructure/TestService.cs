@@ -30,7 +30,22 @@ public static class TestService
             environment[key] = value;
         }
 
-        return environment;
+        return WithStoreSettings(environment);
+    }
+
+    /// <summary>
+    /// <paramref name="environment"/> with what the run's store needs (<see cref="StoreProcess.DefaultServiceSettings"/>:
+    /// on Garnet, weak durability accepted) where it does not say otherwise.
+    /// </summary>
+    public static Dictionary<string, string> WithStoreSettings(IReadOnlyDictionary<string, string> environment)
+    {
+        var merged = new Dictionary<string, string>(environment);
+        foreach (var (key, value) in StoreProcess.DefaultServiceSettings)
+        {
+            merged.TryAdd(key, value);
+        }
+
+        return merged;
     }
 
     /// <summary><c>dotnet {dll} --urls http://127.0.0.1:PORT</c> with <paramref name="environment"/>; stdout read line by line.</summary>
@@ -41,7 +56,7 @@ public static class TestService
     public static ServiceProcess Start(string name, string dll, IReadOnlyDictionary<string, string> environment, bool readStdout, params string[] extraArgs) =>
         ServiceProcess.Start(new ServiceLaunch(name, dll, new Uri($"http://127.0.0.1:{RedisServer.FreePort().ToString(CultureInfo.InvariantCulture)}/"))
         {
-            Environment = environment,
+            Environment = WithStoreSettings(environment),
             ExtraArgs = extraArgs,
             Stdout = readStdout ? StdoutHandling.Read : StdoutHandling.Unread,
         });
