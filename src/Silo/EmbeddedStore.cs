@@ -140,7 +140,7 @@ public sealed partial class EmbeddedStore : IDisposable
         {
             // The container image's case when no volume is mounted there: say so instead of a stack trace.
             throw new InvalidOperationException(
-                $"Echo:DataDir {dataDir} can't be written by this user ({ex.Message}). Point Echo:DataDir at a writable directory " +
+                $"Echo:DataDir {dataDir} can't be created or written by this user ({ex.Message}). Point Echo:DataDir at a writable directory " +
                 "(in a container: mount a volume there), or use a Redis with Redis:ConnectionString.", ex);
         }
     }

@@ -71,4 +71,22 @@ public sealed class EmbeddedStoreTests
             Directory.Delete(dir, recursive: true);
         }
     }
+
+    [Fact]
+    public void A_data_directory_that_cannot_be_created_is_refused_with_a_sentence_saying_what_to_do()
+    {
+        // Root writes anywhere, so the unwritable directory is one under a file: the image's case is a root-owned /app.
+        var file = Path.GetTempFileName();
+        try
+        {
+            var refused = Assert.Throws<InvalidOperationException>(() => EmbeddedStore.Start(Path.Combine(file, "data"), 0, commitWait: true, NullLoggerFactory.Instance).Dispose());
+
+            Assert.Contains($"Echo:DataDir {Path.Combine(file, "data")} can't be created or written", refused.Message, StringComparison.Ordinal);
+            Assert.Contains("mount a volume there", refused.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
 }
