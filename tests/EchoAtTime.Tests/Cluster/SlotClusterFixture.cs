@@ -20,7 +20,7 @@ public sealed class SlotClusterFixture : IAsyncLifetime
 {
     public const string Name = "slot cluster";
 
-    private readonly EchoMetrics _metrics = new ServiceCollection().AddMetrics().AddSingleton<EchoMetrics>().BuildServiceProvider().GetRequiredService<EchoMetrics>();
+    private readonly EchoMetrics _metrics = PrinterViews.Metrics();
 
     private readonly string _serviceId = $"echo-test-{Guid.NewGuid():N}";
 

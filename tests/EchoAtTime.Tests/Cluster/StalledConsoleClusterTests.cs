@@ -70,7 +70,7 @@ public sealed class StalledConsoleClusterTests : IAsyncLifetime
     {
         var due = NowMs + 1_500;
         var requests = Enumerable.Range(0, Messages).Select(i => new ScheduleRequest(due, $"{tag}{i:D3}")).ToArray();
-        var metrics = new ServiceCollection().AddMetrics().AddSingleton<EchoMetrics>().BuildServiceProvider().GetRequiredService<EchoMetrics>();
+        var metrics = PrinterViews.Metrics();
         var store = new SlotStore(_multiplexer, Options.Create(_options));
         var writer = new MessageWriter(store, _cluster.Client, metrics, Options.Create(_options), TimeProvider.System);
         var results = await writer.WriteAsync(requests);

@@ -13,14 +13,6 @@ namespace EchoAtTime.Tests.Storage;
 /// </summary>
 public sealed class LostWriteTests
 {
-    /// <summary>What a printer does with a snapshot (TimeSlotGrain.LoadAsync) at <paramref name="nowMs"/>: load it into its view, epochs included.</summary>
-    private static int LoadView(SlotView view, SlotSnapshot snapshot, long nowMs = long.MinValue)
-    {
-        view.SetEpochs(snapshot.Epochs);
-        var window = nowMs == long.MinValue ? default : LostCommitWindow.Of(snapshot, nowMs, 50);
-        return view.Load(snapshot.Version, snapshot.PrintedCursor, snapshot.PrintingCursor, Array.ConvertAll(snapshot.Elements, SlotElement.Read), snapshot.Canceled, window).Flagged;
-    }
-
     /// <summary>
     /// Appends "kept" (offset 10), then "lost" (offset 20), then loses the second append as a store that
     /// crashes with the last write not yet on disk would, and restarts the store. Returns the lost message's id.
@@ -95,7 +87,7 @@ public sealed class LostWriteTests
         var snapshot = await restarted.LoadAsync(slot);
         var view = new SlotView(start);
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-        var flagged = LoadView(view, snapshot, now);
+        var flagged = PrinterViews.Load(view, snapshot, now);
 
         Assert.Equal(2, flagged);
         var batch = new List<PendingMessage>();
@@ -105,7 +97,7 @@ public sealed class LostWriteTests
         // Once a commit under the new epoch recorded them printed, a later load has nothing to flag.
         Assert.False((await restarted.CommitAsync(slot, view.Version, printed, 2, printed, 2, viewEpochs: view.EpochsText))!.Reincarnated);
         var reloaded = new SlotView(start);
-        Assert.Equal(0, LoadView(reloaded, await restarted.LoadAsync(slot), now));
+        Assert.Equal(0, PrinterViews.Load(reloaded, await restarted.LoadAsync(slot), now));
         Assert.Equal(0, reloaded.PendingCount);
     }
 
@@ -138,7 +130,7 @@ public sealed class LostWriteTests
 
         var view = new SlotView(TimeSlot.StartMs(slot));
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-        LoadView(view, await restarted.LoadAsync(slot), now);
+        PrinterViews.Load(view, await restarted.LoadAsync(slot), now);
         var batch = new List<PendingMessage>();
         view.NextBatch(now, 10, batch);
         Assert.Equal(new[] { "a", "b", "c" }, batch.Select(m => m.Message));
@@ -183,7 +175,7 @@ public sealed class LostWriteTests
         {
             var store = new SlotStore(before, options);
             await store.AppendAsync(slot, [SlotElement.Encode(10, "kept"), SlotElement.Encode(30, "lost")], 10);
-            LoadView(view, await store.LoadAsync(slot));
+            PrinterViews.Load(view, await store.LoadAsync(slot));
             await before.GetDatabase().ListTrimAsync(keys.Messages(slot), 0, 0);
         }
 
@@ -213,7 +205,7 @@ public sealed class LostWriteTests
         {
             var store = new SlotStore(before, options);
             await store.AppendAsync(slot, [SlotElement.Encode(10, "a")], 10);
-            LoadView(view, await store.LoadAsync(slot));
+            PrinterViews.Load(view, await store.LoadAsync(slot));
         }
 
         await redis.KillAsync();

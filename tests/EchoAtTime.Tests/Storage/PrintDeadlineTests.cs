@@ -5,7 +5,6 @@ using EchoAtTime.Storage;
 using EchoAtTime.Storage.Clock;
 using EchoAtTime.Testing;
 using EchoAtTime.Tests.Infrastructure;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
@@ -32,12 +31,9 @@ public sealed class PrintDeadlineTests
         var slot = TimeSlot.Of(now);
         var offset = (int)(now - TimeSlot.StartMs(slot));
         var appended = await store.AppendAsync(slot, [SlotElement.Encode(offset, "expires within a second", 1_000), SlotElement.Encode(offset, "no deadline")], offset);
-        var view = new SlotView(TimeSlot.StartMs(slot));
-        var snapshot = await store.LoadAsync(slot);
-        view.Load(snapshot.Version, snapshot.PrintedCursor, snapshot.PrintingCursor, Array.ConvertAll(snapshot.Elements, SlotElement.Read), snapshot.Canceled);
-        view.SetEpochs(snapshot.Epochs);
+        var view = await PrinterViews.LoadAsync(store, slot);
         var sink = new CapturingSink();
-        var metrics = new ServiceCollection().AddMetrics().AddSingleton<EchoMetrics>().BuildServiceProvider().GetRequiredService<EchoMetrics>();
+        var metrics = PrinterViews.Metrics();
         var printer = new SlotPrinter(store, sink, metrics, BoundedClock(options), options, new SlotPrinterLog(NullLogger.Instance));
 
         // Both are due and within their deadline when the batch is chosen; every store reply then

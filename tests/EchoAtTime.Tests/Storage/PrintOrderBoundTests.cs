@@ -4,7 +4,6 @@ using EchoAtTime.Grains.Slots;
 using EchoAtTime.Storage;
 using EchoAtTime.Storage.Clock;
 using EchoAtTime.Tests.Infrastructure;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
@@ -25,12 +24,9 @@ public sealed class PrintOrderBoundTests(RedisFixture redis)
         var store = new SlotStore(redis.Multiplexer, Options.Create(options));
         var slot = TimeSlot.Of(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()) + 2;
         await store.AppendAsync(slot, [SlotElement.Encode(0, "first of its minute")], 0);
-        var view = new SlotView(TimeSlot.StartMs(slot));
-        var snapshot = await store.LoadAsync(slot);
-        view.Load(snapshot.Version, snapshot.PrintedCursor, snapshot.PrintingCursor, Array.ConvertAll(snapshot.Elements, SlotElement.Read), snapshot.Canceled);
-        view.SetEpochs(snapshot.Epochs);
+        var view = await PrinterViews.LoadAsync(store, slot);
         var sink = new CapturingSink();
-        var metrics = new ServiceCollection().AddMetrics().AddSingleton<EchoMetrics>().BuildServiceProvider().GetRequiredService<EchoMetrics>();
+        var metrics = PrinterViews.Metrics();
 
         // The check read the clock a millisecond before the minute began; the printer reads it once the minute's
         // first message is due (a thread preempted between the two reads, on a loaded machine).

@@ -1,0 +1,34 @@
+using EchoAtTime.Grains;
+using EchoAtTime.Grains.Slots;
+using EchoAtTime.Storage;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace EchoAtTime.Tests.Infrastructure;
+
+/// <summary>What a printer holds, for tests that drive its parts without a grain: its view of a minute and its metrics.</summary>
+public static class PrinterViews
+{
+    /// <summary>
+    /// What a printer does with a snapshot (TimeSlotGrain.LoadAsync) at <paramref name="nowMs"/>: loads it into
+    /// <paramref name="view"/>, epochs included; without <paramref name="nowMs"/>, as if no commit could have been lost.
+    /// Returns how many messages it flagged redelivered.
+    /// </summary>
+    internal static int Load(SlotView view, SlotSnapshot snapshot, long nowMs = long.MinValue)
+    {
+        view.SetEpochs(snapshot.Epochs);
+        var window = nowMs == long.MinValue ? default : LostCommitWindow.Of(snapshot, nowMs, 50);
+        return view.Load(snapshot.Version, snapshot.PrintedCursor, snapshot.PrintingCursor, Array.ConvertAll(snapshot.Elements, SlotElement.Read), snapshot.Canceled, window).Flagged;
+    }
+
+    /// <summary>The minute's view as a printer that loaded it just now holds it.</summary>
+    internal static async Task<SlotView> LoadAsync(SlotStore store, long slot)
+    {
+        var view = new SlotView(TimeSlot.StartMs(slot));
+        Load(view, await store.LoadAsync(slot));
+        return view;
+    }
+
+    /// <summary>The service's instruments, on a meter of their own.</summary>
+    public static EchoMetrics Metrics() =>
+        new ServiceCollection().AddMetrics().AddSingleton<EchoMetrics>().BuildServiceProvider().GetRequiredService<EchoMetrics>();
+}
