@@ -1,0 +1,3 @@
+using BenchmarkDotNet.Running;
+
+BenchmarkSwitcher.FromAssembly(typeof(EchoAtTime.AcceptBench.AcceptPathBenchmarks).Assembly).Run(args);
