@@ -1,0 +1,112 @@
+using System.Diagnostics;
+using StackExchange.Redis;
+
+namespace EchoAtTime.Simulate.World;
+
+/// <summary>
+/// The real store of a run: redis-server or Garnet as a process of its own (the tests' StoreProcess),
+/// and one client connection the silos' gates share. Between schedules it is emptied. A store that
+/// loses writes is played as a crash and restart (a new run_id, so a new epoch) with what it last
+/// persisted, as a lost <c>appendfsync everysec</c> window or an asynchronous failover leaves it:
+/// <see cref="Persist"/> keeps every key with DUMP and its TTL, <see cref="LoseWrites"/> kills the
+/// process, starts it on an empty directory and RESTOREs them.
+/// </summary>
+internal sealed class StoreHost : IDisposable
+{
+    private readonly string _dir;
+    private StoreProcess _process;
+    private List<(RedisKey Key, byte[] Dump, long TtlMs)> _persisted = [];
+
+    private StoreHost(StoreProcess process, string dir, ConnectionMultiplexer connection)
+    {
+        (_process, _dir, Connection) = (process, dir, connection);
+    }
+
+    public ConnectionMultiplexer Connection { get; }
+
+    public StoreKind Kind => _process.Kind;
+
+    public static async Task<StoreHost> StartAsync(StoreKind kind)
+    {
+        var dir = Path.Combine(Path.GetTempPath(), $"echo-sim-{Environment.ProcessId}");
+        var process = new StoreProcess(LoopbackPorts.Shared.Next(), Path.Combine(dir, "0"), appendFsync: "no", kind: kind);
+        await process.StartAsync();
+        var connection = await ConnectionMultiplexer.ConnectAsync(process.ConnectionString + ",allowAdmin=true,syncTimeout=10000,asyncTimeout=10000");
+        return new StoreHost(process, dir, connection);
+    }
+
+    private IServer Server => Connection.GetServer(Connection.GetEndPoints()[0]);
+
+    /// <summary>Empties the store for the next schedule; what was persisted goes too.</summary>
+    public void Reset()
+    {
+        Server.Execute("FLUSHALL");
+        _persisted = [];
+    }
+
+    public void Persist()
+    {
+        var db = Connection.GetDatabase();
+        _persisted = [.. Server.Keys(pattern: "*", pageSize: 1000).Select(k => (k, (byte[])db.KeyDump(k)!, (long)(db.KeyTimeToLive(k)?.TotalMilliseconds ?? 0)))];
+    }
+
+    /// <summary>kill -9 and a restart with only what was persisted; returns once the store answers again.</summary>
+    public async Task LoseWritesAsync()
+    {
+        await _process.KillAsync();
+        await _process.DisposeAsync();
+        _process = new StoreProcess(_process.Port, Path.Combine(_dir, Guid.NewGuid().ToString("N")), appendFsync: "no", kind: _process.Kind);
+        await _process.StartAsync();
+        var db = Connection.GetDatabase();
+        var waited = Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                db.Ping();
+                break;
+            }
+            catch (RedisConnectionException) when (waited.Elapsed < TimeSpan.FromSeconds(30))
+            {
+                Thread.Sleep(10);
+            }
+        }
+
+        foreach (var (key, dump, ttl) in _persisted)
+        {
+            db.KeyRestore(key, dump, ttl > 0 ? TimeSpan.FromMilliseconds(ttl) : null);
+        }
+    }
+
+    /// <summary>Retention passes for <paramref name="keys"/>: those with a time to live are gone.</summary>
+    public void Expire(IEnumerable<RedisKey> keys)
+    {
+        var db = Connection.GetDatabase();
+        foreach (var key in keys.Where(k => db.KeyTimeToLive(k) is not null))
+        {
+            db.KeyDelete(key);
+        }
+    }
+
+    /// <summary>The idempotency keys' reservations that point at <paramref name="minute"/>: they expire with its summary.</summary>
+    public IEnumerable<RedisKey> ReservationsOf(long minute)
+    {
+        var db = Connection.GetDatabase();
+        var suffix = $"|{minute}";
+        return [.. Server.Keys(pattern: "echo:k:*", pageSize: 1000).Where(k => ((string?)db.StringGet(k))?.EndsWith(suffix, StringComparison.Ordinal) == true)];
+    }
+
+    public void Dispose()
+    {
+        Connection.Dispose();
+        _process.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        try
+        {
+            Directory.Delete(_dir, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A store still writing its last log page: the temp dir goes with the machine's cleanup.
+        }
+    }
+}

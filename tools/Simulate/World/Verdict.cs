@@ -1,0 +1,79 @@
+using EchoAtTime.Storage;
+
+namespace EchoAtTime.Simulate.World;
+
+/// <summary>
+/// The invariants after a schedule: the Invariants of the test harness on what the consoles printed
+/// (nothing acknowledged lost, no unflagged repeat, (due, acceptance) order, never early by the
+/// store's clock), and every answer true to what happened: a 204 never prints; a moved message prints
+/// once, as its new id when the move answered so; one message (one text) prints under one id, however
+/// often its key was retried or it was moved; a key answers one id. What a store that lost writes may
+/// have undone (answered after its last persist, before the loss) is not held against it.
+/// </summary>
+internal static class Verdict
+{
+    public static List<string> Of(SimWorld world, bool strict = false)
+    {
+        var ledger = world.Ledger;
+        var lines = world.Printed.Select(p => new PrintedLine(p.Silo, MessageKey.Parse(p.Id.ToString()), p.PrintedMs, p.Message, p.Redelivered)).ToList();
+        var printedIds = world.Printed.Select(p => p.Id).ToHashSet();
+        var violations = new List<string>(world.Errors.Select(e => $"500: {e}"));
+        if (strict)
+        {
+            // Not wrong, but late: each is a reload and a retry (500 ms in the grain) where none was needed.
+            violations.AddRange(world.Reloads.Select(r => $"needless reload: {r}"));
+        }
+
+
+        var canceled = ledger.Cancels.Where(c => c.Outcome == CancelOutcome.Canceled).ToList();
+        foreach (var (id, _, step) in canceled.Where(c => printedIds.Contains(c.Id) && !ledger.MayBeLost(c.Step)))
+        {
+            violations.Add($"204 then printed: {id} (canceled at step {step})");
+        }
+
+        var movedAway = ledger.Moves.Where(m => m.Record is { Step: MoveStep.Arrived }).ToList();
+        foreach (var (id, record, step) in movedAway.Where(m => printedIds.Contains(m.Id) && !ledger.MayBeLost(m.Step)))
+        {
+            violations.Add($"moved then printed at its old time: {id} (moved to {record!.NewId} at step {step})");
+        }
+
+        // Whose fate the answers leave open: a cancel or move with no answer may have happened or not.
+        var undecided = ledger.Cancels.Where(c => c.Outcome is null).Select(c => c.Id)
+            .Concat(ledger.Moves.Where(m => m.Record is null || m.Record.Step == MoveStep.Leaving).Select(m => m.Id))
+            .ToHashSet();
+        var candidates = new List<MessageId>();
+        foreach (var message in ledger.Messages)
+        {
+            var answered = message.Answers.Where(a => a.Result is { Outcome: ScheduleOutcome.Accepted or ScheduleOutcome.Repeated }).ToList();
+            var ids = answered.Select(a => a.Result!.Value.Id).Distinct().ToList();
+            var forgiven = answered.Any(a => ledger.MayBeLost(a.Step)) || (message.Key is not null && ledger.Losses.Count > 0);
+            var expiredFirst = ledger.Expired.Count > 0;
+            if (ids.Count > 1 && !forgiven && !expiredFirst)
+            {
+                violations.Add($"one key, two ids: {message.Text} ({message.Key}) answered {string.Join(", ", ids)}");
+            }
+
+            var printedUnder = world.Printed.Where(p => p.Message == message.Text).Select(p => p.Id).Distinct().ToList();
+            if (printedUnder.Count > 1 && !(forgiven || expiredFirst))
+            {
+                violations.Add($"one message printed under {printedUnder.Count} ids: {message.Text} as {string.Join(", ", printedUnder)}");
+            }
+
+            candidates.AddRange(answered.Where(a => !ledger.MayBeLost(a.Step)).Select(a => a.Result!.Value.Id));
+        }
+
+        candidates.AddRange(movedAway.Where(m => !ledger.MayBeLost(m.Step)).Select(m => m.Record!.NewId!.Value));
+
+        // Must print: answered as stored, and neither canceled (204), moved away, nor in doubt.
+        var mustPrint = candidates.Where(id => !undecided.Contains(id) && !canceled.Any(c => c.Id == id) && !movedAway.Any(m => m.Id == id))
+            .Select(id => MessageKey.Parse(id.ToString()))
+            .Distinct();
+        var report = Invariants.Check(lines, mustPrint, world.Crashed);
+        if (!report.Holds)
+        {
+            violations.Add($"invariants: {report}");
+        }
+
+        return violations;
+    }
+}
