@@ -57,6 +57,15 @@ internal sealed class StoreGate
         }
     }
 
+    /// <summary>The calls queued behind <paramref name="call"/> in its lane: pipelined after it on the same connection.</summary>
+    public List<PendingCall> Behind(PendingCall call)
+    {
+        lock (_lock)
+        {
+            return [.. _pending.Where(c => c.Lane == call.Lane && c.Arrival > call.Arrival).OrderBy(c => c.Arrival)];
+        }
+    }
+
     public bool IsOrphan(PendingCall call)
     {
         lock (_lock)
@@ -71,6 +80,14 @@ internal sealed class StoreGate
         lock (_lock)
         {
             _orphanPrefixes.Add(prefix);
+        }
+    }
+
+    public void RemoveOrphans()
+    {
+        lock (_lock)
+        {
+            _pending.RemoveAll(c => _orphanPrefixes.Any(p => c.Lane.StartsWith(p, StringComparison.Ordinal)));
         }
     }
 

@@ -13,6 +13,9 @@ internal sealed class Ledger
 
     public List<(MessageId Id, CancelOutcome? Outcome, int Step)> Cancels { get; } = [];
 
+    /// <summary>Ids a cancel or a move was sent for: without an answer (its silo died) it may have happened or not.</summary>
+    public HashSet<MessageId> Touched { get; } = [];
+
     public List<(MessageId Id, MoveRecord? Record, int Step)> Moves { get; } = [];
 
     /// <summary>Ids answered as stored, in answer order: what cancels and moves pick from.</summary>

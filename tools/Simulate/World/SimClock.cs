@@ -8,6 +8,7 @@ namespace EchoAtTime.Simulate.World;
 /// </summary>
 internal sealed class SimClock(long startMs) : TimeProvider
 {
+    // startMs: the store's time when this process started; its monotonic clock counts from there.
     private double _monotonicMs;
 
     /// <summary>How much slower than the store's this machine's oscillator runs, in parts per million.</summary>

@@ -17,14 +17,15 @@ internal sealed partial class SimWorld
     {
         _step++;
         Note("heal: no more faults from here");
-        foreach (var call in Gate.Heads().Where(Gate.IsOrphan).ToList())
-        {
-            Gate.Remove(call);
-        }
+        // What dead processes still had on the wire never arrives now: all of it, not only the first of each lane
+        // (a later call of a connection cannot arrive without the ones before it).
+        Gate.RemoveOrphans();
 
         foreach (var silo in _silos)
         {
-            (silo.Wall.StepMs, silo.Wall.SlowPpm) = (0, 0);
+            // NTP sets the machine right: its wall clock on the store's, its oscillator at its rate.
+            silo.Wall.SlowPpm = 0;
+            silo.Wall.StepMs += NowMs - silo.Wall.GetUtcNow().ToUnixTimeMilliseconds();
             silo.Measure(NowMs, roundTripMs: 1);
             silo.Measure(NowMs, roundTripMs: 1);
         }

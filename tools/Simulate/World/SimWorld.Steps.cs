@@ -56,6 +56,14 @@ internal sealed partial class SimWorld
             case Release or LoseReply or LoseRequest when Gate.Heads() is { Count: > 0 } heads:
                 var pick = step switch { Release x => x.Pick, LoseReply x => x.Pick, LoseRequest x => x.Pick, _ => 0 };
                 var call = heads[Math.Abs(pick) % heads.Count];
+                if (step is Release)
+                {
+                    Carry(call, loseReply: false);
+                    return;
+                }
+
+                // The connection broke: what was pipelined behind the call on it never reached the store either.
+                var behind = Gate.Behind(call);
                 if (step is LoseRequest)
                 {
                     Note($"lost request: {call}");
@@ -63,7 +71,13 @@ internal sealed partial class SimWorld
                 }
                 else
                 {
-                    Carry(call, loseReply: step is LoseReply);
+                    Carry(call, loseReply: true);
+                }
+
+                foreach (var next in behind)
+                {
+                    Note($"lost request behind it: {next}");
+                    Fail(next);
                 }
 
                 return;
@@ -117,10 +131,15 @@ internal sealed partial class SimWorld
         });
     }
 
-    private void StartCancel(SimSilo silo, MessageId id) =>
+    private void StartCancel(SimSilo silo, MessageId id)
+    {
+        Ledger.Touched.Add(id);
         Run(silo, "cancel", s => s.Writer.CancelAsync(id), outcome => Ledger.Cancels.Add((id, outcome, _step)), failed => Ledger.Cancels.Add((id, null, _step)));
+    }
 
-    private void StartMove(SimSilo silo, MessageId id, long newDueMs) =>
+    private void StartMove(SimSilo silo, MessageId id, long newDueMs)
+    {
+        Ledger.Touched.Add(id);
         Run(silo, "move", s => s.Mover.MoveAsync(id, newDueMs), record =>
         {
             Ledger.Moves.Add((id, record, _step));
@@ -129,6 +148,7 @@ internal sealed partial class SimWorld
                 Ledger.Accepted.Add(newId);
             }
         }, failed => Ledger.Moves.Add((id, null, _step)));
+    }
 
     /// <summary>
     /// Starts an operation on the silo as its own lane; <paramref name="done"/> sees its result when it

@@ -79,17 +79,11 @@ internal sealed partial class SimWorld
 
     private void StartSilo(int index)
     {
-        var silo = new SimSilo(this, _store.Connection, index, ++_incarnations[index], StartMs);
-
-        // The clocks of all machines agree at the start; a new incarnation's machine is the old one's.
+        // A new incarnation's machine is the old one's: its wall clock keeps its error, its oscillator its rate.
+        var silo = new SimSilo(this, _store.Connection, index, ++_incarnations[index], NowMs);
         if (_silos[index] is { } previous)
         {
-            silo.Wall.StepMs = previous.Wall.StepMs + (NowMs - StartMs);
-            silo.Wall.SlowPpm = previous.Wall.SlowPpm;
-        }
-        else
-        {
-            silo.Wall.Advance(NowMs - StartMs);
+            (silo.Wall.StepMs, silo.Wall.SlowPpm) = (previous.Wall.StepMs, previous.Wall.SlowPpm);
         }
 
         _silos[index] = silo;

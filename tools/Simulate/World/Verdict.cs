@@ -37,9 +37,13 @@ internal static class Verdict
             violations.Add($"moved then printed at its old time: {id} (moved to {record!.NewId} at step {step})");
         }
 
-        // Whose fate the answers leave open: a cancel or move with no answer may have happened or not.
+        // Whose fate the answers leave open: a cancel or move with no answer (failed, or its silo died) may have happened or not.
+        var answeredDefinitely = ledger.Cancels.Where(c => c.Outcome is not null).Select(c => c.Id)
+            .Concat(ledger.Moves.Where(m => m.Record is not null && m.Record.Step != MoveStep.Leaving).Select(m => m.Id))
+            .ToHashSet();
         var undecided = ledger.Cancels.Where(c => c.Outcome is null).Select(c => c.Id)
             .Concat(ledger.Moves.Where(m => m.Record is null || m.Record.Step == MoveStep.Leaving).Select(m => m.Id))
+            .Concat(ledger.Touched.Where(id => !answeredDefinitely.Contains(id)))
             .ToHashSet();
         var candidates = new List<MessageId>();
         foreach (var message in ledger.Messages)
@@ -65,7 +69,12 @@ internal static class Verdict
         candidates.AddRange(movedAway.Where(m => !ledger.MayBeLost(m.Step)).Select(m => m.Record!.NewId!.Value));
 
         // Must print: answered as stored, and neither canceled (204), moved away, nor in doubt.
-        var mustPrint = candidates.Where(id => !undecided.Contains(id) && !canceled.Any(c => c.Id == id) && !movedAway.Any(m => m.Id == id))
+        // A move refused as canceled or expired says the message will never print, as a 204 does.
+        // A cancel answered "moved" says it left under another id (which the mover's answer, if any, names).
+        var done = ledger.Moves.Where(m => m.Record is { Step: MoveStep.Canceled or MoveStep.Expired }).Select(m => m.Id)
+            .Concat(ledger.Cancels.Where(c => c.Outcome is CancelOutcome.Moved or CancelOutcome.Expired).Select(c => c.Id))
+            .ToHashSet();
+        var mustPrint = candidates.Where(id => !undecided.Contains(id) && !done.Contains(id) && !canceled.Any(c => c.Id == id) && !movedAway.Any(m => m.Id == id))
             .Select(id => MessageKey.Parse(id.ToString()))
             .Distinct();
         var report = Invariants.Check(lines, mustPrint, world.Crashed);
