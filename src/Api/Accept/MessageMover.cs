@@ -1,5 +1,6 @@
 using EchoAtTime.Storage;
 using Microsoft.Extensions.DependencyInjection;
+using StackExchange.Redis;
 
 namespace EchoAtTime.Api.Accept;
 
@@ -82,6 +83,13 @@ public sealed class MessageMover(SlotStore store, MessageWriter writer, EchoMetr
         {
             // Only one new time is ever recorded for a message, so its key never meets another request.
             throw new InvalidOperationException($"The move of {id} met another request under its key.");
+        }
+
+        if (result.Outcome == ScheduleOutcome.Unavailable)
+        {
+            // Not stored, or stored with its reply lost: either way no id to record. The intent stays, so a retry or
+            // the recovery arrives it (once: the key answers the original when it was stored).
+            throw new RedisException($"The move of {id} could not arrive: the store did not carry out its append.");
         }
 
         if (result.Outcome == ScheduleOutcome.Accepted)

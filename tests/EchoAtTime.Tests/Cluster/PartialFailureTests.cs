@@ -1,4 +1,6 @@
+using EchoAtTime.Api.Accept;
 using EchoAtTime.Storage;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace EchoAtTime.Tests.Cluster;
 
@@ -31,5 +33,29 @@ public sealed class PartialFailureTests(SlotClusterFixture fixture)
         Assert.Equal([ScheduleOutcome.Accepted, ScheduleOutcome.Unavailable, ScheduleOutcome.Accepted], results.Select(r => r.Outcome));
         Assert.Equal(MessageStatus.Scheduled, await fixture.Store.StatusAsync(results[0].Id));
         Assert.Equal(MessageStatus.Scheduled, await fixture.Store.StatusAsync(results[2].Id));
+    }
+
+    /// <summary>
+    /// Found by tools/Simulate (seed dRHQ5zXrmAl1 on main before this fix, 18 steps: a reply lost on the arrival's
+    /// append): a move whose arrival append failed recorded the message as arrived under the empty id "0-0", answered
+    /// 200 with it, and dropped its intent, so no recovery would ever arrive a message the append had not stored.
+    /// </summary>
+    [Fact]
+    public async Task A_reschedule_whose_arrival_append_fails_answers_unavailable_and_leaves_its_intent_for_the_recovery()
+    {
+        var slot = TimeSlot.Of(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()) + Random.Shared.Next(3_000, 90_000);
+        var keys = new RedisKeys(fixture.Options.KeyPrefix);
+        var original = (await fixture.Writer.WriteAsync([new ScheduleRequest(TimeSlot.StartMs(slot) + 1_000, $"{Guid.NewGuid():N} moving")]))[0];
+        await fixture.Multiplexer.GetDatabase().StringSetAsync(keys.Nonces(slot + 1), "not a hash");
+        var metrics = new ServiceCollection().AddMetrics().AddSingleton<EchoMetrics>().BuildServiceProvider().GetRequiredService<EchoMetrics>();
+        var mover = new MessageMover(fixture.Store, fixture.Writer, metrics, TimeProvider.System);
+
+        await Assert.ThrowsAnyAsync<StackExchange.Redis.RedisException>(() => mover.MoveAsync(original.Id, TimeSlot.StartMs(slot + 1) + 500));
+
+        var record = await fixture.Store.LookupAsync(original.Id);
+        Assert.Equal(MessageStatus.Moved, record.Status);
+        Assert.Null(record.MovedTo);
+        var intents = await fixture.Store.MoveIntentsAsync(long.MaxValue, 1_000);
+        Assert.Contains(intents, i => i.Id == original.Id);
     }
 }
