@@ -57,6 +57,15 @@ internal sealed class StoreGate
         }
     }
 
+    /// <summary>Every waiting call, in arrival order.</summary>
+    public List<PendingCall> Pending()
+    {
+        lock (_lock)
+        {
+            return [.. _pending.OrderBy(c => c.Arrival)];
+        }
+    }
+
     /// <summary>The calls queued behind <paramref name="call"/> in its lane: pipelined after it on the same connection.</summary>
     public List<PendingCall> Behind(PendingCall call)
     {

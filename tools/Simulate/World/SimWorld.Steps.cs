@@ -109,6 +109,15 @@ internal sealed partial class SimWorld
                 break;
             case LoseWrites:
                 _store.LoseWritesAsync().GetAwaiter().GetResult();
+
+                // The crash broke every connection: what was on the wire fails, nothing crosses into the new incarnation.
+                Gate.RemoveOrphans();
+                foreach (var broken in Gate.Pending())
+                {
+                    Note($"lost with the store: {broken}");
+                    Fail(broken);
+                }
+
                 _restartedAtMs = NowMs;
                 Ledger.Losses.Add((_persistedAt, _step));
                 break;

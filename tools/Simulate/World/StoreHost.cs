@@ -31,7 +31,12 @@ internal sealed class StoreHost : IDisposable
         var dir = Path.Combine(Path.GetTempPath(), $"echo-sim-{Environment.ProcessId}");
         var process = new StoreProcess(LoopbackPorts.Shared.Next(), Path.Combine(dir, "0"), appendFsync: "no", kind: kind);
         await process.StartAsync();
-        var connection = await ConnectionMultiplexer.ConnectAsync(process.ConnectionString + ",allowAdmin=true,syncTimeout=10000,asyncTimeout=10000");
+        var options = ConfigurationOptions.Parse(process.ConnectionString + ",allowAdmin=true,syncTimeout=10000,asyncTimeout=10000");
+
+        // A lost write is a restart: find it and reconnect within milliseconds, not the default second.
+        options.HeartbeatInterval = TimeSpan.FromMilliseconds(50);
+        options.ReconnectRetryPolicy = new LinearRetry(10);
+        var connection = await ConnectionMultiplexer.ConnectAsync(options);
         return new StoreHost(process, dir, connection);
     }
 
@@ -68,7 +73,7 @@ internal sealed class StoreHost : IDisposable
             }
             catch (RedisConnectionException) when (waited.Elapsed < TimeSpan.FromSeconds(30))
             {
-                Thread.Sleep(10);
+                Thread.Sleep(5);
             }
         }
 
