@@ -8,14 +8,14 @@ namespace EchoAtTime.Simulate.World;
 /// and one client connection the silos' gates share. Between schedules it is emptied. A store that
 /// loses writes is played as a crash and restart (a new run_id, so a new epoch) with what it last
 /// persisted, as a lost <c>appendfsync everysec</c> window or an asynchronous failover leaves it:
-/// <see cref="Persist"/> keeps every key with DUMP and its TTL, <see cref="LoseWrites"/> kills the
-/// process, starts it on an empty directory and RESTOREs them.
+/// <see cref="Persist"/> reads every key with its TTL (<see cref="KeySnapshot"/>), <see cref="LoseWritesAsync"/> kills the
+/// process, starts it on an empty directory and writes them back.
 /// </summary>
 internal sealed class StoreHost : IDisposable
 {
     private readonly string _dir;
     private StoreProcess _process;
-    private List<(RedisKey Key, byte[] Dump, long TtlMs)> _persisted = [];
+    private List<KeySnapshot> _persisted = [];
 
     private StoreHost(StoreProcess process, string dir, ConnectionMultiplexer connection)
     {
@@ -52,7 +52,7 @@ internal sealed class StoreHost : IDisposable
     public void Persist()
     {
         var db = Connection.GetDatabase();
-        _persisted = [.. Server.Keys(pattern: "*", pageSize: 1000).Select(k => (k, (byte[])db.KeyDump(k)!, (long)(db.KeyTimeToLive(k)?.TotalMilliseconds ?? 0)))];
+        _persisted = [.. Server.Keys(pattern: "*", pageSize: 1000).Select(k => KeySnapshot.Read(db, k))];
     }
 
     /// <summary>kill -9 and a restart with only what was persisted; returns once the store answers again.</summary>
@@ -77,9 +77,9 @@ internal sealed class StoreHost : IDisposable
             }
         }
 
-        foreach (var (key, dump, ttl) in _persisted)
+        foreach (var key in _persisted)
         {
-            db.KeyRestore(key, dump, ttl > 0 ? TimeSpan.FromMilliseconds(ttl) : null);
+            key.Restore(db);
         }
     }
 

@@ -15,7 +15,7 @@ internal static class Verdict
     public static List<string> Of(SimWorld world, bool strict = false)
     {
         var ledger = world.Ledger;
-        var lines = world.Printed.Select(p => new PrintedLine(p.Silo, MessageKey.Parse(p.Id.ToString()), p.PrintedMs, p.Message, p.Redelivered)).ToList();
+        var lines = LateOriginalsLeftOut(world.Printed.Select(p => new PrintedLine(p.Silo, MessageKey.Parse(p.Id.ToString()), p.PrintedMs, p.Message, p.Redelivered)).ToList());
         var printedIds = world.Printed.Select(p => p.Id).ToHashSet();
         var violations = new List<string>(world.Errors.Select(e => $"500: {e}"));
         if (strict)
@@ -84,5 +84,21 @@ internal static class Verdict
         }
 
         return violations;
+    }
+
+    /// <summary>
+    /// A batch declared by one activation and printed by it late (a slow console, a paused process) after another
+    /// activation took the minute over and printed the batch again, flagged: the original reaches its console after
+    /// the flagged repeat. Guarantees §5 allows it ("the stuck batch may still reach the stuck console later,
+    /// unflagged"); the harness, which calls the first line in time the original, would count it an unflagged repeat.
+    /// So the one unflagged line of an id whose first line was flagged is left out; a second unflagged line stays in.
+    /// </summary>
+    private static List<PrintedLine> LateOriginalsLeftOut(List<PrintedLine> lines)
+    {
+        var late = lines.GroupBy(l => l.Key)
+            .Where(g => g.First().Redelivered && g.Count(l => !l.Redelivered) == 1)
+            .Select(g => g.First(l => !l.Redelivered))
+            .ToHashSet();
+        return [.. lines.Where(l => !late.Contains(l))];
     }
 }
