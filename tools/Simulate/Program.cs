@@ -27,7 +27,7 @@ using var store = StoreHost.StartAsync(kind).GetAwaiter().GetResult();
 Console.Error.WriteLine($"{StoreProcess.Describe(kind)}; faults: {faults}");
 var run = new SimulationRun(store, faults, parsed.GetValue(commandLine.MaxSteps), parsed.GetValue(commandLine.Trace), parsed.GetValue(commandLine.Strict));
 var clock = Stopwatch.StartNew();
-run.Run(seed, parsed.GetValue(commandLine.Schedules));
+run.Run(seed, parsed.GetValue(commandLine.Schedules), parsed.GetValue(commandLine.Seconds));
 Console.Error.WriteLine($"accepted ids {run.Accepted}, printed lines {run.Printed}, needless reloads {run.Reloads}");
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"schedules={run.Schedules} violations={run.Violations} seconds={clock.Elapsed.TotalSeconds:F1}"));
 return run.Violations == 0 ? 0 : 1;

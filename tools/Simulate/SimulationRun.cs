@@ -23,7 +23,7 @@ internal sealed class SimulationRun(StoreHost store, Faults faults, int maxSteps
     /// <summary>Commits and drains refused as after a store restart that did not happen (see <c>--strict</c>).</summary>
     public long Reloads { get; private set; }
 
-    public void Run(string? seed, long schedules)
+    public void Run(string? seed, long schedules, int seconds = 0)
     {
         Exception? crash = null;
         var thread = new Thread(() =>
@@ -34,7 +34,8 @@ internal sealed class SimulationRun(StoreHost store, Faults faults, int maxSteps
                     steps => Passes(steps, seed is not null && trace),
                     writeLine: Console.Error.WriteLine,
                     seed: seed,
-                    iter: seed is null ? schedules : 1,
+                    iter: seed is not null ? 1 : seconds > 0 ? -1 : schedules,
+                    time: seed is null && seconds > 0 ? seconds : -1,
                     threads: 1,
                     print: Describe);
             }
