@@ -28,6 +28,11 @@ Console.Error.WriteLine($"{StoreProcess.Describe(kind)}; faults: {faults}");
 var run = new SimulationRun(store, faults, parsed.GetValue(commandLine.MaxSteps), parsed.GetValue(commandLine.Trace), parsed.GetValue(commandLine.Strict));
 var clock = Stopwatch.StartNew();
 run.Run(seed, parsed.GetValue(commandLine.Schedules), parsed.GetValue(commandLine.Seconds));
+if (run.FirstViolationAt is { } first)
+{
+    Console.Error.WriteLine($"first violation at schedule {first}");
+}
+
 Console.Error.WriteLine($"accepted ids {run.Accepted}, printed lines {run.Printed}, needless reloads {run.Reloads}");
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"schedules={run.Schedules} violations={run.Violations} seconds={clock.Elapsed.TotalSeconds:F1}"));
 return run.Violations == 0 ? 0 : 1;

@@ -15,6 +15,9 @@ internal sealed class SimulationRun(StoreHost store, Faults faults, int maxSteps
 
     public long Violations { get; private set; }
 
+    /// <summary>How many schedules it took to find the first violation (CsCheck then goes on shrinking it).</summary>
+    public long? FirstViolationAt { get; private set; }
+
     /// <summary>Lines printed and ids accepted over all schedules: that the schedules exercise the protocol at all.</summary>
     public long Printed { get; private set; }
 
@@ -74,6 +77,7 @@ internal sealed class SimulationRun(StoreHost store, Faults faults, int maxSteps
         }
 
         Violations++;
+        FirstViolationAt ??= Schedules;
         return false;
     }
 
