@@ -1,5 +1,5 @@
 using EchoAtTime.Api.Accept;
-using EchoAtTime.Grains.Clock;
+using EchoAtTime.Storage.Clock;
 using EchoAtTime.Grains.Slots;
 using EchoAtTime.Simulate.Gate;
 using EchoAtTime.Storage;
@@ -27,8 +27,9 @@ internal sealed class SimSilo
         Grains = SimGrains.Create(world, Name);
         Metrics = SimWorld.Metrics;
         Sink = new SimSink(world, Name);
-        Writer = new MessageWriter(Store, Grains, Metrics, options, Wall);
-        Mover = new MessageMover(Store, Writer, Metrics, Wall);
+        // The accept path reads the cluster clock (AcceptClock), as the silo wires it.
+        Writer = new MessageWriter(Store, Grains, Metrics, options, Clock);
+        Mover = new MessageMover(Store, Writer, Metrics, Clock);
         Sweeper = new SlotSweeper(Store, Grains, Metrics, Clock, options, NullLogger<SlotSweeper>.Instance);
     }
 
