@@ -54,6 +54,22 @@ public sealed class EchoOptions
     public TimeSpan AppendGrace { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
+    /// How far ahead a recurring schedule's occurrences are appended as messages. Bounds what a schedule costs in
+    /// Redis (its occurrences within the window) and must exceed a materialiser's round (<see cref="SweepInterval"/>)
+    /// with room to spare, so an occurrence is stored before it is due.
+    /// </summary>
+    public TimeSpan ScheduleWindow { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// How late an occurrence may be materialised and still count as on time (it is then due now). One later than
+    /// this — the cluster was down — is a misfire, and the schedule's policy (catchUp, latest, skip) decides.
+    /// </summary>
+    public TimeSpan MisfireThreshold { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long a process's claim on a schedule holds before another may materialise it (the claimant died).</summary>
+    public TimeSpan ScheduleLease { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
     /// Largest offset between this silo's clock and the store's that it still prints with. Beyond it
     /// the machine's clock is wrong enough that something needs fixing (NTP); printing by a
     /// corrected clock that far off would hide it, so the silo stops printing and reports not ready.

@@ -50,6 +50,22 @@ public sealed class RedisKeys(string prefix)
     public RedisKey MoveIntents { get; } = prefix + "{moves}";
 
     /// <summary>
+    /// HASH: a recurring schedule (cron, zone, message, policy) and how far it is materialised
+    /// (<c>Scripts/scheduleCommit.lua</c> lists its fields). Its own hash tag: each schedule script touches one hash slot.
+    /// </summary>
+    public RedisKey Schedule(string id) => $"{prefix}{{r:{id}}}";
+
+    /// <summary>ZSET: schedule id → when it must next be materialised (or its claim's lease end), read by every process's loop.</summary>
+    public RedisKey SchedulesDue { get; } = prefix + "{sched}:due";
+
+    /// <summary>ZSET: every live schedule, score 0, member its id (ids sort by creation): the listing pages it by lex range.</summary>
+    public RedisKey SchedulesAll { get; } = prefix + "{sched}:all";
+
+    /// <summary>STRING "fingerprint|id", expiring after the retention: a create request's idempotency key.</summary>
+    public RedisKey ScheduleKey(string key) =>
+        $"{prefix}rk:{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(key)).AsSpan(0, 16))}";
+
+    /// <summary>
     /// STRING "fingerprint|nonce|minute", expiring after the retention: an idempotency key's
     /// reservation, in a hash slot of its own (on Redis Cluster, rarely the minute's). The client's key
     /// is hashed, so any text of bounded length is a safe, short key.

@@ -1,6 +1,7 @@
 using EchoAtTime.Api.Accept;
 using EchoAtTime.Api.Http;
 using EchoAtTime.Api.Queries;
+using EchoAtTime.Api.Schedules;
 using EchoAtTime.Storage;
 using EchoAtTime.Storage.Clock;
 using Microsoft.AspNetCore.Builder;
@@ -41,6 +42,11 @@ public static class EchoApiExtensions
         builder.Services.AddSingleton<MessageReader>();
         builder.Services.AddSingleton<MessageMover>();
         builder.Services.AddHostedService<MoveRecovery>();
+        builder.Services.TryAddSingleton<ScheduleStore>();
+        builder.Services.AddSingleton<ScheduleService>();
+        builder.Services.AddSingleton<ScheduleStopper>();
+        builder.Services.AddSingleton<ScheduleMaterializer>();
+        builder.Services.AddHostedService<ScheduleLoop>();
         builder.Services.AddMetrics();
         builder.Services.TryAddSingleton<EchoMetrics>();
         builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = context =>
@@ -83,6 +89,7 @@ public static class EchoApiExtensions
     {
         app.MapEchoEndpoints();
         app.MapMessageEndpoints();
+        app.MapScheduleEndpoints();
         app.MapMessagesPage();
         app.MapHealthChecks("/health", new HealthCheckOptions { ResponseWriter = HealthResponse.WriteAsync });
         app.MapHealthChecks("/health/live", new HealthCheckOptions

@@ -16,6 +16,7 @@ public static class EchoOpenApi
         ["Echo"] = "Schedule messages to be printed at a time: one, or a batch with a result per item.",
         ["Messages"] = "Scheduled messages: status and delivery receipt by id, the listing and its summary, "
             + "cancel and reschedule.",
+        ["Schedules"] = "Recurring messages: a cron expression in a time zone; each occurrence prints as an ordinary message.",
     };
 
     public static IServiceCollection AddEchoOpenApi(this IServiceCollection services) =>

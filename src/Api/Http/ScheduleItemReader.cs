@@ -90,7 +90,7 @@ public static class ScheduleItemReader
         return true;
     }
 
-    private static bool TryReadMessage(JsonElement item, string prefix, ApiOptions limits, out string text, out KeyValuePair<string, string[]> error)
+    internal static bool TryReadMessage(JsonElement item, string prefix, ApiOptions limits, out string text, out KeyValuePair<string, string[]> error)
     {
         text = "";
         error = default;

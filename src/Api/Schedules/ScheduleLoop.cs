@@ -1,0 +1,41 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace EchoAtTime.Api.Schedules;
+
+/// <summary>
+/// Every <see cref="EchoOptions.SweepInterval"/>, one <see cref="ScheduleMaterializer.RunOnceAsync"/>: every process with
+/// the API (silos and gateways) runs it, so schedules materialise while any of them is up. A round that claimed a
+/// full page goes on at once.
+/// </summary>
+public sealed partial class ScheduleLoop(ScheduleMaterializer materializer, IOptions<EchoOptions> options, TimeProvider clock, ILogger<ScheduleLoop> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(options.Value.SweepInterval, clock);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                try
+                {
+                    while (await materializer.RunOnceAsync() >= ScheduleMaterializer.ClaimsPerRound && !stoppingToken.IsCancellationRequested)
+                    {
+                    }
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // The store is away; the claims wait for the next round.
+                    LogRoundFailed(ex);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Materialising schedules failed; trying again next round")]
+    private partial void LogRoundFailed(Exception exception);
+}
