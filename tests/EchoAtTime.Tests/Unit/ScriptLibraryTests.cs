@@ -12,7 +12,7 @@ public sealed partial class ScriptLibraryTests
     [Fact]
     public void Every_script_the_store_is_sent_is_a_file_that_loads_with_its_includes_resolved()
     {
-        Assert.Equal(17, Scripts.Length);
+        Assert.Equal(24, Scripts.Length);
         Assert.Equal(8, Includes.Length);
         foreach (var name in Scripts)
         {
@@ -24,6 +24,7 @@ public sealed partial class ScriptLibraryTests
 
         var sent = typeof(SlotScripts).GetFields(BindingFlags.Public | BindingFlags.Static)
             .Concat(typeof(PendingIndexScripts).GetFields(BindingFlags.Public | BindingFlags.Static))
+            .Concat(typeof(ScheduleScripts).GetFields(BindingFlags.Public | BindingFlags.Static))
             .Select(field => (string)field.GetValue(null)!)
             .ToArray();
         Assert.Equal(Scripts.Length, sent.Length);
