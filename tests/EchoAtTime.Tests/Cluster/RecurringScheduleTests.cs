@@ -1,0 +1,114 @@
+using EchoAtTime.Api.Accept;
+using EchoAtTime.Api.Queries;
+using EchoAtTime.Api.Schedules;
+using EchoAtTime.Grains.Output;
+using EchoAtTime.Storage;
+using EchoAtTime.Tests.Infrastructure;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+using MsOptions = Microsoft.Extensions.Options.Options;
+
+namespace EchoAtTime.Tests.Cluster;
+
+/// <summary>
+/// Recurring schedules on the two-silo cluster: each occurrence an ordinary message, printed once, never early, none
+/// after DELETE; and the misfire policies applied to what a whole-cluster outage of a minute left.
+/// </summary>
+[Collection(SlotClusterFixture.Name)]
+public sealed class RecurringScheduleTests(SlotClusterFixture fixture)
+{
+    private static readonly TimeSpan PrintTimeout = TimeSpan.FromSeconds(30);
+
+    private static long NowMs => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+
+    private EchoOptions Options(TimeSpan window) => new()
+    {
+        KeyPrefix = fixture.Options.KeyPrefix,
+        SweepInterval = fixture.Options.SweepInterval,
+        ScheduleWindow = window,
+    };
+
+    private ScheduleStore Schedules(EchoOptions options) => new(fixture.Multiplexer, MsOptions.Create(options));
+
+    private ScheduleMaterializer Materializer(EchoOptions options, MessageWriter writer, TimeProvider clock) =>
+        new(Schedules(options), writer, MsOptions.Create(options), clock, NullLogger<ScheduleMaterializer>.Instance);
+
+    private static CronSchedule Cron(string cron)
+    {
+        Assert.True(CronSchedule.TryParse(cron, "UTC", out var schedule, out _, out _));
+        return schedule;
+    }
+
+    [Fact]
+    public async Task An_every_two_seconds_schedule_on_two_materialisers_prints_each_occurrence_once_none_early_and_none_after_delete()
+    {
+        var options = Options(TimeSpan.FromSeconds(4));
+        var writer = fixture.Writer;
+        var store = Schedules(options);
+        var reader = new MessageReader(fixture.Store);
+        var service = new ScheduleService(store, reader, MsOptions.Create(options), TimeProvider.System);
+        var tag = $"{Guid.NewGuid():N}:every-2s";
+        var (_, id) = await service.CreateAsync(new NewSchedule("*/2 * * * * *", "UTC", tag, MisfirePolicy.CatchUp, 0, null), Cron("*/2 * * * * *"));
+
+        // Two processes' loops, as two silos run them.
+        ScheduleLoop[] loops = [.. Enumerable.Range(0, 2).Select(_ => new ScheduleLoop(
+            Materializer(options, writer, TimeProvider.System), MsOptions.Create(options), TimeProvider.System, NullLogger<ScheduleLoop>.Instance))];
+        long deletedAtMs;
+        try
+        {
+            await Task.WhenAll(loops.Select(l => l.StartAsync(CancellationToken.None)));
+            await fixture.Sink.WaitForAsync(lines => CapturingSink.Tagged(lines, tag).Count >= 5, PrintTimeout);
+            Assert.True(await new ScheduleStopper(store, writer, TimeProvider.System).StopAsync(id, delete: true));
+            deletedAtMs = NowMs;
+        }
+        finally
+        {
+            await Task.WhenAll(loops.Select(l => l.StopAsync(CancellationToken.None)));
+        }
+
+        // Past the window the materialisers had reached: anything materialised and not canceled would have printed by then.
+        var marker = $"{Guid.NewGuid():N}:after-delete";
+        await writer.WriteAsync([new ScheduleRequest(deletedAtMs + 5_000, marker)]);
+        var printed = CapturingSink.Tagged(await fixture.Sink.WaitForAsync(lines => lines.Any(l => l.Message == marker), PrintTimeout), tag);
+
+        Assert.All(printed, line => Assert.True(fixture.Sink.ReceivedMs(line) >= line.Id.DueMs, $"{line.Id} printed {line.Id.DueMs - fixture.Sink.ReceivedMs(line)} ms early"));
+        Assert.All(printed, line => Assert.True(fixture.Sink.ReceivedMs(line) <= deletedAtMs, $"{line.Id} printed {fixture.Sink.ReceivedMs(line) - deletedAtMs} ms after the DELETE was answered"));
+        Assert.All(printed, line => Assert.False(line.Redelivered));
+        var dues = printed.Select(l => l.Id.DueMs).ToList();
+        Assert.Equal(dues.Distinct().Count(), dues.Count);
+        Assert.All(dues, due => Assert.Equal(0, due % 2_000));
+        Assert.Equal([.. Enumerable.Range(0, dues.Count).Select(i => dues[0] + (i * 2_000L))], dues);
+        Assert.Null(await service.GetAsync(id));
+    }
+
+    [Theory]
+    [InlineData(MisfirePolicy.CatchUp, 25)]
+    [InlineData(MisfirePolicy.Latest, 1)]
+    [InlineData(MisfirePolicy.Skip, 0)]
+    public async Task After_a_minute_long_outage_the_policy_decides_which_missed_occurrences_print_late_in_order_and_the_rest_print_on_time(MisfirePolicy policy, int missedKept)
+    {
+        // The materialiser's clock is fixed at F, an odd second a little ahead: every occurrence (an even second) is
+        // then exactly known. The schedule was materialised through a minute before F: the cluster was down since.
+        var clock = new FakeTimeProvider(DateTimeOffset.FromUnixTimeMilliseconds((((NowMs / 2_000) + 1) * 2_000) + 1_000));
+        var f = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        var options = Options(TimeSpan.FromSeconds(2));
+        var store = Schedules(options);
+        var tag = $"{Guid.NewGuid():N}:misfire-{policy}";
+        var id = FormattableString.Invariant($"{f:x11}{Random.Shared.Next():x8}");
+        var record = new ScheduleRecord(id, "*/2 * * * * *", "UTC", tag, Misfire.Name(policy), 0, f - 60_000, "", "", "0", [], null, false, false);
+        Assert.Equal(ScheduleCreation.Created, await store.CreateAsync(record, "fp", f - 60_000));
+
+        await Materializer(options, fixture.Writer, clock).MaterializeAsync(id);
+
+        // Missed: F−59 s … F−11 s (25); within the threshold: F−9 s … F−1 s (5), due at F too; in the window: F+1 s.
+        var expected = missedKept + 5 + 1;
+        var printed = CapturingSink.Tagged(await fixture.Sink.WaitForAsync(lines => CapturingSink.Tagged(lines, tag).Count >= expected, PrintTimeout), tag);
+        await new ScheduleStopper(store, fixture.Writer, TimeProvider.System).StopAsync(id, delete: true);
+
+        Assert.Equal(expected, printed.Count);
+        Assert.Equal(missedKept + 5, printed.Count(l => l.Id.DueMs == f));
+        Assert.Equal([f + 1_000], printed.Where(l => l.Id.DueMs != f).Select(l => l.Id.DueMs));
+        Assert.Equal(printed.OrderBy(l => l.Id.DueMs).ThenBy(l => l.Id.Seq).Select(l => l.Id), printed.Select(l => l.Id));
+        Assert.All(printed, line => Assert.True(fixture.Sink.ReceivedMs(line) >= line.Id.DueMs, $"{line.Id} printed early"));
+    }
+}
