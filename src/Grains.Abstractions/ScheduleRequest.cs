@@ -7,7 +7,8 @@ namespace EchoAtTime;
 /// reserved, <see cref="Nonce"/> names the reservation and <see cref="ReservedSlot"/> the minute it
 /// points at: a keyed message goes there first, whatever its due time, so a repeat finds the original.
 /// <see cref="ExpireAfterMs"/> (0 = none) is the message's deadline after its due time: past it, it
-/// is marked expired instead of printed.
+/// is marked expired instead of printed. <see cref="KeyRetentionSeconds"/> (0 = <c>Echo:Retention</c>) is how long the
+/// key's reservation lasts: a schedule's occurrences need it only while a materialisation can be repeated.
 /// </summary>
 [GenerateSerializer, Immutable]
 [Alias("EchoAtTime.ScheduleRequest")]
@@ -18,4 +19,5 @@ public sealed record ScheduleRequest(
     [property: Id(3)] string? Fingerprint = null,
     [property: Id(4)] string? Nonce = null,
     [property: Id(5)] long ReservedSlot = 0,
-    [property: Id(6)] long ExpireAfterMs = 0);
+    [property: Id(6)] long ExpireAfterMs = 0,
+    [property: Id(7)] long KeyRetentionSeconds = 0);

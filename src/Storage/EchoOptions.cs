@@ -66,6 +66,14 @@ public sealed class EchoOptions
     /// </summary>
     public TimeSpan MisfireThreshold { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// How long an occurrence's idempotency reservation lasts (a message's key lasts <see cref="Retention"/>). It is
+    /// what stores an occurrence once when its materialisation is repeated — by the next claimant after a lease, by a
+    /// DELETE finishing a plan under way — which happens within minutes; only a materialiser dying between its append
+    /// and its commit with the whole cluster then down for longer than this can print that window's occurrences twice.
+    /// </summary>
+    public TimeSpan ScheduleKeyRetention { get; set; } = TimeSpan.FromMinutes(10);
+
     /// <summary>How long a process's claim on a schedule holds before another may materialise it (the claimant died).</summary>
     public TimeSpan ScheduleLease { get; set; } = TimeSpan.FromSeconds(30);
 

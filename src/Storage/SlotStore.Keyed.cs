@@ -70,14 +70,14 @@ public sealed partial class SlotStore
     /// reservation that holds (an earlier request's, or a new one pointing at
     /// <paramref name="slots"/>), or null when the key is held by a request with another fingerprint.
     /// </summary>
-    public async Task<KeyReservation?[]> ReserveAsync(IReadOnlyList<(string Key, string Fingerprint)> keys, IReadOnlyList<long> slots)
+    public async Task<KeyReservation?[]> ReserveAsync(IReadOnlyList<(string Key, string Fingerprint)> keys, IReadOnlyList<long> slots, IReadOnlyList<long>? retentionSeconds = null)
     {
         var db = Db;
         var replies = new Task<RedisResult>[keys.Count];
         for (var i = 0; i < keys.Count; i++)
         {
             var nonce = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8));
-            replies[i] = db.ScriptEvaluateAsync(SlotScripts.Reserve, [_keys.Idempotency(keys[i].Key)], [keys[i].Fingerprint, nonce, slots[i], _retentionSeconds]);
+            replies[i] = db.ScriptEvaluateAsync(SlotScripts.Reserve, [_keys.Idempotency(keys[i].Key)], [keys[i].Fingerprint, nonce, slots[i], retentionSeconds?[i] is > 0 and var own ? own : _retentionSeconds]);
         }
 
         await Task.WhenAll(replies).ConfigureAwait(false);

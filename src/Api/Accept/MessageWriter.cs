@@ -135,7 +135,8 @@ public sealed class MessageWriter
 
         var reservations = await _store.ReserveAsync(
             [.. fresh.Select(i => (requests[i].IdempotencyKey!, requests[i].Fingerprint ?? ""))],
-            [.. fresh.Select(i => TimeSlot.Of(Math.Max(now, requests[i].DueMs)))]);
+            [.. fresh.Select(i => TimeSlot.Of(Math.Max(now, requests[i].DueMs)))],
+            [.. fresh.Select(i => requests[i].KeyRetentionSeconds)]);
         for (var k = 0; k < fresh.Count; k++)
         {
             var i = fresh[k];

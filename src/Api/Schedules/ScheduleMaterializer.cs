@@ -13,7 +13,7 @@ namespace EchoAtTime.Api.Schedules;
 /// runs it (<see cref="ScheduleLoop"/>); a plan left by one that died is appended as it stands by the next claimant.
 /// </summary>
 public sealed partial class ScheduleMaterializer(
-    ScheduleStore schedules, MessageWriter writer, IOptions<EchoOptions> options, [FromKeyedServices(AcceptClock.Key)] TimeProvider clock,
+    ScheduleStore schedules, SlotStore slots, MessageWriter writer, IOptions<EchoOptions> options, [FromKeyedServices(AcceptClock.Key)] TimeProvider clock,
     ILogger<ScheduleMaterializer> logger)
 {
     /// <summary>Most schedules one round claims.</summary>
@@ -88,9 +88,8 @@ public sealed partial class ScheduleMaterializer(
         }
 
         var planText = schedule.Plan.Length > 0 ? schedule.Plan : PlannedOccurrence.Format(plan.Plan);
-        var results = plan.Plan.Count == 0
-            ? []
-            : await writer.WriteAsync([.. plan.Plan.Select(p => ScheduleOccurrences.Request(schedule, schedule.Generation, p.OccurrenceMs, p.DueMs))]);
+        ScheduleRequest[] requests = [.. plan.Plan.Select(p => ScheduleOccurrences.Request(schedule, schedule.Generation, p.OccurrenceMs, p.DueMs, _options.ScheduleKeyRetention))];
+        var results = requests.Length == 0 ? [] : await writer.WriteAsync(requests);
         if (results.Any(r => r.Outcome is ScheduleOutcome.Unavailable or ScheduleOutcome.KeyConflict))
         {
             // The plan stays noted; the next round appends it (the stored ones answer their ids again).
@@ -99,10 +98,21 @@ public sealed partial class ScheduleMaterializer(
         }
 
         var appended = results.Select(r => new ScheduledOccurrence(r.Id.DueMs, r.Id)).ToList();
-        switch (await schedules.CommitAsync(id, planText, plan.ThroughMs, now - KeepOutstandingMs, appended))
+        switch (await schedules.CommitAsync(id, planText, schedule.ThroughText, plan.ThroughMs, now - KeepOutstandingMs, appended))
         {
             case ScheduleStep.Ok:
                 await schedules.RescoreAsync(id, plan.NextDueMs);
+
+                // Committed: nothing writes these occurrences again (the plan is cleared, 't' moved past them), so their
+                // keys go now rather than stay a reservation and a nonce per occurrence for the retention.
+                await slots.ForgetKeysAsync([.. requests.Select(r => r.IdempotencyKey!)], ScheduleOccurrences.Fingerprint);
+                break;
+            case ScheduleStep.Stale:
+                // Another claimant (this one's lease ran out) committed this plan first and may have dropped its keys
+                // before these appends: what it did not record is a second copy, canceled before it is due.
+                var committed = await schedules.ReadAsync(id);
+                var known = (committed?.Outstanding ?? []).Concat(committed?.LastDropped is { } l ? [l] : []).Select(o => o.Id).ToHashSet();
+                await Task.WhenAll(appended.Where(a => !known.Contains(a.Id)).Select(a => writer.CancelAsync(a.Id)));
                 break;
             case ScheduleStep.Stopped or ScheduleStep.Gone:
                 // Paused or deleted while these were appended: the stop may not have seen them, so they are canceled here.

@@ -13,12 +13,14 @@ public static class ScheduleOccurrences
     // Idempotency keys from clients never hold a control character, so these never meet one (reschedules use \u0001).
     private const string KeyPrefix = "\u0002sched:";
 
-    private const string Fingerprint = "sched";
+    /// <summary>The fingerprint of every occurrence's request: a repeat at another due time is the same request.</summary>
+    public const string Fingerprint = "sched";
 
-    public static ScheduleRequest Request(ScheduleRecord schedule, string generation, long occurrenceMs, long dueMs) => new(
+    public static ScheduleRequest Request(ScheduleRecord schedule, string generation, long occurrenceMs, long dueMs, TimeSpan keyRetention) => new(
         dueMs,
         schedule.Message,
         FormattableString.Invariant($"{KeyPrefix}{schedule.Id}:{generation}:{occurrenceMs}"),
         Fingerprint,
-        ExpireAfterMs: schedule.ExpireAfterMs);
+        ExpireAfterMs: schedule.ExpireAfterMs,
+        KeyRetentionSeconds: (long)Math.Max(1, keyRetention.TotalSeconds));
 }

@@ -1,6 +1,7 @@
 using EchoAtTime.Api.Accept;
 using EchoAtTime.Storage;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace EchoAtTime.Api.Schedules;
 
@@ -10,7 +11,7 @@ namespace EchoAtTime.Api.Schedules;
 /// so once the caller is answered, nothing more of the schedule prints. A materialisation under way (its plan noted,
 /// its appends perhaps done) is finished here under its keys, at least a minute ahead, and canceled.
 /// </summary>
-public sealed class ScheduleStopper(ScheduleStore schedules, MessageWriter writer, [FromKeyedServices(AcceptClock.Key)] TimeProvider clock)
+public sealed class ScheduleStopper(ScheduleStore schedules, MessageWriter writer, IOptions<EchoOptions> options, [FromKeyedServices(AcceptClock.Key)] TimeProvider clock)
 {
     /// <summary>Where an occurrence of a plan under way is written when its first append may not have happened: it cannot print before its cancel.</summary>
     private const long AheadMs = 60_000;
@@ -29,7 +30,7 @@ public sealed class ScheduleStopper(ScheduleStore schedules, MessageWriter write
         if (stopped.Plan.Count > 0)
         {
             var later = clock.GetUtcNow().ToUnixTimeMilliseconds() + AheadMs;
-            var results = await writer.WriteAsync([.. stopped.Plan.Select(p => ScheduleOccurrences.Request(schedule, stopped.Generation, p.OccurrenceMs, Math.Max(p.DueMs, later)))]);
+            var results = await writer.WriteAsync([.. stopped.Plan.Select(p => ScheduleOccurrences.Request(schedule, stopped.Generation, p.OccurrenceMs, Math.Max(p.DueMs, later), options.Value.ScheduleKeyRetention))]);
             if (results.Any(r => r.Outcome is ScheduleOutcome.Unavailable or ScheduleOutcome.KeyConflict))
             {
                 // Not all canceled: not answered as done. The flag is set; a retry finds the same plan and finishes it.

@@ -105,12 +105,12 @@ public sealed class ScheduleStore(IConnectionMultiplexer redis, IOptions<EchoOpt
     public async Task<ScheduleStep> PlanAsync(ScheduleRecord read, IEnumerable<PlannedOccurrence> plan) => Step((string?)await Db.ScriptEvaluateAsync(
         ScheduleScripts.Plan, [_keys.Schedule(read.Id)], [read.ThroughText, read.Plan, read.Generation, PlannedOccurrence.Format(plan)]).ConfigureAwait(false));
 
-    /// <summary>Records the appended occurrences of <paramref name="plan"/> (see <c>scheduleCommit.lua</c>).</summary>
-    public async Task<ScheduleStep> CommitAsync(string id, string plan, long throughMs, long keepFromMs, IEnumerable<ScheduledOccurrence> appended) =>
+    /// <summary>Records the appended occurrences of <paramref name="plan"/>, if the schedule's materialised-through is still <paramref name="readThrough"/> (see <c>scheduleCommit.lua</c>).</summary>
+    public async Task<ScheduleStep> CommitAsync(string id, string plan, string readThrough, long throughMs, long keepFromMs, IEnumerable<ScheduledOccurrence> appended) =>
         Step((string?)await Db.ScriptEvaluateAsync(
             ScheduleScripts.Commit,
             [_keys.Schedule(id)],
-            [plan, throughMs, keepFromMs, .. appended.Select(a => (RedisValue)a.ToString())]).ConfigureAwait(false));
+            [plan, readThrough, throughMs, keepFromMs, .. appended.Select(a => (RedisValue)a.ToString())]).ConfigureAwait(false));
 
     /// <summary>Pauses (<paramref name="delete"/> false) or deletes; null when there is no such schedule to do it to.</summary>
     public async Task<ScheduleStopped?> StopAsync(string id, bool delete)

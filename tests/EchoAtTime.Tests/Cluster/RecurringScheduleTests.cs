@@ -31,7 +31,7 @@ public sealed class RecurringScheduleTests(SlotClusterFixture fixture)
     private ScheduleStore Schedules(EchoOptions options) => new(fixture.Multiplexer, MsOptions.Create(options));
 
     private ScheduleMaterializer Materializer(EchoOptions options, MessageWriter writer, TimeProvider clock) =>
-        new(Schedules(options), writer, MsOptions.Create(options), clock, NullLogger<ScheduleMaterializer>.Instance);
+        new(Schedules(options), new SlotStore(fixture.Multiplexer, MsOptions.Create(options)), writer, MsOptions.Create(options), clock, NullLogger<ScheduleMaterializer>.Instance);
 
     private static CronSchedule Cron(string cron)
     {
@@ -58,7 +58,7 @@ public sealed class RecurringScheduleTests(SlotClusterFixture fixture)
         {
             await Task.WhenAll(loops.Select(l => l.StartAsync(CancellationToken.None)));
             await fixture.Sink.WaitForAsync(lines => CapturingSink.Tagged(lines, tag).Count >= 5, PrintTimeout);
-            Assert.True(await new ScheduleStopper(store, writer, TimeProvider.System).StopAsync(id, delete: true));
+            Assert.True(await new ScheduleStopper(store, writer, MsOptions.Create(options), TimeProvider.System).StopAsync(id, delete: true));
             deletedAtMs = NowMs;
         }
         finally
@@ -103,7 +103,7 @@ public sealed class RecurringScheduleTests(SlotClusterFixture fixture)
         // Missed: F−59 s … F−11 s (25); within the threshold: F−9 s … F−1 s (5), due at F too; in the window: F+1 s.
         var expected = missedKept + 5 + 1;
         var printed = CapturingSink.Tagged(await fixture.Sink.WaitForAsync(lines => CapturingSink.Tagged(lines, tag).Count >= expected, PrintTimeout), tag);
-        await new ScheduleStopper(store, fixture.Writer, TimeProvider.System).StopAsync(id, delete: true);
+        await new ScheduleStopper(store, fixture.Writer, MsOptions.Create(options), TimeProvider.System).StopAsync(id, delete: true);
 
         Assert.Equal(expected, printed.Count);
         Assert.Equal(missedKept + 5, printed.Count(l => l.Id.DueMs == f));

@@ -78,9 +78,10 @@ public sealed class ScheduleStoreTests(RedisFixture redis)
 
         var planned = (await _store.ReadAsync(id))!;
         Assert.Equal(plan, PlannedOccurrence.Parse(planned.Plan));
-        Assert.Equal(ScheduleStep.Stale, await _store.CommitAsync(id, "another plan", Now + 4_000, Now, []));
-        Assert.Equal(ScheduleStep.Ok, await _store.CommitAsync(id, planned.Plan, Now + 10_000, Now, [Occurrence(Now + 2_000, 0), Occurrence(Now + 4_000, 1)]));
+        Assert.Equal(ScheduleStep.Stale, await _store.CommitAsync(id, "another plan", read.ThroughText, Now + 4_000, Now, []));
+        Assert.Equal(ScheduleStep.Ok, await _store.CommitAsync(id, planned.Plan, planned.ThroughText, Now + 10_000, Now, [Occurrence(Now + 2_000, 0), Occurrence(Now + 4_000, 1)]));
 
+        Assert.Equal(ScheduleStep.Stale, await _store.CommitAsync(id, "", read.ThroughText, Now + 4_000, Now, []));
         var committed = (await _store.ReadAsync(id))!;
         Assert.Equal(("", Now + 10_000), (committed.Plan, committed.ThroughMs));
         Assert.Equal([Occurrence(Now + 2_000, 0), Occurrence(Now + 4_000, 1)], committed.Outstanding);
@@ -91,9 +92,9 @@ public sealed class ScheduleStoreTests(RedisFixture redis)
     {
         var id = NewId();
         await _store.CreateAsync(Record(id), "fp", Now);
-        await _store.CommitAsync(id, "", Now + 4_000, 0, [Occurrence(Now + 2_000, 0), Occurrence(Now + 4_000, 1)]);
+        await _store.CommitAsync(id, "", FormattableString.Invariant($"{Now}"), Now + 4_000, 0, [Occurrence(Now + 2_000, 0), Occurrence(Now + 4_000, 1)]);
 
-        await _store.CommitAsync(id, "", Now + 8_000, Now + 3_000, [Occurrence(Now + 6_000, 2), Occurrence(Now + 8_000, 3)]);
+        await _store.CommitAsync(id, "", FormattableString.Invariant($"{Now + 4_000}"), Now + 8_000, Now + 3_000, [Occurrence(Now + 6_000, 2), Occurrence(Now + 8_000, 3)]);
 
         var read = (await _store.ReadAsync(id))!;
         Assert.Equal([Occurrence(Now + 4_000, 1), Occurrence(Now + 6_000, 2), Occurrence(Now + 8_000, 3)], read.Outstanding);
@@ -107,7 +108,7 @@ public sealed class ScheduleStoreTests(RedisFixture redis)
     {
         var id = NewId();
         await _store.CreateAsync(Record(id), "fp", Now);
-        await _store.CommitAsync(id, "", Now + 2_000, 0, [Occurrence(Now + 2_000, 0)]);
+        await _store.CommitAsync(id, "", FormattableString.Invariant($"{Now}"), Now + 2_000, 0, [Occurrence(Now + 2_000, 0)]);
         var read = (await _store.ReadAsync(id))!;
         PlannedOccurrence[] plan = [new(Now + 4_000, Now + 4_000)];
         await _store.PlanAsync(read, plan);
@@ -118,7 +119,7 @@ public sealed class ScheduleStoreTests(RedisFixture redis)
         Assert.Equal("", stopped.Before);
         Assert.Equal([Occurrence(Now + 2_000, 0)], stopped.Outstanding);
         Assert.Equal(plan, stopped.Plan);
-        Assert.Equal(ScheduleStep.Stopped, await _store.CommitAsync(id, PlannedOccurrence.Format(plan), Now + 4_000, 0, [Occurrence(Now + 4_000, 1)]));
+        Assert.Equal(ScheduleStep.Stopped, await _store.CommitAsync(id, PlannedOccurrence.Format(plan), read.ThroughText, Now + 4_000, 0, [Occurrence(Now + 4_000, 1)]));
         Assert.Equal(ScheduleStep.Stopped, await _store.PlanAsync((await _store.ReadAsync(id))!, plan));
         Assert.Equal(delete ? "d" : "p", (await _store.StopAsync(id, delete))!.Before);
         if (delete)
@@ -133,7 +134,7 @@ public sealed class ScheduleStoreTests(RedisFixture redis)
     {
         var id = NewId();
         await _store.CreateAsync(Record(id), "fp", Now);
-        await _store.CommitAsync(id, "", Now + 2_000, 0, [Occurrence(Now + 2_000, 0)]);
+        await _store.CommitAsync(id, "", FormattableString.Invariant($"{Now}"), Now + 2_000, 0, [Occurrence(Now + 2_000, 0)]);
         await _store.StopAsync(id, delete: false);
 
         Assert.Equal(ScheduleStep.Ok, await _store.ResumeAsync(id, Now + 60_000));
