@@ -111,4 +111,57 @@ public sealed class RecurringScheduleTests(SlotClusterFixture fixture)
         Assert.Equal(printed.OrderBy(l => l.Id.DueMs).ThenBy(l => l.Id.Seq).Select(l => l.Id), printed.Select(l => l.Id));
         Assert.All(printed, line => Assert.True(fixture.Sink.ReceivedMs(line) >= line.Id.DueMs, $"{line.Id} printed early"));
     }
+    /// <summary>A daily schedule whose window reaches two days: its occurrences are planned now and due far ahead, so none prints here.</summary>
+    private async Task<(EchoOptions Options, ScheduleStore Store, ScheduleRecord Record, List<ScheduleRequest> Requests)> PlannedAheadAsync()
+    {
+        var options = Options(TimeSpan.FromDays(2));
+        var store = Schedules(options);
+        var now = NowMs;
+        var id = FormattableString.Invariant($"{now:x11}{Random.Shared.Next():x8}");
+        await store.CreateAsync(new ScheduleRecord(id, "0 12 * * *", "UTC", $"{Guid.NewGuid():N}:noon", "catchUp", 0, now, "", "", "0", [], null, false, false), "fp", now);
+        var record = (await store.ReadAsync(id))!;
+        var plan = OccurrencePlanner.Plan(Cron("0 12 * * *"), MisfirePolicy.CatchUp, record.ThroughMs, now, (long)options.ScheduleWindow.TotalMilliseconds, 10_000);
+        Assert.Equal(ScheduleStep.Ok, await store.PlanAsync(record, plan.Plan));
+        return (options, store, record, [.. plan.Plan.Select(p => ScheduleOccurrences.Request(record, "0", p.OccurrenceMs, p.DueMs, options.ScheduleKeyRetention))]);
+    }
+
+    [Fact]
+    public async Task A_plan_left_by_a_materialiser_that_died_after_its_appends_is_appended_again_by_the_next_claimant_and_stored_once()
+    {
+        var (options, store, record, requests) = await PlannedAheadAsync();
+        var first = await fixture.Writer.WriteAsync(requests);
+
+        await Materializer(options, fixture.Writer, TimeProvider.System).MaterializeAsync(record.Id);
+
+        var committed = (await store.ReadAsync(record.Id))!;
+        Assert.Equal("", committed.Plan);
+        Assert.Equal(first.Select(r => r.Id), committed.Outstanding.Select(o => o.Id));
+        foreach (var slot in first.Select(r => r.Id.Slot).Distinct())
+        {
+            Assert.Single((await fixture.Store.LoadAsync(slot)).Elements);
+        }
+
+        await new ScheduleStopper(store, fixture.Writer, MsOptions.Create(options), TimeProvider.System).StopAsync(record.Id, delete: true);
+        foreach (var result in first)
+        {
+            Assert.Equal(MessageStatus.Canceled, await fixture.Store.StatusAsync(result.Id));
+        }
+    }
+
+    [Fact]
+    public async Task A_delete_while_a_materialisation_is_under_way_cancels_what_it_appended_and_what_it_had_yet_to_append()
+    {
+        var (options, store, record, requests) = await PlannedAheadAsync();
+        Assert.Equal(2, requests.Count);
+        var appended = (await fixture.Writer.WriteAsync([requests[0]]))[0];
+
+        Assert.True(await new ScheduleStopper(store, fixture.Writer, MsOptions.Create(options), TimeProvider.System).StopAsync(record.Id, delete: true));
+
+        // The slow materialiser goes on: its second append finds the stopper's, canceled; its commit finds the schedule deleted.
+        var late = (await fixture.Writer.WriteAsync([requests[1]]))[0];
+        Assert.Equal(ScheduleOutcome.Repeated, late.Outcome);
+        Assert.Equal(ScheduleStep.Stopped, await store.CommitAsync(record.Id, "its plan", record.ThroughText, 0, 0, []));
+        Assert.Equal(MessageStatus.Canceled, await fixture.Store.StatusAsync(appended.Id));
+        Assert.Equal(MessageStatus.Canceled, await fixture.Store.StatusAsync(late.Id));
+    }
 }
