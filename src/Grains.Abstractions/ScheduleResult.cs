@@ -13,7 +13,9 @@ public enum ScheduleOutcome
     /// <summary>Newly accepted.</summary>
     Accepted,
 
-    /// <summary>Its idempotency key was seen before with the same request: <see cref="ScheduleResult.Id"/> is the original.</summary>
+    /// <summary>
+    /// Its idempotency key was seen before with the same request: <see cref="ScheduleResult.Id"/> is the original.
+    /// </summary>
     Repeated,
 
     /// <summary>Its idempotency key was seen before with a different request; nothing was scheduled.</summary>

@@ -17,7 +17,10 @@ namespace EchoAtTime.Silo;
 /// </summary>
 public sealed partial class EmbeddedStore : IDisposable
 {
-    /// <summary>Held open (exclusively) while the store runs; the kernel lets go of it when the process dies, even by <c>kill -9</c>.</summary>
+    /// <summary>
+    /// Held open (exclusively) while the store runs; the kernel lets go of it when the process dies, even by <c>kill
+    /// -9</c>.
+    /// </summary>
     public const string LockFileName = "echo.lock";
 
     private readonly GarnetServer _server;

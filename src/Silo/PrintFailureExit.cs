@@ -16,7 +16,9 @@ public sealed partial class PrintFailureExit(ConsoleHealth console, ClusterClock
     /// <summary>Process exit code after leaving for a console failure (EX_IOERR).</summary>
     public const int ExitCode = 74;
 
-    /// <summary>Process exit code after leaving for a clock beyond the bound (EX_TEMPFAIL: fix the clock, start again).</summary>
+    /// <summary>
+    /// Process exit code after leaving for a clock beyond the bound (EX_TEMPFAIL: fix the clock, start again).
+    /// </summary>
     public const int ClockExitCode = 75;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)

@@ -58,7 +58,9 @@ public static class BatchReceipt
         return null;
     }
 
-    /// <summary>How late each batch of a minute's stored receipts printed (its last message's lateness, ms), in print order.</summary>
+    /// <summary>
+    /// How late each batch of a minute's stored receipts printed (its last message's lateness, ms), in print order.
+    /// </summary>
     public static IEnumerable<long> Latenesses(string? receipts)
     {
         foreach (var entry in (receipts ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries))
@@ -70,7 +72,9 @@ public static class BatchReceipt
         }
     }
 
-    /// <summary>The lateness of one receipt entry: the number after its '@' (at <paramref name="at"/>), up to its '!' if any.</summary>
+    /// <summary>
+    /// The lateness of one receipt entry: the number after its '@' (at <paramref name="at"/>), up to its '!' if any.
+    /// </summary>
     private static long? Lateness(string entry, int at, int bang) =>
         at >= 0 && long.TryParse(bang < 0 ? entry.AsSpan(at + 1) : entry.AsSpan(at + 1, bang - at - 1), NumberStyles.None, CultureInfo.InvariantCulture, out var late)
             ? late

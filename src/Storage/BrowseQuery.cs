@@ -7,7 +7,9 @@ namespace EchoAtTime.Storage;
 /// </summary>
 public sealed record BrowseQuery(long FromMs, long ToMs, MessageStatus? Status, int Limit, BrowseCursor? After = null);
 
-/// <summary>A position in (due, acceptance) order: after the message due at <see cref="DueMs"/> with sequence <see cref="Seq"/>.</summary>
+/// <summary>
+/// A position in (due, acceptance) order: after the message due at <see cref="DueMs"/> with sequence <see cref="Seq"/>.
+/// </summary>
 public readonly record struct BrowseCursor(long DueMs, int Seq)
 {
     public override string ToString() => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{DueMs}.{Seq}");
@@ -30,7 +32,9 @@ public readonly record struct BrowseCursor(long DueMs, int Seq)
     public bool IsBefore(long dueMs, int seq) => DueMs < dueMs || (DueMs == dueMs && Seq < seq);
 }
 
-/// <summary>A listed message: its id, text, where it stands (with its receipt once printed) and its deadline (0: none).</summary>
+/// <summary>
+/// A listed message: its id, text, where it stands (with its receipt once printed) and its deadline (0: none).
+/// </summary>
 public sealed record BrowsedMessage(MessageId Id, string Message, MessageRecord Record, long ExpireAfterMs);
 
 /// <summary>

@@ -23,7 +23,9 @@ internal sealed class BrowseRun(BrowseQuery query, long budget)
 
     public bool Full => _found.Count >= Query.Limit;
 
-    /// <summary>Goes past <paramref name="message"/>, keeping it if the query wants it; true once the page is full.</summary>
+    /// <summary>
+    /// Goes past <paramref name="message"/>, keeping it if the query wants it; true once the page is full.
+    /// </summary>
     public bool Offer(BrowsedMessage message)
     {
         Position = new BrowseCursor(message.Id.DueMs, message.Id.Seq);
@@ -45,7 +47,9 @@ internal sealed class BrowseRun(BrowseQuery query, long budget)
     public BrowseCursor Before(long slot) =>
         Query.After ?? new BrowseCursor(Math.Max(0, Math.Max(Query.FromMs, TimeSlot.StartMs(slot)) - 1), int.MaxValue);
 
-    /// <summary>The print-order cursor within <paramref name="slot"/> after which the listing goes on (-1: its start).</summary>
+    /// <summary>
+    /// The print-order cursor within <paramref name="slot"/> after which the listing goes on (-1: its start).
+    /// </summary>
     public long LowestAfter(long slot)
     {
         var start = TimeSlot.StartMs(slot);

@@ -74,7 +74,9 @@ public sealed class EchoOptions
     /// </summary>
     public TimeSpan ScheduleKeyRetention { get; set; } = TimeSpan.FromMinutes(10);
 
-    /// <summary>How long a process's claim on a schedule holds before another may materialise it (the claimant died).</summary>
+    /// <summary>
+    /// How long a process's claim on a schedule holds before another may materialise it (the claimant died).
+    /// </summary>
     public TimeSpan ScheduleLease { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
@@ -100,9 +102,9 @@ public sealed class EchoOptions
 
     /// <summary>
     /// For testing clock drift only: this silo's local clock gains this much per second from its first
-    /// measurement of the store's clock on (a negative value: loses), on top of <see cref="ClockShift"/>, as if its machine's clock drifted
-    /// while the silo ran. Real clocks drift by microseconds per second; tests use milliseconds so a
-    /// silo crosses <see cref="MaxClockSkew"/> within seconds. Leave at zero in production.
+    /// measurement of the store's clock on (a negative value: loses), on top of <see cref="ClockShift"/>, as if its
+    /// machine's clock drifted while the silo ran. Real clocks drift by microseconds per second; tests use milliseconds
+    /// so a silo crosses <see cref="MaxClockSkew"/> within seconds. Leave at zero in production.
     /// </summary>
     public TimeSpan ClockDrift { get; set; } = TimeSpan.Zero;
 

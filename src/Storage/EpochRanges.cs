@@ -26,7 +26,9 @@ public sealed class EpochRanges
             return (int.Parse(part.AsSpan(0, colon), CultureInfo.InvariantCulture), part[(colon + 1)..]);
         }).ToArray());
 
-    /// <summary>The store epoch sequence <paramref name="seq"/> was appended under; null before epochs existed.</summary>
+    /// <summary>
+    /// The store epoch sequence <paramref name="seq"/> was appended under; null before epochs existed.
+    /// </summary>
     public string? EpochOf(int seq)
     {
         string? epoch = null;

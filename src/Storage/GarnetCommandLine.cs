@@ -5,7 +5,10 @@ namespace EchoAtTime.Storage;
 /// <summary>How the embedded store's Garnet is started; in one place for the silo and the test harness.</summary>
 public static class GarnetCommandLine
 {
-    /// <summary>Log memory of the embedded store unless <c>Echo:EmbeddedLogMemory</c> says otherwise: records past it go to disk.</summary>
+    /// <summary>
+    /// Log memory of the embedded store unless <c>Echo:EmbeddedLogMemory</c> says otherwise: records past it go to
+    /// disk.
+    /// </summary>
     public const string DefaultLogMemory = "1g";
 
     /// <summary>Smallest log memory accepted: 16 pages of the smallest page used here.</summary>
@@ -24,7 +27,8 @@ public static class GarnetCommandLine
     /// without --aof replays nothing.</item>
     /// <item>Refuses a damaged store (--fail-on-recovery-error): without it Garnet logs an unreadable
     /// checkpoint below our log level and serves what it could read (measured: with its index checkpoint
-    /// truncated, or its checkpoint info overwritten, a store of 3 100 keys started with the 100 of its log's tail).</item>
+    /// truncated, or its checkpoint info overwritten, a store of 3 100 keys started with the 100 of its log's
+    /// tail).</item>
     /// <item>Larger than memory, never a cache (--storage-tier, --logdir): without a tier the main log's
     /// device is a null device, so records past <paramref name="logMemory"/> were dropped (measured:
     /// 10 000 keys of 200 bytes in 1 MB, 4 452 left and the first ones gone). With it they are written
@@ -77,7 +81,9 @@ public static class GarnetCommandLine
         ];
     }
 
-    /// <summary>A size as Garnet writes it: bytes, or a number with <c>k</c>, <c>m</c> or <c>g</c> (powers of 1024).</summary>
+    /// <summary>
+    /// A size as Garnet writes it: bytes, or a number with <c>k</c>, <c>m</c> or <c>g</c> (powers of 1024).
+    /// </summary>
     public static long ParseSize(string size)
     {
         var text = size.Trim().ToLowerInvariant();

@@ -7,7 +7,9 @@ namespace EchoAtTime.Storage;
 /// </summary>
 public sealed record KeyReservation(string Nonce, long Slot)
 {
-    /// <summary>Parses "fingerprint|nonce|minute"; null when the key is held by a request with another fingerprint.</summary>
+    /// <summary>
+    /// Parses "fingerprint|nonce|minute"; null when the key is held by a request with another fingerprint.
+    /// </summary>
     public static KeyReservation? Parse(string held, string fingerprint)
     {
         var parts = held.Split('|');

@@ -15,7 +15,9 @@ public enum MoveStep
     Canceled,
     Expired,
 
-    /// <summary>This attempt was called off before it took the message (a recovery found it unfinished): try again.</summary>
+    /// <summary>
+    /// This attempt was called off before it took the message (a recovery found it unfinished): try again.
+    /// </summary>
     Aborted,
 
     /// <summary>Taken out of its minute, not yet known to have arrived at <see cref="MoveRecord.NewDueMs"/>.</summary>

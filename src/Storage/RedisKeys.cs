@@ -10,16 +10,22 @@ namespace EchoAtTime.Storage;
 /// </summary>
 public sealed class RedisKeys(string prefix)
 {
-    /// <summary>ZSET: member and score are the Unix hour of every hour with a slot in the index (<see cref="PendingIndex"/>).</summary>
+    /// <summary>
+    /// ZSET: member and score are the Unix hour of every hour with a slot in the index (<see cref="PendingIndex"/>).
+    /// </summary>
     public RedisKey PendingHours { get; } = prefix + "{slots}:h";
 
-    /// <summary>ZSET: member and score are the Unix minute of every slot of the hour that holds unprinted messages.</summary>
+    /// <summary>
+    /// ZSET: member and score are the Unix minute of every slot of the hour that holds unprinted messages.
+    /// </summary>
     public RedisKey PendingMinutes(long hour) => $"{prefix}{{slots}}:h:{hour}";
 
     /// <summary>STRING: the number of slots in the index.</summary>
     public RedisKey PendingCount { get; } = prefix + "{slots}:n";
 
-    /// <summary>ZSET of every pending slot, as versions before the two-level index kept it; moved into it by the sweeper.</summary>
+    /// <summary>
+    /// ZSET of every pending slot, as versions before the two-level index kept it; moved into it by the sweeper.
+    /// </summary>
     public RedisKey LegacyPendingSlots { get; } = prefix + "slots";
 
     /// <summary>LIST: the slot's messages in acceptance order; the index of an element is its sequence.</summary>
@@ -37,7 +43,10 @@ public sealed class RedisKeys(string prefix)
     /// <summary>SET: sequences of the slot's canceled messages (an intset: a few bytes each).</summary>
     public RedisKey Canceled(long slot) => $"{prefix}{{s:{slot}}}:c";
 
-    /// <summary>HASH: nonce of a keyed message's reservation → the id stored under it, or '>' once it moved on to a later minute.</summary>
+    /// <summary>
+    /// HASH: nonce of a keyed message's reservation → the id stored under it, or '>' once it moved on to a later
+    /// minute.
+    /// </summary>
     public RedisKey Nonces(long slot) => $"{prefix}{{s:{slot}}}:k";
 
     /// <summary>
@@ -46,19 +55,27 @@ public sealed class RedisKeys(string prefix)
     /// </summary>
     public RedisKey Order(long slot) => $"{prefix}{{s:{slot}}}:o";
 
-    /// <summary>ZSET: reschedules under way (<see cref="MoveIntent"/>), scored by when each started; a move leaves it once its message arrived.</summary>
+    /// <summary>
+    /// ZSET: reschedules under way (<see cref="MoveIntent"/>), scored by when each started; a move leaves it once its
+    /// message arrived.
+    /// </summary>
     public RedisKey MoveIntents { get; } = prefix + "{moves}";
 
     /// <summary>
     /// HASH: a recurring schedule (cron, zone, message, policy) and how far it is materialised
-    /// (<c>Scripts/scheduleCommit.lua</c> lists its fields). Its own hash tag: each schedule script touches one hash slot.
+    /// (<c>Scripts/scheduleCommit.lua</c> lists its fields). Its own hash tag: each schedule script touches one hash
+    /// slot.
     /// </summary>
     public RedisKey Schedule(string id) => $"{prefix}{{r:{id}}}";
 
-    /// <summary>ZSET: schedule id → when it must next be materialised (or its claim's lease end), read by every process's loop.</summary>
+    /// <summary>
+    /// ZSET: schedule id → when it must next be materialised (or its claim's lease end), read by every process's loop.
+    /// </summary>
     public RedisKey SchedulesDue { get; } = prefix + "{sched}:due";
 
-    /// <summary>ZSET: every live schedule, score 0, member its id (ids sort by creation): the listing pages it by lex range.</summary>
+    /// <summary>
+    /// ZSET: every live schedule, score 0, member its id (ids sort by creation): the listing pages it by lex range.
+    /// </summary>
     public RedisKey SchedulesAll { get; } = prefix + "{sched}:all";
 
     /// <summary>STRING "fingerprint|id", expiring after the retention: a create request's idempotency key.</summary>

@@ -25,7 +25,9 @@ internal static class ScriptReplies
     /// <summary>A commit or drain by an activation that lost the fence.</summary>
     public const string Fenced = "F";
 
-    /// <summary>A commit or drain whose view holds a message the store lost (its epoch record is not the caller's).</summary>
+    /// <summary>
+    /// A commit or drain whose view holds a message the store lost (its epoch record is not the caller's).
+    /// </summary>
     public const string Reincarnated = "R";
 
     /// <summary>
@@ -66,7 +68,9 @@ internal static class ScriptReplies
             _ => (CancelOutcome.Unknown, false),
         };
 
-    /// <summary>What moveOut answers when it did not take the message: why it stays (an array is the move record).</summary>
+    /// <summary>
+    /// What moveOut answers when it did not take the message: why it stays (an array is the move record).
+    /// </summary>
     public static MoveStep Staying(string? word) => word switch
     {
         Printed => MoveStep.Printed,

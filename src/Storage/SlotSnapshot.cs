@@ -2,7 +2,9 @@ using StackExchange.Redis;
 
 namespace EchoAtTime.Storage;
 
-/// <summary>What an activation reads when it takes over a slot; <c>Epochs</c> is the minute's "seq:epoch,…" record.</summary>
+/// <summary>
+/// What an activation reads when it takes over a slot; <c>Epochs</c> is the minute's "seq:epoch,…" record.
+/// </summary>
 public sealed record SlotSnapshot(long Version, long PrintedCursor, long PrintingCursor, bool Closed, RedisValue[] Elements, int[] Canceled, string? Epochs = null)
 {
     /// <summary>
@@ -24,7 +26,9 @@ public sealed record SlotSnapshot(long Version, long PrintedCursor, long Printin
 /// </summary>
 public sealed record CommitResult(bool Declared, RedisValue[] Unseen, int[] Canceled, string? Epochs = null)
 {
-    /// <summary>Refused, changing nothing: the minute's epoch record is not the view's (see <see cref="Reincarnated"/>).</summary>
+    /// <summary>
+    /// Refused, changing nothing: the minute's epoch record is not the view's (see <see cref="Reincarnated"/>).
+    /// </summary>
     public static CommitResult StoreReincarnated { get; } = new(false, [], []) { Reincarnated = true };
 
     /// <summary>
@@ -41,7 +45,9 @@ public enum DrainOutcome
     Fenced,
     UnseenMessages,
 
-    /// <summary>The minute's epoch record is not the caller's: reload (see <see cref="CommitResult.Reincarnated"/>).</summary>
+    /// <summary>
+    /// The minute's epoch record is not the caller's: reload (see <see cref="CommitResult.Reincarnated"/>).
+    /// </summary>
     Reincarnated,
 }
 
@@ -69,7 +75,10 @@ public sealed record AppendResult(int[] Seqs, bool IsClosed, int? FloorOffsetMs,
 
     public static AppendResult ClosedAt(long? storeNowMs) => storeNowMs is null ? Closed : new([], true, null) { StoreNowMs = storeNowMs };
 
-    /// <summary>Stored: the sequences, under <paramref name="epoch"/>; <paramref name="epochs"/> is the minute's record after the append.</summary>
+    /// <summary>
+    /// Stored: the sequences, under <paramref name="epoch"/>; <paramref name="epochs"/> is the minute's record after
+    /// the append.
+    /// </summary>
     public static AppendResult Appended(int[] seqs, string epoch, string? epochs, ScheduleResult?[]? repeats = null) => new(seqs, false, null, repeats, epoch, epochs);
 
     public static AppendResult BelowFloor(int floorOffsetMs) => new([], false, floorOffsetMs);

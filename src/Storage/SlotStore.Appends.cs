@@ -188,7 +188,9 @@ public sealed partial class SlotStore
         }
     }
 
-    /// <summary>The store's clock in a closed refusal: set when the minute is over by it, empty when it was closed.</summary>
+    /// <summary>
+    /// The store's clock in a closed refusal: set when the minute is over by it, empty when it was closed.
+    /// </summary>
     private static long? StoreNow(RedisResult value) => value.Resp2Type == ResultType.Integer ? (long)value : null;
 
     private static int[] Consecutive(long first, int count)

@@ -122,7 +122,9 @@ public sealed partial class SlotStore
         return false;
     }
 
-    /// <summary>A minute's meta fields as the listing reads them, and how it describes each message from them.</summary>
+    /// <summary>
+    /// A minute's meta fields as the listing reads them, and how it describes each message from them.
+    /// </summary>
     private sealed record ListedMinute(long Start, long Printed, string? Receipts, EpochRanges Epochs)
     {
         public static ListedMinute Of(long start, RedisValue[] meta) =>
@@ -153,7 +155,10 @@ public sealed partial class SlotStore
                 .OrderBy(m => m.Cursor);
         }
 
-        /// <summary>What <c>browse.lua</c> says of one message it read through the order index: 0, 1 canceled, 2 expired or a move record.</summary>
+        /// <summary>
+        /// What <c>browse.lua</c> says of one message it read through the order index: 0, 1 canceled, 2 expired or a
+        /// move record.
+        /// </summary>
         public static MessageRecord? Settled(RedisResult state) => state.Resp2Type == ResultType.Integer
             ? (int)state switch
             {
@@ -164,8 +169,8 @@ public sealed partial class SlotStore
             : Moved((string)state!);
 
         /// <summary>
-        /// One message; <paramref name="settled"/> when it was canceled, expired or moved, else it is scheduled or printed
-        /// by the printed cursor, with its receipt.
+        /// One message; <paramref name="settled"/> when it was canceled, expired or moved, else it is scheduled or
+        /// printed by the printed cursor, with its receipt.
         /// </summary>
         public (long Cursor, BrowsedMessage Message) Describe(int seq, RedisValue element, MessageRecord? settled)
         {

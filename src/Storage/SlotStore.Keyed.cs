@@ -3,7 +3,9 @@ using StackExchange.Redis;
 
 namespace EchoAtTime.Storage;
 
-/// <summary>Idempotency keys: their reservations, and the append of keyed messages under the reservations' nonces.</summary>
+/// <summary>
+/// Idempotency keys: their reservations, and the append of keyed messages under the reservations' nonces.
+/// </summary>
 public sealed partial class SlotStore
 {
     /// <summary>

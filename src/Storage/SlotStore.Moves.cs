@@ -67,7 +67,9 @@ public sealed partial class SlotStore
 
     public Task RemoveMoveIntentAsync(MoveIntent intent) => Db.SortedSetRemoveAsync(_keys.MoveIntents, intent.ToString());
 
-    /// <summary>Moves that started at or before <paramref name="startedByMs"/> and are still noted, oldest first.</summary>
+    /// <summary>
+    /// Moves that started at or before <paramref name="startedByMs"/> and are still noted, oldest first.
+    /// </summary>
     public async Task<MoveIntent[]> MoveIntentsAsync(long startedByMs, int take)
     {
         var members = await Db.SortedSetRangeByScoreAsync(_keys.MoveIntents, double.NegativeInfinity, startedByMs, take: take).ConfigureAwait(false);

@@ -2,12 +2,16 @@ using StackExchange.Redis;
 
 namespace EchoAtTime.Storage;
 
-/// <summary>What the API asks of one message by its id, and the pending index the sweeper and the gauges read.</summary>
+/// <summary>
+/// What the API asks of one message by its id, and the pending index the sweeper and the gauges read.
+/// </summary>
 public sealed partial class SlotStore
 {
     public async Task<MessageStatus> StatusAsync(MessageId id) => (await LookupAsync(id).ConfigureAwait(false)).Status;
 
-    /// <summary>Where the message stands, with its delivery receipt once printed (one script, one round trip).</summary>
+    /// <summary>
+    /// Where the message stands, with its delivery receipt once printed (one script, one round trip).
+    /// </summary>
     public async Task<MessageRecord> LookupAsync(MessageId id) =>
         ScriptReplies.Record(await Db.ScriptEvaluateAsync(SlotScripts.Status, SlotKeys(id.Slot), IdArgs(id)).ConfigureAwait(false), TimeSlot.StartMs(id.Slot));
 

@@ -2,7 +2,9 @@ using StackExchange.Redis;
 
 namespace EchoAtTime.Storage;
 
-/// <summary>The figures of the messages page: pending per minute ahead, outcomes and lateness of the minutes just past.</summary>
+/// <summary>
+/// The figures of the messages page: pending per minute ahead, outcomes and lateness of the minutes just past.
+/// </summary>
 public sealed partial class SlotStore
 {
     /// <summary>
@@ -31,11 +33,15 @@ public sealed partial class SlotStore
     }
 }
 
-/// <summary>What became of one minute's messages so far; <see cref="Receipts"/> as the meta field <c>r</c> holds them.</summary>
+/// <summary>
+/// What became of one minute's messages so far; <see cref="Receipts"/> as the meta field <c>r</c> holds them.
+/// </summary>
 public sealed record MinuteCounts(long Slot, long Messages, long Printed, long Canceled, long Expired, long Moved, string Receipts)
 {
     public long Pending => Math.Max(0, Messages - Printed - Canceled - Expired - Moved);
 }
 
-/// <summary>Minutes from now's on that hold messages (earliest first), and the minutes up to now's (oldest first).</summary>
+/// <summary>
+/// Minutes from now's on that hold messages (earliest first), and the minutes up to now's (oldest first).
+/// </summary>
 public sealed record MessagesSummary(IReadOnlyList<MinuteCounts> Ahead, IReadOnlyList<MinuteCounts> Past);

@@ -4,7 +4,9 @@ using StackExchange.Redis;
 
 namespace EchoAtTime.Storage;
 
-/// <summary>The Redis side of time slots: one round trip per operation, scripts for anything that must be atomic.</summary>
+/// <summary>
+/// The Redis side of time slots: one round trip per operation, scripts for anything that must be atomic.
+/// </summary>
 public sealed partial class SlotStore(IConnectionMultiplexer redis, IOptions<EchoOptions> options)
 {
     // The epoch record argument of commit and drain for callers without a view: not compared.
@@ -144,7 +146,9 @@ public sealed partial class SlotStore(IConnectionMultiplexer redis, IOptions<Ech
         return (ScriptReplies.Drain((string?)result), []);
     }
 
-    /// <summary>Unix ms from which the store refuses appends to the minute (<see cref="EchoOptions.AppendGrace"/>).</summary>
+    /// <summary>
+    /// Unix ms from which the store refuses appends to the minute (<see cref="EchoOptions.AppendGrace"/>).
+    /// </summary>
     private long OpenUntilMs(long slot) => TimeSlot.EndMs(slot) + _appendGraceMs;
 
     private RedisKey[] SlotKeys(long slot) => [_keys.Messages(slot), _keys.Meta(slot), _keys.Canceled(slot), _keys.Nonces(slot)];

@@ -2,7 +2,9 @@ using StackExchange.Redis;
 
 namespace EchoAtTime.Storage;
 
-/// <summary>Whether the store is a Redis Cluster, known once a connection is up (a cluster never turns into one Redis).</summary>
+/// <summary>
+/// Whether the store is a Redis Cluster, known once a connection is up (a cluster never turns into one Redis).
+/// </summary>
 public sealed class StoreTopology(IConnectionMultiplexer redis)
 {
     private const int Unknown = 0, Single = 1, Cluster = 2;

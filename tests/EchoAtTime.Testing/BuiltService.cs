@@ -9,11 +9,16 @@ public static class BuiltService
 
     public const string Gateway = "Gateway";
 
-    /// <summary>The configuration this harness was built in, so a Release test or tool runs the Release product.</summary>
+    /// <summary>
+    /// The configuration this harness was built in, so a Release test or tool runs the Release product.
+    /// </summary>
     public static string Configuration =>
         typeof(BuiltService).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration is { Length: > 0 } built ? built : "Release";
 
-    /// <summary>The checkout: <paramref name="given"/>, else the first directory holding EchoAtTime.sln above this assembly, else above the current directory.</summary>
+    /// <summary>
+    /// The checkout: <paramref name="given"/>, else the first directory holding EchoAtTime.sln above this assembly,
+    /// else above the current directory.
+    /// </summary>
     public static string RepositoryRoot(string? given = null)
     {
         if (given is not null)
@@ -35,7 +40,9 @@ public static class BuiltService
         throw new InvalidOperationException("No EchoAtTime.sln above this assembly or the current directory; name the checkout.");
     }
 
-    /// <summary><c>src/{project}/bin/{configuration}/net10.0/EchoAtTime.{project}.dll</c>; throws when it is not built.</summary>
+    /// <summary>
+    /// <c>src/{project}/bin/{configuration}/net10.0/EchoAtTime.{project}.dll</c>; throws when it is not built.
+    /// </summary>
     public static string Dll(string project, string? configuration = null, string? root = null)
     {
         configuration ??= Configuration;

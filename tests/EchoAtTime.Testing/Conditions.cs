@@ -1,11 +1,16 @@
 namespace EchoAtTime.Testing;
 
-/// <summary>Waiting for a condition with a deadline: the only kind of waiting the tests and tools do, besides a tool's own cadence.</summary>
+/// <summary>
+/// Waiting for a condition with a deadline: the only kind of waiting the tests and tools do, besides a tool's own
+/// cadence.
+/// </summary>
 public static class Conditions
 {
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(100);
 
-    /// <summary>True once <paramref name="condition"/> holds; false when <paramref name="timeout"/> passes first.</summary>
+    /// <summary>
+    /// True once <paramref name="condition"/> holds; false when <paramref name="timeout"/> passes first.
+    /// </summary>
     public static async Task<bool> WaitUntilAsync(Func<CancellationToken, Task<bool>> condition, TimeSpan timeout, CancellationToken cancellationToken)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -29,7 +34,10 @@ public static class Conditions
     public static Task<bool> WaitUntilAsync(Func<bool> condition, TimeSpan timeout, CancellationToken cancellationToken) =>
         WaitUntilAsync(_ => Task.FromResult(condition()), timeout, cancellationToken);
 
-    /// <summary>Polls <paramref name="condition"/> until it holds; throws <see cref="TimeoutException"/> naming <paramref name="what"/> when <paramref name="timeout"/> passes first.</summary>
+    /// <summary>
+    /// Polls <paramref name="condition"/> until it holds; throws <see cref="TimeoutException"/> naming
+    /// <paramref name="what"/> when <paramref name="timeout"/> passes first.
+    /// </summary>
     public static async Task WaitForAsync(Func<Task<bool>> condition, TimeSpan timeout, string what)
     {
         if (!await WaitUntilAsync(_ => condition(), timeout, CancellationToken.None))
@@ -38,7 +46,10 @@ public static class Conditions
         }
     }
 
-    /// <summary>Waits until the wall clock reaches <paramref name="epochMs"/> (at once if it has, unless cancelled: a loop running late must still stop).</summary>
+    /// <summary>
+    /// Waits until the wall clock reaches <paramref name="epochMs"/> (at once if it has, unless cancelled: a loop
+    /// running late must still stop).
+    /// </summary>
     public static async Task DelayUntilAsync(TimeProvider clock, long epochMs, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();

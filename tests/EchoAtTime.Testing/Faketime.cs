@@ -33,7 +33,9 @@ public static class Faketime
         ?? throw new InvalidOperationException(
             $"{neededBy} needs libfaketime, which is not installed here (no {LibraryGlob}; Debian: apt-get install faketime).");
 
-    /// <summary>What a process needs in its environment to read its wall clock from <paramref name="timestampFile"/>.</summary>
+    /// <summary>
+    /// What a process needs in its environment to read its wall clock from <paramref name="timestampFile"/>.
+    /// </summary>
     public static IReadOnlyDictionary<string, string> Environment(string library, string timestampFile) => new Dictionary<string, string>
     {
         ["LD_PRELOAD"] = library,
@@ -42,7 +44,9 @@ public static class Faketime
         ["FAKETIME_CACHE_DURATION"] = "1",
     };
 
-    /// <summary>Sets the offset the process's wall clock reads from now on (within a second: the cache duration).</summary>
+    /// <summary>
+    /// Sets the offset the process's wall clock reads from now on (within a second: the cache duration).
+    /// </summary>
     public static Task SetOffsetAsync(string timestampFile, int seconds) =>
         File.WriteAllTextAsync(timestampFile, seconds == 0 ? "+0\n" : seconds.ToString("+0;-0", CultureInfo.InvariantCulture) + "s\n");
 }

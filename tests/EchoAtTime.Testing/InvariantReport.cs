@@ -1,6 +1,8 @@
 namespace EchoAtTime.Testing;
 
-/// <summary>What <see cref="Invariants.Check"/> found: counts of every kind, and the first examples of each violation.</summary>
+/// <summary>
+/// What <see cref="Invariants.Check"/> found: counts of every kind, and the first examples of each violation.
+/// </summary>
 public sealed record InvariantReport
 {
     public long PrintedLines { get; init; }
@@ -50,7 +52,9 @@ public sealed record InvariantReport
     /// <summary>Lines the reader received before their due time (by the reader's clock). A violation.</summary>
     public long EarlyByReceipt { get; init; }
 
-    /// <summary>First prints out of the promised order (<see cref="Invariants.OrderDefinition"/>). A violation.</summary>
+    /// <summary>
+    /// First prints out of the promised order (<see cref="Invariants.OrderDefinition"/>). A violation.
+    /// </summary>
     public long OrderBreaks { get; init; }
 
     /// <summary>The first examples of each kind, <c>kind: text</c>.</summary>

@@ -16,9 +16,11 @@ public static class Invariants
 
     private const int EvidencePerKind = 20;
 
-    /// <param name="lines">Every printed line; each process's lines in the order it wrote them (processes may interleave).</param>
+    /// <param name="lines">Every printed line; each process's lines in the order it wrote them (processes may
+    /// interleave).</param>
     /// <param name="accepted">Every message answered 202; null: nothing counts as lost.</param>
-    /// <param name="crashed">Processes that died without a graceful stop (kill -9, a crash): the ones whose work may be re-printed.</param>
+    /// <param name="crashed">Processes that died without a graceful stop (kill -9, a crash): the ones whose work may be
+    /// re-printed.</param>
     public static InvariantReport Check(IReadOnlyList<PrintedLine> lines, IEnumerable<MessageKey>? accepted = null, IReadOnlySet<string>? crashed = null)
     {
         ArgumentNullException.ThrowIfNull(lines);
@@ -81,7 +83,10 @@ public static class Invariants
         };
     }
 
-    /// <summary>As <see cref="Check(IReadOnlyList{PrintedLine}, IEnumerable{MessageKey}?, IReadOnlySet{string}?)"/> with the accepted ids as the API answered them.</summary>
+    /// <summary>
+    /// As <see cref="Check(IReadOnlyList{PrintedLine}, IEnumerable{MessageKey}?, IReadOnlySet{string}?)"/> with the
+    /// accepted ids as the API answered them.
+    /// </summary>
     public static InvariantReport Check(IReadOnlyList<PrintedLine> lines, IEnumerable<string> acceptedIds, IReadOnlySet<string>? crashed = null) =>
         Check(lines, acceptedIds.Select(MessageKey.Parse), crashed);
 

@@ -1,6 +1,8 @@
 namespace EchoAtTime.Testing;
 
-/// <summary>A distribution in ms as count, p50, p99, max (nearest-rank percentiles): lateness of first prints, request latency.</summary>
+/// <summary>
+/// A distribution in ms as count, p50, p99, max (nearest-rank percentiles): lateness of first prints, request latency.
+/// </summary>
 public sealed record LatenessFigures(int Count, long P50, long P99, long Max)
 {
     public static LatenessFigures Of(IReadOnlyCollection<long> lateness)

@@ -63,7 +63,9 @@ public static class OrphanGuard
         }
     }
 
-    /// <summary>Field 22 of <c>/proc/pid/stat</c> (clock ticks after boot): with the pid, names one process for good.</summary>
+    /// <summary>
+    /// Field 22 of <c>/proc/pid/stat</c> (clock ticks after boot): with the pid, names one process for good.
+    /// </summary>
     private static string? StartTime(int pid)
     {
         try

@@ -11,7 +11,8 @@ namespace EchoAtTime.Testing;
 /// <param name="Instance">The process that printed it, e.g. <c>silo-2#1</c> (second process of silo-2).</param>
 /// <param name="Key">The id the product gave the message.</param>
 /// <param name="PrintedMs">When the silo printed it, epoch ms (from <c>printedAt</c>: the silo's clock).</param>
-/// <param name="Message">The echoed text; empty when parsed without text (<see cref="TryParse(string, string, bool, out PrintedLine)"/>).</param>
+/// <param name="Message">The echoed text; empty when parsed without text
+/// (<see cref="TryParse(string, string, bool, out PrintedLine)"/>).</param>
 /// <param name="Redelivered">The silo says it may have been printed before (its previous printer died).</param>
 /// <param name="Raw">The line as written, for evidence; empty when parsed without text.</param>
 public sealed record PrintedLine(string Instance, MessageKey Key, long PrintedMs, string Message, bool Redelivered, string Raw = "")
@@ -66,7 +67,10 @@ public sealed record PrintedLine(string Instance, MessageKey Key, long PrintedMs
         }
     }
 
-    /// <summary>As <see cref="TryParse(string, string, out PrintedLine)"/>, for stdout that may carry nothing else: throws on any other line.</summary>
+    /// <summary>
+    /// As <see cref="TryParse(string, string, out PrintedLine)"/>, for stdout that may carry nothing else: throws on
+    /// any other line.
+    /// </summary>
     public static PrintedLine Parse(string instance, string raw, long receivedMs = 0) =>
         TryParse(instance, raw, out var line) ? line with { ReceivedMs = receivedMs } : throw new FormatException($"{instance} printed a line that is not an echoed message: {raw}");
 

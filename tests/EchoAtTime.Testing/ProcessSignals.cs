@@ -39,7 +39,10 @@ public static class ProcessSignals
         await process.WaitForExitAsync();
     }
 
-    /// <summary>SIGTERM, and SIGKILL if the process is still there after <paramref name="grace"/>. True when it exited by itself.</summary>
+    /// <summary>
+    /// SIGTERM, and SIGKILL if the process is still there after <paramref name="grace"/>. True when it exited by
+    /// itself.
+    /// </summary>
     public static async Task<bool> StopAsync(Process process, TimeSpan grace)
     {
         if (process.HasExited)

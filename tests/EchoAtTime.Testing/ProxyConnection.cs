@@ -55,7 +55,9 @@ internal sealed class ProxyConnection : IDisposable
 
     public void Start() => Completion = RunAsync();
 
-    /// <summary>RST to the client (linger 0), as a crashed peer or a middlebox would; the server side is closed.</summary>
+    /// <summary>
+    /// RST to the client (linger 0), as a crashed peer or a middlebox would; the server side is closed.
+    /// </summary>
     public void Reset() => Close(abortive: true);
 
     public void Dispose() => Close(abortive: false);

@@ -181,7 +181,10 @@ public sealed class RedisFaultProxy : IAsyncDisposable
         _stopping.Dispose();
     }
 
-    /// <summary>Records a command and decides its fate: discarded (black hole), faulted (first matching armed fault), or forwarded.</summary>
+    /// <summary>
+    /// Records a command and decides its fate: discarded (black hole), faulted (first matching armed fault), or
+    /// forwarded.
+    /// </summary>
     internal (bool Discard, ArmedFault? Fault) Observe(RespCommand command)
     {
         lock (_lock)
@@ -274,7 +277,9 @@ public sealed class RedisFaultProxy : IAsyncDisposable
     }
 }
 
-/// <summary>Client→server traffic held back behind a command; see <see cref="RedisFaultProxy.HoldAfterNext"/>.</summary>
+/// <summary>
+/// Client→server traffic held back behind a command; see <see cref="RedisFaultProxy.HoldAfterNext"/>.
+/// </summary>
 public sealed class ProxyHold
 {
     private readonly TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -286,7 +291,9 @@ public sealed class ProxyHold
 
     internal Task Released => _released.Task;
 
-    /// <summary>Forwards what was held, in order. Idempotent; closing the connection or the proxy releases too.</summary>
+    /// <summary>
+    /// Forwards what was held, in order. Idempotent; closing the connection or the proxy releases too.
+    /// </summary>
     public void Release() => _released.TrySetResult();
 }
 

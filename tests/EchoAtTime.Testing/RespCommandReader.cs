@@ -10,7 +10,8 @@ namespace EchoAtTime.Testing;
 /// does (an INCR, a script on some key) rather than by its position in a stream it does not control.
 /// </summary>
 /// <param name="Name">The command name, upper-cased: clients may send any case.</param>
-/// <param name="Args">The arguments after the name, as UTF-8 text (binary values come out mangled, which predicates do not care about).</param>
+/// <param name="Args">The arguments after the name, as UTF-8 text (binary values come out mangled, which predicates do
+/// not care about).</param>
 public sealed record RespCommand(string Name, IReadOnlyList<string> Args)
 {
     // These share one layout: script/sha/function, numkeys, keys..., args...
@@ -137,7 +138,8 @@ internal static class RespReplyFramer
     // Redis nests replies a few levels deep at most (COMMAND DOCS); deeper means a desynchronised stream.
     private const int MaxDepth = 64;
 
-    /// <returns>The length of the first complete reply in <paramref name="data"/>; 0 while it is still arriving.</returns>
+    /// <returns>The length of the first complete reply in <paramref name="data"/>; 0 while it is still
+    /// arriving.</returns>
     public static int FrameLength(ReadOnlySpan<byte> data)
     {
         var position = 0;
@@ -209,7 +211,8 @@ internal static class RespLine
     // No length or count header is longer; a longer run without CRLF means a desynchronised stream.
     private const int MaxHeaderLength = 32;
 
-    /// <returns>False while the CRLF-terminated integer starting at <paramref name="from"/> is still arriving.</returns>
+    /// <returns>False while the CRLF-terminated integer starting at <paramref name="from"/> is still
+    /// arriving.</returns>
     public static bool TryReadInteger(ReadOnlySpan<byte> data, int from, out long value, out int next)
     {
         value = 0;

@@ -66,7 +66,10 @@ internal sealed class ServiceOutput : IDisposable
         }
     }
 
-    /// <summary>See <see cref="ServiceProcess.StdoutLinesReceived"/>; <paramref name="process"/> is read once it has exited when its stdout was left unread.</summary>
+    /// <summary>
+    /// See <see cref="ServiceProcess.StdoutLinesReceived"/>; <paramref name="process"/> is read once it has exited when
+    /// its stdout was left unread.
+    /// </summary>
     public IReadOnlyList<(string Line, long ReceivedMs)> StdoutLinesReceived(Process process)
     {
         if (_launch.Stdout == StdoutHandling.File)

@@ -55,7 +55,9 @@ public sealed class ServiceProcess : IAsyncDisposable
     /// <summary>Ended by <see cref="KillAsync"/> while it ran.</summary>
     public bool Killed { get; private set; }
 
-    /// <summary>How it ended: <c>killed</c>, <c>stopped</c>, <c>stop timed out (killed)</c>, <c>exited N</c>, or <c>running</c>.</summary>
+    /// <summary>
+    /// How it ended: <c>killed</c>, <c>stopped</c>, <c>stop timed out (killed)</c>, <c>exited N</c>, or <c>running</c>.
+    /// </summary>
     public string Ending { get; private set; } = "running";
 
     public bool HasExited => _process.HasExited;
@@ -147,7 +149,9 @@ public sealed class ServiceProcess : IAsyncDisposable
         return service;
     }
 
-    /// <summary>Polls <c>GET /health/ready</c> until it answers 200. False on timeout or if the process exits first.</summary>
+    /// <summary>
+    /// Polls <c>GET /health/ready</c> until it answers 200. False on timeout or if the process exits first.
+    /// </summary>
     public async Task<bool> TryWaitUntilReadyAsync(HttpClient probe, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         if (!await ServiceReadiness.WaitUntilReadyAsync(_process, probe, BaseUrl, timeout, cancellationToken))
@@ -159,7 +163,9 @@ public sealed class ServiceProcess : IAsyncDisposable
         return true;
     }
 
-    /// <summary>As <see cref="TryWaitUntilReadyAsync"/>, but throws with the stderr tail when it is not ready.</summary>
+    /// <summary>
+    /// As <see cref="TryWaitUntilReadyAsync"/>, but throws with the stderr tail when it is not ready.
+    /// </summary>
     public async Task WaitUntilReadyAsync(HttpClient probe, TimeSpan timeout)
     {
         if (!await TryWaitUntilReadyAsync(probe, timeout))
@@ -178,7 +184,9 @@ public sealed class ServiceProcess : IAsyncDisposable
         SetEnding(Killed ? "killed" : $"exited {_process.ExitCode}");
     }
 
-    /// <summary>SIGTERM (a graceful host shutdown), SIGKILL after <paramref name="grace"/>. True when it stopped by itself.</summary>
+    /// <summary>
+    /// SIGTERM (a graceful host shutdown), SIGKILL after <paramref name="grace"/>. True when it stopped by itself.
+    /// </summary>
     public async Task<bool> StopAsync(TimeSpan grace)
     {
         var wasRunning = !_process.HasExited;
@@ -210,7 +218,10 @@ public sealed class ServiceProcess : IAsyncDisposable
         return _output.StdoutLinesReceived(_process);
     }
 
-    /// <summary>Every stdout line as an echoed message, with its receive time; throws on any other line (stdout may carry nothing else).</summary>
+    /// <summary>
+    /// Every stdout line as an echoed message, with its receive time; throws on any other line (stdout may carry
+    /// nothing else).
+    /// </summary>
     public IReadOnlyList<PrintedLine> Printed() => [.. StdoutLinesReceived().Select(l => PrintedLine.Parse(Name, l.Line, l.ReceivedMs))];
 
     /// <summary>Every stderr line so far.</summary>

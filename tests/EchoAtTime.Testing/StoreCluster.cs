@@ -119,7 +119,10 @@ public sealed class StoreCluster : IAsyncDisposable
         return victim;
     }
 
-    /// <summary>Waits until the other nodes marked <paramref name="dead"/> as failed and serve all slots again (a replica took its place).</summary>
+    /// <summary>
+    /// Waits until the other nodes marked <paramref name="dead"/> as failed and serve all slots again (a replica took
+    /// its place).
+    /// </summary>
     public Task WaitUntilFailedOverAsync(StoreProcess dead, CancellationToken cancellationToken = default) =>
         Conditions.WaitForAsync(async () =>
         {
@@ -142,7 +145,10 @@ public sealed class StoreCluster : IAsyncDisposable
     /// <summary>CLUSTER INFO of one node, "" when it does not answer.</summary>
     public static Task<string> InfoAsync(StoreProcess node) => AskAsync(node, "CLUSTER", "INFO");
 
-    /// <summary>One command to one node on a connection of its own (no redirects), its reply as text; "" when it does not answer.</summary>
+    /// <summary>
+    /// One command to one node on a connection of its own (no redirects), its reply as text; "" when it does not
+    /// answer.
+    /// </summary>
     private static async Task<string> AskAsync(StoreProcess node, string command, params string[] args)
     {
         try

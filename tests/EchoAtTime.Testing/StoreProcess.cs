@@ -9,10 +9,11 @@ namespace EchoAtTime.Testing;
 
 /// <summary>
 /// The store a test or tool run starts for itself, as a process of its own on a loopback port and a
-/// data dir, durable (Redis: AOF with the given <c>appendfsync</c>; Garnet: AOF, recovered at start), so <c>kill -9</c> and a restart on the same port and dir keep what
-/// the durability setting promises (Garnet: see <see cref="GarnetArguments"/>). Redis where <c>redis-server</c> is on PATH, else Garnet (the
-/// silo's embedded store, run by EchoAtTime.GarnetHost with the silo's own settings); the environment
-/// variable <c>ECHO_TEST_STORE</c> (<c>redis</c>, <c>redis-cluster</c> or <c>garnet</c>) chooses explicitly.
+/// data dir, durable (Redis: AOF with the given <c>appendfsync</c>; Garnet: AOF, recovered at start), so <c>kill -9</c>
+/// and a restart on the same port and dir keep what the durability setting promises (Garnet: see
+/// <see cref="GarnetArguments"/>). Redis where <c>redis-server</c> is on PATH, else Garnet (the silo's embedded store,
+/// run by EchoAtTime.GarnetHost with the silo's own settings); the environment variable <c>ECHO_TEST_STORE</c>
+/// (<c>redis</c>, <c>redis-cluster</c> or <c>garnet</c>) chooses explicitly.
 /// </summary>
 public sealed class StoreProcess : IAsyncDisposable
 {
@@ -32,7 +33,10 @@ public sealed class StoreProcess : IAsyncDisposable
         ClusterNode = clusterNode;
     }
 
-    /// <summary>A Redis Cluster node (<see cref="StoreCluster"/>): its cluster state in nodes.conf in its dir, so a restart rejoins.</summary>
+    /// <summary>
+    /// A Redis Cluster node (<see cref="StoreCluster"/>): its cluster state in nodes.conf in its dir, so a restart
+    /// rejoins.
+    /// </summary>
     public bool ClusterNode { get; }
 
     public int Port { get; }
@@ -41,7 +45,9 @@ public sealed class StoreProcess : IAsyncDisposable
 
     public StoreKind Kind { get; }
 
-    /// <summary>For the product: <c>abortConnect=false</c> so a process that starts while the store restarts keeps retrying.</summary>
+    /// <summary>
+    /// For the product: <c>abortConnect=false</c> so a process that starts while the store restarts keeps retrying.
+    /// </summary>
     public string ConnectionString =>
         $"127.0.0.1:{Port.ToString(CultureInfo.InvariantCulture)},abortConnect=false" + (Password is null ? "" : $",password={Password}");
 
@@ -61,7 +67,10 @@ public sealed class StoreProcess : IAsyncDisposable
     /// </summary>
     public IReadOnlyDictionary<string, string> ServiceSettings => ServiceSettingsFor(LosesAcknowledgedWrites);
 
-    /// <summary><see cref="ServiceSettings"/> of the store a run uses unless told otherwise (<see cref="DefaultKind"/>, appendfsync always).</summary>
+    /// <summary>
+    /// <see cref="ServiceSettings"/> of the store a run uses unless told otherwise (<see cref="DefaultKind"/>,
+    /// appendfsync always).
+    /// </summary>
     public static IReadOnlyDictionary<string, string> DefaultServiceSettings => ServiceSettingsFor(DefaultKind == StoreKind.Garnet);
 
     /// <summary>redis-server on PATH, or null.</summary>
@@ -71,7 +80,9 @@ public sealed class StoreProcess : IAsyncDisposable
             .Select(dir => Path.Combine(dir, "redis-server"))
             .FirstOrDefault(File.Exists);
 
-    /// <summary>What a run uses unless told otherwise: <c>ECHO_TEST_STORE</c>, else Redis when it is installed, else Garnet.</summary>
+    /// <summary>
+    /// What a run uses unless told otherwise: <c>ECHO_TEST_STORE</c>, else Redis when it is installed, else Garnet.
+    /// </summary>
     public static StoreKind DefaultKind => Environment.GetEnvironmentVariable("ECHO_TEST_STORE")?.Trim().ToLowerInvariant() switch
     {
         "redis" => StoreKind.Redis,
@@ -131,7 +142,10 @@ public sealed class StoreProcess : IAsyncDisposable
         return args;
     }
 
-    /// <summary>Garnet only: keeps its records in memory alone, dropping the oldest past its log memory, as Garnet does by default.</summary>
+    /// <summary>
+    /// Garnet only: keeps its records in memory alone, dropping the oldest past its log memory, as Garnet does by
+    /// default.
+    /// </summary>
     public bool WithoutStorageTier { get; init; }
 
     private static Dictionary<string, string> ServiceSettingsFor(bool losesAcknowledgedWrites) =>
@@ -239,7 +253,10 @@ public sealed class StoreProcess : IAsyncDisposable
     /// </summary>
     private Task<bool> PingAsync(CancellationToken cancellationToken) => RequestAsync(["PING"], "+PONG", cancellationToken);
 
-    /// <summary>Sends one command (after AUTH when there is a password); whether its reply starts with <paramref name="expected"/> within a second.</summary>
+    /// <summary>
+    /// Sends one command (after AUTH when there is a password); whether its reply starts with
+    /// <paramref name="expected"/> within a second.
+    /// </summary>
     private async Task<bool> RequestAsync(string[] command, string expected, CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -283,6 +300,9 @@ public enum StoreKind
     Redis,
     Garnet,
 
-    /// <summary>Three redis-server masters in cluster mode (<see cref="StoreCluster"/>), for the suites that must hold on Redis Cluster too.</summary>
+    /// <summary>
+    /// Three redis-server masters in cluster mode (<see cref="StoreCluster"/>), for the suites that must hold on Redis
+    /// Cluster too.
+    /// </summary>
     RedisCluster,
 }

@@ -2,7 +2,9 @@ using System.CommandLine;
 
 namespace EchoAtTime.Testing;
 
-/// <summary>The first steps of every tool's Main: parse, and stop at once for bad arguments, --help or --version.</summary>
+/// <summary>
+/// The first steps of every tool's Main: parse, and stop at once for bad arguments, --help or --version.
+/// </summary>
 public static class ToolCommandLine
 {
     /// <summary>Exit code for arguments the tool cannot use.</summary>

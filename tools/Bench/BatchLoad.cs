@@ -32,7 +32,8 @@ public sealed class BatchLoad : IDisposable
     /// Runs <paramref name="concurrency"/> workers that each take the due times of the next batch from
     /// <paramref name="nextBatch"/> (called under a lock; null ends the run) and send it.
     /// </summary>
-    /// <param name="measureFrom">Stopwatch timestamp where the measured window starts (see <see cref="LoadTally"/>).</param>
+    /// <param name="measureFrom">Stopwatch timestamp where the measured window starts (see
+    /// <see cref="LoadTally"/>).</param>
     /// <param name="measureTo">Stopwatch timestamp where it ends.</param>
     public async Task<LoadTally> RunAsync(
         IReadOnlyList<Uri> targets, int concurrency, Func<long[]?> nextBatch, long measureFrom, long measureTo, CancellationToken cancellationToken)
@@ -59,7 +60,9 @@ public sealed class BatchLoad : IDisposable
         return RunAsync(targets, concurrency, () => next < batches.Count ? batches[next++] : null, 0, long.MaxValue, cancellationToken);
     }
 
-    /// <summary>Splits <paramref name="dueTimes"/> into batches of at most <paramref name="size"/> in their order.</summary>
+    /// <summary>
+    /// Splits <paramref name="dueTimes"/> into batches of at most <paramref name="size"/> in their order.
+    /// </summary>
     public static IReadOnlyList<long[]> Split(IReadOnlyList<long> dueTimes, int size) =>
         [.. dueTimes.Chunk(size)];
 
@@ -121,7 +124,10 @@ public sealed class BatchLoad : IDisposable
         return buffer.WrittenMemory;
     }
 
-    /// <summary>Reads <c>[{"index","status","id",…}, …]</c>: items with status 202 and an id are accepted; the rest are rejected by status.</summary>
+    /// <summary>
+    /// Reads <c>[{"index","status","id",…}, …]</c>: items with status 202 and an id are accepted; the rest are rejected
+    /// by status.
+    /// </summary>
     private static int ReadAccepted(byte[] answer, LoadTally tally)
     {
         var reader = new Utf8JsonReader(answer);

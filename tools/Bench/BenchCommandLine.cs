@@ -52,7 +52,10 @@ public sealed class BenchCommandLine
 
     public RootCommand Root { get; }
 
-    /// <summary>The options a parse without errors asks for; throws <see cref="ArgumentException"/> for values that make no sense.</summary>
+    /// <summary>
+    /// The options a parse without errors asks for; throws <see cref="ArgumentException"/> for values that make no
+    /// sense.
+    /// </summary>
     public BenchOptions Read(ParseResult result)
     {
         ArgumentNullException.ThrowIfNull(result);

@@ -33,7 +33,8 @@ public sealed class BenchDeployment : IAsyncDisposable
     private readonly List<CpuCgroup> _cgroups = [];
     private RedisStats? _stats;
 
-    /// <param name="siloCpuCores">When set, every silo process runs in a cgroup of its own limited to this many cores; null: no limit.</param>
+    /// <param name="siloCpuCores">When set, every silo process runs in a cgroup of its own limited to this many cores;
+    /// null: no limit.</param>
     /// <param name="redisCluster">Masters of a Redis Cluster to run on (no replicas); 0: one redis-server.</param>
     public BenchDeployment(string siloDll, int silos, string dir, string appendFsync, LoopbackPorts ports, double? siloCpuCores = null, int redisCluster = 0)
     {

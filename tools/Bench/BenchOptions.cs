@@ -1,6 +1,8 @@
 namespace EchoAtTime.Bench;
 
-/// <summary>What one benchmark run does. Every property has the command line's default; <see cref="Smoke"/> has the CI sizes.</summary>
+/// <summary>
+/// What one benchmark run does. Every property has the command line's default; <see cref="Smoke"/> has the CI sizes.
+/// </summary>
 public sealed record BenchOptions
 {
     /// <summary>Every scenario runs once per entry, each time on a fresh Redis and fresh silos.</summary>
@@ -11,7 +13,9 @@ public sealed record BenchOptions
     /// <summary>Measured sending time of schedule.single and schedule.batch.</summary>
     public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>Sending before the measured window (connections, JIT, grain activation); its messages still must print.</summary>
+    /// <summary>
+    /// Sending before the measured window (connections, JIT, grain activation); its messages still must print.
+    /// </summary>
     public TimeSpan WarmUp { get; init; } = TimeSpan.FromSeconds(2);
 
     /// <summary>Keep-alive connections of schedule.single, one request in flight each.</summary>
@@ -22,7 +26,9 @@ public sealed record BenchOptions
     /// <summary>Batch requests in flight (schedule.batch).</summary>
     public int BatchConcurrency { get; init; } = 6;
 
-    /// <summary>schedule.*: the first message is due this long after sending ends, so printing does not compete with scheduling.</summary>
+    /// <summary>
+    /// schedule.*: the first message is due this long after sending ends, so printing does not compete with scheduling.
+    /// </summary>
     public TimeSpan DueGap { get; init; } = TimeSpan.FromSeconds(5);
 
     /// <summary>schedule.*: due times spread over this window.</summary>
@@ -62,7 +68,10 @@ public sealed record BenchOptions
     /// </summary>
     public TimeSpan DrainStopAllowance { get; init; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>scale: the silo counts it runs on (in place of <see cref="SiloCounts"/>); efficiency is relative to the smallest.</summary>
+    /// <summary>
+    /// scale: the silo counts it runs on (in place of <see cref="SiloCounts"/>); efficiency is relative to the
+    /// smallest.
+    /// </summary>
     public IReadOnlyList<int> ScaleSilos { get; init; } = [1, 2, 4];
 
     /// <summary>scale: CPU quota of every silo (its own cgroup), in cores; 0.25 = a quarter of one core.</summary>
@@ -102,7 +111,10 @@ public sealed record BenchOptions
 
     public int Seed { get; init; } = Random.Shared.Next();
 
-    /// <summary>Which build of the Silo to run: <c>src/Silo/bin/{Configuration}/net10.0</c>, by default the one this tool was built in.</summary>
+    /// <summary>
+    /// Which build of the Silo to run: <c>src/Silo/bin/{Configuration}/net10.0</c>, by default the one this tool was
+    /// built in.
+    /// </summary>
     /// <summary>horizon: messages, each due in a minute of its own.</summary>
     public int HorizonMessages { get; init; } = 100_000;
 

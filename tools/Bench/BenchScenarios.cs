@@ -14,7 +14,9 @@ public static class BenchScenarios
     public const string ScaleSpread = "scale.spread";
     public const string ScaleHot = "scale.hot";
 
-    /// <summary>scale last: it is the longest, and its silos are throttled where every other scenario's are not.</summary>
+    /// <summary>
+    /// scale last: it is the longest, and its silos are throttled where every other scenario's are not.
+    /// </summary>
     public static IReadOnlyList<string> Names { get; } = [ScheduleSingle, ScheduleBatch, Memory, LatenessLight, LatenessIdle, Burst, Drain, Horizon, ScaleSpread, ScaleHot];
 
     /// <summary>

@@ -15,7 +15,9 @@ public sealed record CommandStats(IReadOnlyDictionary<string, (long Calls, long 
 
     public long TotalUsec => Commands.Where(c => c.Key != OwnCommand).Sum(c => c.Value.Usec);
 
-    /// <summary>Parses lines like <c>cmdstat_evalsha:calls=12,usec=345,usec_per_call=28.75,rejected_calls=0,failed_calls=0</c>.</summary>
+    /// <summary>
+    /// Parses lines like <c>cmdstat_evalsha:calls=12,usec=345,usec_per_call=28.75,rejected_calls=0,failed_calls=0</c>.
+    /// </summary>
     public static CommandStats Parse(string info)
     {
         var commands = new Dictionary<string, (long, long)>(StringComparer.Ordinal);
@@ -50,7 +52,9 @@ public sealed record CommandStats(IReadOnlyDictionary<string, (long Calls, long 
         return new CommandStats(total);
     }
 
-    /// <summary>What happened between <paramref name="before"/> and this, commands with no new calls left out.</summary>
+    /// <summary>
+    /// What happened between <paramref name="before"/> and this, commands with no new calls left out.
+    /// </summary>
     public CommandStats Since(CommandStats before)
     {
         var delta = new Dictionary<string, (long, long)>(StringComparer.Ordinal);

@@ -109,7 +109,9 @@ public sealed class CpuCgroup : IDisposable
             && parts[2] == "/" + _name);
     }
 
-    /// <summary>Removes the group; best effort, as a process still in it (one that could not be stopped) keeps it busy.</summary>
+    /// <summary>
+    /// Removes the group; best effort, as a process still in it (one that could not be stopped) keeps it busy.
+    /// </summary>
     public void Dispose()
     {
         try

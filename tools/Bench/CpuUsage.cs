@@ -12,7 +12,9 @@ public sealed record CpuUsage(IReadOnlyList<double> SiloSeconds, double RedisSec
 {
     public double SiloTotalSeconds => SiloSeconds.Sum();
 
-    /// <summary>Busy CPU of the machine that none of the measured processes used (another workload, the kernel).</summary>
+    /// <summary>
+    /// Busy CPU of the machine that none of the measured processes used (another workload, the kernel).
+    /// </summary>
     public double OtherSeconds => Math.Max(0, MachineBusySeconds - SiloTotalSeconds - RedisSeconds - ToolSeconds);
 
     /// <summary>CPU seconds per wall second, in % of one core.</summary>

@@ -1,6 +1,9 @@
 namespace EchoAtTime.Bench;
 
-/// <summary>Due times drawn uniformly from [<paramref name="StartMs"/>, <paramref name="StartMs"/> + <paramref name="LengthMs"/>), epoch ms.</summary>
+/// <summary>
+/// Due times drawn uniformly from [<paramref name="StartMs"/>, <paramref name="StartMs"/> +
+/// <paramref name="LengthMs"/>), epoch ms.
+/// </summary>
 public readonly record struct DueWindow(long StartMs, long LengthMs)
 {
     public long EndMs => StartMs + LengthMs;

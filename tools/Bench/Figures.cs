@@ -32,7 +32,9 @@ public sealed class Figures
     /// <summary>A figure for the JSON report only (breakdowns too wide for the table).</summary>
     public Figures AddJson(string key, JsonNode value) => Add(new Figure(key, null, value, ""));
 
-    /// <summary>The value of the numeric figure <paramref name="key"/>; null when there is none (or it is n/a).</summary>
+    /// <summary>
+    /// The value of the numeric figure <paramref name="key"/>; null when there is none (or it is n/a).
+    /// </summary>
     public double? Number(string key) =>
         _items.FirstOrDefault(f => f.Key == key)?.Value is not JsonValue value ? null
         : value.TryGetValue(out double number) ? number

@@ -77,7 +77,9 @@ public sealed class HorizonScenario : IScenario
         return new ScenarioOutcome(figures, store.ApplyTo(analysis.Integrity));
     }
 
-    /// <summary>The pending-slots index: its ZSET of hours and every hour's ZSET of minutes (src/Storage/PendingIndex.cs).</summary>
+    /// <summary>
+    /// The pending-slots index: its ZSET of hours and every hour's ZSET of minutes (src/Storage/PendingIndex.cs).
+    /// </summary>
     private static async Task<long> IndexBytesAsync(RedisStats stats)
     {
         long bytes = 0;

@@ -11,7 +11,9 @@ public interface IScenario
     /// </summary>
     IReadOnlyList<int>? SiloCounts => null;
 
-    /// <summary>CPU each silo may use, in cores (a cgroup per silo, see <see cref="CpuCgroup"/>); null: no limit.</summary>
+    /// <summary>
+    /// CPU each silo may use, in cores (a cgroup per silo, see <see cref="CpuCgroup"/>); null: no limit.
+    /// </summary>
     double? SiloCpuCores => null;
 
     Task<ScenarioOutcome> RunAsync(ScenarioContext context, CancellationToken cancellationToken);

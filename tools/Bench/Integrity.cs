@@ -15,7 +15,9 @@ public sealed record Integrity
 
     public long DistinctPrinted { get; init; }
 
-    /// <summary>Accepted, never printed. Null where the scenario's messages are not due during the run (memory).</summary>
+    /// <summary>
+    /// Accepted, never printed. Null where the scenario's messages are not due during the run (memory).
+    /// </summary>
     public long? Lost { get; init; }
 
     /// <summary>Lines beyond the first for an id.</summary>
@@ -33,7 +35,9 @@ public sealed record Integrity
     /// <summary>Printed ids this tool never saw accepted (a request whose answer was lost); allowed.</summary>
     public long PrintedNotAccepted { get; init; }
 
-    /// <summary>scale: stored messages no accepted id names (the store holds more than was accepted); 0 elsewhere.</summary>
+    /// <summary>
+    /// scale: stored messages no accepted id names (the store holds more than was accepted); 0 elsewhere.
+    /// </summary>
     public long StoredNotAccepted { get; init; }
 
     /// <summary>stdout lines that are not an echoed message.</summary>

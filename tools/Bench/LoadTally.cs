@@ -34,7 +34,9 @@ public sealed class LoadTally(long measureFrom, long measureTo)
 
     public double WindowSeconds => Math.Max(1, measureTo - measureFrom) / (double)Stopwatch.Frequency;
 
-    /// <summary>One answered request: <paramref name="accepted"/> of its <paramref name="messages"/> were accepted.</summary>
+    /// <summary>
+    /// One answered request: <paramref name="accepted"/> of its <paramref name="messages"/> were accepted.
+    /// </summary>
     public void Answered(long sentAt, long answeredAt, int messages, int accepted)
     {
         Requests++;

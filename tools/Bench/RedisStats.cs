@@ -33,7 +33,10 @@ public sealed class RedisStats : IAsyncDisposable
         return infos.Sum(info => long.Parse(Field(info, "used_memory") ?? "0", CultureInfo.InvariantCulture));
     }
 
-    /// <summary>"redis 7.0.15", "redis 7.0.15, cluster of 3 masters", or "garnet 2.2.8" (Garnet also reports a redis_version: the one it is compatible with).</summary>
+    /// <summary>
+    /// "redis 7.0.15", "redis 7.0.15, cluster of 3 masters", or "garnet 2.2.8" (Garnet also reports a redis_version:
+    /// the one it is compatible with).
+    /// </summary>
     public async Task<string> VersionAsync()
     {
         var server = await InfoAsync(_nodes[0], "server");
@@ -64,11 +67,15 @@ public sealed class RedisStats : IAsyncDisposable
         return keys;
     }
 
-    /// <summary><c>MEMORY USAGE key SAMPLES 0</c>: exact (every element counted), bytes; 0 for a key that is gone.</summary>
+    /// <summary>
+    /// <c>MEMORY USAGE key SAMPLES 0</c>: exact (every element counted), bytes; 0 for a key that is gone.
+    /// </summary>
     public async Task<long> MemoryUsageAsync(string key) =>
         await OnKeyAsync(key, "MEMORY", "USAGE", key, "SAMPLES", "0") is long bytes ? bytes : 0;
 
-    /// <summary><c>LRANGE key start stop</c>: the elements at those indexes (inclusive), fewer at the end of the list.</summary>
+    /// <summary>
+    /// <c>LRANGE key start stop</c>: the elements at those indexes (inclusive), fewer at the end of the list.
+    /// </summary>
     public async Task<string[]> ListRangeAsync(string key, long start, long stop) =>
         await OnKeyAsync(key, "LRANGE", key, start.ToString(CultureInfo.InvariantCulture), stop.ToString(CultureInfo.InvariantCulture)) is object?[] items
             ? [.. items.Select(item => item as string ?? "")]
@@ -82,7 +89,10 @@ public sealed class RedisStats : IAsyncDisposable
         }
     }
 
-    /// <summary>A command on the node that serves <paramref name="key"/>: where SCAN found it, else the first that does not redirect.</summary>
+    /// <summary>
+    /// A command on the node that serves <paramref name="key"/>: where SCAN found it, else the first that does not
+    /// redirect.
+    /// </summary>
     private async Task<object?> OnKeyAsync(string key, params string[] args)
     {
         if (_home.TryGetValue(key, out var home))

@@ -118,7 +118,10 @@ public sealed class RespConnection : IAsyncDisposable
         return line;
     }
 
-    /// <summary>Reads more behind what is buffered; a bulk reply larger than the buffer does not occur here (INFO sections are a few KB).</summary>
+    /// <summary>
+    /// Reads more behind what is buffered; a bulk reply larger than the buffer does not occur here (INFO sections are a
+    /// few KB).
+    /// </summary>
     private async Task FillAsync()
     {
         if (_start > 0)

@@ -6,7 +6,8 @@ namespace EchoAtTime.Bench;
 /// <summary>
 /// The scale scenario as a picture: accepted/s against the silo count for each workload, with the
 /// ideal N·T(1) of each as a dashed line of the same colour from the origin, so how far a workload
-/// falls short of linear scaling shows at a glance; each point is labelled with its rate and E(N). A PNG next to the JSON report (<c>&lt;report&gt;.scale.png</c>).
+/// falls short of linear scaling shows at a glance; each point is labelled with its rate and E(N). A PNG next to the
+/// JSON report (<c>&lt;report&gt;.scale.png</c>).
 /// </summary>
 public static class ScalePlot
 {
@@ -16,10 +17,15 @@ public static class ScalePlot
     /// <summary>Where the picture for the report at <paramref name="reportPath"/> goes.</summary>
     public static string PathFor(string reportPath) => Path.ChangeExtension(Path.GetFullPath(reportPath), ".scale.png");
 
-    /// <summary>Whether <paramref name="report"/> has a scale run that measured something, i.e. <see cref="Write"/> draws a picture.</summary>
+    /// <summary>
+    /// Whether <paramref name="report"/> has a scale run that measured something, i.e. <see cref="Write"/> draws a
+    /// picture.
+    /// </summary>
     public static bool Draws(BenchReport report) => Workloads(report).Count > 0;
 
-    /// <summary>Draws the scale runs of <paramref name="report"/> that ran; returns the PNG's path, or null when there are none.</summary>
+    /// <summary>
+    /// Draws the scale runs of <paramref name="report"/> that ran; returns the PNG's path, or null when there are none.
+    /// </summary>
     public static string? Write(BenchReport report, string reportPath)
     {
         var workloads = Workloads(report);

@@ -1,6 +1,8 @@
 namespace EchoAtTime.Bench;
 
-/// <summary>What a scenario works with: the options, its own deployment, a batch sender, a seeded random, the log.</summary>
+/// <summary>
+/// What a scenario works with: the options, its own deployment, a batch sender, a seeded random, the log.
+/// </summary>
 public sealed class ScenarioContext(BenchOptions options, BenchDeployment deployment, BatchLoad batches, Random random, Action<string> log)
 {
     /// <summary>Batch requests in flight when a scenario schedules a fixed set of messages.</summary>
@@ -19,7 +21,9 @@ public sealed class ScenarioContext(BenchOptions options, BenchDeployment deploy
 
     public Random Random => random;
 
-    /// <summary>Remarks on the measurement itself (e.g. scheduling ran into the due window); reported, not failures.</summary>
+    /// <summary>
+    /// Remarks on the measurement itself (e.g. scheduling ran into the due window); reported, not failures.
+    /// </summary>
     public IReadOnlyList<string> Notes => _notes;
 
     public static long NowMs => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
@@ -52,7 +56,10 @@ public sealed class ScenarioContext(BenchOptions options, BenchDeployment deploy
         }
     }
 
-    /// <summary>Waits until <paramref name="accepted"/> have all printed (deadline from <paramref name="lastDueMs"/>) and analyses the output.</summary>
+    /// <summary>
+    /// Waits until <paramref name="accepted"/> have all printed (deadline from <paramref name="lastDueMs"/>) and
+    /// analyses the output.
+    /// </summary>
     public Task<PrintAnalysis> WaitForPrintsAsync(IReadOnlyCollection<MessageKey> accepted, long lastDueMs, CancellationToken cancellationToken)
     {
         log($"  waiting for {accepted.Count} prints (last due in {Math.Max(0, lastDueMs - NowMs) / 1000.0:0.0} s)");

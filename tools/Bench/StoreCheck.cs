@@ -17,7 +17,8 @@ namespace EchoAtTime.Bench;
 /// <param name="Elements">Their elements (the sum of their lengths).</param>
 /// <param name="Named">Elements exactly one accepted id names.</param>
 /// <param name="NotHeld">Accepted ids naming no element, or one of another due time.</param>
-/// <param name="NamedTwice">Accepted ids naming an element an earlier id already named (or the same id answered twice).</param>
+/// <param name="NamedTwice">Accepted ids naming an element an earlier id already named (or the same id answered
+/// twice).</param>
 /// <param name="Evidence">The first few examples of each violation.</param>
 public sealed partial record StoreCheck(int Lists, long Elements, long Named, long NotHeld, long NamedTwice, IReadOnlyList<string> Evidence)
 {
@@ -30,7 +31,10 @@ public sealed partial record StoreCheck(int Lists, long Elements, long Named, lo
 
     public bool Holds => NotHeld == 0 && NamedTwice == 0 && Unnamed == 0;
 
-    /// <summary>Reads every minute list and checks <paramref name="accepted"/> (every id answered 202, repeats included) against it.</summary>
+    /// <summary>
+    /// Reads every minute list and checks <paramref name="accepted"/> (every id answered 202, repeats included) against
+    /// it.
+    /// </summary>
     public static async Task<StoreCheck> RunAsync(RedisStats stats, IReadOnlyCollection<MessageKey> accepted)
     {
         var offsets = new Dictionary<long, int[]>();

@@ -6,7 +6,9 @@ namespace EchoAtTime.Chaos;
 /// </summary>
 public static class ChaosAnalysis
 {
-    /// <summary>A kill's window never reaches further than this, so one stall is not blamed on a long-gone kill.</summary>
+    /// <summary>
+    /// A kill's window never reaches further than this, so one stall is not blamed on a long-gone kill.
+    /// </summary>
     public const long ResumeWindowCapMs = 15_000;
 
     /// <summary>A killed silo that printed within this long before dying was (likely) the one printing.</summary>
@@ -163,7 +165,10 @@ public static class ChaosAnalysis
         return count;
     }
 
-    /// <summary>Evidence for each lost message (accepted, printed by no process): the nearest disruption and who printed the neighbours.</summary>
+    /// <summary>
+    /// Evidence for each lost message (accepted, printed by no process): the nearest disruption and who printed the
+    /// neighbours.
+    /// </summary>
     private static void LostEvidence(
         RunObservations run,
         Dictionary<string, AcceptedMessage> accepted,
@@ -259,13 +264,19 @@ public static class ChaosAnalysis
         return result;
     }
 
-    /// <summary>202s to requests sent after Redis was killed and answered before it was back: the store could not have held them.</summary>
+    /// <summary>
+    /// 202s to requests sent after Redis was killed and answered before it was back: the store could not have held
+    /// them.
+    /// </summary>
     private static long AcceptedWhileDown(Disruption redis, IEnumerable<AcceptedMessage> accepted) =>
         redis.BackReadyAfterMs is { } back
             ? accepted.LongCount(a => a.SentAtMs >= redis.AtMs && a.AcceptedAtMs < redis.AtMs + back)
             : 0;
 
-    /// <summary>When and where requests were refused, in runs of the same reason and target (not a violation: context for the figures).</summary>
+    /// <summary>
+    /// When and where requests were refused, in runs of the same reason and target (not a violation: context for the
+    /// figures).
+    /// </summary>
     private static void RejectionEvidence(RunObservations run, List<string> evidence)
     {
         // Requests of one reason less than a second apart form one episode.
@@ -326,7 +337,9 @@ public static class ChaosAnalysis
             _ => $"{StoreFault.ReplyDrop} failed",
         };
 
-    /// <summary>Took effect: a delay, or a drop whose command came (the connection was reset, whether or not Redis confirmed).</summary>
+    /// <summary>
+    /// Took effect: a delay, or a drop whose command came (the connection was reset, whether or not Redis confirmed).
+    /// </summary>
     public static bool Injected(StoreFault f) => f.Kind == StoreFault.Delay || f.Outcome != "never matched";
 
     private static SortedDictionary<string, long> Count(IEnumerable<string> keys)

@@ -80,7 +80,10 @@ public sealed class ChaosCommandLine
 
     public RootCommand Root { get; }
 
-    /// <summary>The options a parse without errors asks for; throws <see cref="ArgumentException"/> for values that make no sense together.</summary>
+    /// <summary>
+    /// The options a parse without errors asks for; throws <see cref="ArgumentException"/> for values that make no
+    /// sense together.
+    /// </summary>
     public (ChaosOptions Options, string ReportPath) Read(ParseResult result)
     {
         ArgumentNullException.ThrowIfNull(result);

@@ -49,7 +49,8 @@ public sealed record ChaosOptions
     /// Store faults: every silo and the gateway reach Redis through a fault proxy of their own, and
     /// this often one fault goes into a random ready silo's proxy, alternating: the reply to its next
     /// slot append or commit is dropped after Redis ran it (the silo's connection is reset), then its
-    /// replies are delayed by <see cref="StoreDelayMin"/>..<see cref="StoreDelayMax"/> for 1–3 s. Zero = off (direct connections).
+    /// replies are delayed by <see cref="StoreDelayMin"/>..<see cref="StoreDelayMax"/> for 1–3 s. Zero = off (direct
+    /// connections).
     /// </summary>
     public TimeSpan StoreFaults { get; init; } = TimeSpan.Zero;
 
@@ -76,7 +77,9 @@ public sealed record ChaosOptions
     /// <summary>Redis <c>appendfsync</c>: <c>always</c> (nothing acknowledged is lost) or <c>everysec</c>.</summary>
     public string AppendFsync { get; init; } = "always";
 
-    /// <summary>Messages per request: 0 sends single <c>POST /echoAtTime</c>, N sends <c>POST /echoAtTime/batch</c> of N.</summary>
+    /// <summary>
+    /// Messages per request: 0 sends single <c>POST /echoAtTime</c>, N sends <c>POST /echoAtTime/batch</c> of N.
+    /// </summary>
     public int Batch { get; init; }
 
     /// <summary>Requests in flight at most.</summary>
@@ -91,19 +94,27 @@ public sealed record ChaosOptions
     /// <inheritdoc cref="DueMin"/>
     public TimeSpan DueMax { get; init; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>Fraction of messages that reuse the exact due millisecond of a recent message (ties by acceptance order).</summary>
+    /// <summary>
+    /// Fraction of messages that reuse the exact due millisecond of a recent message (ties by acceptance order).
+    /// </summary>
     public double SharedDue { get; init; } = 0.2;
 
-    /// <summary>After the last accepted message is due, wait at most this long for every accepted message to print.</summary>
+    /// <summary>
+    /// After the last accepted message is due, wait at most this long for every accepted message to print.
+    /// </summary>
     public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
-    /// <summary>A (re)started silo or gateway that is not ready (<c>GET /health/ready</c> = 200) after this is a failed start.</summary>
+    /// <summary>
+    /// A (re)started silo or gateway that is not ready (<c>GET /health/ready</c> = 200) after this is a failed start.
+    /// </summary>
     public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
     /// <summary>Which build of Silo and Gateway to run: <c>src/*/bin/{Configuration}/net10.0</c>.</summary>
     public string Configuration { get; init; } = BuiltService.Configuration;
 
-    /// <summary>The checkout holding EchoAtTime.sln; null finds it above this assembly or the current directory.</summary>
+    /// <summary>
+    /// The checkout holding EchoAtTime.sln; null finds it above this assembly or the current directory.
+    /// </summary>
     public string? RepositoryRoot { get; init; }
 
     /// <summary>Where Redis data, per-process stdout/stderr logs go; null makes a fresh temp dir.</summary>
@@ -112,7 +123,10 @@ public sealed record ChaosOptions
     /// <summary>Keep the work dir even when the run passes (it is always kept when it fails).</summary>
     public bool KeepWorkDir { get; init; }
 
-    /// <summary>Extra configuration for every silo and the gateway, passed as <c>--Key=Value</c> (e.g. <c>Orleans:Membership:ProbeTimeout</c>).</summary>
+    /// <summary>
+    /// Extra configuration for every silo and the gateway, passed as <c>--Key=Value</c> (e.g.
+    /// <c>Orleans:Membership:ProbeTimeout</c>).
+    /// </summary>
     public IReadOnlyList<KeyValuePair<string, string>> Settings { get; init; } = [];
 
     /// <summary>Seed of every random choice (due times, which silo dies); null picks one and reports it.</summary>

@@ -12,7 +12,9 @@ public sealed record ChaosReport
 
     public required int Seed { get; init; }
 
-    /// <summary>Where Redis data and every process's stdout/stderr were kept (deleted after a passing run unless asked to keep).</summary>
+    /// <summary>
+    /// Where Redis data and every process's stdout/stderr were kept (deleted after a passing run unless asked to keep).
+    /// </summary>
     public required string WorkDir { get; init; }
 
     public bool WorkDirKept { get; init; }
@@ -31,7 +33,10 @@ public sealed record ChaosReport
     /// <summary>The whole run, from starting Redis to the last process stopped.</summary>
     public double WallSeconds { get; init; }
 
-    /// <summary>The machine's 1-minute load average at the start of scheduling and at the end: figures from a busy machine read differently.</summary>
+    /// <summary>
+    /// The machine's 1-minute load average at the start of scheduling and at the end: figures from a busy machine read
+    /// differently.
+    /// </summary>
     public string LoadAverage { get; init; } = "";
 
     public required RequestFigures Requests { get; init; }
@@ -42,10 +47,14 @@ public sealed record ChaosReport
     /// <summary>Distinct ids printed.</summary>
     public long PrintedMessages { get; init; }
 
-    /// <summary>Printed although their request was not answered <c>202</c> (the store took them, the answer was lost). Allowed.</summary>
+    /// <summary>
+    /// Printed although their request was not answered <c>202</c> (the store took them, the answer was lost). Allowed.
+    /// </summary>
     public long PrintedNotAccepted { get; init; }
 
-    /// <summary>stdout lines that are not an echoed message (e.g. cut by <c>kill -9</c>); reported, not judged.</summary>
+    /// <summary>
+    /// stdout lines that are not an echoed message (e.g. cut by <c>kill -9</c>); reported, not judged.
+    /// </summary>
     public long UnparseableLines { get; init; }
 
     /// <summary>Accepted (<c>202</c>) and never printed by any process.</summary>
@@ -57,19 +66,30 @@ public sealed record ChaosReport
     /// <summary>Repeat prints of a message without the flag: a violation.</summary>
     public long DuplicatesUnflagged { get; init; }
 
-    /// <summary>Flagged repeats whose earlier print came from a process that was not <c>kill -9</c>ed (e.g. a reload after a Redis failure).</summary>
+    /// <summary>
+    /// Flagged repeats whose earlier print came from a process that was not <c>kill -9</c>ed (e.g. a reload after a
+    /// Redis failure).
+    /// </summary>
     public long FlaggedRepeatsWithoutKill { get; init; }
 
     /// <summary>Most repeats attributable to one killed process (DESIGN: at most one batch per crash).</summary>
     public long MaxRepeatsPerCrash { get; init; }
 
-    /// <summary>Most batches of one killed process printed again in one minute (see <see cref="InvariantReport.MaxBatchesRepeatedPerCrash"/>): at most 1.</summary>
+    /// <summary>
+    /// Most batches of one killed process printed again in one minute (see
+    /// <see cref="InvariantReport.MaxBatchesRepeatedPerCrash"/>): at most 1.
+    /// </summary>
     public long MaxBatchesRepeatedPerCrash { get; init; }
 
-    /// <summary>First prints that already carry the flag (the previous printer died before its line reached stdout).</summary>
+    /// <summary>
+    /// First prints that already carry the flag (the previous printer died before its line reached stdout).
+    /// </summary>
     public long FlaggedFirstPrints { get; init; }
 
-    /// <summary>First prints of messages printed after another message with a greater (dueAt, seq) that was printed at least 1 ms earlier.</summary>
+    /// <summary>
+    /// First prints of messages printed after another message with a greater (dueAt, seq) that was printed at least 1
+    /// ms earlier.
+    /// </summary>
     public long OrderBreaks { get; init; }
 
     /// <summary>
@@ -81,7 +101,10 @@ public sealed record ChaosReport
     /// <summary>Of <see cref="EarlyPrints"/>: received before dueAt by this tool's clock.</summary>
     public long EarlyByReceipt { get; init; }
 
-    /// <summary>Lines whose id was accepted for another text, whose text was accepted under another id (an idempotency key that did not hold), or whose text this run never sent.</summary>
+    /// <summary>
+    /// Lines whose id was accepted for another text, whose text was accepted under another id (an idempotency key that
+    /// did not hold), or whose text this run never sent.
+    /// </summary>
     public long Mismatched { get; init; }
 
     public required LatenessFigures Lateness { get; init; }
@@ -98,10 +121,16 @@ public sealed record ChaosReport
     /// </summary>
     public IReadOnlyList<Disruption> MasterFailovers { get; init; } = [];
 
-    /// <summary>The whole service stopped and started again (<c>--outage</c>); resume time is how long its backlog took to print.</summary>
+    /// <summary>
+    /// The whole service stopped and started again (<c>--outage</c>); resume time is how long its backlog took to
+    /// print.
+    /// </summary>
     public IReadOnlyList<Disruption> Outages { get; init; } = [];
 
-    /// <summary>202s answered while Redis was down to requests sent after it died (see <see cref="Disruption.AcceptedWhileDown"/>).</summary>
+    /// <summary>
+    /// 202s answered while Redis was down to requests sent after it died (see
+    /// <see cref="Disruption.AcceptedWhileDown"/>).
+    /// </summary>
     public long AcceptedWhileStoreDown => RedisRestarts.Sum(r => r.AcceptedWhileDown);
 
     /// <summary>Resume time (see <see cref="Disruption.ResumeMs"/>) over all kills: p50 and max, ms.</summary>
@@ -110,7 +139,10 @@ public sealed record ChaosReport
     /// <inheritdoc cref="ResumeP50Ms"/>
     public long ResumeMaxMs { get; init; }
 
-    /// <summary>503s the survivors answered within <see cref="ChaosAnalysis.AvailabilityWindowMs"/> of a kill (see <see cref="Disruption.SurvivorUnavailable"/>): the sum over kills.</summary>
+    /// <summary>
+    /// 503s the survivors answered within <see cref="ChaosAnalysis.AvailabilityWindowMs"/> of a kill (see
+    /// <see cref="Disruption.SurvivorUnavailable"/>): the sum over kills.
+    /// </summary>
     public long SurvivorUnavailableTotal { get; init; }
 
     /// <summary>The most such 503s after one kill.</summary>

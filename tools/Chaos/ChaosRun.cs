@@ -22,7 +22,8 @@ public sealed class ChaosRun
 
     /// <param name="options">What to do.</param>
     /// <param name="log">Progress lines (stderr for the command line, test output for the suite).</param>
-    /// <param name="clock">The wall clock; it must be the silos' clock, since kills are compared with their <c>printedAt</c>.</param>
+    /// <param name="clock">The wall clock; it must be the silos' clock, since kills are compared with their
+    /// <c>printedAt</c>.</param>
     public ChaosRun(ChaosOptions options, Action<string>? log = null, TimeProvider? clock = null)
     {
         options.Validate();
@@ -142,7 +143,10 @@ public sealed class ChaosRun
 
     private long NowMs => _clock.GetUtcNow().ToUnixTimeMilliseconds();
 
-    /// <summary>Every <see cref="ChaosOptions.KillEvery"/>: <c>kill -9</c> a random ready silo, then start a fresh process on its ports.</summary>
+    /// <summary>
+    /// Every <see cref="ChaosOptions.KillEvery"/>: <c>kill -9</c> a random ready silo, then start a fresh process on
+    /// its ports.
+    /// </summary>
     private async Task KillSilosAsync(Deployment deployment, Random random, long startedAtMs, CancellationToken chaos, CancellationToken cancellationToken)
     {
         if (_options.KillEvery == TimeSpan.Zero)
@@ -196,7 +200,10 @@ public sealed class ChaosRun
         }
     }
 
-    /// <summary>Every <see cref="ChaosOptions.RedisRestartEvery"/>: <c>kill -9</c> Redis and start it again on the same port and dir.</summary>
+    /// <summary>
+    /// Every <see cref="ChaosOptions.RedisRestartEvery"/>: <c>kill -9</c> Redis and start it again on the same port and
+    /// dir.
+    /// </summary>
     private async Task RestartRedisAsync(Deployment deployment, Random random, long startedAtMs, CancellationToken chaos, CancellationToken cancellationToken)
     {
         if (_options.RedisRestartEvery == TimeSpan.Zero)
@@ -320,7 +327,10 @@ public sealed class ChaosRun
         }
     }
 
-    /// <summary>Waits until every accepted message has printed, at most the drain timeout after the last due time. Returns when (epoch ms), 0 on timeout.</summary>
+    /// <summary>
+    /// Waits until every accepted message has printed, at most the drain timeout after the last due time. Returns when
+    /// (epoch ms), 0 on timeout.
+    /// </summary>
     private async Task<long> DrainAsync(LoadGenerator load, PrintedLines printed, CancellationToken cancellationToken)
     {
         var ids = load.Accepted().Select(a => a.Id).ToArray();

@@ -22,7 +22,9 @@ public sealed record ClockStep
     /// <summary>The step: +3 (ahead) or −3 (behind), seconds.</summary>
     public required int Seconds { get; init; }
 
-    /// <summary>From the step until the process exited, ms; null when it did not exit in time (its clock was then set back).</summary>
+    /// <summary>
+    /// From the step until the process exited, ms; null when it did not exit in time (its clock was then set back).
+    /// </summary>
     public long? LeftAfterMs { get; init; }
 
     /// <summary>How it exited (75: it left because of its clock); null when it did not.</summary>

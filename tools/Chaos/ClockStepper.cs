@@ -11,7 +11,9 @@ public sealed class ClockStepper(ChaosOptions options, Deployment deployment, Ra
 {
     public const int StepSeconds = 3;
 
-    /// <summary>A silo that has not left this long after its step is reported as staying (its clock is then set back).</summary>
+    /// <summary>
+    /// A silo that has not left this long after its step is reported as staying (its clock is then set back).
+    /// </summary>
     private static readonly TimeSpan LeaveTimeout = TimeSpan.FromSeconds(20);
 
     private readonly Lock _lock = new();

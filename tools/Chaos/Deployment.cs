@@ -82,7 +82,9 @@ public sealed class Deployment : IAsyncDisposable
     /// <summary>The one Redis; with <see cref="Cluster"/>, the cluster's first node.</summary>
     public StoreProcess Redis { get; }
 
-    /// <summary>The Redis Cluster the service runs on (<see cref="ChaosOptions.RedisCluster"/>), or null for one Redis.</summary>
+    /// <summary>
+    /// The Redis Cluster the service runs on (<see cref="ChaosOptions.RedisCluster"/>), or null for one Redis.
+    /// </summary>
     public StoreCluster? Cluster { get; }
 
     public string StoreConnectionString => Cluster?.ConnectionString ?? Redis.ConnectionString;
@@ -98,7 +100,10 @@ public sealed class Deployment : IAsyncDisposable
 
     public IEnumerable<ServiceProcess> AllInstances => Targets.SelectMany(n => n.Instances);
 
-    /// <summary>Redis, the store proxies, then all silos together (membership in Redis lets them join in any order), then the gateway, which needs a silo.</summary>
+    /// <summary>
+    /// Redis, the store proxies, then all silos together (membership in Redis lets them join in any order), then the
+    /// gateway, which needs a silo.
+    /// </summary>
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         await (Cluster is null ? Redis.StartAsync(cancellationToken) : Cluster.StartAsync(cancellationToken));
@@ -150,7 +155,9 @@ public sealed class Deployment : IAsyncDisposable
         }
     }
 
-    /// <summary>The end of the run: the service (<see cref="StopServiceAsync"/>), then the store proxies, then Redis.</summary>
+    /// <summary>
+    /// The end of the run: the service (<see cref="StopServiceAsync"/>), then the store proxies, then Redis.
+    /// </summary>
     public async Task StopAsync()
     {
         await StopServiceAsync();
@@ -158,7 +165,9 @@ public sealed class Deployment : IAsyncDisposable
         await Task.WhenAll(Cluster?.Nodes.Select(n => n.StopAsync()) ?? [Redis.StopAsync()]);
     }
 
-    /// <summary>Whatever is still running is SIGKILLed: after an exception or a cancel nothing may be left behind.</summary>
+    /// <summary>
+    /// Whatever is still running is SIGKILLed: after an exception or a cancel nothing may be left behind.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
         foreach (var instance in AllInstances)
@@ -171,7 +180,9 @@ public sealed class Deployment : IAsyncDisposable
         _probe.Dispose();
     }
 
-    /// <summary>A silo's own libfaketime timestamp file, at +0 (<c>--clock-steps</c> writes the steps into it).</summary>
+    /// <summary>
+    /// A silo's own libfaketime timestamp file, at +0 (<c>--clock-steps</c> writes the steps into it).
+    /// </summary>
     private static string ClockFile(string workDir, int silo)
     {
         var dir = Directory.CreateDirectory(Path.Combine(workDir, "clocks")).FullName;
@@ -180,7 +191,10 @@ public sealed class Deployment : IAsyncDisposable
         return file;
     }
 
-    /// <summary>A proxy of its own for one node, bound now (its port goes into the node's configuration), or null without store faults.</summary>
+    /// <summary>
+    /// A proxy of its own for one node, bound now (its port goes into the node's configuration), or null without store
+    /// faults.
+    /// </summary>
     private RedisFaultProxy? StoreProxy()
     {
         if (_options.StoreFaults == TimeSpan.Zero)
@@ -193,7 +207,9 @@ public sealed class Deployment : IAsyncDisposable
         return proxy;
     }
 
-    /// <summary>Idempotent: an unmatched reply drop ends with <see cref="ObjectDisposedException"/>, which the injector records.</summary>
+    /// <summary>
+    /// Idempotent: an unmatched reply drop ends with <see cref="ObjectDisposedException"/>, which the injector records.
+    /// </summary>
     private async Task DisposeProxiesAsync()
     {
         foreach (var proxy in _proxies)

@@ -23,10 +23,15 @@ public sealed record Disruption
     /// <summary>An outage: how long the service was down, ms; 0 for the others.</summary>
     public long DownMs { get; init; }
 
-    /// <summary>A Redis restart: 202 answers to requests sent after the kill and answered before Redis was back (it could not have stored them). Must be 0.</summary>
+    /// <summary>
+    /// A Redis restart: 202 answers to requests sent after the kill and answered before Redis was back (it could not
+    /// have stored them). Must be 0.
+    /// </summary>
     public long AcceptedWhileDown { get; init; }
 
-    /// <summary>The killed silo had printed something in the second before it died (it was likely the one printing).</summary>
+    /// <summary>
+    /// The killed silo had printed something in the second before it died (it was likely the one printing).
+    /// </summary>
     public bool WasPrinting { get; init; }
 
     /// <summary>The fresh process that replaced it (empty if the restart failed).</summary>
@@ -35,7 +40,10 @@ public sealed record Disruption
     /// <summary>From the kill until the replacement answered ready (ms); null if it never did.</summary>
     public long? BackReadyAfterMs { get; init; }
 
-    /// <summary>End of this disruption's window (print time): the next disruption or 15 s after it, whichever is first (epoch ms).</summary>
+    /// <summary>
+    /// End of this disruption's window (print time): the next disruption or 15 s after it, whichever is first (epoch
+    /// ms).
+    /// </summary>
     public long WindowEndMs { get; init; }
 
     /// <summary>First prints with printedAt in [AtMs, WindowEndMs).</summary>
@@ -43,13 +51,15 @@ public sealed record Disruption
 
     /// <summary>
     /// Resume time: the longest wait, printedAt − max(dueAt, the previous disruption's AtMs, or this
-    /// one's when it is the first or an outage), among the first prints in [AtMs, WindowEndMs), ms. With messages falling due continuously it is ≈ how long
-    /// printing stalled because of this disruption (a few ms when the killed silo owned nothing due).
-    /// Null when nothing printed in the window.
+    /// one's when it is the first or an outage), among the first prints in [AtMs, WindowEndMs), ms. With messages
+    /// falling due continuously it is ≈ how long printing stalled because of this disruption (a few ms when the killed
+    /// silo owned nothing due). Null when nothing printed in the window.
     /// </summary>
     public long? ResumeMs { get; init; }
 
-    /// <summary>Messages of requests sent in [AtMs, WindowEndMs) that were not accepted (503, connection error, timeout).</summary>
+    /// <summary>
+    /// Messages of requests sent in [AtMs, WindowEndMs) that were not accepted (503, connection error, timeout).
+    /// </summary>
     public long RejectedInWindow { get; init; }
 
     /// <summary>The message that waited longest in the window (id and the instance that printed it).</summary>

@@ -100,10 +100,14 @@ public sealed class LoadGenerator : IDisposable
         }
     }
 
-    /// <summary>Requests are retried with the same idempotency keys (<see cref="ChaosOptions.RetryFor"/> &gt; 0).</summary>
+    /// <summary>
+    /// Requests are retried with the same idempotency keys (<see cref="ChaosOptions.RetryFor"/> &gt; 0).
+    /// </summary>
     public bool Keyed => _options.RetryFor > TimeSpan.Zero;
 
-    /// <summary>Texts of messages sent in requests that were not answered <c>202</c> (at some attempt); they may still print.</summary>
+    /// <summary>
+    /// Texts of messages sent in requests that were not answered <c>202</c> (at some attempt); they may still print.
+    /// </summary>
     public IReadOnlySet<string> Unconfirmed()
     {
         lock (_lock)
@@ -112,7 +116,10 @@ public sealed class LoadGenerator : IDisposable
         }
     }
 
-    /// <summary>Every attempt not answered <c>202</c>, in the order the answers came (a retried request once per failed attempt).</summary>
+    /// <summary>
+    /// Every attempt not answered <c>202</c>, in the order the answers came (a retried request once per failed
+    /// attempt).
+    /// </summary>
     public IReadOnlyList<Rejection> Rejections()
     {
         lock (_lock)
@@ -213,7 +220,8 @@ public sealed class LoadGenerator : IDisposable
                     return;
                 }
 
-                // 503, a broken connection and a timeout are ambiguous (the store may have taken it): retried. Anything else is an answer.
+                // 503, a broken connection and a timeout are ambiguous (the store may have taken it): retried. Anything
+                // else is an answer.
                 var retry = Keyed
                             && failure is "503" or "connection" or "timeout"
                             && Elapsed(firstSentAtMs) < (long)_options.RetryFor.TotalMilliseconds
@@ -236,7 +244,10 @@ public sealed class LoadGenerator : IDisposable
         }
     }
 
-    /// <summary>Null when answered (every 202 item recorded as accepted); otherwise why not: <c>503</c>, <c>connection</c>, <c>timeout</c> or the status code.</summary>
+    /// <summary>
+    /// Null when answered (every 202 item recorded as accepted); otherwise why not: <c>503</c>, <c>connection</c>,
+    /// <c>timeout</c> or the status code.
+    /// </summary>
     private async Task<string?> AttemptAsync(ServiceNode target, Outgoing[] messages, int attempt, long sentAtMs, CancellationToken cancellationToken)
     {
         var single = _options.Batch == 0;
@@ -387,7 +398,8 @@ public sealed class LoadGenerator : IDisposable
             Interlocked.Add(ref _acceptedOnRetry, accepted);
         }
 
-        // Valid items without ids can only be refused as a whole, so this is not expected; if it happens, it is reported.
+        // Valid items without ids can only be refused as a whole, so this is not expected; if it happens, it is
+        // reported.
         foreach (var refused in Enumerable.Range(0, messages.Length).Where(i => results[i].Status != (int)HttpStatusCode.Accepted).GroupBy(i => results[i].Status))
         {
             var texts = refused.Select(i => messages[i]).ToArray();
@@ -447,5 +459,7 @@ public sealed class LoadGenerator : IDisposable
     }
 }
 
-/// <summary>One message as sent: the time asked for, the text (unique per run) and its idempotency key (null when not keyed).</summary>
+/// <summary>
+/// One message as sent: the time asked for, the text (unique per run) and its idempotency key (null when not keyed).
+/// </summary>
 internal readonly record struct Outgoing(long DueMs, string Text, string? Key);

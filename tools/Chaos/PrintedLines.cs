@@ -59,7 +59,9 @@ public sealed class PrintedLines(TimeProvider clock)
         }
     }
 
-    /// <summary>stdout lines that are not an echoed message (stdout must carry nothing else), e.g. a line cut by <c>kill -9</c>.</summary>
+    /// <summary>
+    /// stdout lines that are not an echoed message (stdout must carry nothing else), e.g. a line cut by <c>kill -9</c>.
+    /// </summary>
     public IReadOnlyList<(string Instance, string Raw)> Unparseable()
     {
         lock (_lock)

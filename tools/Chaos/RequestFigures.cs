@@ -1,6 +1,8 @@
 namespace EchoAtTime.Chaos;
 
-/// <summary>What the load generator sent and how the service answered, counted in messages (a batch counts its size).</summary>
+/// <summary>
+/// What the load generator sent and how the service answered, counted in messages (a batch counts its size).
+/// </summary>
 public sealed record RequestFigures
 {
     /// <summary>HTTP requests sent, retries included.</summary>
@@ -12,7 +14,10 @@ public sealed record RequestFigures
     /// <summary>Answered <c>202</c> (at the first attempt or a retry): durable, must print.</summary>
     public long Accepted { get; init; }
 
-    /// <summary>Messages never answered <c>202</c>, at no attempt: not accepted, not expected to print (they may, if the store took one before its answer was lost).</summary>
+    /// <summary>
+    /// Messages never answered <c>202</c>, at no attempt: not accepted, not expected to print (they may, if the store
+    /// took one before its answer was lost).
+    /// </summary>
     public long NotAccepted => MessagesSent - Accepted;
 
     /// <summary>
@@ -22,7 +27,9 @@ public sealed record RequestFigures
     /// </summary>
     public long Rejected => Unavailable + ConnectionErrors + Timeouts + OtherStatus;
 
-    /// <summary>Retry requests: a request answered 503, broken or timed out, sent again with the same idempotency keys.</summary>
+    /// <summary>
+    /// Retry requests: a request answered 503, broken or timed out, sent again with the same idempotency keys.
+    /// </summary>
     public long Retries { get; init; }
 
     /// <summary>Messages answered 202 by a retry.</summary>
@@ -37,7 +44,10 @@ public sealed record RequestFigures
     /// <summary>No answer within the request timeout.</summary>
     public long Timeouts { get; init; }
 
-    /// <summary>Any other status; the contract allows none under valid input (<c>400</c> would be this tool's fault, <c>5xx</c> the product's).</summary>
+    /// <summary>
+    /// Any other status; the contract allows none under valid input (<c>400</c> would be this tool's fault, <c>5xx</c>
+    /// the product's).
+    /// </summary>
     public long OtherStatus { get; init; }
 
     /// <summary>Time from sending a request to its 202 answer, ms (p50/p99/max over requests).</summary>

@@ -35,13 +35,18 @@ public sealed record RunObservations
 
     public required IReadOnlyList<InstanceFigures> Instances { get; init; }
 
-    /// <summary>Faults injected into the silos' Redis connections (<c>--store-faults</c>), as injected; empty without.</summary>
+    /// <summary>
+    /// Faults injected into the silos' Redis connections (<c>--store-faults</c>), as injected; empty without.
+    /// </summary>
     public IReadOnlyList<StoreFault> StoreFaults { get; init; } = [];
 
     /// <summary>Clock steps (<c>--clock-steps</c>), as performed; empty without.</summary>
     public IReadOnlyList<ClockStep> ClockSteps { get; init; } = [];
 
-    /// <summary>The machine's 1-minute load average when scheduling began and when the run ended (/proc/loadavg; empty elsewhere).</summary>
+    /// <summary>
+    /// The machine's 1-minute load average when scheduling began and when the run ended (/proc/loadavg; empty
+    /// elsewhere).
+    /// </summary>
     public string LoadAverage { get; init; } = "";
 
     public long Crashes { get; init; }

@@ -85,7 +85,9 @@ public sealed class ServiceNode
 
     public IReadOnlyList<ServiceProcess> Instances => _instances;
 
-    /// <summary>Starts a fresh process and waits until it is ready. False if it exited or was not ready in time.</summary>
+    /// <summary>
+    /// Starts a fresh process and waits until it is ready. False if it exited or was not ready in time.
+    /// </summary>
     public async Task<bool> StartAsync(HttpClient probe, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var name = $"{Name}#{_instances.Count.ToString(CultureInfo.InvariantCulture)}";

@@ -35,19 +35,30 @@ public sealed record StoreFault
     /// <summary>A drop: when the reply was dropped and the connection reset, epoch ms; null if never.</summary>
     public long? DroppedAtMs { get; init; }
 
-    /// <summary>A drop: what the dropped command was: <c>append</c> (it carried this run's messages) or <c>other</c> (a commit, load or close of a slot).</summary>
+    /// <summary>
+    /// A drop: what the dropped command was: <c>append</c> (it carried this run's messages) or <c>other</c> (a commit,
+    /// load or close of a slot).
+    /// </summary>
     public string Command { get; init; } = "";
 
     /// <summary>A drop: the command as the proxy decoded it, shortened, for evidence.</summary>
     public string CommandText { get; init; } = "";
 
-    /// <summary>A dropped append: the texts of the messages it carried (their 503 or broken answer is the lost reply).</summary>
+    /// <summary>
+    /// A dropped append: the texts of the messages it carried (their 503 or broken answer is the lost reply).
+    /// </summary>
     public IReadOnlyList<string> Messages { get; init; } = [];
 
-    /// <summary>A dropped append, after analysis: how many of its messages were accepted in the end (normally by a retry with the same key, answered with the id Redis stored).</summary>
+    /// <summary>
+    /// A dropped append, after analysis: how many of its messages were accepted in the end (normally by a retry with
+    /// the same key, answered with the id Redis stored).
+    /// </summary>
     public int MessagesAccepted { get; init; }
 
-    /// <summary>A dropped append, after analysis: how many of its messages printed exactly once (they ran in Redis, so all should).</summary>
+    /// <summary>
+    /// A dropped append, after analysis: how many of its messages printed exactly once (they ran in Redis, so all
+    /// should).
+    /// </summary>
     public int MessagesPrintedOnce { get; init; }
 
     /// <summary>A delay: how long each reply was held, ms.</summary>

@@ -16,7 +16,8 @@ public sealed class StoreFaultInjector(ChaosOptions options, IReadOnlyList<Servi
     private const int DelayForMaxMs = 3_000;
     private const int CommandTextLength = 200;
 
-    // What a minute's message list key ends with (RedisKeys.Messages): every slot append, commit, load and close names it.
+    // What a minute's message list key ends with (RedisKeys.Messages): every slot append, commit, load and close names
+    // it.
     private const string SlotListKey = ":l";
 
     private readonly Lock _lock = new();
@@ -162,12 +163,16 @@ public sealed class StoreFaultInjector(ChaosOptions options, IReadOnlyList<Servi
         }
         catch (Exception e) when (e is TimeoutException or IOException or SocketException or InvalidDataException)
         {
-            // Matched, but Redis did not answer the proxy's probe behind it (e.g. Redis was being killed): the connection was reset all the same.
+            // Matched, but Redis did not answer the proxy's probe behind it (e.g. Redis was being killed): the
+            // connection was reset all the same.
             Update(f => f with { Outcome = $"failed: {e.GetType().Name}: {e.Message}", DroppedAtMs = NowMs });
         }
     }
 
-    /// <summary>This run's texts are <c>chaos &lt;tag&gt; &lt;6 digits&gt;</c>: an append carries them inside its element arguments.</summary>
+    /// <summary>
+    /// This run's texts are <c>chaos &lt;tag&gt; &lt;6 digits&gt;</c>: an append carries them inside its element
+    /// arguments.
+    /// </summary>
     private List<string> MessageTexts(RespCommand command)
     {
         var texts = new List<string>();

@@ -18,12 +18,16 @@ internal sealed class SimulationRun(StoreHost store, Faults faults, int maxSteps
     /// <summary>How many schedules it took to find the first violation (CsCheck then goes on shrinking it).</summary>
     public long? FirstViolationAt { get; private set; }
 
-    /// <summary>Lines printed and ids accepted over all schedules: that the schedules exercise the protocol at all.</summary>
+    /// <summary>
+    /// Lines printed and ids accepted over all schedules: that the schedules exercise the protocol at all.
+    /// </summary>
     public long Printed { get; private set; }
 
     public long Accepted { get; private set; }
 
-    /// <summary>Commits and drains refused as after a store restart that did not happen (see <c>--strict</c>).</summary>
+    /// <summary>
+    /// Commits and drains refused as after a store restart that did not happen (see <c>--strict</c>).
+    /// </summary>
     public long Reloads { get; private set; }
 
     public void Run(string? seed, long schedules, int seconds = 0)
@@ -81,7 +85,9 @@ internal sealed class SimulationRun(StoreHost store, Faults faults, int maxSteps
         return false;
     }
 
-    /// <summary>The shrunk schedule as CsCheck reports it: its steps, what it broke, and what happened, step by step.</summary>
+    /// <summary>
+    /// The shrunk schedule as CsCheck reports it: its steps, what it broke, and what happened, step by step.
+    /// </summary>
     private string Describe(Step[] steps)
     {
         var (violations, lines, _) = ScheduleRun.Run(store, steps, strict);

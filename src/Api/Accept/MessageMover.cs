@@ -69,7 +69,10 @@ public sealed class MessageMover(SlotStore store, MessageWriter writer, EchoMetr
         await store.RemoveMoveIntentAsync(intent);
     }
 
-    /// <summary>Appends the message at its new time (once, whoever asks: counted by the first) and records its new id on its old minute.</summary>
+    /// <summary>
+    /// Appends the message at its new time (once, whoever asks: counted by the first) and records its new id on its old
+    /// minute.
+    /// </summary>
     private async Task<MessageId> ArriveAsync(MessageId id, MoveRecord record)
     {
         var request = new ScheduleRequest(

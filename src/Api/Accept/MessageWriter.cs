@@ -79,8 +79,8 @@ public sealed class MessageWriter
     }
 
     /// <summary>
-    /// Minutes without keyed messages: their first appends in one store call (<see cref="SlotWriter.AppendPlainAsync"/>),
-    /// and what had to move on to later minutes in one more round.
+    /// Minutes without keyed messages: their first appends in one store call
+    /// (<see cref="SlotWriter.AppendPlainAsync"/>), and what had to move on to later minutes in one more round.
     /// </summary>
     private async Task WritePlainAsync(List<KeyValuePair<long, List<int>>> minutes, PendingWrite[] writes)
     {
@@ -165,7 +165,9 @@ public sealed class MessageWriter
         return outcome;
     }
 
-    /// <summary>One group-commit call's worth of messages for <paramref name="slot"/>: written there, or moved on.</summary>
+    /// <summary>
+    /// One group-commit call's worth of messages for <paramref name="slot"/>: written there, or moved on.
+    /// </summary>
     private async Task<ScheduleResult[]> WriteMinuteAsync(long slot, ImmutableArray<ScheduleRequest> messages)
     {
         var writes = PendingWrite.Of(messages);

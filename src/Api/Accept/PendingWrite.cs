@@ -16,7 +16,9 @@ internal record struct PendingWrite(ScheduleRequest Request)
     /// <summary>Stored, found stored before, or refused for its key; default while none of these.</summary>
     public ScheduleResult Result { get; set; }
 
-    /// <summary>A keyed message its reservation's minute let go (never to store it): it goes on to a later one.</summary>
+    /// <summary>
+    /// A keyed message its reservation's minute let go (never to store it): it goes on to a later one.
+    /// </summary>
     public bool MovedOn { get; set; }
 
     public readonly bool HasResult => Result != default;

@@ -23,10 +23,14 @@ public sealed class ApiOptions
     /// <summary>On SIGTERM, how long readiness reports unhealthy while the process still serves.</summary>
     public TimeSpan ShutdownDrainDelay { get; set; } = TimeSpan.FromSeconds(2);
 
-    /// <summary>Upper bound of a whole graceful stop; past it the silo stops ungracefully (the fence keeps that safe).</summary>
+    /// <summary>
+    /// Upper bound of a whole graceful stop; past it the silo stops ungracefully (the fence keeps that safe).
+    /// </summary>
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(20);
 
-    /// <summary>When set, writes (schedule, cancel) and the dashboard need header <c>X-Api-Key</c> with this value.</summary>
+    /// <summary>
+    /// When set, writes (schedule, cancel) and the dashboard need header <c>X-Api-Key</c> with this value.
+    /// </summary>
     public string? ApiKey { get; set; }
 
     /// <summary>

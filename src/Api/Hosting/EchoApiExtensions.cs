@@ -19,7 +19,9 @@ public static class EchoApiExtensions
 {
     public const string ReadyTag = "ready";
 
-    /// <summary>Tag of checks that mean "this process should be restarted": <c>/health/live</c> runs only these.</summary>
+    /// <summary>
+    /// Tag of checks that mean "this process should be restarted": <c>/health/live</c> runs only these.
+    /// </summary>
     public const string LiveTag = "live";
 
     /// <summary>
@@ -51,7 +53,8 @@ public static class EchoApiExtensions
         builder.Services.TryAddSingleton<EchoMetrics>();
         builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = context =>
         {
-            // Routing's own 415 (a body that is not declared JSON) says only "Unsupported Media Type": say what to send.
+            // Routing's own 415 (a body that is not declared JSON) says only "Unsupported Media Type": say what to
+            // send.
             if (context.ProblemDetails.Status == StatusCodes.Status415UnsupportedMediaType)
             {
                 context.ProblemDetails.Detail ??= RequestBody.SendJson;
@@ -84,7 +87,9 @@ public static class EchoApiExtensions
         return app;
     }
 
-    /// <summary>The endpoints: scheduling, messages and their page, health (all, live, ready) and the OpenAPI document.</summary>
+    /// <summary>
+    /// The endpoints: scheduling, messages and their page, health (all, live, ready) and the OpenAPI document.
+    /// </summary>
     public static IEndpointRouteBuilder MapEchoApi(this IEndpointRouteBuilder app)
     {
         app.MapEchoEndpoints();

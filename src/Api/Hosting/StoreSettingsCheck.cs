@@ -37,13 +37,19 @@ public sealed partial class StoreSettingsCheck(IConnectionMultiplexer redis, IOp
     /// </summary>
     internal Func<IServer, string, Task<string?>> ConfigGet { get; init; } = ConfigGetAsync;
 
-    /// <summary>Reads Garnet's log directory (<c>INFO store</c>; null on Redis). Tests replace it like <see cref="ConfigGet"/>.</summary>
+    /// <summary>
+    /// Reads Garnet's log directory (<c>INFO store</c>; null on Redis). Tests replace it like <see cref="ConfigGet"/>.
+    /// </summary>
     internal Func<IServer, Task<string?>> LogDirGet { get; init; } = LogDirGetAsync;
 
-    /// <summary>Why writes are refused now (the last reading), or null: the answer's detail of every refused write.</summary>
+    /// <summary>
+    /// Why writes are refused now (the last reading), or null: the answer's detail of every refused write.
+    /// </summary>
     public string? WriteRefusal => Durability.Select(d => d.WriteRefusal(_allowWeakDurability)).FirstOrDefault(r => r is not null);
 
-    /// <summary>The last reading, one entry per primary server; empty before the first or when CONFIG is refused.</summary>
+    /// <summary>
+    /// The last reading, one entry per primary server; empty before the first or when CONFIG is refused.
+    /// </summary>
     public IReadOnlyList<StoreDurability> Durability
     {
         get
@@ -201,7 +207,10 @@ public sealed partial class StoreSettingsCheck(IConnectionMultiplexer redis, IOp
         return reply.Resp2Type == ResultType.Array && (RedisResult[])reply! is [_, var value, ..] ? (string?)value : null;
     }
 
-    /// <summary>Garnet's <c>LogDir:</c> line of <c>INFO store</c> (empty without a storage tier); null where there is none (Redis).</summary>
+    /// <summary>
+    /// Garnet's <c>LogDir:</c> line of <c>INFO store</c> (empty without a storage tier); null where there is none
+    /// (Redis).
+    /// </summary>
     internal static async Task<string?> LogDirGetAsync(IServer server)
     {
         string info;

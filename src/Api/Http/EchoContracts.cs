@@ -3,11 +3,14 @@ using System.Text.Json.Serialization;
 namespace EchoAtTime.Api.Http;
 
 /// <summary>Body of <c>POST /echoAtTime</c> (documentation shape; the handler validates the raw JSON).</summary>
-/// <param name="Time">ISO-8601 date-time (offset honoured, none = UTC) or Unix epoch milliseconds (number or numeric string).</param>
+/// <param name="Time">ISO-8601 date-time (offset honoured, none = UTC) or Unix epoch milliseconds (number or numeric
+/// string).</param>
 /// <param name="Message">The text to print (1 to <c>Echo:MaxMessageLength</c> characters).</param>
-/// <param name="IdempotencyKey">Optional idempotency key (same as the <c>Idempotency-Key</c> header): a retry with it schedules nothing new.</param>
+/// <param name="IdempotencyKey">Optional idempotency key (same as the <c>Idempotency-Key</c> header): a retry with it
+/// schedules nothing new.</param>
 /// <param name="Id">The idempotency key's older name, still accepted; not the message id of the answer.</param>
-/// <param name="ExpireAfter">Optional deadline after the due time (ISO-8601 duration such as <c>PT30S</c>, or milliseconds): a message that could only print later is marked <c>expired</c> instead.</param>
+/// <param name="ExpireAfter">Optional deadline after the due time (ISO-8601 duration such as <c>PT30S</c>, or
+/// milliseconds): a message that could only print later is marked <c>expired</c> instead.</param>
 public sealed record EchoRequest(object Time, string Message, string? IdempotencyKey = null, string? Id = null, object? ExpireAfter = null);
 
 /// <summary>Body of <c>PATCH /messages/{id}</c>: the new time, as for scheduling (only the time can change).</summary>
@@ -49,10 +52,14 @@ public sealed record MessageState(
         record.MovedTo?.ToString());
 }
 
-/// <summary>Answer of <c>PATCH /messages/{id}</c>: the message's new id and due time; the old id answers <c>moved</c> with it.</summary>
+/// <summary>
+/// Answer of <c>PATCH /messages/{id}</c>: the message's new id and due time; the old id answers <c>moved</c> with it.
+/// </summary>
 public sealed record MessageMoved(string Id, string DueAt, string MovedFrom);
 
-/// <summary>Answer of <c>GET /messages</c>: a page of messages, and the cursor of the next page (null: no more in the range).</summary>
+/// <summary>
+/// Answer of <c>GET /messages</c>: a page of messages, and the cursor of the next page (null: no more in the range).
+/// </summary>
 public sealed record MessageList(IReadOnlyList<MessageItem> Messages, string? Next);
 
 /// <summary>One listed message: as <see cref="MessageState"/>, with its text and its deadline if it has one.</summary>
@@ -85,5 +92,7 @@ public sealed record PendingMinute(string Minute, long Pending);
 
 public sealed record PastMinute(string Minute, long Printed, long Canceled, long Expired, long Moved, long Pending);
 
-/// <summary>Batches that printed less than <paramref name="BelowMs"/> late (null: the rest) and not in an earlier bucket.</summary>
+/// <summary>
+/// Batches that printed less than <paramref name="BelowMs"/> late (null: the rest) and not in an earlier bucket.
+/// </summary>
 public sealed record LatenessBucket(long? BelowMs, long Batches);

@@ -8,7 +8,9 @@ using Microsoft.Extensions.Logging;
 
 namespace EchoAtTime.Api.Http;
 
-/// <summary><c>/messages</c>: the listing, a message's status, cancel and reschedule (<see cref="MessageMoveEndpoint"/>).</summary>
+/// <summary>
+/// <c>/messages</c>: the listing, a message's status, cancel and reschedule (<see cref="MessageMoveEndpoint"/>).
+/// </summary>
 public static partial class MessageEndpoints
 {
     public static RouteGroupBuilder MapMessageEndpoints(this IEndpointRouteBuilder routes)
@@ -75,7 +77,9 @@ public static partial class MessageEndpoints
             : TypedResults.Ok(MessageState.Of(messageId, record));
     }
 
-    /// <summary>204 when canceled (it will never print), 409 when already printed (or printing), 404 when unknown.</summary>
+    /// <summary>
+    /// 204 when canceled (it will never print), 409 when already printed (or printing), 404 when unknown.
+    /// </summary>
     public static async Task<Results<NoContent, ProblemHttpResult>> CancelMessage(
         string id, MessageWriter writer, ILoggerFactory loggers)
     {

@@ -68,7 +68,9 @@ public static partial class MessageMoveEndpoint
         };
     }
 
-    /// <summary>The body: an object with <c>time</c> (as for scheduling) and nothing else — only the time can change.</summary>
+    /// <summary>
+    /// The body: an object with <c>time</c> (as for scheduling) and nothing else — only the time can change.
+    /// </summary>
     private static bool TryReadTime(JsonElement body, ApiOptions limits, long nowMs, out long dueMs, out Dictionary<string, string[]> errors)
     {
         dueMs = 0;

@@ -8,10 +8,14 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace EchoAtTime.Api.Http;
 
-/// <summary>Reads a JSON request body within the limits: 415 for another media type, 413 when too large, 400 when not JSON.</summary>
+/// <summary>
+/// Reads a JSON request body within the limits: 415 for another media type, 413 when too large, 400 when not JSON.
+/// </summary>
 internal static class RequestBody
 {
-    /// <summary>What every 415 says, this reader's and routing's own (see EchoApiExtensions' problem details).</summary>
+    /// <summary>
+    /// What every 415 says, this reader's and routing's own (see EchoApiExtensions' problem details).
+    /// </summary>
     public const string SendJson = "Send the body as JSON, with Content-Type: application/json.";
 
     private static readonly JsonDocumentOptions ParseOptions = new() { MaxDepth = 16 };

@@ -136,7 +136,9 @@ public static partial class ScheduleEndpoints
             : EchoEndpoints.Unavailable();
     }
 
-    /// <summary>204 once nothing more of it prints (also for a repeat while its record is kept); 404 when unknown.</summary>
+    /// <summary>
+    /// 204 once nothing more of it prints (also for a repeat while its record is kept); 404 when unknown.
+    /// </summary>
     public static async Task<Results<NoContent, ProblemHttpResult>> DeleteSchedule(string id, ScheduleStopper stopper, ILoggerFactory loggers)
     {
         if (!ScheduleService.IsId(id))

@@ -7,8 +7,8 @@ using EchoAtTime.Api.Hosting;
 namespace EchoAtTime.Api.Http;
 
 /// <summary>
-/// Validates one <c>{time, message, idempotencyKey?, expireAfter?}</c> object (<c>id</c> is the key's older name) into a <see cref="ScheduleRequest"/>, naming the
-/// offending field on failure.
+/// Validates one <c>{time, message, idempotencyKey?, expireAfter?}</c> object (<c>id</c> is the key's older name) into
+/// a <see cref="ScheduleRequest"/>, naming the offending field on failure.
 /// </summary>
 public static class ScheduleItemReader
 {
@@ -225,7 +225,9 @@ public static class ScheduleItemReader
     public static bool IsValidKey(string key, ApiOptions limits) =>
         key.Length > 0 && key.Length <= limits.MaxIdempotencyKeyLength && !key.Any(char.IsControl);
 
-    /// <summary>What "the same request" means for an idempotency key: the time as asked, the message, and the deadline if any.</summary>
+    /// <summary>
+    /// What "the same request" means for an idempotency key: the time as asked, the message, and the deadline if any.
+    /// </summary>
     private static string Fingerprint(long requestedMs, string message, long expireAfterMs) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(expireAfterMs > 0 ? $"{requestedMs}\n{message}\n{expireAfterMs}" : $"{requestedMs}\n{message}")).AsSpan(0, 16));
 

@@ -6,8 +6,9 @@ using EchoAtTime.Api.Schedules;
 namespace EchoAtTime.Api.Http;
 
 /// <summary>
-/// Validates <c>{cron, timeZone?, message, misfire?, expireAfter?, idempotencyKey?}</c> into a <see cref="NewSchedule"/>,
-/// naming every offending field at once; a schedule that never fires (<c>0 0 30 2 *</c>) is refused naming <c>cron</c>.
+/// Validates <c>{cron, timeZone?, message, misfire?, expireAfter?, idempotencyKey?}</c> into a
+/// <see cref="NewSchedule"/>, naming every offending field at once; a schedule that never fires (<c>0 0 30 2 *</c>) is
+/// refused naming <c>cron</c>.
 /// </summary>
 public static class ScheduleRequestReader
 {

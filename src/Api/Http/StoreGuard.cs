@@ -16,7 +16,9 @@ public static class StoreGuard
 {
     public const string Title = "The store can lose accepted messages; nothing was done. Retry once the store is fixed.";
 
-    /// <summary>Puts the endpoints behind the guard (each write endpoint already lists its 503 in the OpenAPI document).</summary>
+    /// <summary>
+    /// Puts the endpoints behind the guard (each write endpoint already lists its 503 in the OpenAPI document).
+    /// </summary>
     public static TBuilder RequireSafeStore<TBuilder>(this TBuilder builder)
         where TBuilder : IEndpointConventionBuilder
     {

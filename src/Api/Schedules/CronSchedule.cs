@@ -21,7 +21,9 @@ public sealed class CronSchedule
 
     public TimeZoneInfo Zone { get; }
 
-    /// <summary>Parses; on failure <paramref name="cronError"/> or <paramref name="zoneError"/> (or both) say what is wrong.</summary>
+    /// <summary>
+    /// Parses; on failure <paramref name="cronError"/> or <paramref name="zoneError"/> (or both) say what is wrong.
+    /// </summary>
     public static bool TryParse(string cron, string zoneId, [NotNullWhen(true)] out CronSchedule? schedule, out string? cronError, out string? zoneError)
     {
         schedule = null;
@@ -55,7 +57,10 @@ public sealed class CronSchedule
         return true;
     }
 
-    /// <summary>The zone of an IANA id; Windows ids (which .NET would convert) are refused, so what is stored is what runs everywhere.</summary>
+    /// <summary>
+    /// The zone of an IANA id; Windows ids (which .NET would convert) are refused, so what is stored is what runs
+    /// everywhere.
+    /// </summary>
     private static TimeZoneInfo? FindZone(string id, out string? error)
     {
         error = null;
@@ -68,11 +73,16 @@ public sealed class CronSchedule
         return null;
     }
 
-    /// <summary>The first occurrence strictly after <paramref name="afterMs"/>, or null when there is none (ever).</summary>
+    /// <summary>
+    /// The first occurrence strictly after <paramref name="afterMs"/>, or null when there is none (ever).
+    /// </summary>
     public long? NextAfter(long afterMs) =>
         _expression.GetNextOccurrence(DateTimeOffset.FromUnixTimeMilliseconds(afterMs), Zone, inclusive: false)?.ToUnixTimeMilliseconds();
 
-    /// <summary>Occurrences after <paramref name="afterMs"/> (exclusive) through <paramref name="throughMs"/> (inclusive), at most <paramref name="take"/>, in order.</summary>
+    /// <summary>
+    /// Occurrences after <paramref name="afterMs"/> (exclusive) through <paramref name="throughMs"/> (inclusive), at
+    /// most <paramref name="take"/>, in order.
+    /// </summary>
     public IEnumerable<long> Between(long afterMs, long throughMs, int take) => afterMs >= throughMs
         ? []
         : _expression.GetOccurrences(

@@ -1,6 +1,9 @@
 namespace EchoAtTime.Api.Schedules;
 
-/// <summary>What a schedule does with occurrences the cluster missed (down longer than <see cref="EchoOptions.MisfireThreshold"/>).</summary>
+/// <summary>
+/// What a schedule does with occurrences the cluster missed (down longer than
+/// <see cref="EchoOptions.MisfireThreshold"/>).
+/// </summary>
 public enum MisfirePolicy
 {
     /// <summary>Every missed occurrence, in order, due now (they print late).</summary>

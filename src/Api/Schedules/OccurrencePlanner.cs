@@ -2,10 +2,13 @@ using EchoAtTime.Storage;
 
 namespace EchoAtTime.Api.Schedules;
 
-/// <summary>What one materialisation appends, how far it gets, and when the schedule must be materialised next.</summary>
+/// <summary>
+/// What one materialisation appends, how far it gets, and when the schedule must be materialised next.
+/// </summary>
 /// <param name="Plan">The occurrences to append, in order, each due at its time or now, whichever is later.</param>
 /// <param name="ThroughMs">Materialised-through once they are appended: the next search starts after it.</param>
-/// <param name="NextDueMs">When to materialise again (the next occurrence minus the window), or null: it never fires again.</param>
+/// <param name="NextDueMs">When to materialise again (the next occurrence minus the window), or null: it never fires
+/// again.</param>
 public sealed record OccurrencePlan(IReadOnlyList<PlannedOccurrence> Plan, long ThroughMs, long? NextDueMs);
 
 /// <summary>

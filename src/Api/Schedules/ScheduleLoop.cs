@@ -5,8 +5,8 @@ using Microsoft.Extensions.Options;
 namespace EchoAtTime.Api.Schedules;
 
 /// <summary>
-/// Every <see cref="EchoOptions.SweepInterval"/>, one <see cref="ScheduleMaterializer.RunOnceAsync"/>: every process with
-/// the API (silos and gateways) runs it, so schedules materialise while any of them is up. A round that claimed a
+/// Every <see cref="EchoOptions.SweepInterval"/>, one <see cref="ScheduleMaterializer.RunOnceAsync"/>: every process
+/// with the API (silos and gateways) runs it, so schedules materialise while any of them is up. A round that claimed a
 /// full page goes on at once.
 /// </summary>
 public sealed partial class ScheduleLoop(ScheduleMaterializer materializer, IOptions<EchoOptions> options, TimeProvider clock, ILogger<ScheduleLoop> logger) : BackgroundService

@@ -19,7 +19,10 @@ public sealed partial class ScheduleMaterializer(
     /// <summary>Most schedules one round claims.</summary>
     public const int ClaimsPerRound = 64;
 
-    /// <summary>How long an occurrence stays in a schedule's outstanding list after its due time (what DELETE cancels, what GET reads last from).</summary>
+    /// <summary>
+    /// How long an occurrence stays in a schedule's outstanding list after its due time (what DELETE cancels, what GET
+    /// reads last from).
+    /// </summary>
     public const long KeepOutstandingMs = 60_000;
 
     private readonly EchoOptions _options = options.Value;
@@ -72,7 +75,8 @@ public sealed partial class ScheduleMaterializer(
         OccurrencePlan plan;
         if (schedule.Plan.Length > 0)
         {
-            // A materialisation under way died (or is slow): its plan, as it stands. Appending it again stores nothing twice.
+            // A materialisation under way died (or is slow): its plan, as it stands. Appending it again stores nothing
+            // twice.
             var left = PlannedOccurrence.Parse(schedule.Plan);
             var through = left.Count > 0 ? Math.Max(schedule.ThroughMs, left[^1].OccurrenceMs) : schedule.ThroughMs;
             plan = new OccurrencePlan(left, through, cron.NextAfter(through) is { } n ? Math.Max(now, n - WindowMs) : null);
@@ -103,8 +107,8 @@ public sealed partial class ScheduleMaterializer(
             case ScheduleStep.Ok:
                 await schedules.RescoreAsync(id, plan.NextDueMs);
 
-                // Committed: nothing writes these occurrences again (the plan is cleared, 't' moved past them), so their
-                // keys go now rather than stay a reservation and a nonce per occurrence for the retention.
+                // Committed: nothing writes these occurrences again (the plan is cleared, 't' moved past them), so
+                // their keys go now rather than stay a reservation and a nonce per occurrence for the retention.
                 await slots.ForgetKeysAsync([.. requests.Select(r => r.IdempotencyKey!)], ScheduleOccurrences.Fingerprint);
                 break;
             case ScheduleStep.Stale:
@@ -115,7 +119,8 @@ public sealed partial class ScheduleMaterializer(
                 await Task.WhenAll(appended.Where(a => !known.Contains(a.Id)).Select(a => writer.CancelAsync(a.Id)));
                 break;
             case ScheduleStep.Stopped or ScheduleStep.Gone:
-                // Paused or deleted while these were appended: the stop may not have seen them, so they are canceled here.
+                // Paused or deleted while these were appended: the stop may not have seen them, so they are canceled
+                // here.
                 await Task.WhenAll(appended.Select(a => writer.CancelAsync(a.Id)));
                 await schedules.RescoreAsync(id, null);
                 break;

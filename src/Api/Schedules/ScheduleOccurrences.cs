@@ -13,7 +13,9 @@ public static class ScheduleOccurrences
     // Idempotency keys from clients never hold a control character, so these never meet one (reschedules use \u0001).
     private const string KeyPrefix = "\u0002sched:";
 
-    /// <summary>The fingerprint of every occurrence's request: a repeat at another due time is the same request.</summary>
+    /// <summary>
+    /// The fingerprint of every occurrence's request: a repeat at another due time is the same request.
+    /// </summary>
     public const string Fingerprint = "sched";
 
     public static ScheduleRequest Request(ScheduleRecord schedule, string generation, long occurrenceMs, long dueMs, TimeSpan keyRetention) => new(

@@ -11,7 +11,9 @@ namespace EchoAtTime.Api.Schedules;
 /// <summary>A validated create request.</summary>
 public sealed record NewSchedule(string Cron, string TimeZone, string Message, MisfirePolicy Misfire, long ExpireAfterMs, string? IdempotencyKey);
 
-/// <summary>A schedule as the API answers it: its record, its next occurrence (none while paused), its last printed one.</summary>
+/// <summary>
+/// A schedule as the API answers it: its record, its next occurrence (none while paused), its last printed one.
+/// </summary>
 public sealed record ScheduleView(ScheduleRecord Record, long? NextMs, ScheduledOccurrence? Last, long? LastPrintedAtMs);
 
 /// <summary>
@@ -59,7 +61,9 @@ public sealed class ScheduleService(
         return record is null || record.Deleted ? null : await ViewAsync(record);
     }
 
-    /// <summary>A page of schedules after <paramref name="cursor"/>, and the cursor of the next page (null: no more).</summary>
+    /// <summary>
+    /// A page of schedules after <paramref name="cursor"/>, and the cursor of the next page (null: no more).
+    /// </summary>
     public async Task<(List<ScheduleView> Page, string? Next)> ListAsync(string? cursor, int limit)
     {
         var ids = await schedules.ListAsync(cursor, limit + 1);

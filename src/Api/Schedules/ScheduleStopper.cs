@@ -13,7 +13,10 @@ namespace EchoAtTime.Api.Schedules;
 /// </summary>
 public sealed class ScheduleStopper(ScheduleStore schedules, MessageWriter writer, IOptions<EchoOptions> options, [FromKeyedServices(AcceptClock.Key)] TimeProvider clock)
 {
-    /// <summary>Where an occurrence of a plan under way is written when its first append may not have happened: it cannot print before its cancel.</summary>
+    /// <summary>
+    /// Where an occurrence of a plan under way is written when its first append may not have happened: it cannot print
+    /// before its cancel.
+    /// </summary>
     private const long AheadMs = 60_000;
 
     /// <summary>False when there is no such schedule (or a pause of a deleted one).</summary>

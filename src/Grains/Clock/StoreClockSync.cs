@@ -12,7 +12,8 @@ namespace EchoAtTime.Grains.Clock;
 /// </summary>
 public sealed partial class StoreClockSync : ILifecycleParticipant<ISiloLifecycle>, IDisposable
 {
-    // The silo waits this long at start for its first measurement, then starts unbounded (not ready, not printing) and keeps trying.
+    // The silo waits this long at start for its first measurement, then starts unbounded (not ready, not printing) and
+    // keeps trying.
     private static readonly TimeSpan FirstMeasurementTimeout = TimeSpan.FromSeconds(5);
 
     private readonly ClusterClock _clock;

@@ -160,7 +160,9 @@ public sealed class BoundedEchoSink : IEchoSink, IDisposable
         }
     }
 
-    /// <summary>Under the lock: gives the console up for good, faults the batch being written and every queued one.</summary>
+    /// <summary>
+    /// Under the lock: gives the console up for good, faults the batch being written and every queued one.
+    /// </summary>
     private void FailLocked(string problem, Exception? cause)
     {
         _problem = problem;

@@ -35,7 +35,10 @@ public sealed partial class DueClock : IDisposable
         new Thread(Run) { IsBackground = true, Name = "echo-due-clock" }.Start();
     }
 
-    /// <summary>Calls <paramref name="wake"/> (on this clock's thread: keep it short) at <paramref name="dueMs"/> unless the ticket is canceled first.</summary>
+    /// <summary>
+    /// Calls <paramref name="wake"/> (on this clock's thread: keep it short) at <paramref name="dueMs"/> unless the
+    /// ticket is canceled first.
+    /// </summary>
     public DueTicket WakeAt(long dueMs, Action wake)
     {
         var ticket = new DueTicket(dueMs, wake);

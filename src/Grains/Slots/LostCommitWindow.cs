@@ -15,7 +15,8 @@ namespace EchoAtTime.Grains.Slots;
 /// a failover the start is unknown, and everything of an earlier epoch due by now is flagged.
 /// </summary>
 /// <param name="CurrentEpoch">The epoch of the server the minute was loaded from.</param>
-/// <param name="ThroughMs">Due at or before this (cluster clock), a message of an earlier epoch may have printed.</param>
+/// <param name="ThroughMs">Due at or before this (cluster clock), a message of an earlier epoch may have
+/// printed.</param>
 internal readonly record struct LostCommitWindow(string? CurrentEpoch, long ThroughMs)
 {
     /// <summary>
@@ -25,6 +26,9 @@ internal readonly record struct LostCommitWindow(string? CurrentEpoch, long Thro
     public static LostCommitWindow Of(SlotSnapshot snapshot, long nowMs, long clockMarginMs) =>
         new(snapshot.StoreEpoch, nowMs + clockMarginMs - Math.Max(0, snapshot.RestartedAgoMs ?? 0));
 
-    /// <summary>Whether a message appended under <paramref name="appendedUnder"/> and due at <paramref name="dueMs"/> may have printed.</summary>
+    /// <summary>
+    /// Whether a message appended under <paramref name="appendedUnder"/> and due at <paramref name="dueMs"/> may have
+    /// printed.
+    /// </summary>
     public bool Covers(string? appendedUnder, long dueMs) => dueMs <= ThroughMs && appendedUnder != CurrentEpoch;
 }

@@ -4,7 +4,9 @@ using Microsoft.Extensions.Options;
 
 namespace EchoAtTime.Grains.Slots;
 
-/// <summary>Says, once the silo is active, where it stands: its address, the cluster and how many silos are in it.</summary>
+/// <summary>
+/// Says, once the silo is active, where it stands: its address, the cluster and how many silos are in it.
+/// </summary>
 public sealed partial class SiloStartupLog(
     ILocalSiloDetails silo,
     IClusterMembershipService membership,

@@ -1,15 +1,21 @@
 namespace EchoAtTime.Grains.Slots;
 
-/// <summary>Where one activation of a slot stands. The only moves are those <see cref="SlotLifecycle"/> allows.</summary>
+/// <summary>
+/// Where one activation of a slot stands. The only moves are those <see cref="SlotLifecycle"/> allows.
+/// </summary>
 internal enum SlotPhase
 {
-    /// <summary>Its view is not (or no longer) read from Redis: far from due, just activated, or after an error.</summary>
+    /// <summary>
+    /// Its view is not (or no longer) read from Redis: far from due, just activated, or after an error.
+    /// </summary>
     Unloaded,
 
     /// <summary>Its view matches Redis as far as this activation knows; it may print.</summary>
     Loaded,
 
-    /// <summary>Nothing may join the minute any more (drained, or closed by a later minute); cleanup is pending.</summary>
+    /// <summary>
+    /// Nothing may join the minute any more (drained, or closed by a later minute); cleanup is pending.
+    /// </summary>
     Closed,
 
     /// <summary>Cleanup is done (out of the index, reminder gone): the activation only waits to be collected.</summary>

@@ -122,7 +122,9 @@ internal sealed class SlotPrinter(SlotStore store, IEchoSink sink, EchoMetrics m
         }
     }
 
-    /// <summary>Takes in list elements the view has not seen (appended by writers since the load) and cancels.</summary>
+    /// <summary>
+    /// Takes in list elements the view has not seen (appended by writers since the load) and cancels.
+    /// </summary>
     public static void Merge(SlotView view, RedisValue[] tail, int[] canceled) =>
         view.MergeUnseen(Array.ConvertAll(tail, SlotElement.Read), canceled);
 
@@ -168,6 +170,8 @@ internal enum PrintOutcome
     /// <summary>Another activation holds the fence: this one must never print again.</summary>
     Fenced,
 
-    /// <summary>This silo's offset to the store's clock is unknown or beyond the bound: nothing may print here now.</summary>
+    /// <summary>
+    /// This silo's offset to the store's clock is unknown or beyond the bound: nothing may print here now.
+    /// </summary>
     ClockUnbounded,
 }

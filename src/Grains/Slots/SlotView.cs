@@ -16,7 +16,8 @@ internal sealed class SlotView(long slotStartMs)
     // Canceled sequences known here: a commit sends the set only when it has grown.
     private readonly HashSet<int> _canceled = [];
 
-    // The minute's store epochs (meta 'e'): the text changes only when the store restarts, so most calls reuse the parse.
+    // The minute's store epochs (meta 'e'): the text changes only when the store restarts, so most calls reuse the
+    // parse.
     private EpochRanges _epochs = EpochRanges.None;
 
     public long SlotStartMs { get; } = slotStartMs;
@@ -47,7 +48,9 @@ internal sealed class SlotView(long slotStartMs)
     /// <summary>When this view next needs the grain: its next due message, else the minute's end (to drain).</summary>
     public long NextWakeMs => NextDueMs ?? SlotEndMs;
 
-    /// <summary>The earliest time a new message may be due: not before now, not at or before what is printing.</summary>
+    /// <summary>
+    /// The earliest time a new message may be due: not before now, not at or before what is printing.
+    /// </summary>
     public long FloorMs(long nowMs) => Math.Max(nowMs, SlotStartMs + SlotCursor.OffsetOf(FloorCursor));
 
     public bool HasDue(long nowMs) => NextDueMs <= nowMs;
@@ -109,7 +112,9 @@ internal sealed class SlotView(long slotStartMs)
         }
     }
 
-    /// <summary>The store epoch sequence <paramref name="seq"/> was appended under; null before epochs existed.</summary>
+    /// <summary>
+    /// The store epoch sequence <paramref name="seq"/> was appended under; null before epochs existed.
+    /// </summary>
     public string? EpochOf(int seq) => _epochs.EpochOf(seq);
 
     /// <summary>
@@ -143,7 +148,9 @@ internal sealed class SlotView(long slotStartMs)
         return added;
     }
 
-    /// <summary>Redis refused an append at this floor: another activation printed further than this view knew.</summary>
+    /// <summary>
+    /// Redis refused an append at this floor: another activation printed further than this view knew.
+    /// </summary>
     public void RaiseFloor(int floorOffsetMs) => FloorCursor = Math.Max(FloorCursor, SlotCursor.Of(floorOffsetMs, int.MaxValue));
 
     public bool IsPending(PendingMessage message) => _pending.Contains(message);
@@ -164,12 +171,17 @@ internal sealed class SlotView(long slotStartMs)
         return gone;
     }
 
-    /// <summary>How the canceled set holds an expired sequence: negated, less one (an intset still, and counted by the close).</summary>
+    /// <summary>
+    /// How the canceled set holds an expired sequence: negated, less one (an intset still, and counted by the close).
+    /// </summary>
     public static int ExpiredMember(int seq) => -1 - seq;
 
     private bool IsCanceledOrExpired(int seq) => _canceled.Contains(seq) || _canceled.Contains(ExpiredMember(seq));
 
-    /// <summary>Fills <paramref name="batch"/> with up to <paramref name="max"/> messages due at <paramref name="nowMs"/>, in print order.</summary>
+    /// <summary>
+    /// Fills <paramref name="batch"/> with up to <paramref name="max"/> messages due at <paramref name="nowMs"/>, in
+    /// print order.
+    /// </summary>
     public void NextBatch(long nowMs, int max, List<PendingMessage> batch)
     {
         batch.Clear();
@@ -194,7 +206,9 @@ internal sealed class SlotView(long slotStartMs)
         }
     }
 
-    /// <summary>The batch reached the console: it leaves the pending set and is printed up to <paramref name="cursor"/>.</summary>
+    /// <summary>
+    /// The batch reached the console: it leaves the pending set and is printed up to <paramref name="cursor"/>.
+    /// </summary>
     public void Printed(IReadOnlyList<PendingMessage> batch, long cursor)
     {
         foreach (var m in batch)

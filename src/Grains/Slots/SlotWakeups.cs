@@ -19,7 +19,9 @@ internal sealed class SlotWakeups(IGrainBase grain, ITimeSlotGrain self, DueCloc
     private DueTicket? _ticket;
     private bool _stopped;
 
-    /// <summary>Wakes the slot at <paramref name="wakeAtMs"/>: the due clock to the millisecond, the timer just after.</summary>
+    /// <summary>
+    /// Wakes the slot at <paramref name="wakeAtMs"/>: the due clock to the millisecond, the timer just after.
+    /// </summary>
     public void At(long wakeAtMs, long nowMs)
     {
         if (_stopped)

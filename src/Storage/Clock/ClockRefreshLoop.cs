@@ -11,7 +11,9 @@ public static class ClockRefreshLoop
 
     private static readonly TimeSpan StepCheck = TimeSpan.FromSeconds(1);
 
-    /// <summary>Runs until <paramref name="stopping"/> is canceled; <paramref name="measureOnce"/> answers whether it measured.</summary>
+    /// <summary>
+    /// Runs until <paramref name="stopping"/> is canceled; <paramref name="measureOnce"/> answers whether it measured.
+    /// </summary>
     public static async Task RunAsync(ClusterClock clock, Func<CancellationToken, Task<bool>> measureOnce, CancellationToken stopping)
     {
         ArgumentNullException.ThrowIfNull(clock);

@@ -6,7 +6,8 @@ namespace EchoAtTime.Storage.Clock;
 /// by it is never ahead of the store's clock; <see cref="RoundTrip"/> is that interval's width,
 /// i.e. how much later than necessary the corrected clock may run.
 /// </summary>
-/// <param name="Offset">Store time minus local wall time, chosen as <c>s − t1</c> (see <see cref="StoreClockProbe"/>).</param>
+/// <param name="Offset">Store time minus local wall time, chosen as <c>s − t1</c> (see
+/// <see cref="StoreClockProbe"/>).</param>
 /// <param name="RoundTrip">Local time from sending TIME to receiving its answer.</param>
 /// <param name="MeasuredAt">
 /// Local <see cref="TimeProvider.GetTimestamp"/> when the answer arrived: the cluster clock counts from it by monotonic

@@ -35,7 +35,9 @@ public sealed class ClusterClock : TimeProvider
         Refresh = options.Value.ClockRefresh;
     }
 
-    /// <summary>The largest offset to the store's clock this silo still prints with (<see cref="EchoOptions.MaxClockSkew"/>).</summary>
+    /// <summary>
+    /// The largest offset to the store's clock this silo still prints with (<see cref="EchoOptions.MaxClockSkew"/>).
+    /// </summary>
     public TimeSpan MaxSkew { get; }
 
     /// <summary>How often the offset is measured again (<see cref="EchoOptions.ClockRefresh"/>).</summary>
@@ -123,7 +125,9 @@ public sealed class ClusterClock : TimeProvider
 
     private DateTimeOffset Read(ClockSample sample) => sample.StoreTime + Elapsed(sample.MeasuredAt, _local.GetTimestamp());
 
-    /// <summary>The store's time as of the last measurement plus monotonic time since; the local wall clock before the first.</summary>
+    /// <summary>
+    /// The store's time as of the last measurement plus monotonic time since; the local wall clock before the first.
+    /// </summary>
     public override DateTimeOffset GetUtcNow() => _sample is { } sample ? Read(sample) : LocalNow;
 
     public override long GetTimestamp() => _local.GetTimestamp();

@@ -9,12 +9,15 @@ namespace EchoAtTime.Storage.Clock;
 /// interval is the narrowest (a sample delayed by a GC pause or a busy core says little).
 /// </summary>
 /// <param name="readStoreTime">Reads the store's clock once (Redis <c>TIME</c>; a fake in tests).</param>
-/// <param name="samples">How many round trips to take; a handful costs well under a millisecond on a healthy network.</param>
+/// <param name="samples">How many round trips to take; a handful costs well under a millisecond on a healthy
+/// network.</param>
 public sealed class StoreClockProbe(Func<CancellationToken, Task<DateTimeOffset>> readStoreTime, int samples = StoreClockProbe.DefaultSamples)
 {
     public const int DefaultSamples = 5;
 
-    /// <summary>Takes the samples against <paramref name="clock"/>'s local reading; throws what the store read throws.</summary>
+    /// <summary>
+    /// Takes the samples against <paramref name="clock"/>'s local reading; throws what the store read throws.
+    /// </summary>
     public async Task<ClockSample> MeasureAsync(ClusterClock clock, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(clock);

@@ -11,7 +11,8 @@ namespace EchoAtTime.Storage.Clock;
 /// </summary>
 public static class StoreTime
 {
-    // The pending index's hash tag (RedisKeys): the same hash slot whatever the key prefix, so every silo reads one node.
+    // The pending index's hash tag (RedisKeys): the same hash slot whatever the key prefix, so every silo reads one
+    // node.
     private static readonly RedisKey[] OneClockNode = ["{slots}"];
 
     public static async Task<DateTimeOffset> ReadAsync(IConnectionMultiplexer redis, CancellationToken cancellationToken)

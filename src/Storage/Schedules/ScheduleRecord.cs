@@ -23,12 +23,16 @@ public sealed record ScheduleRecord(
     public long ThroughMs => long.Parse(ThroughText, System.Globalization.CultureInfo.InvariantCulture);
 }
 
-/// <summary>An occurrence appended as a message: its due time as placed and its message id, as <c>"dueMs|id"</c> in the hash.</summary>
+/// <summary>
+/// An occurrence appended as a message: its due time as placed and its message id, as <c>"dueMs|id"</c> in the hash.
+/// </summary>
 public readonly record struct ScheduledOccurrence(long DueMs, MessageId Id)
 {
     public override string ToString() => FormattableString.Invariant($"{DueMs}|{Id}");
 
-    /// <summary>The entries of an "a,b,c" list; a malformed one is left out (it can only be one this version never wrote).</summary>
+    /// <summary>
+    /// The entries of an "a,b,c" list; a malformed one is left out (it can only be one this version never wrote).
+    /// </summary>
     public static List<ScheduledOccurrence> ParseList(string? text)
     {
         var list = new List<ScheduledOccurrence>();
@@ -58,7 +62,9 @@ public readonly record struct ScheduledOccurrence(long DueMs, MessageId Id)
     }
 }
 
-/// <summary>An occurrence a materialisation plans to append: its cron time and the due time it gets (now, for a late one).</summary>
+/// <summary>
+/// An occurrence a materialisation plans to append: its cron time and the due time it gets (now, for a late one).
+/// </summary>
 public readonly record struct PlannedOccurrence(long OccurrenceMs, long DueMs)
 {
     public static string Format(IEnumerable<PlannedOccurrence> plan) =>
@@ -82,7 +88,9 @@ public readonly record struct PlannedOccurrence(long OccurrenceMs, long DueMs)
     }
 }
 
-/// <summary>What a plan or commit met: done, the schedule paused or deleted meanwhile, changed by another claimant, or gone.</summary>
+/// <summary>
+/// What a plan or commit met: done, the schedule paused or deleted meanwhile, changed by another claimant, or gone.
+/// </summary>
 public enum ScheduleStep
 {
     Ok,
@@ -94,7 +102,9 @@ public enum ScheduleStep
 /// <summary>What a pause or delete found: the flag before, and what the caller must cancel.</summary>
 public sealed record ScheduleStopped(string Before, IReadOnlyList<ScheduledOccurrence> Outstanding, IReadOnlyList<PlannedOccurrence> Plan, string Generation);
 
-/// <summary>What a create found: stored now, stored before by the same request, deleted since, or another request's.</summary>
+/// <summary>
+/// What a create found: stored now, stored before by the same request, deleted since, or another request's.
+/// </summary>
 public enum ScheduleCreation
 {
     Created,

@@ -1,6 +1,8 @@
 namespace EchoAtTime.Storage;
 
-/// <summary>The scripts on a schedule's hash and on the schedules' due index: each the like-named file in <c>Scripts/</c>.</summary>
+/// <summary>
+/// The scripts on a schedule's hash and on the schedules' due index: each the like-named file in <c>Scripts/</c>.
+/// </summary>
 internal static class ScheduleScripts
 {
     /// <summary><c>Scripts/scheduleCreate.lua</c>: a schedule's hash, once.</summary>

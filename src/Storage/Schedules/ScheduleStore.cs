@@ -64,14 +64,20 @@ public sealed class ScheduleStore(IConnectionMultiplexer redis, IOptions<EchoOpt
             db.SortedSetAddAsync(_keys.SchedulesAll, id, 0, SortedSetWhen.NotExists));
     }
 
-    /// <summary>Up to <paramref name="take"/> schedules due by <paramref name="nowMs"/>, leased to the caller for <paramref name="leaseMs"/>.</summary>
+    /// <summary>
+    /// Up to <paramref name="take"/> schedules due by <paramref name="nowMs"/>, leased to the caller for
+    /// <paramref name="leaseMs"/>.
+    /// </summary>
     public async Task<string[]> ClaimAsync(long nowMs, long leaseMs, int take)
     {
         var ids = (RedisValue[])(await Db.ScriptEvaluateAsync(ScheduleScripts.Claim, [_keys.SchedulesDue], [nowMs, leaseMs, take]).ConfigureAwait(false))!;
         return [.. ids.Select(i => (string)i!)];
     }
 
-    /// <summary>When the schedule must next be materialised (its claim's score moves there), or, with null, never: it leaves the due index.</summary>
+    /// <summary>
+    /// When the schedule must next be materialised (its claim's score moves there), or, with null, never: it leaves the
+    /// due index.
+    /// </summary>
     public Task RescoreAsync(string id, long? dueMs) => dueMs is { } due
         ? Db.SortedSetAddAsync(_keys.SchedulesDue, id, due, SortedSetWhen.Exists)
         : Db.SortedSetRemoveAsync(_keys.SchedulesDue, id);
@@ -101,18 +107,25 @@ public sealed class ScheduleStore(IConnectionMultiplexer redis, IOptions<EchoOpt
             f.ContainsKey("p"), f.ContainsKey("d"));
     }
 
-    /// <summary>Notes <paramref name="plan"/> if the schedule is still as <paramref name="read"/> (see <c>schedulePlan.lua</c>).</summary>
+    /// <summary>
+    /// Notes <paramref name="plan"/> if the schedule is still as <paramref name="read"/> (see <c>schedulePlan.lua</c>).
+    /// </summary>
     public async Task<ScheduleStep> PlanAsync(ScheduleRecord read, IEnumerable<PlannedOccurrence> plan) => Step((string?)await Db.ScriptEvaluateAsync(
         ScheduleScripts.Plan, [_keys.Schedule(read.Id)], [read.ThroughText, read.Plan, read.Generation, PlannedOccurrence.Format(plan)]).ConfigureAwait(false));
 
-    /// <summary>Records the appended occurrences of <paramref name="plan"/>, if the schedule's materialised-through is still <paramref name="readThrough"/> (see <c>scheduleCommit.lua</c>).</summary>
+    /// <summary>
+    /// Records the appended occurrences of <paramref name="plan"/>, if the schedule's materialised-through is still
+    /// <paramref name="readThrough"/> (see <c>scheduleCommit.lua</c>).
+    /// </summary>
     public async Task<ScheduleStep> CommitAsync(string id, string plan, string readThrough, long throughMs, long keepFromMs, IEnumerable<ScheduledOccurrence> appended) =>
         Step((string?)await Db.ScriptEvaluateAsync(
             ScheduleScripts.Commit,
             [_keys.Schedule(id)],
             [plan, readThrough, throughMs, keepFromMs, .. appended.Select(a => (RedisValue)a.ToString())]).ConfigureAwait(false));
 
-    /// <summary>Pauses (<paramref name="delete"/> false) or deletes; null when there is no such schedule to do it to.</summary>
+    /// <summary>
+    /// Pauses (<paramref name="delete"/> false) or deletes; null when there is no such schedule to do it to.
+    /// </summary>
     public async Task<ScheduleStopped?> StopAsync(string id, bool delete)
     {
         var result = await Db.ScriptEvaluateAsync(ScheduleScripts.Stop, [_keys.Schedule(id)], [delete ? "d" : "p", _retentionSeconds]).ConfigureAwait(false);
@@ -125,7 +138,10 @@ public sealed class ScheduleStore(IConnectionMultiplexer redis, IOptions<EchoOpt
         return new ScheduleStopped((string)parts[0]!, ScheduledOccurrence.ParseList(parts[1]), PlannedOccurrence.Parse(parts[2]), (string)parts[3]!);
     }
 
-    /// <summary>Resumes from <paramref name="nowMs"/>: <see cref="ScheduleStep.Ok"/>, <see cref="ScheduleStep.Stopped"/> when deleted, or gone.</summary>
+    /// <summary>
+    /// Resumes from <paramref name="nowMs"/>: <see cref="ScheduleStep.Ok"/>, <see cref="ScheduleStep.Stopped"/> when
+    /// deleted, or gone.
+    /// </summary>
     public async Task<ScheduleStep> ResumeAsync(string id, long nowMs) =>
         (string?)await Db.ScriptEvaluateAsync(ScheduleScripts.Resume, [_keys.Schedule(id)], [nowMs]).ConfigureAwait(false) switch
         {
@@ -134,7 +150,10 @@ public sealed class ScheduleStore(IConnectionMultiplexer redis, IOptions<EchoOpt
             _ => ScheduleStep.Gone,
         };
 
-    /// <summary>Up to <paramref name="take"/> live schedule ids after <paramref name="afterId"/> (null: from the first), in id order.</summary>
+    /// <summary>
+    /// Up to <paramref name="take"/> live schedule ids after <paramref name="afterId"/> (null: from the first), in id
+    /// order.
+    /// </summary>
     public async Task<string[]> ListAsync(string? afterId, int take)
     {
         var ids = await Db.SortedSetRangeByValueAsync(

@@ -102,7 +102,9 @@ public class ApiSiloFixture : IAsyncLifetime
             });
     }
 
-    /// <summary>Graceful stop (SIGKILL after the timeout), then the process handle released, even if the stop threw.</summary>
+    /// <summary>
+    /// Graceful stop (SIGKILL after the timeout), then the process handle released, even if the stop threw.
+    /// </summary>
     private static async Task StopAsync(ServiceProcess? process)
     {
         if (process is null)

@@ -10,13 +10,17 @@ public enum Check
     /// <summary>Only the status (answers of Kestrel or routing, 404s, open GETs).</summary>
     StatusOnly,
 
-    /// <summary>RFC 9457 problem details (<c>application/problem+json</c>) whose <c>status</c> is the status code.</summary>
+    /// <summary>
+    /// RFC 9457 problem details (<c>application/problem+json</c>) whose <c>status</c> is the status code.
+    /// </summary>
     Problem,
 
     /// <summary>A 400 problem titled "The body is not valid JSON." without <c>errors</c>.</summary>
     NotJson,
 
-    /// <summary>A 400 validation problem whose <c>errors</c> has exactly the one key <see cref="HostileRequest.ErrorKey"/>.</summary>
+    /// <summary>
+    /// A 400 validation problem whose <c>errors</c> has exactly the one key <see cref="HostileRequest.ErrorKey"/>.
+    /// </summary>
     Validation,
 
     /// <summary>202 with <c>{id, dueAt}</c> and a matching Location (or, for a batch, every item 202).</summary>
@@ -127,7 +131,9 @@ public sealed class HostileRequest : IXunitSerializable
         return sb.ToString();
     }
 
-    /// <summary>The body as it would be printed in a failure message: text, control bytes escaped, cut at 300 characters.</summary>
+    /// <summary>
+    /// The body as it would be printed in a failure message: text, control bytes escaped, cut at 300 characters.
+    /// </summary>
     public string BodyPreview()
     {
         if (Body is null)

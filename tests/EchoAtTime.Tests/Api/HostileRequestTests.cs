@@ -446,7 +446,9 @@ public abstract partial class HostileRequestTests(ApiSiloFixture api, ITestOutpu
 [Collection(ApiSiloGroup.Name)]
 public sealed class HostileRequestsOnASilo(ApiSiloFixture api, ITestOutputHelper output) : HostileRequestTests(api, output);
 
-/// <summary>The gateway is an Orleans client with its own HTTP host: it must refuse the same input the same way.</summary>
+/// <summary>
+/// The gateway is an Orleans client with its own HTTP host: it must refuse the same input the same way.
+/// </summary>
 [Collection(ApiGatewayGroup.Name)]
 public sealed class HostileRequestsThroughTheGateway(ApiGatewayFixture api, ITestOutputHelper output) : HostileRequestTests(api, output);
 

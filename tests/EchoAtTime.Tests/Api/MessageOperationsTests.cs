@@ -118,7 +118,8 @@ public sealed class MessageOperationsTests(ApiSiloFixture api)
         Assert.Equal(old.Id, answer.GetProperty("movedFrom").GetString());
         Assert.Equal(newDue, DateTimeOffset.Parse(answer.GetProperty("dueAt").GetString()!, CultureInfo.InvariantCulture).ToUnixTimeMilliseconds());
 
-        // The old id: moved, naming the new one; a repeat of the move answers the same id; another time or a cancel is refused.
+        // The old id: moved, naming the new one; a repeat of the move answers the same id; another time or a cancel is
+        // refused.
         var state = (await api.GetAsync($"/messages/{old.Id}")).Json();
         Assert.Equal("moved", state.GetProperty("status").GetString());
         Assert.Equal(newId, state.GetProperty("movedTo").GetString());

@@ -9,8 +9,8 @@ namespace EchoAtTime.Tests.Api;
 
 /// <summary>
 /// Thousands of seeded random bodies against a real silo, and through the gateway in front of one
-/// (<see cref="RandomBodiesOnASilo"/>, <see cref="RandomBodiesThroughTheGateway"/>): no answer may be a 5xx, every answer must
-/// be one the API documents (and shaped as documented), a certainly-valid request must get 202, and
+/// (<see cref="RandomBodiesOnASilo"/>, <see cref="RandomBodiesThroughTheGateway"/>): no answer may be a 5xx, every
+/// answer must be one the API documents (and shaped as documented), a certainly-valid request must get 202, and
 /// the silo must be healthy and accepting afterwards. Every fourth single body goes to
 /// <c>PATCH /messages/{id}</c> instead, half of them for a real message scheduled for the run (which
 /// the first valid one moves), half for an unknown id. <c>ECHO_FUZZ_SEED</c> repeats a run,
@@ -300,6 +300,8 @@ public abstract partial class RandomBodyTests(ApiSiloFixture api, ITestOutputHel
 [Collection(ApiSiloGroup.Name)]
 public sealed class RandomBodiesOnASilo(ApiSiloFixture api, ITestOutputHelper output) : RandomBodyTests(api, output);
 
-/// <summary>The gateway parses and answers on its own HTTP host: the same bodies must get the same kind of answers.</summary>
+/// <summary>
+/// The gateway parses and answers on its own HTTP host: the same bodies must get the same kind of answers.
+/// </summary>
 [Collection(ApiGatewayGroup.Name)]
 public sealed class RandomBodiesThroughTheGateway(ApiGatewayFixture api, ITestOutputHelper output) : RandomBodyTests(api, output);

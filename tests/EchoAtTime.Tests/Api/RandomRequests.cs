@@ -185,7 +185,9 @@ internal sealed class RandomRequests(Random rng, long nowMs, string keyPrefix)
         return valid;
     }
 
-    /// <summary>{time, message, id?, extras} in random order, each drawn valid or not; returns whether all were valid.</summary>
+    /// <summary>
+    /// {time, message, id?, extras} in random order, each drawn valid or not; returns whether all were valid.
+    /// </summary>
     private bool NearValidItem(JsonWriter w, bool onlyValid)
     {
         var properties = new List<(string Name, Action<JsonWriter> Value)>();
@@ -254,7 +256,9 @@ internal sealed class RandomRequests(Random rng, long nowMs, string keyPrefix)
         return w => w.Raw(time);
     }
 
-    /// <summary>A time the API must accept: within 30 minutes of now (past = now) or, rarely, up to 365 days ahead.</summary>
+    /// <summary>
+    /// A time the API must accept: within 30 minutes of now (past = now) or, rarely, up to 365 days ahead.
+    /// </summary>
     private string ValidTime()
     {
         var dueMs = Chance(0.95)
@@ -372,7 +376,9 @@ internal sealed class RandomRequests(Random rng, long nowMs, string keyPrefix)
         _ => new string(Enumerable.Range(0, rng.Next(1, 50)).Select(_ => (char)rng.Next(0x21, 0x7F)).ToArray()),
     };
 
-    /// <summary>Text with no lone surrogate: ASCII, controls, BMP letters, emoji pairs, separators, quotes, backslashes.</summary>
+    /// <summary>
+    /// Text with no lone surrogate: ASCII, controls, BMP letters, emoji pairs, separators, quotes, backslashes.
+    /// </summary>
     private string RandomText(int min, int max)
     {
         var length = rng.Next(min, max + 1);

@@ -176,7 +176,9 @@ public sealed class MessagesPageTests(ITestOutputHelper output)
 
     private static ILocator Row(IPage page, string id) => page.Locator($"#next tbody tr[data-id='{id}']");
 
-    /// <summary>A PNG (signature, IHDR) of the viewport's width and some height, with more than a blank page's bytes.</summary>
+    /// <summary>
+    /// A PNG (signature, IHDR) of the viewport's width and some height, with more than a blank page's bytes.
+    /// </summary>
     private static void AssertIsScreenshot(byte[] png, int width)
     {
         Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A }, png[..8]);

@@ -60,7 +60,8 @@ public sealed class MetricsTests(SlotClusterFixture fixture) : IDisposable
             await fixture.AppendRawAsync(past, (5, tag + "redelivered"));
             Assert.NotNull(await fixture.Store.CommitAsync(past, 0, SlotCursor.None, 0, SlotCursor.Of(5, 0), 1));
 
-            // Fifteen hours overdue with a deadline of a second: it expires in the batch that redelivers the one before.
+            // Fifteen hours overdue with a deadline of a second: it expires in the batch that redelivers the one
+            // before.
             await fixture.Store.AppendAsync(past, [SlotElement.Encode(6, tag + "expired", 1_000)], 6);
         });
 

@@ -66,7 +66,8 @@ public sealed class RecurringScheduleTests(SlotClusterFixture fixture)
             await Task.WhenAll(loops.Select(l => l.StopAsync(CancellationToken.None)));
         }
 
-        // Past the window the materialisers had reached: anything materialised and not canceled would have printed by then.
+        // Past the window the materialisers had reached: anything materialised and not canceled would have printed by
+        // then.
         var marker = $"{Guid.NewGuid():N}:after-delete";
         await writer.WriteAsync([new ScheduleRequest(deletedAtMs + 5_000, marker)]);
         var printed = CapturingSink.Tagged(await fixture.Sink.WaitForAsync(lines => lines.Any(l => l.Message == marker), PrintTimeout), tag);
@@ -111,7 +112,10 @@ public sealed class RecurringScheduleTests(SlotClusterFixture fixture)
         Assert.Equal(printed.OrderBy(l => l.Id.DueMs).ThenBy(l => l.Id.Seq).Select(l => l.Id), printed.Select(l => l.Id));
         Assert.All(printed, line => Assert.True(fixture.Sink.ReceivedMs(line) >= line.Id.DueMs, $"{line.Id} printed early"));
     }
-    /// <summary>A daily schedule whose window reaches two days: its occurrences are planned now and due far ahead, so none prints here.</summary>
+    /// <summary>
+    /// A daily schedule whose window reaches two days: its occurrences are planned now and due far ahead, so none
+    /// prints here.
+    /// </summary>
     private async Task<(EchoOptions Options, ScheduleStore Store, ScheduleRecord Record, List<ScheduleRequest> Requests)> PlannedAheadAsync()
     {
         var options = Options(TimeSpan.FromDays(2));
@@ -157,7 +161,8 @@ public sealed class RecurringScheduleTests(SlotClusterFixture fixture)
 
         Assert.True(await new ScheduleStopper(store, fixture.Writer, MsOptions.Create(options), TimeProvider.System).StopAsync(record.Id, delete: true));
 
-        // The slow materialiser goes on: its second append finds the stopper's, canceled; its commit finds the schedule deleted.
+        // The slow materialiser goes on: its second append finds the stopper's, canceled; its commit finds the schedule
+        // deleted.
         var late = (await fixture.Writer.WriteAsync([requests[1]]))[0];
         Assert.Equal(ScheduleOutcome.Repeated, late.Outcome);
         Assert.Equal(ScheduleStep.Stopped, await store.CommitAsync(record.Id, "its plan", record.ThroughText, 0, 0, []));

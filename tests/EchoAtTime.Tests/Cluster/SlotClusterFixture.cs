@@ -55,11 +55,15 @@ public sealed class SlotClusterFixture : IAsyncLifetime
     /// <summary>The accept path of the API (as on a silo or the gateway), over the cluster's client.</summary>
     public MessageWriter Writer => WriterWithClock(TimeProvider.System);
 
-    /// <summary>The accept path of the API as on a silo or gateway whose machine clock reads <paramref name="clock"/>.</summary>
+    /// <summary>
+    /// The accept path of the API as on a silo or gateway whose machine clock reads <paramref name="clock"/>.
+    /// </summary>
     public MessageWriter WriterWithClock(TimeProvider clock) => new(
         new SlotStore(Multiplexer, Microsoft.Extensions.Options.Options.Create(Options)), Cluster.Client, _metrics, Microsoft.Extensions.Options.Options.Create(Options), clock);
 
-    /// <summary>Appends straight to a slot, as an earlier run of the cluster would have (no notice to the printer).</summary>
+    /// <summary>
+    /// Appends straight to a slot, as an earlier run of the cluster would have (no notice to the printer).
+    /// </summary>
     public Task<AppendResult> AppendRawAsync(long slot, params (int OffsetMs, string Message)[] messages) =>
         Store.AppendAsync(slot, messages.Select(m => SlotElement.Encode(m.OffsetMs, m.Message)).ToArray(), messages.Min(m => m.OffsetMs));
 
@@ -67,10 +71,10 @@ public sealed class SlotClusterFixture : IAsyncLifetime
     /// Runs <paramref name="write"/> while the cluster cannot see <paramref name="slots"/>: their hours
     /// in the index score far in the future until it is done, then their own hour again (unless the
     /// write removed them). The sweep, the order check and the poke after a drain all read the index
-    /// by score up to a bound near now, so none of them finds a hidden hour. What an earlier run left in several steps (an append then a commit, or three slots
-    /// one after another) so reaches the cluster at once, as the state a crash would have left; without it a
-    /// sweep in between prints a half-written state (a commit fenced, a predecessor closed before it was written).
-    /// Only the sweep finds such slots: nobody sends their grains a request.
+    /// by score up to a bound near now, so none of them finds a hidden hour. What an earlier run left in several steps
+    /// (an append then a commit, or three slots one after another) so reaches the cluster at once, as the state a crash
+    /// would have left; without it a sweep in between prints a half-written state (a commit fenced, a predecessor
+    /// closed before it was written). Only the sweep finds such slots: nobody sends their grains a request.
     /// </summary>
     public async Task WriteUnsweptAsync(IReadOnlyCollection<long> slots, Func<Task> write)
     {
@@ -106,7 +110,9 @@ public sealed class SlotClusterFixture : IAsyncLifetime
         await Cluster.DeployAsync();
     }
 
-    /// <summary>Stops every silo (the whole cluster is down), runs <paramref name="whileDown"/>, starts two silos again.</summary>
+    /// <summary>
+    /// Stops every silo (the whole cluster is down), runs <paramref name="whileDown"/>, starts two silos again.
+    /// </summary>
     public async Task RestartAllSilosAsync(Func<Task> whileDown)
     {
         await Cluster.StopAllSilosAsync();

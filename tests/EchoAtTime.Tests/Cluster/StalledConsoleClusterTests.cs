@@ -65,7 +65,10 @@ public sealed class StalledConsoleClusterTests : IAsyncLifetime
         await Redis.DisposeAsync();
     }
 
-    /// <summary>Schedules <see cref="Messages"/> messages tagged <paramref name="tag"/>, all due at one time, so the first batch is a full one.</summary>
+    /// <summary>
+    /// Schedules <see cref="Messages"/> messages tagged <paramref name="tag"/>, all due at one time, so the first batch
+    /// is a full one.
+    /// </summary>
     private async Task ScheduleAsync(string tag)
     {
         var due = NowMs + 1_500;
@@ -77,7 +80,10 @@ public sealed class StalledConsoleClusterTests : IAsyncLifetime
         Assert.All(results, r => Assert.Equal(ScheduleOutcome.Accepted, r.Outcome));
     }
 
-    /// <summary>Waits for a silo's console to be given up, then stops that silo as its host would; returns the survivor's console health.</summary>
+    /// <summary>
+    /// Waits for a silo's console to be given up, then stops that silo as its host would; returns the survivor's
+    /// console health.
+    /// </summary>
     private async Task<(string Problem, ConsoleHealth Survivor)> StopTheSiloWhoseConsoleWasGivenUpAsync()
     {
         var silos = _cluster.Silos.ToList();

@@ -46,7 +46,10 @@ public sealed class TimeSlotGrainTests(SlotClusterFixture fixture)
     private async Task<List<EchoLine>> TaggedThroughMarkerAsync(string tag, string marker) =>
         CapturingSink.Tagged(await fixture.Sink.WaitForAsync(lines => lines.Any(l => l.Message == marker), PrintTimeout), tag);
 
-    /// <summary>The due time the service answered for a time asked at <paramref name="askedAtMs"/>: the one asked if it was still ahead when the answer came, else now at some point in between.</summary>
+    /// <summary>
+    /// The due time the service answered for a time asked at <paramref name="askedAtMs"/>: the one asked if it was
+    /// still ahead when the answer came, else now at some point in between.
+    /// </summary>
     private static void AssertAnsweredDue(long askedDueMs, long askedAtMs, long answeredAtMs, long answeredDueMs)
     {
         if (answeredAtMs < askedDueMs)

@@ -15,7 +15,9 @@ public sealed class UnseenAppendTests(SlotClusterFixture fixture)
 
     private static long NowMs => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
 
-    /// <summary>A start time with the next 3 s inside one minute that is already near (its grain loads at once).</summary>
+    /// <summary>
+    /// A start time with the next 3 s inside one minute that is already near (its grain loads at once).
+    /// </summary>
     private static long NearStartInOneMinute()
     {
         var start = NowMs + 1_500;

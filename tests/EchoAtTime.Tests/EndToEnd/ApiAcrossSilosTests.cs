@@ -6,7 +6,9 @@ using Xunit.Abstractions;
 
 namespace EchoAtTime.Tests.EndToEnd;
 
-/// <summary>Idempotency and cancel with real processes: across silos, across a restart, and racing the printer.</summary>
+/// <summary>
+/// Idempotency and cancel with real processes: across silos, across a restart, and racing the printer.
+/// </summary>
 public sealed class ApiAcrossSilosTests(ITestOutputHelper output)
 {
     private static long NowMs => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();

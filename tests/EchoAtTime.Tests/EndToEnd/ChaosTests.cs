@@ -61,7 +61,9 @@ public sealed class ChaosTests(ITestOutputHelper output)
     }
 }
 
-/// <summary>The chaos run needs the machine to itself: its silos share two cores with nothing else from the suite.</summary>
+/// <summary>
+/// The chaos run needs the machine to itself: its silos share two cores with nothing else from the suite.
+/// </summary>
 [CollectionDefinition(Name, DisableParallelization = true)]
 public sealed class ChaosGroup
 {

@@ -34,7 +34,10 @@ public sealed class EmbeddedStoreEndToEndTests(ITestOutputHelper output)
         ["Echo__Output"] = "json",
     };
 
-    /// <summary>Posts single messages due 1–3 s ahead until <paramref name="stop"/>; a refused or unanswered post is not accepted.</summary>
+    /// <summary>
+    /// Posts single messages due 1–3 s ahead until <paramref name="stop"/>; a refused or unanswered post is not
+    /// accepted.
+    /// </summary>
     private static async Task PostUntilAsync(HttpClient http, Func<ServiceProcess> silo, string tag, ConcurrentDictionary<string, string> accepted, CancellationToken stop)
     {
         var random = new Random();

@@ -23,7 +23,10 @@ public static class FailureTests
         Console.Error.WriteLine(line);
     }
 
-    /// <summary>Posts <paramref name="count"/> messages due evenly over the window, all to one silo; returns the accepted ids by text.</summary>
+    /// <summary>
+    /// Posts <paramref name="count"/> messages due evenly over the window, all to one silo; returns the accepted ids by
+    /// text.
+    /// </summary>
     private static async Task<Dictionary<string, MessageId>> PostSpreadAsync(ProcessCluster cluster, ServiceProcess target, string tag, int count, long fromMs, long spanMs)
     {
         var accepted = new Dictionary<string, MessageId>();
@@ -51,7 +54,9 @@ public static class FailureTests
         return lines;
     }
 
-    /// <summary>Kills (<c>kill -9</c>) whichever of two silos is printing <paramref name="tag"/>, once it has printed a few.</summary>
+    /// <summary>
+    /// Kills (<c>kill -9</c>) whichever of two silos is printing <paramref name="tag"/>, once it has printed a few.
+    /// </summary>
     private static async Task<(string Printer, int Victim, long KilledAtMs)> KillThePrinterAsync(ProcessCluster cluster, string tag, int printedFirst)
     {
         await cluster.WaitForPrintedAsync(p => p.Count(l => l.Message.StartsWith(tag, StringComparison.Ordinal)) >= printedFirst, TimeSpan.FromSeconds(20), "printing did not start");

@@ -5,7 +5,9 @@ using Xunit.Abstractions;
 
 namespace EchoAtTime.Tests.EndToEnd;
 
-/// <summary>What an operator relies on: draining before shutdown, a bounded stop, the dashboard, no secrets in logs.</summary>
+/// <summary>
+/// What an operator relies on: draining before shutdown, a bounded stop, the dashboard, no secrets in logs.
+/// </summary>
 public sealed class OperationsTests(ITestOutputHelper output)
 {
     [Fact]

@@ -31,7 +31,8 @@ public sealed partial class SimulationTests(ITestOutputHelper output)
     [Fact]
     public async Task A_schedule_replayed_from_its_seed_takes_the_same_steps_and_gets_the_same_answers()
     {
-        // A seed whose schedule writes, crashes a silo, loses replies and prints (its trace is long); any seed would do.
+        // A seed whose schedule writes, crashes a silo, loses replies and prints (its trace is long); any seed would
+        // do.
         string[] replay = ["--seed", "8BZgcw0mcuZ1", "--faults", "reply,request,crash,duplicate,clock,retention,mail", "--trace"];
         var first = await RunAsync(replay);
         var second = await RunAsync(replay);

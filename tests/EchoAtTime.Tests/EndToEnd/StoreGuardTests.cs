@@ -61,7 +61,9 @@ public sealed class StoreGuardTests : IAsyncLifetime, IDisposable
         await admin.GetServers()[0].ConfigSetAsync(name, value);
     }
 
-    /// <summary>Until the readiness probe (which reads the store's settings again) answers 503: the silo has seen the change.</summary>
+    /// <summary>
+    /// Until the readiness probe (which reads the store's settings again) answers 503: the silo has seen the change.
+    /// </summary>
     private Task NotReadyAsync(ServiceProcess silo) => Conditions.WaitForAsync(async () =>
     {
         try

@@ -78,7 +78,10 @@ public sealed partial class StuckConsoleTests(ITestOutputHelper output)
         return accepted;
     }
 
-    /// <summary>Polls <paramref name="path"/> of <paramref name="silo"/> until it exits or <paramref name="stop"/>; returns every answer.</summary>
+    /// <summary>
+    /// Polls <paramref name="path"/> of <paramref name="silo"/> until it exits or <paramref name="stop"/>; returns
+    /// every answer.
+    /// </summary>
     private static async Task<List<HttpStatusCode>> ProbeHealthAsync(HttpClient http, ServiceProcess silo, string path, CancellationToken stop)
     {
         var answers = new List<HttpStatusCode>();

@@ -182,7 +182,9 @@ public sealed class TwoSilosAndGatewayTests(PlacedPrintersClusterFixture cluster
         }
     }
 
-    /// <summary>Until <paramref name="silo"/> logs that it loaded <paramref name="slot"/> (the fixture logs slot loads).</summary>
+    /// <summary>
+    /// Until <paramref name="silo"/> logs that it loaded <paramref name="slot"/> (the fixture logs slot loads).
+    /// </summary>
     private async Task WaitUntilLoadedAsync(ServiceProcess silo, long slot)
     {
         var line = $"Slot {slot.ToString(CultureInfo.InvariantCulture)} loaded";
@@ -199,7 +201,9 @@ public sealed class TwoSilosAndGatewayTests(PlacedPrintersClusterFixture cluster
         }
     }
 
-    /// <summary>The first minute boundary with <see cref="EarliestAheadMs"/> to spare before the window around it.</summary>
+    /// <summary>
+    /// The first minute boundary with <see cref="EarliestAheadMs"/> to spare before the window around it.
+    /// </summary>
     private static long Boundary(long nowMs) => ((nowMs + EarliestAheadMs + SpreadMs) / 60_000 + 1) * 60_000;
 
     /// <summary>
@@ -234,7 +238,9 @@ public sealed class TwoSilosAndGatewayTests(PlacedPrintersClusterFixture cluster
         return [.. order.Select((due, i) => (due, $"e2e {run} message {i:D3}"))];
     }
 
-    /// <summary>Merges two consoles by print time, each in its own order; ties go to the smaller (due, acceptance).</summary>
+    /// <summary>
+    /// Merges two consoles by print time, each in its own order; ties go to the smaller (due, acceptance).
+    /// </summary>
     private static List<PrintedLine> Merge(List<PrintedLine> a, List<PrintedLine> b, Dictionary<string, Accepted> byText)
     {
         a = [.. a.Where(p => byText.ContainsKey(p.Message))];

@@ -32,7 +32,10 @@ public sealed class CapturingSink : IEchoSink, IEchoConsole
         return held.Task;
     }
 
-    /// <summary>The next <paramref name="times"/> batches holding a message tagged <paramref name="tag"/> fail after writing half.</summary>
+    /// <summary>
+    /// The next <paramref name="times"/> batches holding a message tagged <paramref name="tag"/> fail after writing
+    /// half.
+    /// </summary>
     public void FailWrites(string tag, int times)
     {
         lock (_lock)
@@ -140,7 +143,9 @@ public sealed class CapturingSink : IEchoSink, IEchoConsole
         }
     }
 
-    /// <summary>Lines whose message starts with <paramref name="tag"/>, so concurrent tests don't see each other's output.</summary>
+    /// <summary>
+    /// Lines whose message starts with <paramref name="tag"/>, so concurrent tests don't see each other's output.
+    /// </summary>
     public static List<EchoLine> Tagged(IReadOnlyList<EchoLine> lines, string tag) =>
         lines.Where(l => l.Message.StartsWith(tag, StringComparison.Ordinal)).ToList();
 }

@@ -1,6 +1,8 @@
 namespace EchoAtTime.Tests.Infrastructure;
 
-/// <summary>Teardown that runs every step whatever the ones before did, so one that throws leaves nothing else running.</summary>
+/// <summary>
+/// Teardown that runs every step whatever the ones before did, so one that throws leaves nothing else running.
+/// </summary>
 public static class Cleanup
 {
     /// <summary>
@@ -20,7 +22,9 @@ public static class Cleanup
         }
     }
 
-    /// <summary>Runs each step in order; rethrows what failed (one exception as is, several together) after all ran.</summary>
+    /// <summary>
+    /// Runs each step in order; rethrows what failed (one exception as is, several together) after all ran.
+    /// </summary>
     public static async Task RunAllAsync(params Func<Task>[] steps)
     {
         var failures = new List<Exception>();

@@ -7,6 +7,8 @@ namespace EchoAtTime.Tests.Infrastructure;
 /// </summary>
 public static class EarlierRun
 {
-    /// <summary>An <see cref="EchoOptions.AppendGrace"/> under which every minute, however old, takes appends.</summary>
+    /// <summary>
+    /// An <see cref="EchoOptions.AppendGrace"/> under which every minute, however old, takes appends.
+    /// </summary>
     public static TimeSpan AnyMinute { get; } = TimeSpan.FromDays(36_500);
 }

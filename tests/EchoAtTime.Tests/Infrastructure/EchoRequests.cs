@@ -7,7 +7,9 @@ namespace EchoAtTime.Tests.Infrastructure;
 /// <summary>The one way the end-to-end tests post a message, with or without an <c>Idempotency-Key</c>.</summary>
 public static class EchoRequests
 {
-    /// <summary>Posts <c>{time, message}</c> to <paramref name="target"/>; the id is set only on a <c>202</c>.</summary>
+    /// <summary>
+    /// Posts <c>{time, message}</c> to <paramref name="target"/>; the id is set only on a <c>202</c>.
+    /// </summary>
     public static async Task<(HttpStatusCode Status, string? Id)> PostAsync(
         HttpClient http, ServiceProcess target, long dueMs, string message, string? idempotencyKey = null)
     {

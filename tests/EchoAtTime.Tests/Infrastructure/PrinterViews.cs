@@ -5,13 +5,15 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace EchoAtTime.Tests.Infrastructure;
 
-/// <summary>What a printer holds, for tests that drive its parts without a grain: its view of a minute and its metrics.</summary>
+/// <summary>
+/// What a printer holds, for tests that drive its parts without a grain: its view of a minute and its metrics.
+/// </summary>
 public static class PrinterViews
 {
     /// <summary>
     /// What a printer does with a snapshot (TimeSlotGrain.LoadAsync) at <paramref name="nowMs"/>: loads it into
-    /// <paramref name="view"/>, epochs included; without <paramref name="nowMs"/>, as if no commit could have been lost.
-    /// Returns how many messages it flagged redelivered.
+    /// <paramref name="view"/>, epochs included; without <paramref name="nowMs"/>, as if no commit could have been
+    /// lost. Returns how many messages it flagged redelivered.
     /// </summary>
     internal static int Load(SlotView view, SlotSnapshot snapshot, long nowMs = long.MinValue)
     {

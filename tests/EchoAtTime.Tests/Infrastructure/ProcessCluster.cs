@@ -50,7 +50,9 @@ public sealed class ProcessCluster : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts (or restarts) silo <paramref name="index"/> with its ports and waits until it is ready.</summary>
+    /// <summary>
+    /// Starts (or restarts) silo <paramref name="index"/> with its ports and waits until it is ready.
+    /// </summary>
     public async Task StartSiloAsync(int index)
     {
         var instance = TestService.Start($"silo{index}#{_instances.Count}", TestService.SiloDll, _environments[index]);
@@ -66,7 +68,9 @@ public sealed class ProcessCluster : IAsyncDisposable
         }
     }
 
-    /// <summary>The instances ended by <see cref="KillSiloAsync"/>: the ones whose work may be printed again, flagged.</summary>
+    /// <summary>
+    /// The instances ended by <see cref="KillSiloAsync"/>: the ones whose work may be printed again, flagged.
+    /// </summary>
     public IReadOnlySet<string> Killed => _killed;
 
     public async Task KillSiloAsync(int index)

@@ -19,7 +19,9 @@ public sealed class RedisFixture : IAsyncLifetime
         Multiplexer = await ConnectionMultiplexer.ConnectAsync(Server.ConnectionString);
     }
 
-    /// <summary>Safe after a failed start and when called twice; the server is killed whatever the connection does.</summary>
+    /// <summary>
+    /// Safe after a failed start and when called twice; the server is killed whatever the connection does.
+    /// </summary>
     public async Task DisposeAsync()
     {
         var multiplexer = Multiplexer;

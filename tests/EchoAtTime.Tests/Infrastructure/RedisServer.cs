@@ -37,7 +37,9 @@ public sealed class RedisServer : IAsyncDisposable
     /// <summary>Whether this store is a Redis Cluster (then <see cref="ConnectionString"/> names every node).</summary>
     public bool IsCluster => _cluster is not null;
 
-    /// <summary>Which store this run's tests use (one line for the output: <see cref="StoreProcess.Describe"/>).</summary>
+    /// <summary>
+    /// Which store this run's tests use (one line for the output: <see cref="StoreProcess.Describe"/>).
+    /// </summary>
     public static StoreKind Kind => StoreProcess.DefaultKind;
 
     public string ConnectionString => _cluster?.ConnectionString
@@ -82,7 +84,9 @@ public sealed class RedisServer : IAsyncDisposable
         }
     }
 
-    /// <summary>Kills the store if it runs (also after a failed start) and deletes its dir; safe to call twice.</summary>
+    /// <summary>
+    /// Kills the store if it runs (also after a failed start) and deletes its dir; safe to call twice.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
         var store = _store;
@@ -108,6 +112,8 @@ public sealed class RedisServer : IAsyncDisposable
         }
     }
 
-    /// <summary>A free loopback port below the ephemeral range, never handed out twice (<see cref="LoopbackPorts"/>).</summary>
+    /// <summary>
+    /// A free loopback port below the ephemeral range, never handed out twice (<see cref="LoopbackPorts"/>).
+    /// </summary>
     public static int FreePort() => LoopbackPorts.Shared.Next();
 }

@@ -1,6 +1,8 @@
 namespace EchoAtTime.Tests.Infrastructure;
 
-/// <summary>What a refused start may not print: it says why in one critical line, not with an exception's trace.</summary>
+/// <summary>
+/// What a refused start may not print: it says why in one critical line, not with an exception's trace.
+/// </summary>
 public static class StartRefusal
 {
     public static bool IsStackTrace(string stderrLine) =>

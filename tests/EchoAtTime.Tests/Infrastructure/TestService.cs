@@ -2,7 +2,10 @@ using System.Globalization;
 
 namespace EchoAtTime.Tests.Infrastructure;
 
-/// <summary>Starts the built Silo or Gateway for a test: the shared <see cref="ServiceProcess"/> on a fresh loopback port, in a temp dir.</summary>
+/// <summary>
+/// Starts the built Silo or Gateway for a test: the shared <see cref="ServiceProcess"/> on a fresh loopback port, in a
+/// temp dir.
+/// </summary>
 public static class TestService
 {
     /// <summary>EchoAtTime.Silo.dll, built in this test assembly's configuration.</summary>
@@ -34,8 +37,9 @@ public static class TestService
     }
 
     /// <summary>
-    /// <paramref name="environment"/> with what the run's store needs (<see cref="StoreProcess.DefaultServiceSettings"/>:
-    /// on Garnet, weak durability accepted) where it does not say otherwise.
+    /// <paramref name="environment"/> with what the run's store needs
+    /// (<see cref="StoreProcess.DefaultServiceSettings"/>: on Garnet, weak durability accepted) where it does not say
+    /// otherwise.
     /// </summary>
     public static Dictionary<string, string> WithStoreSettings(IReadOnlyDictionary<string, string> environment)
     {
@@ -48,11 +52,14 @@ public static class TestService
         return merged;
     }
 
-    /// <summary><c>dotnet {dll} --urls http://127.0.0.1:PORT</c> with <paramref name="environment"/>; stdout read line by line.</summary>
+    /// <summary>
+    /// <c>dotnet {dll} --urls http://127.0.0.1:PORT</c> with <paramref name="environment"/>; stdout read line by line.
+    /// </summary>
     public static ServiceProcess Start(string name, string dll, IReadOnlyDictionary<string, string> environment, params string[] extraArgs) =>
         Start(name, dll, environment, readStdout: true, extraArgs);
 
-    /// <param name="readStdout">False leaves the stdout pipe unread: once it is full the service's writes block, a stuck console.</param>
+    /// <param name="readStdout">False leaves the stdout pipe unread: once it is full the service's writes block, a
+    /// stuck console.</param>
     public static ServiceProcess Start(string name, string dll, IReadOnlyDictionary<string, string> environment, bool readStdout, params string[] extraArgs) =>
         ServiceProcess.Start(new ServiceLaunch(name, dll, new Uri($"http://127.0.0.1:{RedisServer.FreePort().ToString(CultureInfo.InvariantCulture)}/"))
         {

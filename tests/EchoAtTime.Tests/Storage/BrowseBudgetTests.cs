@@ -23,7 +23,10 @@ public sealed class BrowseBudgetTests(RedisFixture redis)
 
     private long Start => TimeSlot.StartMs(_slot);
 
-    /// <summary>Appends <paramref name="count"/> messages due at random milliseconds of the minute (many share one), in acceptance order.</summary>
+    /// <summary>
+    /// Appends <paramref name="count"/> messages due at random milliseconds of the minute (many share one), in
+    /// acceptance order.
+    /// </summary>
     private async Task<List<(int Offset, int Seq)>> AppendAsync(int count, int seed, int maxOffset = 60_000)
     {
         var random = new Random(seed);
@@ -39,7 +42,9 @@ public sealed class BrowseBudgetTests(RedisFixture redis)
         return appended;
     }
 
-    /// <summary>Pages through the minute from the start with <paramref name="limit"/>, checking each call's cost.</summary>
+    /// <summary>
+    /// Pages through the minute from the start with <paramref name="limit"/>, checking each call's cost.
+    /// </summary>
     private async Task<(List<BrowsedMessage> Listed, int Calls, long MostRead)> PageThroughAsync(int limit, MessageStatus? status = null, int maxCalls = 1_000)
     {
         var listed = new List<BrowsedMessage>();
@@ -123,7 +128,8 @@ public sealed class BrowseBudgetTests(RedisFixture redis)
         var (all, _, _) = await PageThroughAsync(500);
         Assert.Equal(25_000, all.Count);
 
-        // A cursor as the API prints it ("due.seq"), from an earlier version's page too: it names a message, not a read position.
+        // A cursor as the API prints it ("due.seq"), from an earlier version's page too: it names a message, not a read
+        // position.
         var middle = ordered[12_345];
         Assert.True(BrowseCursor.TryParse($"{Start + middle.Offset}.{middle.Seq}", out var cursor));
         var page = await _store.BrowseAsync(new BrowseQuery(Start, Start + 59_999, null, 3, cursor));

@@ -27,7 +27,9 @@ public sealed class EmbeddedStoreRecoveryTests : IDisposable
 
     private static string Value(int i) => $"{i}:{new string((char)('a' + (i % 26)), 1_000)}";
 
-    /// <summary>A store of 2 000 keys whose checkpoint holds the first 1 900: only the last 100 are in the log after it.</summary>
+    /// <summary>
+    /// A store of 2 000 keys whose checkpoint holds the first 1 900: only the last 100 are in the log after it.
+    /// </summary>
     private async Task WriteAndCheckpointAsync()
     {
         using var store = Start();
@@ -38,7 +40,9 @@ public sealed class EmbeddedStoreRecoveryTests : IDisposable
         await Task.WhenAll(Enumerable.Range(1_900, 100).Select(i => db.StringSetAsync($"k{i}", Value(i))));
     }
 
-    /// <summary>The checkpoint's files by name (Garnet: checkpoints/Store/checkpoints/{index,cpr}-checkpoints/{token}/…).</summary>
+    /// <summary>
+    /// The checkpoint's files by name (Garnet: checkpoints/Store/checkpoints/{index,cpr}-checkpoints/{token}/…).
+    /// </summary>
     private string CheckpointFile(string kind, string name) =>
         Assert.Single(Directory.GetFiles(Path.Combine(_dir, "checkpoints"), name, SearchOption.AllDirectories), f => f.Contains($"/{kind}-checkpoints/", StringComparison.Ordinal));
 

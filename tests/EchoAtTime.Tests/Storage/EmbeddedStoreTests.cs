@@ -38,7 +38,8 @@ public sealed class EmbeddedStoreTests
     {
         var harness = new StoreProcess(1234, "/tmp/x", appendFsync, kind: StoreKind.Garnet);
 
-        // No commit wait: with transactional scripts from many sessions Garnet deadlocks (StoreProcess.GarnetArguments).
+        // No commit wait: with transactional scripts from many sessions Garnet deadlocks
+        // (StoreProcess.GarnetArguments).
         Assert.Equal(GarnetCommandLine.For("/tmp/x", 1234, commitWait: false), harness.GarnetArguments());
         Assert.Equal(GarnetCommandLine.For("/tmp/x", 1234, commitWait: false, "pw"), new StoreProcess(1234, "/tmp/x", appendFsync, "pw", StoreKind.Garnet).GarnetArguments());
         Assert.Contains("--lua-transaction-mode", harness.GarnetArguments());

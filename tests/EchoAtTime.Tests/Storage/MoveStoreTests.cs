@@ -4,7 +4,9 @@ using Microsoft.Extensions.Options;
 
 namespace EchoAtTime.Tests.Storage;
 
-/// <summary>The reschedule scripts on the minute a message leaves: the fence, the move record, calling an attempt off.</summary>
+/// <summary>
+/// The reschedule scripts on the minute a message leaves: the fence, the move record, calling an attempt off.
+/// </summary>
 [Collection(RedisFixture.Name)]
 public sealed class MoveStoreTests(RedisFixture redis)
 {

@@ -3,7 +3,10 @@ using EchoAtTime.Tests.Infrastructure;
 
 namespace EchoAtTime.Tests.Storage;
 
-/// <summary>The two-level index of pending minutes against a real store: hours, minutes, the count, and the move from the one-ZSET index.</summary>
+/// <summary>
+/// The two-level index of pending minutes against a real store: hours, minutes, the count, and the move from the
+/// one-ZSET index.
+/// </summary>
 [Collection(RedisFixture.Name)]
 public sealed class PendingIndexTests
 {

@@ -150,7 +150,9 @@ public sealed class RedisFaultProxyTests
         return restored.Task;
     }
 
-    /// <summary>A private redis-server, the proxy in front of it, and a direct connection that sees the truth.</summary>
+    /// <summary>
+    /// A private redis-server, the proxy in front of it, and a direct connection that sees the truth.
+    /// </summary>
     private sealed class ProxiedRedis : IAsyncDisposable
     {
         private readonly RedisServer _server = new();

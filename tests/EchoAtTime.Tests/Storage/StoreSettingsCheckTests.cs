@@ -57,7 +57,8 @@ public sealed class StoreSettingsCheckTests(RedisFixture redis) : IClassFixture<
             return;
         }
 
-        // Garnet reports appendonly, commit wait and its log directory; the tests' Garnet runs without commit wait (StoreProcess).
+        // Garnet reports appendonly, commit wait and its log directory; the tests' Garnet runs without commit wait
+        // (StoreProcess).
         Assert.Equal(("yes", (string?)null, (string?)null, "no"), (server.AppendOnly, server.AppendFsync, server.MaxMemoryPolicy, server.AofCommitWait));
         Assert.False(string.IsNullOrEmpty(server.LogDir));
         Assert.False(server.EvictsKeys);

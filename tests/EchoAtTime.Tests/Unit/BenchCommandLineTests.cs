@@ -2,7 +2,9 @@ using EchoAtTime.Bench;
 
 namespace EchoAtTime.Tests.Unit;
 
-/// <summary>The bench tool's command line (System.CommandLine): defaults, --smoke's sizes, and explicit options over both.</summary>
+/// <summary>
+/// The bench tool's command line (System.CommandLine): defaults, --smoke's sizes, and explicit options over both.
+/// </summary>
 public sealed class BenchCommandLineTests
 {
     private static BenchOptions Read(params string[] args)

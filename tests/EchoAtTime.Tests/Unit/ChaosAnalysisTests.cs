@@ -2,7 +2,10 @@ using EchoAtTime.Chaos;
 
 namespace EchoAtTime.Tests.Unit;
 
-/// <summary>The chaos tool's figures on hand-made observations: the shared invariants reach its report, and its own figures count what they say.</summary>
+/// <summary>
+/// The chaos tool's figures on hand-made observations: the shared invariants reach its report, and its own figures
+/// count what they say.
+/// </summary>
 public sealed class ChaosAnalysisTests
 {
     private const long T0 = 1_795_428_000_000;

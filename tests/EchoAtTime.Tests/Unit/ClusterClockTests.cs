@@ -26,7 +26,10 @@ public sealed class ClusterClockTests
         ClockRefresh = TimeSpan.FromSeconds(30),
     }));
 
-    /// <summary>A TIME source answering one sample per entry: the round trip, and where in it (0 = at send, 1 = at receive) the store reads its clock.</summary>
+    /// <summary>
+    /// A TIME source answering one sample per entry: the round trip, and where in it (0 = at send, 1 = at receive) the
+    /// store reads its clock.
+    /// </summary>
     private StoreClockProbe Probe(TimeSpan storeSkew, params (double RoundTripMs, double ReadAt)[] samples)
     {
         var next = 0;

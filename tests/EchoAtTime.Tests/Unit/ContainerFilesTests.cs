@@ -12,7 +12,9 @@ public sealed class ContainerFilesTests
 {
     private static string Read(string path) => File.ReadAllText(Path.Combine(BuiltService.RepositoryRoot(), path));
 
-    /// <summary>One service's block of a compose file: from its name to the next line at the same indentation.</summary>
+    /// <summary>
+    /// One service's block of a compose file: from its name to the next line at the same indentation.
+    /// </summary>
     private static string Service(string compose, string name) =>
         Regex.Match(compose, $"(?ms)^  {Regex.Escape(name)}:\\n(.*?)(?=^  \\S|^\\S|\\z)").Groups[1].Value;
 

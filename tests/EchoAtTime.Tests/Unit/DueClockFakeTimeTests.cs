@@ -83,7 +83,10 @@ public sealed class DueClockFakeTimeTests
         Assert.Equal(0, Volatile.Read(ref idleWakes));
     }
 
-    /// <summary>A fake clock that records every wait armed on its timers, so a test can tell when the due clock has looked and chosen to wait.</summary>
+    /// <summary>
+    /// A fake clock that records every wait armed on its timers, so a test can tell when the due clock has looked and
+    /// chosen to wait.
+    /// </summary>
     private sealed class WatchedTime(DateTimeOffset start) : FakeTimeProvider(start)
     {
         private readonly ConcurrentQueue<TimeSpan> _armed = new();

@@ -46,7 +46,9 @@ public sealed class FixtureTeardownTests
 
     private static (IAsyncLifetime, RedisServer) Pair<T>(T fixture, Func<T, RedisServer> redis) where T : IAsyncLifetime => (fixture, redis(fixture));
 
-    /// <summary>Pids of store processes (redis-server, or the Garnet host) started with this port on their command line.</summary>
+    /// <summary>
+    /// Pids of store processes (redis-server, or the Garnet host) started with this port on their command line.
+    /// </summary>
     private static List<int> StoreProcessesOn(int port)
     {
         var portText = port.ToString(CultureInfo.InvariantCulture);

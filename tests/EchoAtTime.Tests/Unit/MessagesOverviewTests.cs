@@ -3,7 +3,9 @@ using EchoAtTime.Storage;
 
 namespace EchoAtTime.Tests.Unit;
 
-/// <summary>The figures of the messages page from a store summary: which minutes show, and the lateness buckets.</summary>
+/// <summary>
+/// The figures of the messages page from a store summary: which minutes show, and the lateness buckets.
+/// </summary>
 public sealed class MessagesOverviewTests
 {
     private const long Slot = 29_923_800;

@@ -51,7 +51,8 @@ public sealed class SlotEncodingTests
     [Fact]
     public void Stored_receipts_are_relative_to_the_one_before_and_a_message_takes_the_first_batch_ending_at_or_after_it()
     {
-        // Batches ending at (120, 4) printed 15 ms late, at (125, 2) 3 ms late with (121, 5) redelivered, at (125, 9) on time.
+        // Batches ending at (120, 4) printed 15 ms late, at (125, 2) 3 ms late with (121, 5) redelivered, at (125, 9)
+        // on time.
         const string receipts = "120.4@15,5.-2@3!4.-3,0.7@0";
         Assert.Equal((135L, false), BatchReceipt.Find(receipts, 100, 0));
         Assert.Equal((135L, false), BatchReceipt.Find(receipts, 120, 4));

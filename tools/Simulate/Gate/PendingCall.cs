@@ -16,7 +16,9 @@ internal sealed class PendingCall(string lane, long arrival, string what, Func<T
     /// <summary>Runs it against the real store (or console), returning the store's answer as a task.</summary>
     public Func<Task> Execute { get; } = execute;
 
-    /// <summary>Hands the answer (or a failure) back to the product code, which continues at once on this thread.</summary>
+    /// <summary>
+    /// Hands the answer (or a failure) back to the product code, which continues at once on this thread.
+    /// </summary>
     public Action<Task> Complete { get; } = complete;
 
     public override string ToString() => $"{Lane}: {What}";

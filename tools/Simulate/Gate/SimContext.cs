@@ -11,7 +11,10 @@ internal static class SimContext
 
     public static string? Operation => Current.Value;
 
-    /// <summary>Starts <paramref name="body"/> as <paramref name="operation"/>: it runs on this thread until it waits on the store.</summary>
+    /// <summary>
+    /// Starts <paramref name="body"/> as <paramref name="operation"/>: it runs on this thread until it waits on the
+    /// store.
+    /// </summary>
     public static T Start<T>(string operation, Func<T> body)
     {
         var previous = Current.Value;

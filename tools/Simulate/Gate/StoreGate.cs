@@ -66,7 +66,9 @@ internal sealed class StoreGate
         }
     }
 
-    /// <summary>The calls queued behind <paramref name="call"/> in its lane: pipelined after it on the same connection.</summary>
+    /// <summary>
+    /// The calls queued behind <paramref name="call"/> in its lane: pipelined after it on the same connection.
+    /// </summary>
     public List<PendingCall> Behind(PendingCall call)
     {
         lock (_lock)

@@ -7,7 +7,9 @@ namespace EchoAtTime.Simulate.Schedules;
 /// </summary>
 internal abstract record Step;
 
-/// <summary>A client posts <paramref name="Count"/> messages for minute <paramref name="Minute"/> of the schedule (0–2).</summary>
+/// <summary>
+/// A client posts <paramref name="Count"/> messages for minute <paramref name="Minute"/> of the schedule (0–2).
+/// </summary>
 internal sealed record Write(int Silo, int Minute, int OffsetMs, int Count, bool Keyed) : Step;
 
 /// <summary>A client sends an earlier keyed request again, as after a 503 or no answer.</summary>
@@ -42,7 +44,9 @@ internal sealed record LoseReply(int Pick) : Step;
 /// <summary>A waiting call never reaches the store (the caller sees a connection failure).</summary>
 internal sealed record LoseRequest(int Pick) : Step;
 
-/// <summary>kill -9 of a silo: its activations and requests die; calls it had sent may still arrive. It restarts at once.</summary>
+/// <summary>
+/// kill -9 of a silo: its activations and requests die; calls it had sent may still arrive. It restarts at once.
+/// </summary>
 internal sealed record Crash(int Silo) : Step;
 
 internal sealed record Advance(int Ms) : Step;
@@ -62,7 +66,9 @@ internal sealed record Expire(int Minute) : Step;
 /// <summary>What the store has now is what it would keep across a crash (an fsync, a replica catching up).</summary>
 internal sealed record Persist : Step;
 
-/// <summary>The store crashes and restarts (a new run_id) with what it last persisted: acknowledged writes since are lost.</summary>
+/// <summary>
+/// The store crashes and restarts (a new run_id) with what it last persisted: acknowledged writes since are lost.
+/// </summary>
 internal sealed record LoseWrites : Step;
 
 /// <summary>A grain call on its way is lost (a silo died with it, a one-way message dropped).</summary>

@@ -13,7 +13,9 @@ internal sealed class Ledger
 
     public List<(MessageId Id, CancelOutcome? Outcome, int Step)> Cancels { get; } = [];
 
-    /// <summary>Ids a cancel or a move was sent for: without an answer (its silo died) it may have happened or not.</summary>
+    /// <summary>
+    /// Ids a cancel or a move was sent for: without an answer (its silo died) it may have happened or not.
+    /// </summary>
     public HashSet<MessageId> Touched { get; } = [];
 
     public List<(MessageId Id, MoveRecord? Record, int Step)> Moves { get; } = [];
@@ -36,10 +38,14 @@ internal sealed class Ledger
         }
     }
 
-    /// <summary>Whether what was answered at <paramref name="step"/> may have been undone by a store that lost writes.</summary>
+    /// <summary>
+    /// Whether what was answered at <paramref name="step"/> may have been undone by a store that lost writes.
+    /// </summary>
     public bool MayBeLost(int step) => Losses.Any(l => step > l.PersistedAt && step < l.LostAt);
 
-    /// <summary>Whether a store loss came after <paramref name="step"/>: a later retry may then find nothing of it.</summary>
+    /// <summary>
+    /// Whether a store loss came after <paramref name="step"/>: a later retry may then find nothing of it.
+    /// </summary>
     public bool LossAfter(int step) => Losses.Any(l => l.LostAt > step);
 }
 

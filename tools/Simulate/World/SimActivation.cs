@@ -153,7 +153,8 @@ internal sealed class SimActivation
             return false;
         }
 
-        // The store's incarnation runs on the world's clock, not the real process's: how long ago it restarted in the schedule.
+        // The store's incarnation runs on the world's clock, not the real process's: how long ago it restarted in the
+        // schedule.
         snapshot = snapshot with { RestartedAgoMs = snapshot.RestartedAgoMs is null ? null : _world.RestartedAgoMs };
         var elements = Array.ConvertAll(snapshot.Elements, SlotElement.Read);
         _view.SetEpochs(snapshot.Epochs);

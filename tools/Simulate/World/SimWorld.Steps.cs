@@ -110,7 +110,8 @@ internal sealed partial class SimWorld
             case LoseWrites:
                 _store.LoseWritesAsync().GetAwaiter().GetResult();
 
-                // The crash broke every connection: what was on the wire fails, nothing crosses into the new incarnation.
+                // The crash broke every connection: what was on the wire fails, nothing crosses into the new
+                // incarnation.
                 Gate.RemoveOrphans();
                 foreach (var broken in Gate.Pending())
                 {

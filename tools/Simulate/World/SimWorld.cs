@@ -61,7 +61,9 @@ internal sealed partial class SimWorld
     /// <summary>Operations that failed with something other than a store failure: a 500 from the API.</summary>
     public List<string> Errors { get; } = [];
 
-    /// <summary>Commits and drains refused as "the store restarted" when it had not: a reload and a retry, not a wrong print.</summary>
+    /// <summary>
+    /// Commits and drains refused as "the store restarted" when it had not: a reload and a retry, not a wrong print.
+    /// </summary>
     public List<string> Reloads { get; } = [];
 
     /// <summary>Silo incarnations that were killed: a flagged repeat of their work is the one allowed.</summary>
@@ -90,10 +92,14 @@ internal sealed partial class SimWorld
         silo.Measure(NowMs, roundTripMs: 1);
     }
 
-    /// <summary>A grain call on its way (a notice, a poke, a sweep's CheckAppended): the schedule delivers or loses it.</summary>
+    /// <summary>
+    /// A grain call on its way (a notice, a poke, a sweep's CheckAppended): the schedule delivers or loses it.
+    /// </summary>
     public void Post(GrainMail mail) => _mailbox.Add(mail);
 
-    /// <summary>The minute's live activation, or a new one on <paramref name="silo"/> (Orleans places it with the caller).</summary>
+    /// <summary>
+    /// The minute's live activation, or a new one on <paramref name="silo"/> (Orleans places it with the caller).
+    /// </summary>
     private SimActivation ActivationOf(long minute, SimSilo silo, bool second = false)
     {
         if (!_activations.TryGetValue(minute, out var list))
@@ -111,7 +117,9 @@ internal sealed partial class SimWorld
         return activation;
     }
 
-    /// <summary>Delivers a grain call: to the minute's activation, placed on the caller's silo (its live incarnation) if none.</summary>
+    /// <summary>
+    /// Delivers a grain call: to the minute's activation, placed on the caller's silo (its live incarnation) if none.
+    /// </summary>
     private void Deliver(GrainMail mail)
     {
         var caller = _silos.First(s => mail.FromSilo.StartsWith($"s{s.Index}#", StringComparison.Ordinal));
@@ -119,7 +127,9 @@ internal sealed partial class SimWorld
         Quiescence.Settle();
     }
 
-    /// <summary>Carries out a waiting call; its answer returns unless <paramref name="loseReply"/> or its process died.</summary>
+    /// <summary>
+    /// Carries out a waiting call; its answer returns unless <paramref name="loseReply"/> or its process died.
+    /// </summary>
     private void Carry(PendingCall call, bool loseReply)
     {
         Gate.Remove(call);

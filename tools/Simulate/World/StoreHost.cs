@@ -8,8 +8,8 @@ namespace EchoAtTime.Simulate.World;
 /// and one client connection the silos' gates share. Between schedules it is emptied. A store that
 /// loses writes is played as a crash and restart (a new run_id, so a new epoch) with what it last
 /// persisted, as a lost <c>appendfsync everysec</c> window or an asynchronous failover leaves it:
-/// <see cref="Persist"/> reads every key with its TTL (<see cref="KeySnapshot"/>), <see cref="LoseWritesAsync"/> kills the
-/// process, starts it on an empty directory and writes them back.
+/// <see cref="Persist"/> reads every key with its TTL (<see cref="KeySnapshot"/>), <see cref="LoseWritesAsync"/> kills
+/// the process, starts it on an empty directory and writes them back.
 /// </summary>
 internal sealed class StoreHost : IDisposable
 {
@@ -93,7 +93,9 @@ internal sealed class StoreHost : IDisposable
         }
     }
 
-    /// <summary>The idempotency keys' reservations that point at <paramref name="minute"/>: they expire with its summary.</summary>
+    /// <summary>
+    /// The idempotency keys' reservations that point at <paramref name="minute"/>: they expire with its summary.
+    /// </summary>
     public IEnumerable<RedisKey> ReservationsOf(long minute)
     {
         var db = Connection.GetDatabase();

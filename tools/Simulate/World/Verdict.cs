@@ -37,7 +37,8 @@ internal static class Verdict
             violations.Add($"moved then printed at its old time: {id} (moved to {record!.NewId} at step {step})");
         }
 
-        // Whose fate the answers leave open: a cancel or move with no answer (failed, or its silo died) may have happened or not.
+        // Whose fate the answers leave open: a cancel or move with no answer (failed, or its silo died) may have
+        // happened or not.
         var answeredDefinitely = ledger.Cancels.Where(c => c.Outcome is not null).Select(c => c.Id)
             .Concat(ledger.Moves.Where(m => m.Record is not null && m.Record.Step != MoveStep.Leaving).Select(m => m.Id))
             .ToHashSet();
