@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using EchoAtTime.Chaos;
 using System.Text.Json.Nodes;
 using EchoAtTime.Tests.Infrastructure;
@@ -88,43 +87,8 @@ public sealed class BenchSmokeTests(ITestOutputHelper output)
         }
     }
 
-    /// <summary>
-    /// tools/Bench/bin/{Configuration}/net10.0/EchoAtTime.Bench.dll of this checkout, found next to the
-    /// built silo (src/Silo/bin/{Configuration}/net10.0), which the test infrastructure already locates.
-    /// </summary>
-    private static string BenchDll()
-    {
-        var siloBin = new DirectoryInfo(Path.GetDirectoryName(TestService.SiloDll)!);
-        var configuration = siloBin.Parent!.Name;
-        var root = siloBin.Parent.Parent!.Parent!.Parent!.Parent!.FullName;
-        var dll = Path.Combine(root, "tools", "Bench", "bin", configuration, "net10.0", "EchoAtTime.Bench.dll");
-        return File.Exists(dll) ? dll : throw new FileNotFoundException($"The bench is not built (looked at {dll}).", dll);
-    }
-
-    private static async Task<(int ExitCode, string Stdout, string Stderr)> RunBenchAsync(params string[] args)
-    {
-        var info = new ProcessStartInfo(ServiceReadiness.DotnetHost) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in (string[])[BenchDll(), .. args])
-        {
-            info.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(info) ?? throw new InvalidOperationException("The bench did not start.");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(RunTimeout);
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            // SIGTERM lets the bench stop the silos and the store it started; SIGKILL if it does not
-            // within the grace (then its children may outlive it, but the test never hangs).
-            var stoppedByItself = await ProcessSignals.StopAsync(process, TimeSpan.FromSeconds(30));
-            Assert.Fail($"the bench did not finish within {RunTimeout} ({(stoppedByItself ? "stopped on SIGTERM" : "killed after 30 s of SIGTERM")}):\n{await stdout}\n{await stderr}");
-        }
-
-        return (process.ExitCode, await stdout, await stderr);
-    }
+    // SIGTERM lets the bench stop the silos and the store it started; SIGKILL if it does not within the grace (then
+    // its children may outlive it, but the test never hangs).
+    private static Task<(int ExitCode, string Stdout, string Stderr)> RunBenchAsync(params string[] args) =>
+        BuiltTool.RunAsync("Bench", RunTimeout, TimeSpan.FromSeconds(30), args);
 }
