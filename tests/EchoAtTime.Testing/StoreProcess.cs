@@ -22,6 +22,7 @@ public sealed class StoreProcess : IAsyncDisposable
     private readonly string _dir;
     private readonly string _appendFsync;
     private Process? _process;
+    private TaskCompletionSource _restarted = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public StoreProcess(int port, string dir, string appendFsync = "always", string? password = null, StoreKind? kind = null, bool clusterNode = false)
     {
@@ -131,7 +132,12 @@ public sealed class StoreProcess : IAsyncDisposable
     /// </summary>
     public IReadOnlyList<string> GarnetArguments()
     {
-        var args = GarnetCommandLine.For(_dir, Port, commitWait: false, Password).ToList();
+        var args = GarnetCommandLine.For(_dir, Port, commitWait: false, Password, Small ? "16m" : GarnetCommandLine.DefaultLogMemory).ToList();
+        if (Small)
+        {
+            args.AddRange(["--index", "1m"]);
+        }
+
         if (WithoutStorageTier)
         {
             args.RemoveAt(args.IndexOf("--logdir") + 1);
@@ -141,6 +147,12 @@ public sealed class StoreProcess : IAsyncDisposable
 
         return args;
     }
+
+    /// <summary>
+    /// Garnet only: 16 MB of log memory and a 1 MB hash index instead of the silo's 1 GB and Garnet's 128 MB, for a run
+    /// of a few hundred keys that restarts its store often (the simulator): a start allocates them whole.
+    /// </summary>
+    public bool Small { get; init; }
 
     /// <summary>
     /// Garnet only: keeps its records in memory alone, dropping the oldest past its log memory, as Garnet does by
@@ -171,6 +183,7 @@ public sealed class StoreProcess : IAsyncDisposable
         info.UseShellExecute = false;
         info.RedirectStandardOutput = true;
         info.RedirectStandardError = true;
+        info.RedirectStandardInput = Kind == StoreKind.Garnet;
         foreach (var arg in Kind == StoreKind.Redis ? RedisArguments() : GarnetArguments())
         {
             info.ArgumentList.Add(arg);
@@ -184,7 +197,13 @@ public sealed class StoreProcess : IAsyncDisposable
 
         _process = Process.Start(info) ?? throw new InvalidOperationException($"{Kind} did not start.");
         OrphanGuard.Adopt(_process);
-        _process.OutputDataReceived += (_, _) => { };
+        _process.OutputDataReceived += (_, line) =>
+        {
+            if (line.Data?.StartsWith("garnet restarted", StringComparison.Ordinal) == true)
+            {
+                _restarted.TrySetResult();
+            }
+        };
         _process.ErrorDataReceived += (_, _) => { };
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
@@ -223,6 +242,31 @@ public sealed class StoreProcess : IAsyncDisposable
             }
 
             await ProcessSignals.KillAsync(process);
+        }
+    }
+
+    /// <summary>
+    /// Garnet only: a crash and a restart over <paramref name="dir"/> with nothing of what it held, in one process
+    /// (EchoAtTime.GarnetHost drops its server and every session, then starts a new one with a new run_id on the
+    /// same port): tens of milliseconds where a new process takes a second. Returns once it answers PING.
+    /// </summary>
+    public async Task RestartEmptyAsync(string dir)
+    {
+        if (Kind != StoreKind.Garnet || _process is not { HasExited: false } process)
+        {
+            throw new InvalidOperationException("Only a running Garnet restarts in place.");
+        }
+
+        _restarted = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        await process.StandardInput.WriteLineAsync($"restart {dir}");
+        await process.StandardInput.FlushAsync();
+        await _restarted.Task.WaitAsync(StartTimeout);
+        while (!await PingAsync(CancellationToken.None))
+        {
+            if (process.HasExited)
+            {
+                throw new InvalidOperationException($"Garnet on port {Port} exited with {process.ExitCode} in a restart.");
+            }
         }
     }
 

@@ -9,7 +9,7 @@ namespace EchoAtTime.Simulate.World;
 /// loses writes is played as a crash and restart (a new run_id, so a new epoch) with what it last
 /// persisted, as a lost <c>appendfsync everysec</c> window or an asynchronous failover leaves it:
 /// <see cref="Persist"/> reads every key with its TTL (<see cref="KeySnapshot"/>), <see cref="LoseWritesAsync"/> kills
-/// the process, starts it on an empty directory and writes them back.
+/// the process (Garnet: its server, in place), starts it on an empty directory and writes them back.
 /// </summary>
 internal sealed class StoreHost : IDisposable
 {
@@ -29,7 +29,7 @@ internal sealed class StoreHost : IDisposable
     public static async Task<StoreHost> StartAsync(StoreKind kind)
     {
         var dir = Path.Combine(Path.GetTempPath(), $"echo-sim-{Environment.ProcessId}");
-        var process = new StoreProcess(LoopbackPorts.Shared.Next(), Path.Combine(dir, "0"), appendFsync: "no", kind: kind);
+        var process = new StoreProcess(LoopbackPorts.Shared.Next(), Path.Combine(dir, "0"), appendFsync: "no", kind: kind) { Small = true };
         await process.StartAsync();
         var options = ConfigurationOptions.Parse(process.ConnectionString + ",allowAdmin=true,syncTimeout=10000,asyncTimeout=10000");
 
@@ -58,10 +58,20 @@ internal sealed class StoreHost : IDisposable
     /// <summary>kill -9 and a restart with only what was persisted; returns once the store answers again.</summary>
     public async Task LoseWritesAsync()
     {
-        await _process.KillAsync();
-        await _process.DisposeAsync();
-        _process = new StoreProcess(_process.Port, Path.Combine(_dir, Guid.NewGuid().ToString("N")), appendFsync: "no", kind: _process.Kind);
-        await _process.StartAsync();
+        var dir = Path.Combine(_dir, Guid.NewGuid().ToString("N"));
+        if (_process.Kind == StoreKind.Garnet)
+        {
+            await _process.RestartEmptyAsync(dir);
+        }
+        else
+        {
+            await _process.KillAsync();
+            await _process.DisposeAsync();
+            _process = new StoreProcess(_process.Port, dir, appendFsync: "no", kind: _process.Kind) { Small = true };
+            await _process.StartAsync();
+        }
+
+        DeleteOtherDirectories(dir);
         var db = Connection.GetDatabase();
         var waited = Stopwatch.StartNew();
         while (true)
@@ -80,6 +90,25 @@ internal sealed class StoreHost : IDisposable
         foreach (var key in _persisted)
         {
             key.Restore(db);
+        }
+    }
+
+    /// <summary>
+    /// What earlier incarnations wrote: a long run restarts its store thousands of times. The first stays: it is the
+    /// working directory of a Garnet restarted in place.
+    /// </summary>
+    private void DeleteOtherDirectories(string current)
+    {
+        foreach (var dir in Directory.EnumerateDirectories(_dir).Where(d => d != current && d != Path.Combine(_dir, "0")))
+        {
+            try
+            {
+                Directory.Delete(dir, recursive: true);
+            }
+            catch (IOException)
+            {
+                // Still held by a process on its way out: the next restart or the run's end takes it.
+            }
         }
     }
 
