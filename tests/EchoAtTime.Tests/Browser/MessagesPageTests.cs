@@ -12,15 +12,15 @@ namespace EchoAtTime.Tests.Browser;
 /// <summary>
 /// The messages page (<c>/ui/</c>) in headless Chromium driven by Playwright, on a silo of its own
 /// with an API key: the browser is asked for the key (HTTP Basic) and the page's calls carry it; the
-/// page lists the next messages, finds one by id, and its cancel and reschedule buttons act on the
-/// store. A screenshot of the rendered page is kept (its path is printed) and checked to be one.
+/// page lists the next messages and the schedules, finds a message by id, and its cancel and reschedule
+/// buttons, and a schedule's pause, resume and delete, act on the store. A screenshot of the rendered page is kept (its path is printed) and checked to be one.
 /// </summary>
 public sealed class MessagesPageTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan PrintTimeout = TimeSpan.FromSeconds(20);
 
     [Fact]
-    public async Task The_page_lists_the_next_messages_finds_one_by_id_and_its_cancel_and_reschedule_buttons_act_on_the_store()
+    public async Task The_page_lists_messages_and_schedules_finds_a_message_by_id_and_its_buttons_act_on_the_store()
     {
         await using var redis = new RedisServer();
         await redis.StartAsync();
@@ -125,11 +125,57 @@ public sealed class MessagesPageTests(ITestOutputHelper output)
         await Expect(Row(page, newId)).ToContainTextAsync(texts[2]);
         Assert.Equal(newDue, MessageId.TryParse(newId, out var parsed) ? parsed.DueMs : 0);
 
+        await AssertTheSchedulesActAsync(page, http, silo, c => confirm = c);
+
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.ChangeExtension(shot, ".after.png"), FullPage = true });
         Assert.Empty(errors);
         Assert.DoesNotContain(silo.StdoutLines(), l => texts.Any(t => l.Contains(t, StringComparison.Ordinal)));
 
         await AssertAHiddenPagePollsNothingAsync(browser, key, silo);
+    }
+
+    /// <summary>
+    /// The schedules' rows: cron, zone, next and last as the API answers; Pause and Resume flip the state in the
+    /// store; Delete asks first, and a "no" keeps the schedule. Made after the messages' checks: the every-second one
+    /// adds a message a second to the list.
+    /// </summary>
+    private static async Task AssertTheSchedulesActAsync(IPage page, HttpClient http, ServiceProcess silo, Action<bool> answerConfirm)
+    {
+        var standUp = await CreateScheduleAsync(http, silo, "0 9 * * MON-FRI", "Europe/Berlin", "stand-up");
+        var heartbeat = await CreateScheduleAsync(http, silo, "* * * * * *", "UTC", "heartbeat");
+        await Conditions.WaitForAsync(async () => (await ScheduleAsync(http, silo, heartbeat)).GetProperty("last").ValueKind == JsonValueKind.Object, PrintTimeout, "the every-second schedule did not print");
+        await page.ClickAsync("#refresh");
+
+        var row = ScheduleRow(page, standUp);
+        await Expect(row.Locator("td.cron")).ToHaveTextAsync("0 9 * * MON-FRI");
+        await Expect(row).ToContainTextAsync("Europe/Berlin");
+        await Expect(row).ToContainTextAsync((await ScheduleAsync(http, silo, standUp)).GetProperty("next").GetString()!);
+        await Expect(row.Locator("td.status-active")).ToHaveTextAsync("active");
+        await Expect(ScheduleRow(page, heartbeat)).ToContainTextAsync("heartbeat");
+        await Expect(ScheduleRow(page, heartbeat).Locator("td").Nth(4)).Not.ToHaveTextAsync("—");
+
+        await row.GetByRole(AriaRole.Button, new LocatorGetByRoleOptions { Name = "Pause" }).ClickAsync();
+        await Expect(row.Locator("td.status-paused")).ToHaveTextAsync("paused");
+        Assert.True((await ScheduleAsync(http, silo, standUp)).GetProperty("paused").GetBoolean());
+        await row.GetByRole(AriaRole.Button, new LocatorGetByRoleOptions { Name = "Resume" }).ClickAsync();
+        await Expect(row.Locator("td.status-active")).ToHaveTextAsync("active");
+        Assert.False((await ScheduleAsync(http, silo, standUp)).GetProperty("paused").GetBoolean());
+
+        var delete = ScheduleRow(page, heartbeat).GetByRole(AriaRole.Button, new LocatorGetByRoleOptions { Name = "Delete" });
+        answerConfirm(false);
+        await delete.ClickAsync();
+        await Expect(page.Locator("#error")).ToBeHiddenAsync();
+        using (var kept = await http.GetAsync(new Uri(silo.BaseUrl, $"schedules/{heartbeat}")))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.OK, kept.StatusCode);
+        }
+
+        answerConfirm(true);
+        await delete.ClickAsync();
+        await Expect(ScheduleRow(page, heartbeat)).ToHaveCountAsync(0);
+        using var gone = await http.GetAsync(new Uri(silo.BaseUrl, $"schedules/{heartbeat}"));
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, gone.StatusCode);
+        await Expect(ScheduleRow(page, standUp)).ToHaveCountAsync(1);
     }
 
     /// <summary>
@@ -176,6 +222,8 @@ public sealed class MessagesPageTests(ITestOutputHelper output)
 
     private static ILocator Row(IPage page, string id) => page.Locator($"#next tbody tr[data-id='{id}']");
 
+    private static ILocator ScheduleRow(IPage page, string id) => page.Locator($"#schedules tbody tr[data-id='{id}']");
+
     /// <summary>
     /// A PNG (signature, IHDR) of the viewport's width and some height, with more than a blank page's bytes.
     /// </summary>
@@ -195,6 +243,17 @@ public sealed class MessagesPageTests(ITestOutputHelper output)
         using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         return body.RootElement.GetProperty("id").GetString()!;
     }
+
+    private static async Task<string> CreateScheduleAsync(HttpClient http, ServiceProcess silo, string cron, string timeZone, string message)
+    {
+        using var response = await http.PostAsJsonAsync(new Uri(silo.BaseUrl, "schedules"), new { cron, timeZone, message });
+        Assert.Equal(System.Net.HttpStatusCode.Created, response.StatusCode);
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        return body.RootElement.GetProperty("id").GetString()!;
+    }
+
+    private static async Task<JsonElement> ScheduleAsync(HttpClient http, ServiceProcess silo, string id) =>
+        JsonDocument.Parse(await http.GetStringAsync(new Uri(silo.BaseUrl, $"schedules/{id}"))).RootElement.Clone();
 
     private static async Task<JsonElement> StatusAsync(HttpClient http, ServiceProcess silo, string id) =>
         JsonDocument.Parse(await http.GetStringAsync(new Uri(silo.BaseUrl, $"messages/{id}"))).RootElement.Clone();

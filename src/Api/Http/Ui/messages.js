@@ -1,6 +1,7 @@
-// The messages page: plain DOM over the JSON API (/messages, /messages/summary), no framework.
+// The messages page: plain DOM over the JSON API (/messages, /messages/summary, /schedules), no framework.
 // The browser sends the API key it was asked for at /ui/ (HTTP Basic) with every call.
 const hours = 3;
+const scheduleLimit = 50;
 const $ = selector => document.querySelector(selector);
 
 async function call(method, path, body) {
@@ -76,6 +77,36 @@ function renderNext(messages) {
   }
 }
 
+// Deleting is for good: asked twice, as a cancel is.
+async function deleteSchedule(id) {
+  if (!confirm(`Delete schedule ${id}? Nothing more of it will print.`)) return;
+  await call('DELETE', `/schedules/${encodeURIComponent(id)}`);
+}
+
+function renderSchedules(list) {
+  const tbody = $('#schedules tbody');
+  tbody.replaceChildren();
+  for (const s of list.schedules) {
+    const tr = tbody.insertRow();
+    tr.dataset.id = s.id;
+    cell(tr, s.cron, 'cron');
+    cell(tr, s.timeZone);
+    cell(tr, s.message, 'message');
+    cell(tr, s.next ?? '—');
+    const last = cell(tr, s.last ? s.last.dueAt : '—');
+    if (s.last) last.title = `${s.last.id}${s.last.printedAt ? `, printed ${s.last.printedAt}` : ''}`;
+    cell(tr, s.paused ? 'paused' : 'active', s.paused ? 'status-paused' : 'status-active');
+    const path = `/schedules/${encodeURIComponent(s.id)}`;
+    tr.insertCell().append(
+      s.paused
+        ? button('Resume', () => call('POST', `${path}/resume`))
+        : button('Pause', () => call('POST', `${path}/pause`)),
+      ' ',
+      button('Delete', () => deleteSchedule(s.id)));
+  }
+  $('#schedules-more').hidden = list.next === null;
+}
+
 function renderSummary(summary) {
   $('#now').textContent = `cluster time ${summary.now}`;
   bars($('#ahead tbody'), summary.ahead.map(m => ({ label: m.minute, value: m.pending })));
@@ -94,12 +125,14 @@ function renderSummary(summary) {
 }
 
 async function refresh() {
-  const [next, summary] = await Promise.all([
+  const [next, summary, schedules] = await Promise.all([
     call('GET', `/messages?from=${Date.now() - 60_000}&limit=50`),
     call('GET', `/messages/summary?hours=${hours}`),
+    call('GET', `/schedules?limit=${scheduleLimit}`),
   ]);
   renderNext(next.messages);
   renderSummary(summary);
+  renderSchedules(schedules);
   document.body.dataset.loaded = 'true';
 }
 
@@ -133,6 +166,7 @@ async function run(action) {
 }
 
 $('#hours').textContent = String(hours);
+$('#schedules-limit').textContent = String(scheduleLimit);
 $('#refresh').addEventListener('click', () => run(async () => {}));
 $('#find').addEventListener('submit', event => {
   event.preventDefault();
