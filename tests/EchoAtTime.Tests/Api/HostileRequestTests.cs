@@ -333,6 +333,39 @@ public abstract partial class HostileRequestTests(ApiSiloFixture api, ITestOutpu
             MoveCall("reschedule with a wrong API key", """{"time":0}""", 401, Check.Problem).NoKey().Header("X-Api-Key", "{key-1}"),
             new HostileRequest { Description = "reschedule sent as text/plain", Method = "PATCH", Path = "/messages/1000-0", ContentType = "text/plain", Body = "{\"time\":0}"u8.ToArray(), Status = 415, Check = Check.Problem },
 
+            // ---- /schedules: every bad field a 400 naming it, unknown ids 404, writes only with the key ----
+            Schedule("schedule without a cron", """{"message":"m"}""", "cron"),
+            Schedule("schedule with cron null", """{"cron":null,"message":"m"}""", "cron"),
+            Schedule("schedule with a cron of four fields", """{"cron":"* * * *","message":"m"}""", "cron"),
+            Schedule("schedule with a cron of seven fields", """{"cron":"* * * * * * *","message":"m"}""", "cron"),
+            Schedule("schedule with minute 60", """{"cron":"60 * * * *","message":"m"}""", "cron"),
+            Schedule("schedule with a cron as a number", """{"cron":5,"message":"m"}""", "cron"),
+            Schedule("schedule that never fires (30 February)", """{"cron":"0 0 30 2 *","message":"m"}""", "cron"),
+            Schedule("schedule in an unknown zone", """{"cron":"* * * * *","timeZone":"Mars/Olympus","message":"m"}""", "timeZone"),
+            Schedule("schedule in a zone that is a path", """{"cron":"* * * * *","timeZone":"../../etc/passwd","message":"m"}""", "timeZone"),
+            Schedule("schedule in a zone given as an object", """{"cron":"* * * * *","timeZone":{},"message":"m"}""", "timeZone"),
+            Schedule("schedule without a message", """{"cron":"* * * * *"}""", "message"),
+            Schedule("schedule with an empty message", """{"cron":"* * * * *","message":""}""", "message"),
+            Schedule("schedule with a lone surrogate message", "{\"cron\":\"* * * * *\",\"message\":\"\\ud800\"}", "message"),
+            Schedule("schedule with an unknown misfire policy", """{"cron":"* * * * *","message":"m","misfire":"sometimes"}""", "misfire"),
+            Schedule("schedule with expireAfter negative", """{"cron":"* * * * *","message":"m","expireAfter":-1}""", "expireAfter"),
+            Schedule("schedule with an idempotency key of 300 characters", $$"""{"cron":"* * * * *","message":"m","idempotencyKey":"{{new string('k', 300)}}"}""", "idempotencyKey"),
+            Schedule("schedule whose body is an array", """[{"cron":"* * * * *","message":"m"}]""", "$"),
+            ScheduleCall("schedule whose body is not JSON", "{cron:1}", 400, Check.NotJson),
+            ScheduleCall("schedule without API key", """{"cron":"* * * * *","message":"m"}""", 401, Check.Problem).NoKey(),
+            ScheduleCall("schedule with a wrong API key", """{"cron":"* * * * *","message":"m"}""", 401, Check.Problem).NoKey().Header("X-Api-Key", "{key-1}"),
+            ScheduleCall("schedule sent as text/plain", """{"cron":"* * * * *","message":"m"}""", 415, Check.Problem).Type("text/plain"),
+            ScheduleCall("schedule body over 1 MiB", Huge("""{"cron":"* * * * *","message":" """, "\"}"), 413, Check.Problem),
+            new HostileRequest { Description = "schedule list with limit 0", Method = "GET", Path = "/schedules?limit=0", ContentType = null, Status = 400, ErrorKey = "limit", Check = Check.Validation },
+            new HostileRequest { Description = "schedule list with a cursor not from a page", Method = "GET", Path = "/schedules?cursor=%27%3B--", ContentType = null, Status = 400, ErrorKey = "cursor", Check = Check.Validation },
+            Call("unknown schedule", "GET", "/schedules/s-unknown", 404, Check.Problem),
+            Call("schedule id of 2 000 characters", "GET", "/schedules/" + new string('x', 2_000), 404, Check.Problem),
+            Call("delete of an unknown schedule", "DELETE", "/schedules/s-unknown", 404, Check.Problem),
+            Call("delete of a schedule without API key", "DELETE", "/schedules/s-unknown", 401, Check.Problem).NoKey(),
+            Call("pause of an unknown schedule", "POST", "/schedules/s-unknown/pause", 404, Check.Problem),
+            Call("resume of an unknown schedule", "POST", "/schedules/s-unknown/resume", 404, Check.Problem),
+            Call("pause without API key", "POST", "/schedules/s-unknown/pause", 401, Check.Problem).NoKey(),
+
             // ---- What stays open, and the dashboard ----
             Call("GET /health without key", "GET", "/health", 200).NoKey(),
             Call("GET /health/ready without key", "GET", "/health/ready", 200).NoKey(),
@@ -369,6 +402,12 @@ public abstract partial class HostileRequestTests(ApiSiloFixture api, ITestOutpu
 
     private static HostileRequest MoveCall(string description, string json, int status, Check check, string path = "/messages/1000-0") =>
         new() { Description = description, Method = "PATCH", Path = path, Body = Encoding.UTF8.GetBytes(json), Status = status, Check = check };
+
+    private static HostileRequest Schedule(string description, string json, string errorKey) =>
+        new() { Description = description, Path = "/schedules", Body = Encoding.UTF8.GetBytes(json), Status = 400, ErrorKey = errorKey, Check = Check.Validation };
+
+    private static HostileRequest ScheduleCall(string description, string json, int status, Check check) =>
+        new() { Description = description, Path = "/schedules", Body = Encoding.UTF8.GetBytes(json), Status = status, Check = check };
 
     private static HostileRequest List(string description, string query, string errorKey) =>
         new() { Description = description, Method = "GET", Path = "/messages" + query, ContentType = null, Status = 400, ErrorKey = errorKey, Check = Check.Validation };
