@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using EchoAtTime.Grains;
 using EchoAtTime.Storage;
 using EchoAtTime.Tests.Infrastructure;
@@ -54,6 +55,14 @@ public static class FailureTests
         return lines;
     }
 
+    private static async Task<string> CreateScheduleAsync(ProcessCluster cluster, ServiceProcess target, string cron, string message)
+    {
+        using var response = await cluster.Http.PostAsJsonAsync(new Uri(target.BaseUrl, "schedules"), new { cron, message });
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        using var body = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        return body.RootElement.GetProperty("id").GetString()!;
+    }
+
     /// <summary>
     /// Kills (<c>kill -9</c>) whichever of two silos is printing <paramref name="tag"/>, once it has printed a few.
     /// </summary>
@@ -70,14 +79,18 @@ public static class FailureTests
     public sealed class KilledPrinter(ITestOutputHelper output)
     {
     [Fact]
-        public async Task A_killed_silo_s_slot_resumes_on_a_survivor_within_ten_seconds_with_nothing_lost_or_repeated_unflagged()
+        public async Task A_killed_silo_s_slot_resumes_on_a_survivor_within_ten_seconds_with_no_message_or_occurrence_lost_or_repeated_unflagged()
         {
             await using var cluster = await ProcessCluster.StartAsync(silos: 2);
             var tag = $"kill {Guid.NewGuid():N}";
+
+            // A schedule every second prints in the same minutes, so the killed printer is printing its occurrences too.
+            var every = $"every second {Guid.NewGuid():N}";
+            var schedule = await CreateScheduleAsync(cluster, cluster.Silo(1), "* * * * * *", every);
             var start = NowMs + 2_000;
             var accepted = await PostSpreadAsync(cluster, cluster.Silo(0), tag, 300, start, 12_000);
 
-            var (printer, _, killedAt) = await KillThePrinterAsync(cluster, tag, printedFirst: 20);
+            var (printer, victim, killedAt) = await KillThePrinterAsync(cluster, tag, printedFirst: 20);
 
             await cluster.WaitForPrintedAsync(p => accepted.Keys.All(p.Select(l => l.Message).ToHashSet().Contains), TimeSpan.FromSeconds(40), "not everything printed after the kill");
             var lines = AssertInvariants(cluster, tag, accepted, allowFlagged: true);
@@ -86,6 +99,40 @@ public static class FailureTests
             var resume = afterKill.Count == 0 ? 0 : afterKill.Max(l => l.PrintedMs - l.DueMs);
             Report(output, $"failover: killed {printer}; worst lateness of messages due after the kill {resume} ms; flagged redeliveries {lines.Count(l => l.Redelivered)}");
             Assert.InRange(resume, 0, 10_000);
+
+            await AssertEveryOccurrencePrintedOnceAsync(cluster, cluster.Silo(1 - victim), schedule, every, throughMs: start + 12_000, killedAt);
+        }
+
+        /// <summary>
+        /// Each second from the first occurrence through <paramref name="throughMs"/> printed under one id, once or
+        /// repeated flagged, never early; after the DELETE's answer, none more (seen once a message due after it printed).
+        /// </summary>
+        private async Task AssertEveryOccurrencePrintedOnceAsync(ProcessCluster cluster, ServiceProcess survivor, string schedule, string text, long throughMs, long killedAt)
+        {
+            List<PrintedLine> Occurrences() => [.. cluster.Printed().Where(l => l.Message == text)];
+            var first = Occurrences().Min(l => l.DueMs);
+            var expected = Enumerable.Range(0, (int)((throughMs - first) / 1_000) + 1).Select(i => first + (i * 1_000L)).ToList();
+            await cluster.WaitForPrintedAsync(_ => expected.All(Occurrences().Select(l => l.DueMs).ToHashSet().Contains), TimeSpan.FromSeconds(40), "an occurrence did not print after the kill");
+
+            using (var deleted = await cluster.Http.DeleteAsync(new Uri(survivor.BaseUrl, $"schedules/{schedule}")))
+            {
+                Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
+            }
+
+            var deletedAt = NowMs;
+            var after = $"after the delete {Guid.NewGuid():N}";
+            var (status, _) = await cluster.PostAsync(survivor, deletedAt + 2_000, after);
+            Assert.Equal(HttpStatusCode.Accepted, status);
+            await cluster.WaitForPrintedAsync(p => p.Any(l => l.Message == after), TimeSpan.FromSeconds(20), "the message after the delete did not print");
+
+            var occurrences = Occurrences();
+            var ids = occurrences.Select(l => l.Id).Distinct().ToList();
+            var report = Invariants.Check(occurrences, ids, cluster.Killed);
+            Assert.True(report.Holds && report.FlaggedRepeatsWithoutCrash == 0, $"{report}\n{cluster.Diagnostics()}");
+            Assert.Equal(ids.Count, occurrences.Select(l => l.DueMs).Distinct().Count());
+            Assert.Empty(expected.Except(occurrences.Select(l => l.DueMs)));
+            Assert.DoesNotContain(occurrences, l => l.DueMs > deletedAt);
+            Report(output, $"occurrences: {ids.Count} printed, {occurrences.Count(l => l.DueMs >= killedAt)} due after the kill, {occurrences.Count(l => l.Redelivered)} flagged redeliveries, none after the delete");
         }
     }
 
