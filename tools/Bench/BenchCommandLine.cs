@@ -19,6 +19,7 @@ public sealed class BenchCommandLine
     };
     private readonly Option<double> _duration = Positive("--duration", "measured sending time of schedule.*, s (default 10; --smoke: 1)", "S");
     private readonly Option<int> _drainMessages = new("--drain-messages") { Description = "messages of the drain scenario (default 100000; --smoke: 200)", HelpName = "N" };
+    private readonly Option<int> _recurringSchedules = new("--recurring-schedules") { Description = "schedules firing every second in the recurring scenario, so occurrences due per second (default 1000; --smoke: 20)", HelpName = "N" };
     private readonly Option<int> _burstMessages = new("--burst-messages") { Description = "messages due at the same ms in the burst scenario (default 20000; --smoke: 200)", HelpName = "N" };
     private readonly Option<int> _memoryMessages = new("--memory-messages") { Description = "pending messages of the memory scenario (default 100000; --smoke: 200)", HelpName = "N" };
     private readonly Option<int> _horizonMessages = new("--horizon-messages") { Description = "horizon: messages, each due in a minute of its own (default 100000; --smoke: 1000)", HelpName = "N" };
@@ -45,7 +46,7 @@ public sealed class BenchCommandLine
             "stdout, JSON in the report; progress on stderr. Exit code: 0 when every scenario ran and nothing was lost, duplicated, printed " +
             "out of order or early; 1 when an invariant broke; 2 for bad arguments or a run that could not be carried out.")
         {
-            _silos, _scenarios, _duration, _drainMessages, _burstMessages, _memoryMessages, _horizonMessages, _scaleSilos, _scaleQuota,
+            _silos, _scenarios, _duration, _drainMessages, _recurringSchedules, _burstMessages, _memoryMessages, _horizonMessages, _scaleSilos, _scaleQuota,
             _scaleSeconds, _redisCluster, _appendFsync, _report, _keep, _workDir, _smoke, _seed, _config,
         };
     }
@@ -65,6 +66,7 @@ public sealed class BenchCommandLine
         options = With(result, _scenarios, options, v => options with { Scenarios = BenchScenarios.Select(v) });
         options = With(result, _duration, options, v => options with { Duration = TimeSpan.FromSeconds(v) });
         options = With(result, _drainMessages, options, v => options with { DrainMessages = v });
+        options = With(result, _recurringSchedules, options, v => options with { RecurringSchedules = v });
         options = With(result, _burstMessages, options, v => options with { BurstMessages = v });
         options = With(result, _memoryMessages, options, v => options with { MemoryMessages = v });
         options = With(result, _horizonMessages, options, v => options with { HorizonMessages = v });

@@ -59,6 +59,12 @@ public sealed record BenchOptions
 
     public int DrainMessages { get; init; } = 100_000;
 
+    /// <summary>recurring: schedules firing every second, so occurrences due per second.</summary>
+    public int RecurringSchedules { get; init; } = 1_000;
+
+    /// <summary>recurring: the due window measured.</summary>
+    public TimeSpan RecurringDuration { get; init; } = TimeSpan.FromSeconds(10);
+
     /// <summary>drain: due times spread over this window, which starts once the silos are surely stopped.</summary>
     public TimeSpan DrainWindow { get; init; } = TimeSpan.FromSeconds(10);
 
@@ -147,6 +153,8 @@ public sealed record BenchOptions
         BurstMessages = 200,
         BurstLead = TimeSpan.FromSeconds(1.5),
         DrainMessages = 200,
+        RecurringSchedules = 20,
+        RecurringDuration = TimeSpan.FromSeconds(2),
         DrainWindow = TimeSpan.FromSeconds(1),
         DrainStopAllowance = TimeSpan.FromSeconds(3),
     };
@@ -159,7 +167,7 @@ public sealed record BenchOptions
         Require(Duration > TimeSpan.Zero && WarmUp >= TimeSpan.Zero && LatenessDuration > TimeSpan.Zero, "durations must be positive");
         Require(Connections >= 1 && BatchConcurrency >= 1, "connections and concurrency must be at least 1");
         Require(BatchSize is >= 1 and <= 1000, "the batch size must be 1..1000 (the API's limit)");
-        Require(MemoryMessages >= 1 && HorizonMessages >= 1 && BurstMessages >= 1 && DrainMessages >= 1, "message counts must be at least 1");
+        Require(MemoryMessages >= 1 && HorizonMessages >= 1 && BurstMessages >= 1 && DrainMessages >= 1 && RecurringSchedules >= 1, "message and schedule counts must be at least 1");
         Require(LatenessLightRate >= 1 && LatenessIdleRate >= 1, "rates must be at least 1 per second");
         Require(ScaleSilos.Count > 0 && ScaleSilos.All(n => n is >= 1 and <= 8), "--scale-silos takes counts from 1 to 8, e.g. 1,2,4");
         Require(ScaleQuota >= CpuCgroup.MinCores && ScaleQuota <= Environment.ProcessorCount,

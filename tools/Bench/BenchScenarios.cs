@@ -11,13 +11,14 @@ public static class BenchScenarios
     public const string Burst = "burst";
     public const string Drain = "drain";
     public const string Horizon = "horizon";
+    public const string Recurring = "recurring";
     public const string ScaleSpread = "scale.spread";
     public const string ScaleHot = "scale.hot";
 
     /// <summary>
     /// scale last: it is the longest, and its silos are throttled where every other scenario's are not.
     /// </summary>
-    public static IReadOnlyList<string> Names { get; } = [ScheduleSingle, ScheduleBatch, Memory, LatenessLight, LatenessIdle, Burst, Drain, Horizon, ScaleSpread, ScaleHot];
+    public static IReadOnlyList<string> Names { get; } = [ScheduleSingle, ScheduleBatch, Memory, LatenessLight, LatenessIdle, Burst, Drain, Horizon, Recurring, ScaleSpread, ScaleHot];
 
     /// <summary>
     /// The scenarios a <c>--scenarios</c> list names, in run order; an entry may be a whole name or a
@@ -47,6 +48,7 @@ public static class BenchScenarios
         Burst => new BurstScenario(),
         Drain => new DrainScenario(),
         Horizon => new HorizonScenario(),
+        Recurring => new RecurringScenario(),
         ScaleSpread => new ScaleScenario(ScaleSpread, ScaleWorkload.Spread, options),
         ScaleHot => new ScaleScenario(ScaleHot, ScaleWorkload.Hot, options),
         _ => throw new ArgumentException($"Unknown scenario '{name}'.", nameof(name)),
