@@ -37,7 +37,16 @@ public static class ChaosAnalysis
         var killed = run.Instances.Where(i => i.Ending == "killed").Select(i => i.Name)
             .Concat(run.ClockSteps.Where(s => s.ExitCode is not null).Select(s => s.Instance))
             .ToHashSet(StringComparer.Ordinal);
-        var invariants = Invariants.Check(run.Lines, accepted.Values.Select(a => MessageKey.Parse(a.Id)), killed);
+        // Occurrences are accepted by the materialisers, not by a 202: their ids are known from what printed, and
+        // OccurrenceCheck finds the missing ones. Repeats, order and earliness are checked over every line at once.
+        var prefix = run.OccurrencePrefix;
+        bool IsOccurrence(PrintedLine l) => prefix is not null && l.Message.StartsWith(prefix, StringComparison.Ordinal);
+        var occurrenceIds = run.Lines.Where(IsOccurrence).Select(l => l.Key).ToHashSet();
+        var invariants = Invariants.Check(run.Lines, accepted.Values.Select(a => MessageKey.Parse(a.Id)).Concat(occurrenceIds), killed);
+        var occurrences = run.Schedules.Count == 0
+            ? OccurrenceFigures.None
+            : OccurrenceCheck.Check(options.ScheduleCron, run.Schedules, [.. run.Lines.Where(IsOccurrence)], run.SchedulingEndedAtMs, run.SchedulesDeletedAtMs, evidence);
+        run = run with { Lines = [.. run.Lines.Where(l => !IsOccurrence(l))] };
         evidence.AddRange(invariants.Evidence.Where(e => !e.StartsWith("lost:", StringComparison.Ordinal)));
 
         // Each message's prints in print order; OrderBy is stable, so one process's lines keep their stdout order.
@@ -76,6 +85,7 @@ public static class ChaosAnalysis
             PrintedNotAccepted = printedNotAccepted,
             UnparseableLines = run.Unparseable.Count,
             Lost = invariants.Lost ?? 0,
+            Occurrences = occurrences,
             DuplicatesFlagged = invariants.FlaggedRepeats,
             DuplicatesUnflagged = invariants.UnflaggedRepeats,
             FlaggedRepeatsWithoutKill = invariants.FlaggedRepeatsWithoutCrash,

@@ -17,6 +17,8 @@ public sealed class ChaosCommandLine
     private readonly Option<int> _silos = new("--silos") { Description = "silo processes", DefaultValueFactory = _ => Defaults.Silos };
     private readonly Option<bool> _gateway = new("--gateway") { Description = "also run the gateway and send through it", DefaultValueFactory = _ => Defaults.Gateway };
     private readonly Option<int> _messages = new("--messages") { Description = "messages to schedule", DefaultValueFactory = _ => Defaults.Messages };
+    private readonly Option<int> _schedules = new("--schedules") { Description = "recurring schedules running through the chaos, deleted at the end; each occurrence checked", DefaultValueFactory = _ => Defaults.Schedules };
+    private readonly Option<string> _scheduleCron = new("--schedule-cron") { Description = "their cron (UTC), six fields with seconds first", DefaultValueFactory = _ => Defaults.ScheduleCron };
     private readonly Option<double> _duration = Seconds("--duration", "seconds of scheduling, at an even rate", Defaults.Duration);
     private readonly Option<double> _killEvery = Seconds("--kill-every", "kill -9 a random silo and restart it; 0 = off", Defaults.KillEvery);
     private readonly Option<double> _restartDelay = Seconds("--restart-delay", "seconds a killed silo stays down", Defaults.RestartDelay);
@@ -72,7 +74,7 @@ public sealed class ChaosCommandLine
             "accepted message: lost, unflagged duplicates, order breaks, early. Exit code: 0 when nothing was lost, duplicated " +
             "without the flag, printed out of order, early or mismatched; 1 otherwise; 2 for bad arguments or a run that could not be carried out.")
         {
-            _silos, _gateway, _messages, _duration, _killEvery, _restartDelay, _redisRestartEvery, _redisDowntime, _redisCluster, _clusterReplicas, _outage, _storeFaults, _clockSteps, _storeDelay,
+            _silos, _gateway, _messages, _schedules, _scheduleCron, _duration, _killEvery, _restartDelay, _redisRestartEvery, _redisDowntime, _redisCluster, _clusterReplicas, _outage, _storeFaults, _clockSteps, _storeDelay,
             _retryFor, _appendFsync, _batch, _concurrency, _requestTimeout, _dueMin, _dueMax, _sharedDue, _drainTimeout, _config, _set,
             _report, _workDir, _keep, _seed,
         };
@@ -93,6 +95,8 @@ public sealed class ChaosCommandLine
             Silos = result.GetValue(_silos),
             Gateway = result.GetValue(_gateway),
             Messages = result.GetValue(_messages),
+            Schedules = result.GetValue(_schedules),
+            ScheduleCron = result.GetValue(_scheduleCron)!,
             Duration = TimeSpan.FromSeconds(result.GetValue(_duration)),
             KillEvery = TimeSpan.FromSeconds(result.GetValue(_killEvery)),
             RestartDelay = TimeSpan.FromSeconds(result.GetValue(_restartDelay)),

@@ -14,6 +14,12 @@ public sealed record ChaosOptions
     /// <summary>Messages to schedule (requests × batch size).</summary>
     public int Messages { get; init; } = 50_000;
 
+    /// <summary>Recurring schedules running through the chaos (<see cref="ScheduleLoad"/>); zero = none.</summary>
+    public int Schedules { get; init; }
+
+    /// <summary>The cron of those schedules, in UTC; six fields with seconds first.</summary>
+    public string ScheduleCron { get; init; } = "*/2 * * * * *";
+
     /// <summary>The scheduling phase: messages are sent at an even rate over this time.</summary>
     public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(180);
 
@@ -137,6 +143,8 @@ public sealed record ChaosOptions
     {
         Require(Silos >= 1, "--silos must be at least 1");
         Require(Messages >= 1, "--messages must be at least 1");
+        Require(Schedules >= 0, "--schedules must be 0 or more");
+        Require(Cronos.CronExpression.TryParse(ScheduleCron, ScheduleCron.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length == 6 ? Cronos.CronFormat.IncludeSeconds : Cronos.CronFormat.Standard, out _), "--schedule-cron must be a cron of five fields, or six with seconds first");
         Require(Duration > TimeSpan.Zero, "--duration must be positive");
         Require(KillEvery >= TimeSpan.Zero && RedisRestartEvery >= TimeSpan.Zero, "intervals must not be negative");
         Require(RestartDelay >= TimeSpan.Zero && RedisDowntime >= TimeSpan.Zero && Outage >= TimeSpan.Zero, "delays must not be negative");

@@ -3,7 +3,7 @@ namespace EchoAtTime.Chaos;
 /// <summary>
 /// The figures of one chaos run. <see cref="Passed"/> requires no lost message, no unflagged
 /// duplicate, no order break, no early print, no mismatched line (the shared <see cref="Invariants"/>
-/// and the chaos tool's own) and no 202 while the store was down.
+/// and the chaos tool's own), no 202 while the store was down, and every occurrence of the run's schedules.
 /// Everything else is measured and reported, not judged.
 /// </summary>
 public sealed record ChaosReport
@@ -184,5 +184,8 @@ public sealed record ChaosReport
     /// <summary>Evidence for every non-zero violation figure: ids, times, which instance printed what.</summary>
     public IReadOnlyList<string> Evidence { get; init; } = [];
 
-    public bool Passed => Lost == 0 && DuplicatesUnflagged == 0 && OrderBreaks == 0 && EarlyPrints == 0 && Mismatched == 0 && AcceptedWhileStoreDown == 0;
+    /// <summary>The schedules' occurrences (<c>--schedules</c>).</summary>
+    public OccurrenceFigures Occurrences { get; init; } = OccurrenceFigures.None;
+
+    public bool Passed => Lost == 0 && DuplicatesUnflagged == 0 && OrderBreaks == 0 && EarlyPrints == 0 && Mismatched == 0 && AcceptedWhileStoreDown == 0 && Occurrences.Holds;
 }

@@ -57,6 +57,8 @@ public sealed class ChaosRun
         {
             var storeFaults = new StoreFaultInjector(_options, deployment.Silos, new Random(random.Next()), runTag, _clock, _log);
             var clockSteps = new ClockStepper(_options, deployment, new Random(random.Next()), _clock, _log);
+            var schedules = new ScheduleLoad(_options, deployment.Targets, runTag, _clock, _log);
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
             var chaosTasks = new List<Task>();
             try
             {
@@ -69,6 +71,7 @@ public sealed class ChaosRun
                          + string.Join(", ", deployment.Targets.Select(t => $"{t.Name} :{t.StoreProxy?.Port}")));
                 }
 
+                await schedules.CreateAsync(http, cancellationToken);
                 startedAtMs = NowMs;
                 loadAtStart = LoadAverage();
                 var killRandom = new Random(random.Next());
@@ -95,6 +98,10 @@ public sealed class ChaosRun
                 await RestartCrashedAsync(deployment, cancellationToken);
 
                 drainedAtMs = await DrainAsync(load, printed, cancellationToken);
+                if (schedules.Made.Count > 0)
+                {
+                    await schedules.DeleteAsync(http, printed, schedulingEndedAtMs, cancellationToken);
+                }
             }
             finally
             {
@@ -118,6 +125,9 @@ public sealed class ChaosRun
                 Rejections = load.Rejections(),
                 Unconfirmed = load.Unconfirmed(),
                 Lines = printed.Lines(),
+                Schedules = schedules.Made,
+                OccurrencePrefix = schedules.Made.Count > 0 ? schedules.Prefix : null,
+                SchedulesDeletedAtMs = schedules.DeletedAtMs,
                 Unparseable = printed.Unparseable(),
                 Disruptions = Disruptions(),
                 StoreFaults = await storeFaults.FaultsAsync(),

@@ -33,6 +33,13 @@ public static class ReportTable
             $"without a kill: {report.FlaggedRepeatsWithoutKill}; max per crash: {report.MaxRepeatsPerCrash} ({report.MaxBatchesRepeatedPerCrash} batch(es) in a minute); flagged first prints: {report.FlaggedFirstPrints}");
         Row(sb, "DUPLICATES UNFLAGGED", report.DuplicatesUnflagged);
         Row(sb, "ORDER BREAKS", report.OrderBreaks);
+        if (report.Occurrences is { Schedules: > 0 } occ)
+        {
+            Row(sb, "occurrences printed", occ.Printed, $"of {occ.Expected} due by the end of scheduling, {occ.Schedules} schedule(s) '{o.ScheduleCron}'");
+            Row(sb, "OCCURRENCES MISSING / UNDER TWO IDS", $"{occ.Missing} / {occ.UnderTwoIds}");
+            Row(sb, "OCCURRENCES AFTER DELETE", occ.AfterDelete, "due after the DELETEs were answered");
+        }
+
         Row(sb, "EARLY prints", report.EarlyPrints,
             Invariant($"received before due by this tool's clock: {report.EarlyByReceipt}; printedAt before due: {report.EarlyPrints - report.EarlyByReceipt}"));
         Row(sb, "MISMATCHED lines", report.Mismatched);

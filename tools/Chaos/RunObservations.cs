@@ -28,6 +28,13 @@ public sealed record RunObservations
 
     public required IReadOnlyList<PrintedLine> Lines { get; init; }
 
+    /// <summary>The schedules made (<c>--schedules</c>), the text their occurrences start with, when they were deleted.</summary>
+    public IReadOnlyList<RecurringSchedule> Schedules { get; init; } = [];
+
+    public string? OccurrencePrefix { get; init; }
+
+    public long SchedulesDeletedAtMs { get; init; }
+
     public required IReadOnlyList<(string Instance, string Raw)> Unparseable { get; init; }
 
     /// <summary>Kills and Redis restarts as performed; analysis fills in their windows and resume times.</summary>

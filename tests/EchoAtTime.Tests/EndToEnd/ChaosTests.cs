@@ -12,13 +12,14 @@ namespace EchoAtTime.Tests.EndToEnd;
 public sealed class ChaosTests(ITestOutputHelper output)
 {
     [Fact]
-    public async Task Every_accepted_message_prints_once_in_order_and_never_early_while_silos_are_killed_every_10_seconds()
+    public async Task Every_accepted_message_and_schedule_occurrence_prints_once_in_order_and_never_early_while_silos_are_killed_every_10_seconds()
     {
         var options = new ChaosOptions
         {
             Silos = 3,
             Gateway = true,
             Messages = 3_000,
+            Schedules = 2,
             Duration = TimeSpan.FromSeconds(40),
             KillEvery = TimeSpan.FromSeconds(10),
             DrainTimeout = TimeSpan.FromSeconds(30),
@@ -34,6 +35,8 @@ public sealed class ChaosTests(ITestOutputHelper output)
         Assert.Equal(0, report.OrderBreaks);
         Assert.Equal(0, report.EarlyPrints);
         Assert.Equal(0, report.Mismatched);
+        Assert.True(report.Occurrences.Expected >= 2 * 20, $"the schedules need occurrences: {report.Occurrences}");
+        Assert.True(report.Occurrences.Holds, $"{report.Occurrences}\n{string.Join('\n', report.Evidence)}");
 
         // A crash repeats at most the one batch its printer had declared (DESIGN invariant 3): no more
         // messages than the default Echo:BatchSize the silos run, and from one batch (one printedAt) per minute.

@@ -124,6 +124,49 @@ public sealed class ChaosAnalysisTests
         Assert.True(report.Passed);
     }
 
+    [Fact]
+    public void A_schedule_s_missing_occurrence_one_under_two_ids_and_one_after_the_delete_each_fail_the_run_and_the_rest_pass()
+    {
+        // */2 made just before T0 (an even second), scheduling ended at T0 + 6 s, deleted at T0 + 8.5 s: due T0 .. T0 + 6 s.
+        var schedule = new RecurringSchedule("s-1", "chaos schedule t 0000", T0 - 1);
+        PrintedLine Occurrence(long dueOffset, long seq) =>
+            new("silo-1#0", new MessageKey(T0 + dueOffset, seq), T0 + dueOffset + 1, schedule.Text, false, "");
+        PrintedLine[] every = [Occurrence(0, 0), Occurrence(2_000, 1), Occurrence(4_000, 2), Occurrence(6_000, 3)];
+
+        Assert.True(Occurrences(schedule, every).Passed);
+        var missing = Occurrences(schedule, [.. every.Where(l => l.DueMs != T0 + 4_000)]);
+        Assert.Equal((1, 0, 0), (missing.Occurrences.Missing, missing.Occurrences.UnderTwoIds, missing.Occurrences.AfterDelete));
+        Assert.False(missing.Passed);
+        var twoIds = Occurrences(schedule, [.. every, Occurrence(6_000, 4)]);
+        Assert.Equal((0, 1, 0), (twoIds.Occurrences.Missing, twoIds.Occurrences.UnderTwoIds, twoIds.Occurrences.AfterDelete));
+        Assert.False(twoIds.Passed);
+        var afterDelete = Occurrences(schedule, [.. every, Occurrence(10_000, 5)]);
+        Assert.Equal((0, 0, 1), (afterDelete.Occurrences.Missing, afterDelete.Occurrences.UnderTwoIds, afterDelete.Occurrences.AfterDelete));
+        Assert.False(afterDelete.Passed);
+        Assert.Contains(afterDelete.Evidence, e => e.StartsWith("occurrence after DELETE:", StringComparison.Ordinal));
+    }
+
+    private static ChaosReport Occurrences(RecurringSchedule schedule, PrintedLine[] lines) =>
+        ChaosAnalysis.Analyze(new ChaosOptions { ScheduleCron = "*/2 * * * * *" }, 1, new RunObservations
+        {
+            WorkDir = "/nowhere",
+            BeganAtMs = T0,
+            StartedAtMs = T0,
+            SchedulingEndedAtMs = T0 + 6_000,
+            FinishedAtMs = T0 + 20_000,
+            Requests = new RequestFigures(),
+            Accepted = [],
+            Rejections = [],
+            Unconfirmed = new HashSet<string>(StringComparer.Ordinal),
+            Lines = lines,
+            Unparseable = [],
+            Disruptions = [],
+            Instances = [new InstanceFigures("silo-1#0", 1, T0, T0, 0, "stopped", 0, "", "")],
+            Schedules = [schedule],
+            OccurrencePrefix = "chaos schedule t ",
+            SchedulesDeletedAtMs = T0 + 8_500,
+        }, workDirKept: false);
+
     private static ChaosReport Analyze(
         AcceptedMessage[] accepted,
         PrintedLine[] lines,

@@ -1,0 +1,64 @@
+using Cronos;
+
+namespace EchoAtTime.Chaos;
+
+/// <summary>
+/// The schedules' part of the verdict: every occurrence due from a schedule's making through the end of
+/// scheduling printed (MISSING otherwise), each due time under one id, and none due after the DELETEs were answered.
+/// Repeats, order (with the one-off messages) and earliness are the shared <see cref="Invariants"/>', over every line.
+/// </summary>
+public static class OccurrenceCheck
+{
+    /// <summary>The due times of <paramref name="cron"/> (UTC) after <paramref name="afterMs"/>, through <paramref name="throughMs"/>.</summary>
+    public static IReadOnlyList<long> Dues(string cron, long afterMs, long throughMs)
+    {
+        var expression = CronExpression.Parse(cron, cron.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length == 6 ? CronFormat.IncludeSeconds : CronFormat.Standard);
+        return [.. expression.GetOccurrences(DateTime.UnixEpoch.AddMilliseconds(afterMs), DateTime.UnixEpoch.AddMilliseconds(throughMs), TimeZoneInfo.Utc, fromInclusive: false, toInclusive: true)
+            .Select(d => (long)(d - DateTime.UnixEpoch).TotalMilliseconds)];
+    }
+
+    public static OccurrenceFigures Check(string cron, IReadOnlyList<RecurringSchedule> schedules, IReadOnlyList<PrintedLine> lines, long throughMs, long deletedAtMs, List<string> evidence)
+    {
+        long expected = 0, printed = 0, missing = 0, twoIds = 0, afterDelete = 0;
+        foreach (var schedule in schedules)
+        {
+            var mine = lines.Where(l => l.Message == schedule.Text).ToList();
+            var dues = Dues(cron, schedule.CreatedAfterMs, throughMs);
+            var byDue = mine.GroupBy(l => l.DueMs).ToDictionary(g => g.Key, g => g.Select(l => l.Id).Distinct().Count());
+            expected += dues.Count;
+            printed += mine.Select(l => l.Id).Distinct().LongCount();
+            foreach (var due in dues.Where(d => !byDue.ContainsKey(d)))
+            {
+                Add(evidence, ++missing, $"missing occurrence: {schedule.Id} due {PrintedLine.FormatMs(due)} never printed");
+            }
+
+            foreach (var (due, ids) in byDue.Where(d => d.Value > 1))
+            {
+                Add(evidence, ++twoIds, $"occurrence under {ids} ids: {schedule.Id} due {PrintedLine.FormatMs(due)}");
+            }
+
+            foreach (var line in mine.Where(l => l.DueMs > deletedAtMs))
+            {
+                Add(evidence, ++afterDelete, $"occurrence after DELETE: {line.Id} of {schedule.Id} printed by {line.Instance}");
+            }
+        }
+
+        return new OccurrenceFigures(schedules.Count, expected, printed, missing, twoIds, afterDelete);
+    }
+
+    private static void Add(List<string> evidence, long count, string line)
+    {
+        if (count <= 20)
+        {
+            evidence.Add(line);
+        }
+    }
+}
+
+/// <summary>The schedules' figures of a run (all zero without <c>--schedules</c>).</summary>
+public sealed record OccurrenceFigures(int Schedules, long Expected, long Printed, long Missing, long UnderTwoIds, long AfterDelete)
+{
+    public static OccurrenceFigures None { get; } = new(0, 0, 0, 0, 0, 0);
+
+    public bool Holds => Missing == 0 && UnderTwoIds == 0 && AfterDelete == 0;
+}
