@@ -17,7 +17,7 @@ public sealed partial class SlotStore
     public async Task<MoveRecord> MoveOutAsync(MoveIntent intent)
     {
         var id = intent.Id;
-        var result = await Db.ScriptEvaluateAsync(SlotScripts.MoveOut, SlotKeys(id.Slot), [.. IdArgs(id), intent.NewDueMs, intent.Nonce]).ConfigureAwait(false);
+        var result = await Db.ScriptEvaluateAsync(SlotScripts.MoveOut, SlotKeys(id.Slot), [.. IdArgs(id), intent.NewDueMs, intent.Nonce, id.DueMs]).ConfigureAwait(false);
         if (_replicaAcks > 0)
         {
             // A move lost in a failover would leave the message printable here while it also arrives there.

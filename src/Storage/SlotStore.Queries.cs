@@ -16,14 +16,15 @@ public sealed partial class SlotStore
         ScriptReplies.Record(await Db.ScriptEvaluateAsync(SlotScripts.Status, SlotKeys(id.Slot), IdArgs(id)).ConfigureAwait(false), TimeSlot.StartMs(id.Slot));
 
     /// <summary>
-    /// Cancels unless printed or being printed; atomic with the printer's fence. <c>Now</c> tells a
+    /// Cancels unless printed or being printed, or it may have printed under a commit the store lost (then it prints
+    /// again, flagged, and the answer is "printed"); atomic with the printer's fence. <c>Now</c> tells a
     /// new cancel from a repeated one. Where replicas must acknowledge, a cancel (new or repeated) is
     /// answered only once they hold it: a failover must not bring back a message whose cancel said 204.
     /// </summary>
     public async Task<(CancelOutcome Outcome, bool Now)> CancelAsync(MessageId id)
     {
         var keys = SlotKeys(id.Slot);
-        var result = await Db.ScriptEvaluateAsync(SlotScripts.Cancel, keys, IdArgs(id)).ConfigureAwait(false);
+        var result = await Db.ScriptEvaluateAsync(SlotScripts.Cancel, keys, [.. IdArgs(id), id.DueMs]).ConfigureAwait(false);
         var answer = ScriptReplies.Cancel(result);
         if (_replicaAcks > 0 && answer.Outcome == CancelOutcome.Canceled)
         {

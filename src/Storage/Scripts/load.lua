@@ -13,19 +13,11 @@
 
 --- @include "includes/epochRecord"
 --- @include "includes/storeEpoch"
+--- @include "includes/serverStart"
 
 local server = redis.call('INFO', 'server')
-
-local function restartedAgo()
-  local replication = redis.call('INFO', 'replication')
-  local taken = string.match(replication, 'second_repl_offset:([^\r\n]*)')
-  if not string.find(replication, 'role:master', 1, true) or (taken ~= '-1' and taken ~= 'N/A') then return -1 end
-  local uptime = tonumber(string.match(server, 'uptime_in_seconds:(%d+)'))
-  if not uptime then return -1 end
-  return (uptime - 1) * 1000 + math.floor(tonumber(redis.call('TIME')[2]) / 1000)
-end
 
 local m = redis.call('HMGET', KEYS[2], 'v', 'p', 'n', 'x', 'e')
 if not m[5] then m[5] = epochRecord(KEYS[1], false) end
 return { m, redis.call('LLEN', KEYS[1]), redis.call('LRANGE', KEYS[1], 0, tonumber(ARGV[1]) - 1),
-  redis.call('SMEMBERS', KEYS[3]), { storeEpoch(server), restartedAgo() } }
+  redis.call('SMEMBERS', KEYS[3]), { storeEpoch(server), restartedAgo(server) } }

@@ -137,6 +137,46 @@ public sealed class LostWriteTests
         Assert.Equal(new[] { true, true, false }, batch.Select(m => m.Redelivered));
     }
 
+    /// <summary>
+    /// Found by the simulator (seed <c>cyRLU2bZ4DV1</c>, docs/guarantees.md §9): a cancel answered 204 for a message
+    /// that had printed, because the store had lost the commit that recorded it. Such a message prints again,
+    /// flagged; a cancel or a move of it must say it printed.
+    /// </summary>
+    [Fact]
+    public async Task A_message_that_may_have_printed_under_a_commit_the_store_lost_is_neither_canceled_nor_moved_and_a_later_one_is()
+    {
+        await using var redis = new RedisServer();
+        await redis.StartAsync();
+        var options = Options.Create(new EchoOptions { KeyPrefix = $"t{Guid.NewGuid():N}:", AppendGrace = EarlierRun.AnyMinute });
+        var keys = new RedisKeys(options.Value.KeyPrefix);
+        var slot = TimeSlot.Of(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()) - 5;
+        var later = TimeSlot.Of(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()) + 5;
+        MessageId printedThenLost, notDue, alsoPrinted;
+        await using (var before = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString))
+        {
+            var store = new SlotStore(before, options);
+            var appended = await store.AppendAsync(slot, [SlotElement.Encode(10, "a"), SlotElement.Encode(20, "b")], 10);
+            printedThenLost = new MessageId(TimeSlot.StartMs(slot) + 10, appended.Seqs[0], appended.Epoch);
+            alsoPrinted = new MessageId(TimeSlot.StartMs(slot) + 20, appended.Seqs[1], appended.Epoch);
+            var ahead = await store.AppendAsync(later, [SlotElement.Encode(10, "c")], 10);
+            notDue = new MessageId(TimeSlot.StartMs(later) + 10, ahead.Seqs[0], ahead.Epoch);
+            var printed = SlotCursor.Of(20, 1);
+            Assert.True((await store.CommitAsync(slot, 0, SlotCursor.None, 0, printed, 2))!.Declared);
+
+            // Both printed; then the store crashes before the commit reached its disk.
+            await before.GetDatabase().KeyDeleteAsync(keys.Meta(slot));
+        }
+
+        await redis.KillAsync();
+        await redis.StartAsync();
+        await using var after = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString);
+        var restarted = new SlotStore(after, options);
+
+        Assert.Equal(CancelOutcome.AlreadyPrinted, (await restarted.CancelAsync(printedThenLost)).Outcome);
+        Assert.Equal(MoveStep.Printed, (await restarted.MoveOutAsync(MoveIntent.New(alsoPrinted, TimeSlot.StartMs(later) + 30_000))).Step);
+        Assert.Equal(CancelOutcome.Canceled, (await restarted.CancelAsync(notDue)).Outcome);
+    }
+
     [Fact]
     public async Task An_append_whose_epoch_was_read_before_a_lossy_restart_never_repeats_the_id_of_the_message_the_store_lost()
     {

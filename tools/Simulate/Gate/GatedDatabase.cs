@@ -11,6 +11,9 @@ namespace EchoAtTime.Simulate.Gate;
 /// </summary>
 public class GatedDatabase : DispatchProxy
 {
+    private const string StoreNowFunction = "local function storeNowMs()";
+    private const string RestartedAgoFunction = "local function restartedAgo(server)";
+
     private static readonly ConcurrentDictionary<Type, MethodInfo> Enqueuers = new();
     private static readonly MethodInfo EnqueueOf = typeof(GatedDatabase).GetMethod(nameof(EnqueueTyped), BindingFlags.NonPublic | BindingFlags.Instance)!;
 
@@ -51,7 +54,26 @@ public class GatedDatabase : DispatchProxy
     private Task<T> EnqueueTyped<T>(MethodInfo method, object?[]? args, Func<Task<T>>? execute)
     {
         var lane = $"{_silo}/{SimContext.Operation ?? "flush"}";
-        return _gate.Enqueue(lane, Describe(method, args), execute ?? (() => (Task<T>)method.Invoke(_real, args)!));
+        return _gate.Enqueue(lane, Describe(method, args), execute ?? (() => (Task<T>)method.Invoke(_real, OnWorldClock(args))!));
+    }
+
+    /// <summary>
+    /// A script that reads the store's clock or its start (includes/storeNow, includes/serverStart) reads the world's
+    /// instead, at the moment the store carries it out: the real server's clock is not the schedule's.
+    /// </summary>
+    private object?[]? OnWorldClock(object?[]? args)
+    {
+        if (args is not [string script, ..] || _gate.Clock is not { } clock
+            || !(script.Contains(StoreNowFunction, StringComparison.Ordinal) || script.Contains(RestartedAgoFunction, StringComparison.Ordinal)))
+        {
+            return args;
+        }
+
+        var patched = (object?[])args.Clone();
+        patched[0] = script
+            .Replace(StoreNowFunction, $"{StoreNowFunction}\n  if true then return {clock.NowMs} end", StringComparison.Ordinal)
+            .Replace(RestartedAgoFunction, $"{RestartedAgoFunction}\n  if true then return {clock.RestartedAgoMs} end", StringComparison.Ordinal);
+        return patched;
     }
 
     private static string Describe(MethodInfo method, object?[]? args)

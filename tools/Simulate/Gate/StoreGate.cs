@@ -8,6 +8,9 @@ namespace EchoAtTime.Simulate.Gate;
 /// </summary>
 internal sealed class StoreGate
 {
+    /// <summary>The world's store clock, which scripts that read the store's clock read instead (GatedDatabase).</summary>
+    public IStoreClock? Clock { get; set; }
+
     private readonly Lock _lock = new();
     private readonly List<PendingCall> _pending = [];
     private readonly HashSet<string> _orphanPrefixes = [];
@@ -119,4 +122,12 @@ internal sealed class StoreGate
             _orphanPrefixes.Clear();
         }
     }
+}
+
+/// <summary>The store's clock as the world keeps it: now, and how long ago the store last started.</summary>
+internal interface IStoreClock
+{
+    long NowMs { get; }
+
+    long RestartedAgoMs { get; }
 }

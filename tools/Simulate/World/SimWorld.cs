@@ -12,7 +12,7 @@ namespace EchoAtTime.Simulate.World;
 /// their way and what the consoles printed. Everything moves only when a step says so (see
 /// SimWorld.Steps.cs); the product's code runs on this thread between the gate's answers.
 /// </summary>
-internal sealed partial class SimWorld
+internal sealed partial class SimWorld : IStoreClock
 {
     /// <summary>The schedule starts 50 s into a minute: minute 0 is printing soon, 1 and 2 are ahead.</summary>
     public const long StartMs = 1_893_456_000_000 + 50_000;
@@ -36,6 +36,7 @@ internal sealed partial class SimWorld
     public SimWorld(StoreHost store, int batchSize = 3)
     {
         _store = store;
+        Gate.Clock = this;
         Options = new EchoOptions { BatchSize = batchSize, Retention = TimeSpan.FromHours(1) };
         _observer = new SlotStore(store.Connection, Microsoft.Extensions.Options.Options.Create(Options));
         store.Reset();
