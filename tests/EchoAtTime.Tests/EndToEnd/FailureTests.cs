@@ -55,9 +55,9 @@ public static class FailureTests
         return lines;
     }
 
-    private static async Task<string> CreateScheduleAsync(ProcessCluster cluster, ServiceProcess target, string cron, string message)
+    private static async Task<string> CreateScheduleAsync(ProcessCluster cluster, ServiceProcess target, string cron, string message, string misfire = "catchUp")
     {
-        using var response = await cluster.Http.PostAsJsonAsync(new Uri(target.BaseUrl, "schedules"), new { cron, message });
+        using var response = await cluster.Http.PostAsJsonAsync(new Uri(target.BaseUrl, "schedules"), new { cron, message, misfire });
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         using var body = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         return body.RootElement.GetProperty("id").GetString()!;
@@ -197,13 +197,26 @@ public static class FailureTests
     public sealed class WholeClusterDown(ITestOutputHelper output)
     {
     [Fact]
-        public async Task After_the_whole_cluster_was_down_past_due_times_every_overdue_message_prints_once_in_global_order()
+        public async Task After_the_whole_cluster_was_down_past_due_times_every_overdue_message_prints_once_in_global_order_and_each_misfire_policy_holds()
         {
-            await using var cluster = await ProcessCluster.StartAsync(silos: 2);
+            // Schedules plan 3 s ahead, a claim lasts 3 s, an occurrence 2 s late is a misfire: an outage of 14 s
+            // leaves occurrences no materialiser planned before the stop, for the policies to decide.
+            await using var cluster = await ProcessCluster.StartAsync(silos: 2, new Dictionary<string, string>
+            {
+                ["Echo__ScheduleWindow"] = "00:00:03", ["Echo__ScheduleLease"] = "00:00:03", ["Echo__MisfireThreshold"] = "00:00:02",
+            });
             var tag = $"down {Guid.NewGuid():N}";
+            var every = $"every 2 s {Guid.NewGuid():N}";
+            var policies = new Dictionary<string, string>();
+            foreach (var policy in new[] { "catchUp", "latest", "skip" })
+            {
+                policies[policy] = await CreateScheduleAsync(cluster, cluster.Silo(0), "*/2 * * * * *", $"{every} {policy}", policy);
+            }
+
             // Due after the cluster has surely stopped: nothing of this test may print before the restart,
             // or the older minutes written below would be "accepted" after later messages printed.
             var accepted = await PostSpreadAsync(cluster, cluster.Silo(1), tag, 100, NowMs + 8_000, 1_000);
+            var stoppingAt = NowMs;
             await cluster.StopAllSilosAsync();
             Assert.DoesNotContain(cluster.Printed(), l => l.Message.StartsWith(tag, StringComparison.Ordinal));
 
@@ -225,7 +238,7 @@ public static class FailureTests
             }
 
             // The scenario: the cluster stays down until everything posted is overdue.
-            await Task.Delay(TimeSpan.FromMilliseconds(Math.Max(0, accepted.Values.Max(id => id.DueMs) + 500 - NowMs)));
+            await Task.Delay(TimeSpan.FromMilliseconds(Math.Max(0, Math.Max(accepted.Values.Max(id => id.DueMs) + 500, stoppingAt + 14_000) - NowMs)));
             await cluster.StartSiloAsync(0);
             var readyAt = NowMs;
 
@@ -236,6 +249,35 @@ public static class FailureTests
             var drainMs = printedAfterRestart.Max(l => l.PrintedMs) - printedAfterRestart.Min(l => l.PrintedMs);
             Report(output, $"catch-up: {printedAfterRestart.Count} overdue messages over 4 minutes of due time; first printed {firstAfterReady} ms after ready, all within {drainMs} ms");
             Assert.True(firstAfterReady <= 2_000, $"first overdue message printed {firstAfterReady} ms after the silo was ready");
+            await AssertMisfirePoliciesAsync(cluster, every, missedFrom: stoppingAt + 5_000, missedTo: readyAt - 3_000, readyAt);
+        }
+
+        /// <summary>
+        /// Occurrences due between <paramref name="missedFrom"/> and <paramref name="missedTo"/> were planned by no
+        /// materialiser before the stop. A kept late occurrence is due when it is materialised (an arbitrary
+        /// millisecond, where every on-time one of */2 is due on an even second): catchUp keeps them all, latest the
+        /// last, skip none (besides, for each, what was late by less than the misfire threshold: at most one). Every
+        /// policy then prints on time again, each occurrence once, never early.
+        /// </summary>
+        private async Task AssertMisfirePoliciesAsync(ProcessCluster cluster, string every, long missedFrom, long missedTo, long readyAt)
+        {
+            List<PrintedLine> Of(string policy) => [.. cluster.Printed().Where(l => l.Message == $"{every} {policy}")];
+            string[] policies = ["catchUp", "latest", "skip"];
+            await cluster.WaitForPrintedAsync(_ => policies.All(p => Of(p).Any(l => l.DueMs >= readyAt + 4_000)), TimeSpan.FromSeconds(30), "a schedule did not print on time again");
+            var missed = Enumerable.Range(0, 60).Select(i => (missedFrom / 2_000 * 2_000) + (i * 2_000L)).Count(d => d > missedFrom && d < missedTo);
+            Assert.True(missed >= 3, $"the outage left {missed} occurrence(s) to decide: too short");
+            var late = policies.ToDictionary(p => p, p => Of(p).Count(l => l.DueMs >= readyAt - 1_000 && l.DueMs % 2_000 != 0));
+            Report(output, $"misfires: {missed} occurrences surely missed; kept late: catchUp {late["catchUp"]}, latest {late["latest"]}, skip {late["skip"]}");
+            Assert.InRange(late["catchUp"], missed, missed + 4);
+            Assert.InRange(late["latest"], 1, 2);
+            Assert.InRange(late["skip"], 0, 1);
+            foreach (var policy in policies)
+            {
+                var lines = Of(policy);
+                var report = Invariants.Check(lines, lines.Select(l => l.Id).Distinct(), cluster.Killed);
+                Assert.True(report.Holds && report.Flagged == 0, $"{policy}: {report}");
+                Assert.All(lines.Where(l => l.DueMs >= readyAt + 4_000), l => Assert.InRange(l.PrintedMs - l.DueMs, 0, 1_000));
+            }
         }
     }
 
