@@ -34,10 +34,15 @@ public sealed partial class SlotStore
 
     /// <summary>
     /// Records that the message moved to <paramref name="newDueMs"/> (as asked) arrived as
-    /// <paramref name="newId"/> (once; later calls change nothing).
+    /// <paramref name="newId"/> (once; later calls change nothing). False when the store had lost the leave and the
+    /// message printed at its old time meanwhile, or may have: the caller must call the arrival off. A lost leave
+    /// of a message that did not print is made again.
     /// </summary>
-    public Task MoveDoneAsync(MessageId id, long newDueMs, MessageId newId) =>
-        Db.ScriptEvaluateAsync(SlotScripts.MoveDone, [_keys.Nonces(id.Slot)], [id.Seq, MoveRecord.Arrival(newDueMs, newId)]);
+    public async Task<bool> MoveDoneAsync(MessageId id, long newDueMs, MessageId newId)
+    {
+        var reply = (string?)await Db.ScriptEvaluateAsync(SlotScripts.MoveDone, SlotKeys(id.Slot), [.. IdArgs(id), id.DueMs, MoveRecord.Arrival(newDueMs, newId)]).ConfigureAwait(false);
+        return reply != ScriptReplies.Printed;
+    }
 
     /// <summary>
     /// Calls <paramref name="intent"/> off unless the message already left: the record to finish or

@@ -39,7 +39,9 @@ public sealed class MessageMover(SlotStore store, MessageWriter writer, EchoMetr
         var record = await store.MoveOutAsync(intent);
         if (record is { Step: MoveStep.Leaving } && record.NewDueMs == newDueMs)
         {
-            record = new MoveRecord(MoveStep.Arrived, newDueMs, NewId: await ArriveAsync(id, record));
+            record = await ArriveAsync(id, record) is { } newId
+                ? new MoveRecord(MoveStep.Arrived, newDueMs, NewId: newId)
+                : new MoveRecord(MoveStep.Printed);
         }
 
         // Refused, or finished: nothing left for a recovery.
@@ -71,9 +73,10 @@ public sealed class MessageMover(SlotStore store, MessageWriter writer, EchoMetr
 
     /// <summary>
     /// Appends the message at its new time (once, whoever asks: counted by the first) and records its new id on its old
-    /// minute.
+    /// minute. Null when the store lost the leave and the message printed at its old time meanwhile (or may have):
+    /// the arrival is then called off, so it prints once.
     /// </summary>
-    private async Task<MessageId> ArriveAsync(MessageId id, MoveRecord record)
+    private async Task<MessageId?> ArriveAsync(MessageId id, MoveRecord record)
     {
         var request = new ScheduleRequest(
             Math.Max(record.NewDueMs, NowMs),
@@ -100,7 +103,13 @@ public sealed class MessageMover(SlotStore store, MessageWriter writer, EchoMetr
             metrics.Moved();
         }
 
-        await store.MoveDoneAsync(id, record.NewDueMs, result.Id);
+        if (!await store.MoveDoneAsync(id, record.NewDueMs, result.Id))
+        {
+            // The store restarted between the leave and the arrival and lost the leave; the message printed where it
+            // was. Calling the arrival off keeps it to one print, unless the arrival, due now, printed first.
+            return (await store.CancelAsync(result.Id)).Outcome == CancelOutcome.AlreadyPrinted ? result.Id : null;
+        }
+
         return result.Id;
     }
 }

@@ -1,10 +1,24 @@
 -- Records where a moved message arrived, once, over its pending move record (a hash that expired with its minute
--- stays gone).
--- KEYS[1] the nonce hash of the minute it left
--- ARGV[1] sequence, ARGV[2] 'D{new due ms}|{new id}'
--- Returns: the record as it was ('' when there was none)
+-- stays gone). When the record is gone from a minute still open — the store lost the leave (it restarted between
+-- moveOut.lua and the arrival) — the message is taken again here as moveOut.lua takes it, unless it printed meanwhile
+-- or may have (includes/mayHavePrinted): then the caller must call the arrival off.
+-- KEYS[1] message list, KEYS[2] meta hash, KEYS[3] canceled set, KEYS[4] nonce hash
+-- ARGV[1] sequence, ARGV[2] due offset, ARGV[3] cursor, ARGV[4] epoch, ARGV[5] due ms, ARGV[6] 'D{new due ms}|{new id}'
+-- Returns: the record as it was; 'retaken' when the leave was lost and is made again now; 'printed' when the leave
+-- was lost and the message printed (or may have); 'unknown', 'canceled' or 'expired' when there is nothing to take
 
 local field = 'mv:' .. ARGV[1]
-local r = redis.call('HGET', KEYS[1], field)
-if r and string.sub(r, 1, 1) == 'P' then redis.call('HSET', KEYS[1], field, ARGV[2]) end
-return r or ''
+local r = redis.call('HGET', KEYS[4], field)
+if r and string.sub(r, 1, 1) == 'P' then redis.call('HSET', KEYS[4], field, ARGV[6]) end
+if r and string.sub(r, 1, 1) ~= 'X' then return r end
+
+local function printed(m) return 'printed' end
+
+--- @include "includes/messageLookup"
+--- @include "includes/mayHavePrinted"
+
+if m[3] and tonumber(ARGV[3]) <= tonumber(m[3]) then return 'printed' end
+if mayHavePrinted(ARGV[4], tonumber(ARGV[5])) then return 'printed' end
+redis.call('SADD', KEYS[3], ARGV[1])
+redis.call('HSET', KEYS[4], field, ARGV[6])
+return 'retaken'

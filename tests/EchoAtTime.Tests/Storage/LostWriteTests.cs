@@ -177,6 +177,51 @@ public sealed class LostWriteTests
         Assert.Equal(CancelOutcome.Canceled, (await restarted.CancelAsync(notDue)).Outcome);
     }
 
+    /// <summary>
+    /// Found by the simulator (seed <c>852XncXHPpL1</c>, docs/guarantees.md §9): the store lost a move's leave (it
+    /// restarted between moveOut and the arrival), the arrival was appended, and the message printed at both times.
+    /// Recording the arrival now takes the message again, or — when it printed at its old time, or may have — tells
+    /// the mover to call the arrival off.
+    /// </summary>
+    [Fact]
+    public async Task A_move_whose_leave_the_store_lost_takes_the_message_again_on_arrival_or_calls_the_arrival_off_if_it_may_have_printed()
+    {
+        await using var redis = new RedisServer();
+        await redis.StartAsync();
+        var options = Options.Create(new EchoOptions { KeyPrefix = $"t{Guid.NewGuid():N}:", AppendGrace = EarlierRun.AnyMinute });
+        var keys = new RedisKeys(options.Value.KeyPrefix);
+        var past = TimeSlot.Of(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()) - 5;
+        var ahead = TimeSlot.Of(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()) + 5;
+        var newDue = TimeSlot.StartMs(ahead + 1);
+        MessageId overdue, notDue;
+        await using (var before = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString))
+        {
+            var store = new SlotStore(before, options);
+            var a = await store.AppendAsync(past, [SlotElement.Encode(10, "overdue")], 10);
+            overdue = new MessageId(TimeSlot.StartMs(past) + 10, a.Seqs[0], a.Epoch);
+            var b = await store.AppendAsync(ahead, [SlotElement.Encode(10, "not due")], 10);
+            notDue = new MessageId(TimeSlot.StartMs(ahead) + 10, b.Seqs[0], b.Epoch);
+            foreach (var id in new[] { overdue, notDue })
+            {
+                Assert.Equal(MoveStep.Leaving, (await store.MoveOutAsync(MoveIntent.New(id, newDue))).Step);
+
+                // The leave never reached the disk.
+                await before.GetDatabase().SetRemoveAsync(keys.Canceled(id.Slot), id.Seq);
+                await before.GetDatabase().HashDeleteAsync(keys.Nonces(id.Slot), $"mv:{id.Seq}");
+            }
+        }
+
+        await redis.KillAsync();
+        await redis.StartAsync();
+        await using var after = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString);
+        var restarted = new SlotStore(after, options);
+        var arrival = new MessageId(newDue, 0, "00000000");
+
+        Assert.False(await restarted.MoveDoneAsync(overdue, newDue, arrival));
+        Assert.True(await restarted.MoveDoneAsync(notDue, newDue, arrival));
+        Assert.Equal(CancelOutcome.Moved, (await restarted.CancelAsync(notDue)).Outcome);
+    }
+
     [Fact]
     public async Task An_append_whose_epoch_was_read_before_a_lossy_restart_never_repeats_the_id_of_the_message_the_store_lost()
     {
