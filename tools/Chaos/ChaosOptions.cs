@@ -144,7 +144,7 @@ public sealed record ChaosOptions
         Require(Silos >= 1, "--silos must be at least 1");
         Require(Messages >= 1, "--messages must be at least 1");
         Require(Schedules >= 0, "--schedules must be 0 or more");
-        Require(Cronos.CronExpression.TryParse(ScheduleCron, ScheduleCron.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length == 6 ? Cronos.CronFormat.IncludeSeconds : Cronos.CronFormat.Standard, out _), "--schedule-cron must be a cron of five fields, or six with seconds first");
+        Require(OccurrenceCheck.TryParse(ScheduleCron, out _), "--schedule-cron must be a cron of five fields, or six with seconds first");
         Require(Duration > TimeSpan.Zero, "--duration must be positive");
         Require(KillEvery >= TimeSpan.Zero && RedisRestartEvery >= TimeSpan.Zero, "intervals must not be negative");
         Require(RestartDelay >= TimeSpan.Zero && RedisDowntime >= TimeSpan.Zero && Outage >= TimeSpan.Zero, "delays must not be negative");
