@@ -47,17 +47,19 @@ public sealed partial class SlotStore
     /// <summary>
     /// Calls <paramref name="intent"/> off unless the message already left: the record to finish or
     /// forget, <see cref="MoveStep.Aborted"/> when it is now called off, or <see cref="MoveStep.Unknown"/>
-    /// when its minute is finished or gone (no move can start there).
+    /// when no move can start there: the minute is finished or gone, the message canceled or expired, or the id names
+    /// no message there (one the store lost, whose sequence another message took).
     /// </summary>
     public async Task<MoveRecord> MoveAbortAsync(MoveIntent intent)
     {
-        var record = (string?)await Db.ScriptEvaluateAsync(SlotScripts.MoveAbort, [_keys.Messages(intent.Id.Slot), _keys.Meta(intent.Id.Slot), _keys.Nonces(intent.Id.Slot)], [intent.Id.Seq, intent.Nonce]).ConfigureAwait(false);
-        return record switch
+        var id = intent.Id;
+        var result = await Db.ScriptEvaluateAsync(SlotScripts.MoveAbort, SlotKeys(id.Slot), [.. IdArgs(id), intent.Nonce]).ConfigureAwait(false);
+        if (result.Resp2Type == ResultType.Array)
         {
-            null or "" => new MoveRecord(MoveStep.Unknown),
-            "X" => new MoveRecord(MoveStep.Aborted),
-            _ => MoveRecord.Parse(record),
-        };
+            return MoveRecord.Parse((string)((RedisResult[])result!)[1]!);
+        }
+
+        return (string?)result == "X" ? new MoveRecord(MoveStep.Aborted) : new MoveRecord(MoveStep.Unknown);
     }
 
     /// <summary>Notes a move before it takes its message, scored by when it started.</summary>

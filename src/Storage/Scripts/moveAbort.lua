@@ -1,13 +1,19 @@
 -- Calls a reschedule attempt off unless the message already left: marks the attempt's nonce so that its moveOut.lua,
--- if it still comes, takes nothing.
--- KEYS[1] message list, KEYS[2] meta hash, KEYS[3] nonce hash
--- ARGV[1] sequence, ARGV[2] the attempt's nonce
--- Returns: the move record when there is one ('P...' or 'D...', to finish or forget); '' when the minute's list is gone
--- or the minute closed (finished or unknown: no move can start there any more); else 'X'
+-- if it still comes, takes nothing. The id is looked up whole (includes/messageLookup), not by its sequence alone: a
+-- sequence the store lost was handed out again, and the message that took it may be leaving under a move of its own,
+-- whose record must not go to an intent for the lost id (it would arrive twice, under two keys).
+-- KEYS[1] message list, KEYS[2] meta hash, KEYS[3] canceled set, KEYS[4] nonce hash
+-- ARGV[1] sequence, ARGV[2] due offset, ARGV[3] unused (the lookup's callers' cursor), ARGV[4] epoch, ARGV[5] the
+-- attempt's nonce
+-- Returns: { 'moved', record } when the message left ('P...' or 'D...', to finish or forget); 'unknown', 'canceled',
+-- 'expired' or '' when no move can start there any more (the id names no message here, or the minute is finished);
+-- else 'X'
+
+local function printed(m) return '' end
+
+--- @include "includes/messageLookup"
 
 local field = 'mv:' .. ARGV[1]
-local r = redis.call('HGET', KEYS[3], field)
-if r and string.sub(r, 1, 1) ~= 'X' then return r end
-if redis.call('EXISTS', KEYS[1]) == 0 or redis.call('HEXISTS', KEYS[2], 'x') == 1 then return '' end
-redis.call('HSET', KEYS[3], field, r and (r .. ',' .. ARGV[2]) or ('X' .. ARGV[2]))
+local r = redis.call('HGET', KEYS[4], field)
+redis.call('HSET', KEYS[4], field, r and (r .. ',' .. ARGV[5]) or ('X' .. ARGV[5]))
 return 'X'

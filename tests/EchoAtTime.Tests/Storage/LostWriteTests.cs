@@ -222,6 +222,36 @@ public sealed class LostWriteTests
         Assert.Equal(CancelOutcome.Moved, (await restarted.CancelAsync(notDue)).Outcome);
     }
 
+    /// <summary>
+    /// Found by the simulator (seeds <c>b3VPhhOW2SD1</c> on redis-server, <c>eKLmRSZXMy-1</c> on Garnet,
+    /// docs/guarantees.md §9): a reschedule of a message the store then lost left its intent behind; the message that
+    /// took the lost one's place left for a move of its own, whose mover died. The recovery called the lost id's intent
+    /// off by its sequence alone, got the other message's move record back and arrived it under the lost id's key, and
+    /// the other intent arrived it again under its own: one message at its new time twice.
+    /// </summary>
+    [Fact]
+    public async Task Calling_off_a_move_of_a_message_the_store_lost_never_hands_back_the_move_of_the_message_that_took_its_place()
+    {
+        await using var redis = new RedisServer();
+        await redis.StartAsync();
+        var options = Options.Create(new EchoOptions { KeyPrefix = $"t{Guid.NewGuid():N}:", AppendGrace = EarlierRun.AnyMinute });
+        const long slot = 29_000_600;
+        var lost = await LoseSecondAppendAsync(redis, options, slot);
+        await using var after = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString);
+        var restarted = new SlotStore(after, options);
+        var taken = await restarted.AppendAsync(slot, [SlotElement.Encode(30, "new")], 30);
+        var taker = new MessageId(TimeSlot.StartMs(slot) + 30, taken.Seqs[0], taken.Epoch);
+        var later = TimeSlot.StartMs(slot + 3);
+        Assert.Equal(lost.Seq, taker.Seq);
+
+        var leaving = await restarted.MoveOutAsync(MoveIntent.New(taker, later));
+        Assert.Equal(MoveStep.Leaving, leaving.Step);
+
+        Assert.Equal(MoveStep.Unknown, (await restarted.MoveAbortAsync(MoveIntent.New(lost, later))).Step);
+        Assert.Equal(MoveStep.Unknown, (await restarted.MoveAbortAsync(MoveIntent.New(new MessageId(TimeSlot.StartMs(slot) + 20, taker.Seq, taker.Epoch), later))).Step);
+        Assert.Equal(leaving, await restarted.MoveAbortAsync(MoveIntent.New(taker, later)));
+    }
+
     [Fact]
     public async Task An_append_whose_epoch_was_read_before_a_lossy_restart_never_repeats_the_id_of_the_message_the_store_lost()
     {
