@@ -39,7 +39,8 @@ public sealed partial class ScheduleMaterializer(
         return ids.Length;
     }
 
-    private async Task TryMaterializeAsync(string id)
+    /// <summary>Materialises one schedule this process holds the claim of; a failure is logged and left to the lease.</summary>
+    public async Task TryMaterializeAsync(string id)
     {
         try
         {

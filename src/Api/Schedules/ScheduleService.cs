@@ -21,7 +21,8 @@ public sealed record ScheduleView(ScheduleRecord Record, long? NextMs, Scheduled
 /// hex (11 digits) and 8 random hex digits: the listing's lex order is creation order.
 /// </summary>
 public sealed class ScheduleService(
-    ScheduleStore schedules, MessageReader reader, IOptions<EchoOptions> options, [FromKeyedServices(AcceptClock.Key)] TimeProvider clock)
+    ScheduleStore schedules, ScheduleMaterializer materializer, MessageReader reader, IOptions<EchoOptions> options,
+    [FromKeyedServices(AcceptClock.Key)] TimeProvider clock)
 {
     /// <summary>How many of the last occurrences a read looks up for the last printed one.</summary>
     private const int LastLookups = 3;
@@ -52,7 +53,18 @@ public sealed class ScheduleService(
             "", "", "0", [], null, false, false);
         var next = cron.NextAfter(now);
         var firstDue = Math.Max(now, (next ?? now) - (long)options.Value.ScheduleWindow.TotalMilliseconds);
-        return (await schedules.CreateAsync(record, fingerprint, firstDue), id);
+
+        // A first occurrence within the window is materialised by this request, under a claim it holds, and not by the
+        // next round of a loop: that round can come up to a sweep interval later, after the occurrence was due (it
+        // would print late). Should this fail, the claim's lease ends and a loop takes the schedule.
+        var inline = firstDue <= now;
+        var outcome = await schedules.CreateAsync(record, fingerprint, inline ? now + (long)options.Value.ScheduleLease.TotalMilliseconds : firstDue);
+        if (inline && outcome == ScheduleCreation.Created)
+        {
+            await materializer.TryMaterializeAsync(id);
+        }
+
+        return (outcome, id);
     }
 
     public async Task<ScheduleView?> GetAsync(string id)

@@ -160,6 +160,24 @@ public sealed class ScheduleApiTests(ApiSiloFixture api)
         }
     }
 
+    /// <summary>
+    /// Left to the materialisers' next round, an occurrence due within a sweep interval of the create printed late
+    /// (re-timed to when the round came; CI saw it as a first occurrence 165 ms past its second).
+    /// </summary>
+    [Fact]
+    public async Task A_first_occurrence_within_the_window_is_stored_when_the_create_answers()
+    {
+        var marker = $"stored-at-create-{Guid.NewGuid():N}";
+        var (id, next, _) = await CreateAsync(new { cron = "* * * * * *", message = marker });
+
+        var nextMs = DateTimeOffset.Parse(next!, CultureInfo.InvariantCulture).ToUnixTimeMilliseconds();
+        var listed = (await api.GetAsync($"/messages?from={nextMs}&to={nextMs + 60_000}&limit=500", withKey: true)).Json();
+        Assert.Equal(204, (await api.DeleteAsync($"/schedules/{id}")).Status);
+        var mine = listed.GetProperty("messages").EnumerateArray().Where(m => m.GetProperty("message").GetString() == marker).ToList();
+        Assert.NotEmpty(mine);
+        Assert.InRange(DateTimeOffset.Parse(mine[0].GetProperty("dueAt").GetString()!, CultureInfo.InvariantCulture).ToUnixTimeMilliseconds(), nextMs, nextMs + 999);
+    }
+
     [Fact]
     public async Task An_occurrence_prints_on_the_console_as_an_ordinary_message_that_its_id_and_the_schedule_s_last_answer()
     {

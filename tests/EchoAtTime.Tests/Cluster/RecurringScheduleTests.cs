@@ -46,7 +46,7 @@ public sealed class RecurringScheduleTests(SlotClusterFixture fixture)
         var writer = fixture.Writer;
         var store = Schedules(options);
         var reader = new MessageReader(fixture.Store);
-        var service = new ScheduleService(store, reader, MsOptions.Create(options), TimeProvider.System);
+        var service = new ScheduleService(store, Materializer(options, writer, TimeProvider.System), reader, MsOptions.Create(options), TimeProvider.System);
         var tag = $"{Guid.NewGuid():N}:every-2s";
         var (_, id) = await service.CreateAsync(new NewSchedule("*/2 * * * * *", "UTC", tag, MisfirePolicy.CatchUp, 0, null), Cron("*/2 * * * * *"));
 
