@@ -22,6 +22,9 @@ internal static class ScriptReplies
     /// <summary>A move called off before it took its message.</summary>
     public const string Aborted = "aborted";
 
+    /// <summary>moveAbort.lua: the attempt is called off now (its nonce marked; the mark's prefix too).</summary>
+    public const string CalledOff = "X";
+
     /// <summary>A commit or drain by an activation that lost the fence.</summary>
     public const string Fenced = "F";
 
@@ -79,6 +82,15 @@ internal static class ScriptReplies
         Aborted => MoveStep.Aborted,
         _ => MoveStep.Unknown,
     };
+
+    /// <summary>
+    /// What moveAbort answers: the move record when the message left, <see cref="MoveStep.Aborted"/> when the attempt is
+    /// called off now, else <see cref="MoveStep.Unknown"/> (no move can start there).
+    /// </summary>
+    public static MoveRecord MoveAbort(RedisResult result) =>
+        result.Resp2Type == ResultType.Array ? MoveRecord.Parse((string)((RedisResult[])result!)[1]!)
+        : (string?)result == CalledOff ? new MoveRecord(MoveStep.Aborted)
+        : new MoveRecord(MoveStep.Unknown);
 
     /// <summary>What drain answers when it is not handing back unseen messages.</summary>
     public static DrainOutcome Drain(string? word) => word switch

@@ -53,13 +53,7 @@ public sealed partial class SlotStore
     public async Task<MoveRecord> MoveAbortAsync(MoveIntent intent)
     {
         var id = intent.Id;
-        var result = await Db.ScriptEvaluateAsync(SlotScripts.MoveAbort, SlotKeys(id.Slot), [.. IdArgs(id), intent.Nonce]).ConfigureAwait(false);
-        if (result.Resp2Type == ResultType.Array)
-        {
-            return MoveRecord.Parse((string)((RedisResult[])result!)[1]!);
-        }
-
-        return (string?)result == "X" ? new MoveRecord(MoveStep.Aborted) : new MoveRecord(MoveStep.Unknown);
+        return ScriptReplies.MoveAbort(await Db.ScriptEvaluateAsync(SlotScripts.MoveAbort, SlotKeys(id.Slot), [.. IdArgs(id), intent.Nonce]).ConfigureAwait(false));
     }
 
     /// <summary>Notes a move before it takes its message, scored by when it started.</summary>
