@@ -3,8 +3,9 @@ using System.Diagnostics;
 namespace EchoAtTime.Testing;
 
 /// <summary>
-/// A tool of tools/ run as its built program, as an operator would, for the tests that check it end to end (the bench's
-/// smoke run, the simulator's budget): its exit code and both outputs, stopped on SIGTERM (then SIGKILL) past a timeout.
+/// A tool of tools/ run as its built program, as an operator would, for the tests that check it end to end (the
+/// bench's smoke run, the simulator's budget): its exit code and both outputs, stopped on SIGTERM (then SIGKILL) past
+/// a timeout.
 /// </summary>
 public static class BuiltTool
 {

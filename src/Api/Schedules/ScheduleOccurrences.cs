@@ -4,9 +4,9 @@ namespace EchoAtTime.Api.Schedules;
 
 /// <summary>
 /// An occurrence as an ordinary message: keyed by (schedule, generation, occurrence time), so however often it is
-/// written — a materialiser that died after appending, two claimants, a DELETE finishing a materialisation under way —
-/// it is stored once. The fingerprint does not hold the due time: a repeat at another due time is the same request
-/// and answers the first id.
+/// written — a materialiser that died after appending, two claimants, a DELETE finishing a materialisation under
+/// way — it is stored once. The fingerprint does not hold the due time: a repeat at another due time is the same
+/// request and answers the first id.
 /// </summary>
 public static class ScheduleOccurrences
 {

@@ -5,8 +5,9 @@
 -- ARGV per minute: the number of elements, their smallest due offset, when the minute stops taking appends (Unix ms,
 -- includes/appendGuard.lua), the elements (pushed in runs below Lua's unpack limit)
 -- Returns: the store epoch the elements were appended under (includes/storeEpoch.lua), then per minute two values:
--- the new length and epoch record; -1, '' when the minute is closed; -1, now when it is over by the store's clock; or -2, floor when an element would sort at or
--- before what is already printing (a duplicate activation may have moved the printing cursor past the caller's view)
+-- the new length and epoch record; -1, '' when the minute is closed; -1, now when it is over by the store's clock;
+-- or -2, floor when an element would sort at or before what is already printing (a duplicate activation may have
+-- moved the printing cursor past the caller's view)
 
 --- @include "includes/appendGuard"
 --- @include "includes/storeEpoch"

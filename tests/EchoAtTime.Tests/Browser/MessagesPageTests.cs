@@ -13,7 +13,8 @@ namespace EchoAtTime.Tests.Browser;
 /// The messages page (<c>/ui/</c>) in headless Chromium driven by Playwright, on a silo of its own
 /// with an API key: the browser is asked for the key (HTTP Basic) and the page's calls carry it; the
 /// page lists the next messages and the schedules, finds a message by id, and its cancel and reschedule
-/// buttons, and a schedule's pause, resume and delete, act on the store. A screenshot of the rendered page is kept (its path is printed) and checked to be one.
+/// buttons, and a schedule's pause, resume and delete, act on the store. A screenshot of the rendered page is kept
+/// (its path is printed) and checked to be one.
 /// </summary>
 public sealed class MessagesPageTests(ITestOutputHelper output)
 {
