@@ -25,6 +25,12 @@ public enum MoveStep
 
     /// <summary>Arrived: it is <see cref="MoveRecord.NewId"/> now.</summary>
     Arrived,
+
+    /// <summary>
+    /// It stays where it was (the store lost the leave, and it printed there or may have): the arrival
+    /// <see cref="MoveRecord.NewId"/> is to be called off.
+    /// </summary>
+    ArrivalCalledOff,
 }
 
 /// <summary>
@@ -36,7 +42,7 @@ public sealed record MoveRecord(MoveStep Step, long NewDueMs = 0, SlotEntry Entr
     /// <summary>The record of an arrival: <c>D{due as asked}|{new id}</c>.</summary>
     public static string Arrival(long newDueMs, MessageId newId) => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"D{newDueMs}|{newId}");
 
-    /// <summary>Reads <c>P{due}|{element}</c> or <c>D{due}|{id}</c>.</summary>
+    /// <summary>Reads <c>P{due}|{element}</c>, <c>D{due}|{id}</c> or <c>C{due}|{id}</c>.</summary>
     public static MoveRecord Parse(string record)
     {
         var bar = record.IndexOf('|', StringComparison.Ordinal);
@@ -47,9 +53,9 @@ public sealed record MoveRecord(MoveStep Step, long NewDueMs = 0, SlotEntry Entr
                 return new MoveRecord(MoveStep.Leaving, due, SlotElement.Read(record[(bar + 1)..]));
             }
 
-            if (record[0] == 'D' && MessageId.TryParse(record[(bar + 1)..], out var id))
+            if (record[0] is 'D' or 'C' && MessageId.TryParse(record[(bar + 1)..], out var id))
             {
-                return new MoveRecord(MoveStep.Arrived, due, NewId: id);
+                return new MoveRecord(record[0] == 'D' ? MoveStep.Arrived : MoveStep.ArrivalCalledOff, due, NewId: id);
             }
         }
 

@@ -25,6 +25,9 @@ internal static class ScriptReplies
     /// <summary>moveAbort.lua: the attempt is called off now (its nonce marked; the mark's prefix too).</summary>
     public const string CalledOff = "X";
 
+    /// <summary>The prefix of a record of an arrival to call off (moveDone.lua).</summary>
+    public const string ArrivalCalledOff = "C";
+
     /// <summary>A commit or drain by an activation that lost the fence.</summary>
     public const string Fenced = "F";
 
@@ -85,10 +88,12 @@ internal static class ScriptReplies
 
     /// <summary>
     /// What moveAbort answers: the move record when the message left, <see cref="MoveStep.Aborted"/> when the attempt is
-    /// called off now, else <see cref="MoveStep.Unknown"/> (no move can start there).
+    /// called off now, <see cref="MoveStep.ArrivalCalledOff"/> when a mover left an arrival to call off, else
+    /// <see cref="MoveStep.Unknown"/> (no move can start there).
     /// </summary>
     public static MoveRecord MoveAbort(RedisResult result) =>
         result.Resp2Type == ResultType.Array ? MoveRecord.Parse((string)((RedisResult[])result!)[1]!)
+        : (string?)result is { } word && word.StartsWith(ArrivalCalledOff, StringComparison.Ordinal) ? MoveRecord.Parse(word)
         : (string?)result == CalledOff ? new MoveRecord(MoveStep.Aborted)
         : new MoveRecord(MoveStep.Unknown);
 

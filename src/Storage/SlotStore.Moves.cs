@@ -35,13 +35,14 @@ public sealed partial class SlotStore
     /// <summary>
     /// Records that the message moved to <paramref name="newDueMs"/> (as asked) arrived as
     /// <paramref name="newId"/> (once; later calls change nothing). False when the store had lost the leave and the
-    /// message printed at its old time meanwhile, or may have: the caller must call the arrival off. A lost leave
-    /// of a message that did not print is made again.
+    /// message printed at its old time meanwhile (or may have), or a recovery called the attempt
+    /// (<paramref name="nonce"/>) off since: the caller must call the arrival off. A lost leave of a message that did
+    /// not print is made again.
     /// </summary>
-    public async Task<bool> MoveDoneAsync(MessageId id, long newDueMs, MessageId newId)
+    public async Task<bool> MoveDoneAsync(MessageId id, long newDueMs, MessageId newId, string nonce)
     {
-        var reply = (string?)await Db.ScriptEvaluateAsync(SlotScripts.MoveDone, SlotKeys(id.Slot), [.. IdArgs(id), id.DueMs, MoveRecord.Arrival(newDueMs, newId)]).ConfigureAwait(false);
-        return reply != ScriptReplies.Printed;
+        var reply = (string?)await Db.ScriptEvaluateAsync(SlotScripts.MoveDone, SlotKeys(id.Slot), [.. IdArgs(id), id.DueMs, MoveRecord.Arrival(newDueMs, newId), nonce]).ConfigureAwait(false);
+        return reply is not (ScriptReplies.Printed or ScriptReplies.Aborted);
     }
 
     /// <summary>

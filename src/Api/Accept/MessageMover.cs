@@ -39,7 +39,7 @@ public sealed class MessageMover(SlotStore store, MessageWriter writer, EchoMetr
         var record = await store.MoveOutAsync(intent);
         if (record is { Step: MoveStep.Leaving } && record.NewDueMs == newDueMs)
         {
-            record = await ArriveAsync(id, record) is { } newId
+            record = await ArriveAsync(intent, record) is { } newId
                 ? new MoveRecord(MoveStep.Arrived, newDueMs, NewId: newId)
                 : new MoveRecord(MoveStep.Printed);
         }
@@ -63,26 +63,74 @@ public sealed class MessageMover(SlotStore store, MessageWriter writer, EchoMetr
     private async Task RecoverAsync(MoveIntent intent)
     {
         var record = await store.MoveAbortAsync(intent);
-        if (record.Step == MoveStep.Leaving)
+        switch (record.Step)
         {
-            await ArriveAsync(intent.Id, record);
+            case MoveStep.Leaving:
+                await ArriveAsync(intent, record);
+                break;
+            case MoveStep.Arrived:
+                break;
+            case MoveStep.ArrivalCalledOff:
+                // Its mover learned the leave was lost and died before it canceled the arrival.
+                await CancelArrivalAsync(intent.Id, record.NewId!.Value);
+                await CallArrivalOffAsync(intent);
+                break;
+            default:
+                // Called off, or nothing to take: the message stays where it is (or is done there).
+                await CallArrivalOffAsync(intent);
+                break;
         }
 
         await store.RemoveMoveIntentAsync(intent);
     }
 
     /// <summary>
+    /// Makes sure no arrival of <paramref name="intent"/> prints: one can be stored though the message stays — the
+    /// store lost the leave after the mover saw it, the mover appended the arrival and died before it called it off —
+    /// or still be on its way from that dead process. A canceled stand-in under the move's key, due a minute after
+    /// the new time so it cannot print before its cancel, answers every later arrival (a keyed append stores once);
+    /// one already stored is canceled instead, and should it have printed first, the message stays no more.
+    /// </summary>
+    private async Task CallArrivalOffAsync(MoveIntent intent)
+    {
+        var standIn = new ScheduleRequest(Math.Max(intent.NewDueMs, NowMs) + 60_000, "", KeyPrefix + intent.Id, Fingerprint(intent.NewDueMs));
+        var result = (await writer.WriteAsync([standIn]))[0];
+        switch (result.Outcome)
+        {
+            case ScheduleOutcome.KeyConflict:
+                // A move of this message to another time holds the key: its own intent decides its arrival.
+                return;
+            case ScheduleOutcome.Unavailable:
+                throw new RedisException($"The arrival of {intent.Id} could not be called off: the store did not carry out its append.");
+        }
+
+        await CancelArrivalAsync(intent.Id, result.Id);
+    }
+
+    /// <summary>Cancels an arrival of <paramref name="id"/>; should it have printed first, the message stays no more.</summary>
+    private async Task CancelArrivalAsync(MessageId id, MessageId arrival)
+    {
+        if ((await store.CancelAsync(arrival)).Outcome == CancelOutcome.AlreadyPrinted)
+        {
+            await store.CancelAsync(id);
+        }
+    }
+
+    private static string Fingerprint(long newDueMs) => FormattableString.Invariant($"move:{newDueMs}");
+
+    /// <summary>
     /// Appends the message at its new time (once, whoever asks: counted by the first) and records its new id on its old
     /// minute. Null when the store lost the leave and the message printed at its old time meanwhile (or may have):
     /// the arrival is then called off, so it prints once.
     /// </summary>
-    private async Task<MessageId?> ArriveAsync(MessageId id, MoveRecord record)
+    private async Task<MessageId?> ArriveAsync(MoveIntent intent, MoveRecord record)
     {
+        var id = intent.Id;
         var request = new ScheduleRequest(
             Math.Max(record.NewDueMs, NowMs),
             record.Entry.Message,
             KeyPrefix + id,
-            FormattableString.Invariant($"move:{record.NewDueMs}"),
+            Fingerprint(record.NewDueMs),
             ExpireAfterMs: record.Entry.ExpireAfterMs);
         var result = (await writer.WriteAsync([request]))[0];
         if (result.Outcome == ScheduleOutcome.KeyConflict)
@@ -103,10 +151,11 @@ public sealed class MessageMover(SlotStore store, MessageWriter writer, EchoMetr
             metrics.Moved();
         }
 
-        if (!await store.MoveDoneAsync(id, record.NewDueMs, result.Id))
+        if (!await store.MoveDoneAsync(id, record.NewDueMs, result.Id, intent.Nonce))
         {
             // The store restarted between the leave and the arrival and lost the leave; the message printed where it
-            // was. Calling the arrival off keeps it to one print, unless the arrival, due now, printed first.
+            // was, or a recovery called this attempt off and it stays there. Calling the arrival off keeps it to one
+            // print, unless the arrival, due now, printed first.
             return (await store.CancelAsync(result.Id)).Outcome == CancelOutcome.AlreadyPrinted ? result.Id : null;
         }
 

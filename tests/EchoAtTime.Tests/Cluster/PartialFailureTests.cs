@@ -58,4 +58,47 @@ public sealed class PartialFailureTests(SlotClusterFixture fixture)
         var intents = await fixture.Store.MoveIntentsAsync(long.MaxValue, 1_000);
         Assert.Contains(intents, i => i.Id == original.Id);
     }
+
+    /// <summary>
+    /// Found by tools/Simulate (seed <c>cvVUYT3LYbT1</c>, redis-server, schedule 6 241 of a 20 000 run; docs/guarantees.md
+    /// §9): the store lost a move's leave, the mover appended the arrival, learned that the message may have printed
+    /// where it was, and died before it called the arrival off. The recovery found no leave, called the attempt off and
+    /// forgot it: the message printed at its old time and again as the arrival. It now calls the arrival off too — one
+    /// stored is canceled, one still on its way meets a canceled stand-in under its key — and the dead mover's late
+    /// record of the arrival no longer takes the message again.
+    /// </summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_recovered_move_whose_leave_the_store_lost_leaves_the_message_where_it_was_and_no_arrival_printable(bool arrivedBeforeRecovery)
+    {
+        var slot = TimeSlot.Of(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()) + Random.Shared.Next(3_000, 90_000);
+        var keys = new RedisKeys(fixture.Options.KeyPrefix);
+        var db = fixture.Multiplexer.GetDatabase();
+        var text = $"{Guid.NewGuid():N} staying";
+        var original = (await fixture.Writer.WriteAsync([new ScheduleRequest(TimeSlot.StartMs(slot) + 1_000, text)]))[0].Id;
+        var newDue = TimeSlot.StartMs(slot + 1) + 500;
+        var intent = MoveIntent.New(original, newDue);
+        await fixture.Store.AddMoveIntentAsync(intent, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - 60_000);
+        Assert.Equal(MoveStep.Leaving, (await fixture.Store.MoveOutAsync(intent)).Step);
+
+        // The leave never reached the disk; the mover goes on to append the arrival, as it saw the leave.
+        await db.SetRemoveAsync(keys.Canceled(slot), original.Seq);
+        await db.HashDeleteAsync(keys.Nonces(slot), $"mv:{original.Seq}");
+        var arrival = new ScheduleRequest(newDue, text, $"\u0001move:{original}", $"move:{newDue}");
+        var early = arrivedBeforeRecovery ? (await fixture.Writer.WriteAsync([arrival]))[0].Id : (MessageId?)null;
+
+        var metrics = new ServiceCollection().AddMetrics().AddSingleton<EchoMetrics>().BuildServiceProvider().GetRequiredService<EchoMetrics>();
+        await new MessageMover(fixture.Store, fixture.Writer, metrics, TimeProvider.System).RecoverOnceAsync();
+
+        // The dead mover's late steps: the arrival (again, or for the first time), then its record.
+        var late = (await fixture.Writer.WriteAsync([arrival]))[0];
+        Assert.Equal(ScheduleOutcome.Repeated, late.Outcome);
+        Assert.Equal(early ?? late.Id, late.Id);
+        Assert.False(await fixture.Store.MoveDoneAsync(original, newDue, late.Id, intent.Nonce));
+
+        Assert.Equal(MessageStatus.Canceled, await fixture.Store.StatusAsync(late.Id));
+        Assert.Equal(MessageStatus.Scheduled, await fixture.Store.StatusAsync(original));
+        Assert.DoesNotContain(await fixture.Store.MoveIntentsAsync(long.MaxValue, 1_000), i => i == intent);
+    }
 }

@@ -39,7 +39,9 @@ public sealed partial class SimulationTests(ITestOutputHelper output)
     /// the store lost the commit of a printed batch and a cancel of one of its messages answered 204;
     /// <c>852XncXHPpL1</c>, the store lost a move's leave, the arrival was appended after the restart, and the message
     /// printed at both times; <c>b3VPhhOW2SD1</c>, the recovery called a move of a lost message off by its sequence,
-    /// got back the move of the message that took the sequence and arrived that message a second time. And one the verdict was wrong about: <c>bQ9EHbKQY7X1</c>, a cancel the store lost
+    /// got back the move of the message that took the sequence and arrived that message a second time;
+    /// <c>cvVUYT3LYbT1</c>, a mover that learned the store lost its leave died before it canceled the arrival, and the
+    /// recovery called the move off without it. And one the verdict was wrong about: <c>bQ9EHbKQY7X1</c>, a cancel the store lost
     /// brought its message back after a later one printed (allowed: the store lost an acknowledged write).
     /// </summary>
     [Theory]
@@ -47,6 +49,7 @@ public sealed partial class SimulationTests(ITestOutputHelper output)
     [InlineData("852XncXHPpL1")]
     [InlineData("bQ9EHbKQY7X1")]
     [InlineData("b3VPhhOW2SD1")]
+    [InlineData("cvVUYT3LYbT1")]
     public async Task A_seed_that_found_a_window_on_main_breaks_nothing(string seed)
     {
         var (exitCode, stdout, stderr) = await RunAsync("--seed", seed, "--faults", "all");

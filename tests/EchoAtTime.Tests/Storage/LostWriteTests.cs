@@ -217,9 +217,16 @@ public sealed class LostWriteTests
         var restarted = new SlotStore(after, options);
         var arrival = new MessageId(newDue, 0, "00000000");
 
-        Assert.False(await restarted.MoveDoneAsync(overdue, newDue, arrival));
-        Assert.True(await restarted.MoveDoneAsync(notDue, newDue, arrival));
+        Assert.False(await restarted.MoveDoneAsync(overdue, newDue, arrival, "n1"));
+        Assert.True(await restarted.MoveDoneAsync(notDue, newDue, arrival, "n2"));
         Assert.Equal(CancelOutcome.Moved, (await restarted.CancelAsync(notDue)).Outcome);
+
+        // Should that mover die before it calls the arrival off, the minute still says so: to its retry, and to the
+        // recovery (seed cvVUYT3LYbT1: the arrival printed as well). The message's own state is untouched.
+        Assert.False(await restarted.MoveDoneAsync(overdue, newDue, arrival, "n1"));
+        var left = await restarted.MoveAbortAsync(new MoveIntent(overdue, newDue, "n1"));
+        Assert.Equal((MoveStep.ArrivalCalledOff, arrival), (left.Step, left.NewId));
+        Assert.Equal(MessageStatus.Scheduled, await restarted.StatusAsync(overdue));
     }
 
     /// <summary>

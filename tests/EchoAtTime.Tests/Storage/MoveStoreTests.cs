@@ -40,8 +40,8 @@ public sealed class MoveStoreTests(RedisFixture redis)
         Assert.Equal(leaving, await _store.MoveOutAsync(MoveIntent.New(Id(2, 1), Later + 1)));
 
         var newId = new MessageId(Later, 0, _epoch);
-        await _store.MoveDoneAsync(Id(2, 1), Later, newId);
-        await _store.MoveDoneAsync(Id(2, 1), Later + 1, new MessageId(Later + 1, 5, _epoch));
+        await _store.MoveDoneAsync(Id(2, 1), Later, newId, "n1");
+        await _store.MoveDoneAsync(Id(2, 1), Later + 1, new MessageId(Later + 1, 5, _epoch), "n2");
         Assert.Equal(new MessageRecord(MessageStatus.Moved, MovedTo: newId), await _store.LookupAsync(Id(2, 1)));
         Assert.Equal(new MoveRecord(MoveStep.Arrived, Later, NewId: newId), await _store.MoveOutAsync(first));
         Assert.Equal(MessageStatus.Scheduled, await _store.StatusAsync(Id(1, 0)));

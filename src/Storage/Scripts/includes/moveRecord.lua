@@ -2,14 +2,15 @@
 -- alike. A reschedule's move record sits in the nonce hash of the minute the message leaves, under mv:{seq}:
 -- P{new due ms}|{element} while the message is on its way (it carries the element, so the move can be finished from
 -- the record alone, also once the minute's list is gone), D{new due ms}|{new id} once it arrived (the due time as
--- asked: one already past arrives as now), or X{nonce},{nonce}... for attempts that were called off before they took
--- the message. The message itself joins the canceled set when it leaves: the printer skips it and close counts it
+-- asked: one already past arrives as now), X{nonce},{nonce}... for attempts that were called off before they took
+-- the message, or C{new due ms}|{new id} for an arrival to call off: the leave was lost and the message stays
+-- (moveDone.lua). The message itself joins the canceled set when it leaves: the printer skips it and close counts it
 -- done, exactly as for a cancel, so it can print there only if it never left.
 -- Returns: the move record of a sequence in the canceled set ('P...' or 'D...'), or false when it has none (canceled,
--- or only attempts called off, 'X...').
+-- only attempts called off, 'X...', or an arrival called off, 'C...').
 
 local function moveRecord(nonces, seq)
   local r = redis.call('HGET', nonces, 'mv:' .. seq)
-  if r and string.sub(r, 1, 1) ~= 'X' then return r end
+  if r and (string.sub(r, 1, 1) == 'P' or string.sub(r, 1, 1) == 'D') then return r end
   return false
 end
