@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Collections.Immutable;
+using System.Runtime.InteropServices;
 using EchoAtTime.Storage;
 using StackExchange.Redis;
 using Microsoft.Extensions.DependencyInjection;
@@ -38,6 +39,19 @@ public sealed class MessageWriter
     {
         var now = _clock.GetUtcNow().ToUnixTimeMilliseconds();
         var writes = await ReserveKeysAsync(requests, now);
+        if (OneMinute(writes, now) is { } minute)
+        {
+            // All of it for one minute (a single message, a dense batch), none answered yet: it queues there, as the
+            // routing below would send it, without the routing.
+            var messages = new ScheduleRequest[writes.Length];
+            for (var i = 0; i < writes.Length; i++)
+            {
+                messages[i] = writes[i].Request;
+            }
+
+            return await SendAsync(minute, ImmutableCollectionsMarshal.AsImmutableArray(messages));
+        }
+
         var bySlot = new Dictionary<long, List<int>>();
         for (var i = 0; i < writes.Length; i++)
         {
@@ -46,8 +60,7 @@ public sealed class MessageWriter
                 continue;
             }
 
-            var request = writes[i].Request;
-            var slot = request.Nonce is null ? TimeSlot.Of(Math.Max(now, request.DueMs)) : request.ReservedSlot;
+            var slot = Minute(writes[i].Request, now);
             if (!bySlot.TryGetValue(slot, out var list))
             {
                 bySlot[slot] = list = [];
@@ -76,6 +89,28 @@ public sealed class MessageWriter
         });
         await Task.WhenAll([WritePlainAsync(plain, writes), .. sends]);
         return PendingWrite.Results(writes);
+    }
+
+    /// <summary>The minute a request goes to first: its due one, or its key's reservation's.</summary>
+    private static long Minute(ScheduleRequest request, long now) =>
+        request.Nonce is null ? TimeSlot.Of(Math.Max(now, request.DueMs)) : request.ReservedSlot;
+
+    /// <summary>The minute every one of <paramref name="writes"/> goes to, when they all go to one and none is answered.</summary>
+    private static long? OneMinute(PendingWrite[] writes, long now)
+    {
+        long? minute = null;
+        foreach (var write in writes)
+        {
+            var slot = Minute(write.Request, now);
+            if (write.HasResult || (minute is { } m && m != slot))
+            {
+                return null;
+            }
+
+            minute = slot;
+        }
+
+        return minute;
     }
 
     /// <summary>
@@ -124,11 +159,19 @@ public sealed class MessageWriter
     /// hash slot): a key held with another fingerprint is answered here as a conflict; every other
     /// keyed request carries the reservation's nonce and minute from now on.
     /// </summary>
-    private async Task<PendingWrite[]> ReserveKeysAsync(IReadOnlyList<ScheduleRequest> requests, long now)
+    private async ValueTask<PendingWrite[]> ReserveKeysAsync(IReadOnlyList<ScheduleRequest> requests, long now)
     {
         var writes = PendingWrite.Of(requests);
-        var fresh = Enumerable.Range(0, requests.Count).Where(i => requests[i] is { IdempotencyKey: not null, Nonce: null }).ToList();
-        if (fresh.Count == 0)
+        List<int>? fresh = null;
+        for (var i = 0; i < requests.Count; i++)
+        {
+            if (requests[i] is { IdempotencyKey: not null, Nonce: null })
+            {
+                (fresh ??= []).Add(i);
+            }
+        }
+
+        if (fresh is null)
         {
             return writes;
         }
@@ -221,7 +264,7 @@ public sealed class MessageWriter
     {
         while (true)
         {
-            var queue = _queues.GetOrAdd(slot, NewQueue);
+            var queue = _queues.GetOrAdd(slot, static (minute, self) => self.NewQueue(minute), this);
             if (queue.TryEnqueue(messages, out var results))
             {
                 return results;
