@@ -109,6 +109,7 @@ internal sealed partial class SimWorld
                 break;
             case LoseWrites:
                 _store.LoseWritesAsync().GetAwaiter().GetResult();
+                StoreEpochs.Add(_store.Epoch());
 
                 // The crash broke every connection: what was on the wire fails, nothing crosses into the new
                 // incarnation.

@@ -40,6 +40,7 @@ internal sealed partial class SimWorld : IStoreClock
         Options = new EchoOptions { BatchSize = batchSize, Retention = TimeSpan.FromHours(1) };
         _observer = new SlotStore(store.Connection, Microsoft.Extensions.Options.Options.Create(Options));
         store.Reset();
+        StoreEpochs.Add(store.Epoch());
         for (var i = 0; i < Silos; i++)
         {
             StartSilo(i);
@@ -58,6 +59,9 @@ internal sealed partial class SimWorld : IStoreClock
     public List<PrintedRecord> Printed { get; } = [];
 
     public Ledger Ledger { get; } = new();
+
+    /// <summary>The store's incarnations in this schedule, oldest first (each lossy restart adds one).</summary>
+    public List<string> StoreEpochs { get; } = [];
 
     /// <summary>Operations that failed with something other than a store failure: a 500 from the API.</summary>
     public List<string> Errors { get; } = [];

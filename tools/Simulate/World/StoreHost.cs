@@ -49,6 +49,17 @@ internal sealed class StoreHost : IDisposable
         _persisted = [];
     }
 
+    /// <summary>
+    /// The incarnation ids are appended under now (includes/storeEpoch.lua: 8 hex digits of the run_id), so a verdict
+    /// can rank the incarnations of one run.
+    /// </summary>
+    public string Epoch()
+    {
+        var info = (string?)Server.Execute("INFO", "server") ?? "";
+        var runId = info.Split('\n').Select(l => l.Trim()).First(l => l.StartsWith("run_id:", StringComparison.Ordinal))["run_id:".Length..];
+        return runId[..8].ToLowerInvariant();
+    }
+
     public void Persist()
     {
         var db = Connection.GetDatabase();

@@ -16,7 +16,9 @@ internal static class Verdict
     public static List<string> Of(SimWorld world, bool strict = false)
     {
         var ledger = world.Ledger;
-        var lines = LateOriginalsLeftOut(world.Printed.Select(p => new PrintedLine(p.Silo, MessageKey.Parse(p.Id.ToString()), p.PrintedMs, p.Message, p.Redelivered)).ToList());
+        var rank = world.StoreEpochs.Select((epoch, i) => (epoch, i)).ToDictionary(e => e.epoch, e => (long)e.i);
+        MessageKey Key(MessageId id) => Ranked(id, rank);
+        var lines = LateOriginalsLeftOut(world.Printed.Select(p => new PrintedLine(p.Silo, Key(p.Id), p.PrintedMs, p.Message, p.Redelivered)).ToList());
         var printedIds = world.Printed.Select(p => p.Id).ToHashSet();
         var violations = new List<string>(world.Errors.Select(e => $"500: {e}"));
         if (strict)
@@ -77,13 +79,13 @@ internal static class Verdict
             .Concat(ledger.Cancels.Where(c => c.Outcome is CancelOutcome.Moved or CancelOutcome.Expired).Select(c => c.Id))
             .ToHashSet();
         var mustPrint = candidates.Where(id => !undecided.Contains(id) && !done.Contains(id) && !canceled.Any(c => c.Id == id) && !movedAway.Any(m => m.Id == id))
-            .Select(id => MessageKey.Parse(id.ToString()))
+            .Select(Key)
             .Distinct();
         // A cancel or move the store may have lost (answered after its last persist, before a loss) can bring the
         // message back after later ones printed: it may print, and wherever it then comes, it breaks no promise.
         var revived = canceled.Where(c => ledger.MayBeLost(c.Step)).Select(c => c.Id)
             .Concat(movedAway.Where(m => ledger.MayBeLost(m.Step)).Select(m => m.Id))
-            .Select(id => MessageKey.Parse(id.ToString()))
+            .Select(Key)
             .ToHashSet();
         var report = Invariants.Check([.. lines.Where(l => !revived.Contains(l.Key))], mustPrint, world.Crashed);
         violations.AddRange(lines.Where(l => revived.Contains(l.Key) && l.PrintedMs < l.DueMs).Select(l => $"early: {l.Id} (its cancel or move lost) printed {l.DueMs - l.PrintedMs} ms early"));
@@ -93,6 +95,18 @@ internal static class Verdict
         }
 
         return violations;
+    }
+
+    /// <summary>
+    /// The id as the invariants rank it: (due, acceptance) is (due, sequence) within one incarnation of the store, but a
+    /// store that lost writes hands the positions of what it lost out again, so a message of a later incarnation can
+    /// have a smaller sequence than one of the same millisecond accepted (and perhaps printed) before the loss. The
+    /// sequence is ranked by incarnation first: a line shows it as incarnation × 10⁹ + sequence.
+    /// </summary>
+    private static MessageKey Ranked(MessageId id, Dictionary<string, long> rank)
+    {
+        var key = MessageKey.Parse(id.ToString());
+        return rank.TryGetValue(id.EpochText ?? "", out var incarnation) ? key with { Seq = (incarnation * 1_000_000_000) + key.Seq } : key;
     }
 
     /// <summary>
