@@ -134,6 +134,10 @@ public sealed class ChaosAnalysisTests
         PrintedLine[] every = [Occurrence(0, 0), Occurrence(2_000, 1), Occurrence(4_000, 2), Occurrence(6_000, 3)];
 
         Assert.True(Occurrences(schedule, every).Passed);
+
+        // The first one appended 37 ms after its second (CI: the create's own materialisation came an instant late) is
+        // due then, and is still that second's occurrence.
+        Assert.True(Occurrences(schedule, [Occurrence(37, 0), .. every.Skip(1)]).Passed);
         var missing = Occurrences(schedule, [.. every.Where(l => l.DueMs != T0 + 4_000)]);
         Assert.Equal((1, 0, 0), (missing.Occurrences.Missing, missing.Occurrences.UnderTwoIds, missing.Occurrences.AfterDelete));
         Assert.False(missing.Passed);
