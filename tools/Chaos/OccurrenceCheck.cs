@@ -28,12 +28,11 @@ public static class OccurrenceCheck
         foreach (var schedule in schedules)
         {
             var mine = lines.Where(l => l.Message == schedule.Text).ToList();
-            var dues = Dues(cron, schedule.CreatedAfterMs, throughMs);
-
             // An occurrence appended after its second (a materialisation that came late: the first one, planned by the
             // create an instant before its second; one after a claimant died) is due when it was appended, before the
             // next occurrence: it is the occurrence whose second is the latest at or before its due time.
             var all = Dues(cron, schedule.CreatedAfterMs, Math.Max(throughMs, mine.Count == 0 ? 0 : mine.Max(l => l.DueMs))).ToArray();
+            var dues = all.Where(d => d <= throughMs).ToList();
             long Occurrence(long dueMs) => Array.BinarySearch(all, dueMs) is var i && i >= 0 ? all[i] : ~i > 0 ? all[~i - 1] : dueMs;
             var byDue = mine.GroupBy(l => Occurrence(l.DueMs)).ToDictionary(g => g.Key, g => g.Select(l => l.Id).Distinct().Count());
             expected += dues.Count;
