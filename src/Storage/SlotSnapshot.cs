@@ -18,6 +18,12 @@ public sealed record SlotSnapshot(long Version, long PrintedCursor, long Printin
     /// over from another server (a promoted replica), whose last writes nobody can date.
     /// </summary>
     public long? RestartedAgoMs { get; init; }
+
+    /// <summary>
+    /// The store epoch of the latest cancel or move out of this minute (meta <c>ce</c>; "" before any): a commit hands
+    /// the canceled set over when it is not the view's, as a count alone cannot tell a lost cancel and a new one apart.
+    /// </summary>
+    public string CanceledUnder { get; init; } = "";
 }
 
 /// <summary>
@@ -36,6 +42,9 @@ public sealed record CommitResult(bool Declared, RedisValue[] Unseen, int[] Canc
     /// know: a position the view has seen may now hold another message. The caller must reload.
     /// </summary>
     public bool Reincarnated { get; init; }
+
+    /// <summary>The minute's <see cref="SlotSnapshot.CanceledUnder"/> at the commit.</summary>
+    public string CanceledUnder { get; init; } = "";
 }
 
 /// <summary>Outcome of trying to drain a slot.</summary>

@@ -59,6 +59,7 @@ public sealed partial class SlotStore(IConnectionMultiplexer redis, IOptions<Ech
         {
             StoreEpoch = (string?)incarnation[0],
             RestartedAgoMs = restartedAgoMs < 0 ? null : restartedAgoMs,
+            CanceledUnder = (string?)meta[5] ?? "",
         };
     }
 
@@ -66,18 +67,19 @@ public sealed partial class SlotStore(IConnectionMultiplexer redis, IOptions<Ech
     /// The fence: records progress if <paramref name="version"/> is still current, and declares
     /// <paramref name="printingCursor"/> only when the list holds exactly <paramref name="loadedCount"/>
     /// elements. Returns the elements beyond <paramref name="loadedCount"/> and, when there are more
-    /// than <paramref name="knownCanceled"/>, every canceled sequence; null when another activation
+    /// than <paramref name="knownCanceled"/> or the latest was canceled under another store epoch than
+    /// <paramref name="canceledUnder"/>, every canceled sequence; null when another activation
     /// owns the slot; <see cref="CommitResult.Reincarnated"/> when the minute's epoch record is not
     /// <paramref name="viewEpochs"/> (null: not checked, for callers that hold no view).
     /// <paramref name="receipt"/> is the confirmed batch's receipt (<see cref="BatchReceipt"/>), kept with the minute;
     /// <paramref name="expired"/> the sequences of the declared batch that expired, recorded with the declaration.
     /// </summary>
-    public async Task<CommitResult?> CommitAsync(long slot, long version, long printedCursor, int printedCount, long printingCursor, int loadedCount, int knownCanceled = -1, string? viewEpochs = null, string receipt = "", IReadOnlyList<int>? expired = null)
+    public async Task<CommitResult?> CommitAsync(long slot, long version, long printedCursor, int printedCount, long printingCursor, int loadedCount, int knownCanceled = -1, string? viewEpochs = null, string receipt = "", IReadOnlyList<int>? expired = null, string canceledUnder = "")
     {
         var result = await Db.ScriptEvaluateAsync(
             SlotScripts.Commit,
             SlotKeys(slot),
-            [version, Cursor(printedCursor), printedCount, Cursor(printingCursor), loadedCount, knownCanceled, viewEpochs ?? Unchecked, receipt, .. (expired ?? []).Select(s => (RedisValue)s)]).ConfigureAwait(false);
+            [version, Cursor(printedCursor), printedCount, Cursor(printingCursor), loadedCount, knownCanceled, viewEpochs ?? Unchecked, receipt, canceledUnder, .. (expired ?? []).Select(s => (RedisValue)s)]).ConfigureAwait(false);
         if (result.IsNull)
         {
             return null;
@@ -96,7 +98,7 @@ public sealed partial class SlotStore(IConnectionMultiplexer redis, IOptions<Ech
             await WaitForReplicasAsync(redis.GetServer(_keys.Messages(slot)), $"the commit of slot {slot}").ConfigureAwait(false);
         }
 
-        return new CommitResult((long)parts[0] == 1, (RedisValue[])parts[1]!, Sequences(parts[2]), (string?)parts[3]);
+        return new CommitResult((long)parts[0] == 1, (RedisValue[])parts[1]!, Sequences(parts[2]), (string?)parts[3]) { CanceledUnder = (string?)parts[4] ?? "" };
     }
 
     /// <summary>

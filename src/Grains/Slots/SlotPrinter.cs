@@ -62,7 +62,7 @@ internal sealed class SlotPrinter(SlotStore store, IEchoSink sink, EchoMetrics m
             // they are done exactly when the batch is declared, and never printed.
             var expiring = batch.Where(m => m.IsExpiredAt(view.SlotStartMs, now)).ToList();
             var printing = batch.Count > 0 ? Math.Max(view.PrintedCursor, batch[^1].Cursor) : view.PrintedCursor;
-            var commit = await store.CommitAsync(slot, view.Version, view.PrintedCursor, view.PrintedCount, printing, view.LoadedCount, view.CanceledCount, view.EpochsText, unconfirmed ? receipt : "", expiring.ConvertAll(m => m.Seq));
+            var commit = await store.CommitAsync(slot, view.Version, view.PrintedCursor, view.PrintedCount, printing, view.LoadedCount, view.CanceledCount, view.EpochsText, unconfirmed ? receipt : "", expiring.ConvertAll(m => m.Seq), view.CanceledUnder);
             if (commit is null)
             {
                 return PrintOutcome.Fenced;
@@ -76,6 +76,7 @@ internal sealed class SlotPrinter(SlotStore store, IEchoSink sink, EchoMetrics m
 
             view.Committed(commit.Declared ? printing : null);
             view.SetEpochs(commit.Epochs);
+            view.CanceledUnder = commit.CanceledUnder;
             Merge(view, commit.Unseen, commit.Canceled);
             unconfirmed = false;
             if (!commit.Declared)
@@ -120,6 +121,17 @@ internal sealed class SlotPrinter(SlotStore store, IEchoSink sink, EchoMetrics m
             printedThisTurn = true;
             unconfirmed = true;
         }
+    }
+
+    /// <summary>
+    /// Starts <paramref name="view"/> over from what the store loaded: its elements, epochs and cancels (see
+    /// <see cref="SlotView.Load"/>). Returns how many messages it flagged, and how many only for lost commits.
+    /// </summary>
+    public static (int Flagged, int LostCommits) Load(SlotView view, SlotSnapshot snapshot, LostCommitWindow lostCommits)
+    {
+        view.SetEpochs(snapshot.Epochs);
+        view.CanceledUnder = snapshot.CanceledUnder;
+        return view.Load(snapshot.Version, snapshot.PrintedCursor, snapshot.PrintingCursor, Array.ConvertAll(snapshot.Elements, SlotElement.Read), snapshot.Canceled, lostCommits);
     }
 
     /// <summary>

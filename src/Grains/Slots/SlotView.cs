@@ -13,7 +13,7 @@ internal sealed class SlotView(long slotStartMs)
 {
     private readonly SortedSet<PendingMessage> _pending = [];
 
-    // Canceled sequences known here: a commit sends the set only when it has grown.
+    // Canceled sequences known here: a commit sends the set only when its size or its last cancel's epoch differs.
     private readonly HashSet<int> _canceled = [];
 
     // The minute's store epochs (meta 'e'): the text changes only when the store restarts, so most calls reuse the
@@ -41,6 +41,12 @@ internal sealed class SlotView(long slotStartMs)
     public int PendingCount => _pending.Count;
 
     public int CanceledCount => _canceled.Count;
+
+    /// <summary>
+    /// The store epoch of the latest cancel this view took in (<see cref="SlotSnapshot.CanceledUnder"/>): with
+    /// <see cref="CanceledCount"/>, what a commit compares before it hands the canceled set over.
+    /// </summary>
+    public string CanceledUnder { get; set; } = "";
 
     /// <summary>The earliest due time (ms) among pending messages, if any.</summary>
     public long? NextDueMs => _pending.Count > 0 ? SlotStartMs + _pending.Min!.OffsetMs : null;

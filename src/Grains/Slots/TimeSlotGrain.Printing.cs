@@ -98,10 +98,8 @@ public sealed partial class TimeSlotGrain
             return false;
         }
 
-        var elements = Array.ConvertAll(snapshot.Elements, SlotElement.Read);
-        _view.SetEpochs(snapshot.Epochs);
         var lostCommits = LostCommitWindow.Of(snapshot, NowMs, (long)_options.MaxClockSkew.TotalMilliseconds);
-        var (redelivered, lost) = _view.Load(snapshot.Version, snapshot.PrintedCursor, snapshot.PrintingCursor, elements, snapshot.Canceled, lostCommits);
+        var (redelivered, lost) = SlotPrinter.Load(_view, snapshot, lostCommits);
         _life.Loaded();
         LogLoaded(_slot, _view.PendingCount, _view.PrintedCount, redelivered);
         if (lost > 0)

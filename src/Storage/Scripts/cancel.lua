@@ -8,8 +8,9 @@ local function printed(m) return 'printed' end
 
 --- @include "includes/messageLookup"
 --- @include "includes/mayHavePrinted"
+--- @include "includes/markCanceled"
 
 if m[3] and tonumber(ARGV[3]) <= tonumber(m[3]) then return 'printed' end
 if mayHavePrinted(ARGV[4], tonumber(ARGV[5])) then return 'printed' end
-redis.call('SADD', KEYS[3], ARGV[1])
+markCanceled(KEYS[3], KEYS[2], ARGV[1])
 return 'now'

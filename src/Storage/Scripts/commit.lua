@@ -11,16 +11,17 @@
 -- ARGV[1] version, ARGV[2] printed cursor, ARGV[3] printed count, ARGV[4] printing cursor, ARGV[5] loaded count,
 -- ARGV[6] canceled count the caller knows, ARGV[7] the minute's epoch record the caller's view holds ('*': no view to
 -- check), ARGV[8] the receipt of the batch this commit confirms, appended to the meta field r ('' when none; see
--- includes/receipt.lua), ARGV[9..] the sequences of the new batch's expired messages: recorded, when the batch is
+-- includes/receipt.lua), ARGV[9] the store epoch of the latest cancel the caller knows (meta ce, '' for none),
+-- ARGV[10..] the sequences of the new batch's expired messages: recorded, when the batch is
 -- declared and the message not canceled, in the canceled set as -1 - seq (done, never printed)
 -- Returns: false when fenced; { 2 } when the caller must reload; else { declared 1/0, elements appended after what the
--- caller loaded, canceled sequences (only when there are more than the caller knows, so a batch costs nothing extra),
--- the minute's epoch record }
+-- caller loaded, canceled sequences (only when their count or the latest's epoch is not what the caller knows, so a
+-- batch costs nothing extra), the minute's epoch record, the latest cancel's epoch }
 
 --- @include "includes/reincarnated"
 --- @include "includes/epochRecord"
 
-local m = redis.call('HMGET', KEYS[2], 'v', 'n', 'e', 'r', 'rl')
+local m = redis.call('HMGET', KEYS[2], 'v', 'n', 'e', 'r', 'rl', 'ce')
 if (m[1] or '0') ~= ARGV[1] then return false end
 local kept = m[3]
 m[3] = epochRecord(KEYS[1], m[3])
@@ -63,10 +64,14 @@ else
   redis.call('HSET', KEYS[2], 'v', ARGV[1] + 1, 'p', ARGV[2], 'c', ARGV[3])
 end
 local canceled = {}
-if redis.call('SCARD', KEYS[3]) ~= tonumber(ARGV[6]) then canceled = redis.call('SMEMBERS', KEYS[3]) end
+-- A size alone can hide a cancel: a lossy restart may have dropped one the caller knew and a cancel since added
+-- another. Cancels record the epoch they ran under (includes/markCanceled), which a restart always changes.
+if redis.call('SCARD', KEYS[3]) ~= tonumber(ARGV[6]) or (m[6] or '') ~= ARGV[9] then
+  canceled = redis.call('SMEMBERS', KEYS[3])
+end
 if declared then
-  for i = 9, #ARGV do
+  for i = 10, #ARGV do
     if redis.call('SISMEMBER', KEYS[3], ARGV[i]) == 0 then redis.call('SADD', KEYS[3], -1 - tonumber(ARGV[i])) end
   end
 end
-return { declared and 1 or 0, unseen, canceled, m[3] }
+return { declared and 1 or 0, unseen, canceled, m[3], m[6] or '' }

@@ -8,7 +8,7 @@
 -- lies before the second after now's second less the uptime.
 -- KEYS[1] message list, KEYS[2] meta hash, KEYS[3] canceled set
 -- ARGV[1] page size
--- Returns: { {v, p, n, x, e}, length, first page, canceled sequences, { store epoch, ms since the server started in
+-- Returns: { {v, p, n, x, e, ce}, length, first page, canceled sequences, { store epoch, ms since the server started in
 -- place at least, or -1 when it may have taken over from another server } }
 
 --- @include "includes/epochRecord"
@@ -17,7 +17,7 @@
 
 local server = redis.call('INFO', 'server')
 
-local m = redis.call('HMGET', KEYS[2], 'v', 'p', 'n', 'x', 'e')
+local m = redis.call('HMGET', KEYS[2], 'v', 'p', 'n', 'x', 'e', 'ce')
 if not m[5] then m[5] = epochRecord(KEYS[1], false) end
 return { m, redis.call('LLEN', KEYS[1]), redis.call('LRANGE', KEYS[1], 0, tonumber(ARGV[1]) - 1),
   redis.call('SMEMBERS', KEYS[3]), { storeEpoch(server), restartedAgo(server) } }

@@ -27,8 +27,9 @@ end
 
 --- @include "includes/messageLookup"
 --- @include "includes/mayHavePrinted"
+--- @include "includes/markCanceled"
 
 if (m[3] and tonumber(ARGV[3]) <= tonumber(m[3])) or mayHavePrinted(ARGV[4], tonumber(ARGV[5])) then return printed(m) end
-redis.call('SADD', KEYS[3], ARGV[1])
+markCanceled(KEYS[3], KEYS[2], ARGV[1])
 redis.call('HSET', KEYS[4], field, ARGV[6])
 return 'retaken'

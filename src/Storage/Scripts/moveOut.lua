@@ -11,13 +11,14 @@ local function printed(m) return 'printed' end
 
 --- @include "includes/messageLookup"
 --- @include "includes/mayHavePrinted"
+--- @include "includes/markCanceled"
 
 if m[3] and tonumber(ARGV[3]) <= tonumber(m[3]) then return 'printed' end
 if mayHavePrinted(ARGV[4], tonumber(ARGV[7])) then return 'printed' end
 local field = 'mv:' .. ARGV[1]
 local mark = redis.call('HGET', KEYS[4], field)
 if mark and string.find(',' .. string.sub(mark, 2) .. ',', ',' .. ARGV[6] .. ',', 1, true) then return 'aborted' end
-redis.call('SADD', KEYS[3], ARGV[1])
+markCanceled(KEYS[3], KEYS[2], ARGV[1])
 local record = 'P' .. ARGV[5] .. '|' .. e
 redis.call('HSET', KEYS[4], field, record)
 return { 'moved', record }

@@ -17,9 +17,8 @@ public static class PrinterViews
     /// </summary>
     internal static int Load(SlotView view, SlotSnapshot snapshot, long nowMs = long.MinValue)
     {
-        view.SetEpochs(snapshot.Epochs);
         var window = nowMs == long.MinValue ? default : LostCommitWindow.Of(snapshot, nowMs, 50);
-        return view.Load(snapshot.Version, snapshot.PrintedCursor, snapshot.PrintingCursor, Array.ConvertAll(snapshot.Elements, SlotElement.Read), snapshot.Canceled, window).Flagged;
+        return SlotPrinter.Load(view, snapshot, window).Flagged;
     }
 
     /// <summary>The minute's view as a printer that loaded it just now holds it.</summary>

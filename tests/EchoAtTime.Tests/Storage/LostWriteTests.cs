@@ -341,4 +341,41 @@ public sealed class LostWriteTests
         Assert.True(commit.Declared);
         Assert.Single(commit.Unseen);
     }
+
+    [Fact]
+    public async Task A_cancel_after_a_lossy_restart_reaches_the_printer_though_the_store_lost_a_cancel_it_knew()
+    {
+        await using var redis = new RedisServer();
+        await redis.StartAsync();
+        var options = Options.Create(new EchoOptions { KeyPrefix = $"t{Guid.NewGuid():N}:", AppendGrace = EarlierRun.AnyMinute });
+        var keys = new RedisKeys(options.Value.KeyPrefix);
+        // Ahead, so that a cancel after the restart knows the message cannot have printed under a lost commit.
+        var slot = TimeSlot.Of(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()) + 5;
+        var view = new SlotView(TimeSlot.StartMs(slot));
+        MessageId later;
+        await using (var before = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString))
+        {
+            var store = new SlotStore(before, options);
+            var appended = await store.AppendAsync(slot, [SlotElement.Encode(10, "a"), SlotElement.Encode(20, "b")], 10);
+            Assert.Equal((CancelOutcome.Canceled, true), await store.CancelAsync(new MessageId(TimeSlot.StartMs(slot) + 10, 0, appended.Epoch!)));
+            later = new MessageId(TimeSlot.StartMs(slot) + 20, 1, appended.Epoch!);
+            PrinterViews.Load(view, await store.LoadAsync(slot));
+            Assert.Equal(1, view.CanceledCount);
+
+            // Lost with the restart, as a write after the last fsync is.
+            await before.GetDatabase().SetRemoveAsync(keys.Canceled(slot), 0);
+        }
+
+        await redis.KillAsync();
+        await redis.StartAsync();
+        await using var after = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString);
+        var restarted = new SlotStore(after, options);
+        Assert.Equal((CancelOutcome.Canceled, true), await restarted.CancelAsync(later));
+
+        // The set is as large as the view's again, with another member: the commit must hand it over all the same.
+        var commit = await restarted.CommitAsync(slot, view.Version, view.PrintedCursor, 0, view.PrintedCursor, view.LoadedCount, view.CanceledCount, view.EpochsText, canceledUnder: view.CanceledUnder);
+        Assert.Contains(1, commit!.Canceled);
+        SlotPrinter.Merge(view, commit.Unseen, commit.Canceled);
+        Assert.Equal(0, view.PendingCount);
+    }
 }

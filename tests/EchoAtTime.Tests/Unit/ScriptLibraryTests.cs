@@ -13,7 +13,7 @@ public sealed partial class ScriptLibraryTests
     public void Every_script_the_store_is_sent_is_a_file_that_loads_with_its_includes_resolved()
     {
         Assert.Equal(24, Scripts.Length);
-        Assert.Equal(11, Includes.Length);
+        Assert.Equal(12, Includes.Length);
         foreach (var name in Scripts)
         {
             var text = ScriptLibrary.Get(name);

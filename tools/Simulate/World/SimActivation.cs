@@ -156,10 +156,7 @@ internal sealed class SimActivation
         // The store's incarnation runs on the world's clock, not the real process's: how long ago it restarted in the
         // schedule.
         snapshot = snapshot with { RestartedAgoMs = snapshot.RestartedAgoMs is null ? null : _world.RestartedAgoMs };
-        var elements = Array.ConvertAll(snapshot.Elements, SlotElement.Read);
-        _view.SetEpochs(snapshot.Epochs);
-        var lostCommits = LostCommitWindow.Of(snapshot, NowMs, (long)_world.Options.MaxClockSkew.TotalMilliseconds);
-        _view.Load(snapshot.Version, snapshot.PrintedCursor, snapshot.PrintingCursor, elements, snapshot.Canceled, lostCommits);
+        SlotPrinter.Load(_view, snapshot, LostCommitWindow.Of(snapshot, NowMs, (long)_world.Options.MaxClockSkew.TotalMilliseconds));
         _life.Loaded();
         return true;
     }

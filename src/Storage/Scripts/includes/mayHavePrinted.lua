@@ -11,7 +11,7 @@
 --- @include "includes/storeNow"
 
 local function mayHavePrinted(appendedUnder, dueMs)
-  local server = redis.call('INFO', 'server')
+  local server = storeInfo()
   if appendedUnder == storeEpoch(server) then return false end
   return dueMs <= storeNowMs() - math.max(0, restartedAgo(server))
 end
