@@ -57,17 +57,40 @@ public sealed class BenchRun(BenchOptions options, Action<string> log)
         return report;
     }
 
+    /// <summary>The tool's own socket tuning (see Program.cs); never passed on to a silo.</summary>
+    public const string InlineCompletionsVariable = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
+
+    // No load balancer sits in front of the benchmark's silos, so the readiness drain on SIGTERM (2 s by default)
+    // would only stretch every stop, and the drain scenario's stop must land before the first message is due.
+    private static readonly string[] SiloArgs = ["--Echo:ShutdownDrainDelay=00:00:00"];
+
     private async Task<(ScenarioResult Result, string? RedisVersion)> RunOneAsync(
         IScenario scenario, int silos, string dir, string siloDll, LoopbackPorts ports, BatchLoad batches, Random random, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
         string? redisVersion = null;
-        await using var deployment = new BenchDeployment(siloDll, silos, dir, options.AppendFsync, ports, scenario.SiloCpuCores, options.RedisCluster);
+        await using var deployment = new Deployment(new DeploymentPlan(siloDll)
+        {
+            Name = "bench",
+            Silos = silos,
+            RedisCluster = options.RedisCluster,
+            AppendFsync = options.AppendFsync,
+            ExtraArgs = SiloArgs,
+            Unset = [InlineCompletionsVariable],
+            SiloCpuCores = scenario.SiloCpuCores,
+            // Stdout straight to a file: at 100k+ lines/s a reader that fell behind would fill the pipe and block the
+            // silo's writes, throttling exactly what is measured.
+            Stdout = StdoutHandling.File,
+            WorkDir = dir,
+            Ports = ports,
+        });
+        RedisStats? stats = null;
         try
         {
             await deployment.StartAsync(cancellationToken);
-            redisVersion = await deployment.Stats.VersionAsync();
-            var context = new ScenarioContext(options, deployment, batches, random, log);
+            stats = await RedisStats.ConnectAsync([.. deployment.StoreNodes.Select(n => n.Port)]);
+            redisVersion = await stats.VersionAsync();
+            var context = new ScenarioContext(options, deployment, stats, batches, random, log);
             var outcome = await scenario.RunAsync(context, cancellationToken);
             return (new ScenarioResult(scenario.Name, silos, outcome.Figures, outcome.Integrity, context.Notes, clock.Elapsed.TotalSeconds), redisVersion);
         }
@@ -78,6 +101,10 @@ public sealed class BenchRun(BenchOptions options, Action<string> log)
         finally
         {
             await deployment.StopAsync();
+            if (stats is not null)
+            {
+                await stats.DisposeAsync();
+            }
         }
     }
 

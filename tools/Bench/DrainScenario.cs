@@ -32,7 +32,7 @@ public sealed class DrainScenario : IScenario
         var stoppingAtMs = ScenarioContext.NowMs;
         await deployment.StopSilosAsync();
         var stoppedAtMs = ScenarioContext.NowMs;
-        var printedBeforeStop = new LineCounter().Count(deployment.AllProcesses.Select(p => p.StdoutPath!));
+        var printedBeforeStop = new LineCounter().Count(deployment.SiloInstances.Select(p => p.StdoutPath!));
         var stoppedInTime = stoppedAtMs < firstDueMs && printedBeforeStop == 0;
         if (!stoppedInTime)
         {

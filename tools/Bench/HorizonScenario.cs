@@ -22,7 +22,7 @@ public sealed class HorizonScenario : IScenario
     {
         var options = context.Options;
         var deployment = context.Deployment;
-        var stats = deployment.Stats;
+        var stats = context.Stats;
         var firstMinute = (ScenarioContext.NowMs / 60_000) + 10;
 
         // A freshly started silo first compiles its accept path: warm it up with the same shape of
@@ -73,7 +73,7 @@ public sealed class HorizonScenario : IScenario
         var store = await StoreCheck.RunAsync(stats, [.. tally.Accepted, .. warmUp.Accepted]);
         context.Log($"  store: {store.Elements} elements in {store.Lists} minute lists for {tally.Accepted.Count + warmUp.Accepted.Count} accepted ids{(store.Holds ? "" : " — MISMATCH")}");
         figures.Add("storeLists", "store: minute lists", store.Lists);
-        var analysis = PrintAnalysis.Analyze([.. tally.Accepted, .. warmUp.Accepted], ProcessOutput.Read(deployment.AllProcesses), expectPrints: false);
+        var analysis = PrintAnalysis.Analyze([.. tally.Accepted, .. warmUp.Accepted], ProcessOutput.Read(deployment.SiloInstances), expectPrints: false);
         return new ScenarioOutcome(figures, store.ApplyTo(analysis.Integrity));
     }
 

@@ -13,7 +13,7 @@ public sealed class MemoryScenario : IScenario
     public async Task<ScenarioOutcome> RunAsync(ScenarioContext context, CancellationToken cancellationToken)
     {
         var options = context.Options;
-        var stats = context.Deployment.Stats;
+        var stats = context.Stats;
         var keysBefore = await stats.KeysAsync();
         var usedBefore = await stats.UsedMemoryAsync();
 
@@ -44,7 +44,7 @@ public sealed class MemoryScenario : IScenario
         LoadFigures.Add(figures, tally);
 
         // Nothing is due for minutes: any line printed now was printed early.
-        var analysis = PrintAnalysis.Analyze(tally.Accepted, ProcessOutput.Read(context.Deployment.AllProcesses), expectPrints: false);
+        var analysis = PrintAnalysis.Analyze(tally.Accepted, ProcessOutput.Read(context.Deployment.SiloInstances), expectPrints: false);
         return new ScenarioOutcome(figures, analysis.Integrity);
     }
 }

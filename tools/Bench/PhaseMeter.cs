@@ -9,7 +9,8 @@ namespace EchoAtTime.Bench;
 /// </summary>
 public sealed class PhaseMeter
 {
-    private readonly BenchDeployment _deployment;
+    private readonly Deployment _deployment;
+    private readonly RedisStats _stats;
     private readonly IReadOnlyList<int> _siloPids;
     private readonly double _siloCpu;
     private readonly double _redisCpu;
@@ -17,9 +18,10 @@ public sealed class PhaseMeter
     private readonly CommandStats _commands;
     private readonly long _startedAt = Stopwatch.GetTimestamp();
 
-    private PhaseMeter(BenchDeployment deployment, IReadOnlyList<int> siloPids, double siloCpu, double redisCpu, double toolCpu, CommandStats commands)
+    private PhaseMeter(Deployment deployment, RedisStats stats, IReadOnlyList<int> siloPids, double siloCpu, double redisCpu, double toolCpu, CommandStats commands)
     {
         _deployment = deployment;
+        _stats = stats;
         _siloPids = siloPids;
         _siloCpu = siloCpu;
         _redisCpu = redisCpu;
@@ -27,11 +29,12 @@ public sealed class PhaseMeter
         _commands = commands;
     }
 
-    public static async Task<PhaseMeter> StartAsync(BenchDeployment deployment)
+    public static async Task<PhaseMeter> StartAsync(ScenarioContext context)
     {
-        var commands = await deployment.Stats.CommandStatsAsync();
+        var (deployment, stats) = (context.Deployment, context.Stats);
+        var commands = await stats.CommandStatsAsync();
         var pids = deployment.Current.Select(p => p.Pid).ToArray();
-        return new PhaseMeter(deployment, pids, ProcessCpu.Seconds(pids), ProcessCpu.Seconds(deployment.StorePids), ProcessCpu.Own(), commands);
+        return new PhaseMeter(deployment, stats, pids, ProcessCpu.Seconds(pids), ProcessCpu.Seconds(deployment.StorePids), ProcessCpu.Own(), commands);
     }
 
     /// <summary>Ends the phase and adds its cost per message to <paramref name="figures"/>.</summary>
@@ -40,7 +43,7 @@ public sealed class PhaseMeter
         var siloCpu = ProcessCpu.Seconds(_siloPids) - _siloCpu;
         var redisCpu = ProcessCpu.Seconds(_deployment.StorePids) - _redisCpu;
         var toolCpu = ProcessCpu.Own() - _toolCpu;
-        var commands = (await _deployment.Stats.CommandStatsAsync()).Since(_commands);
+        var commands = (await _stats.CommandStatsAsync()).Since(_commands);
         var per = Math.Max(1, messages);
         var breakdown = new JsonObject();
         foreach (var (name, (calls, usec)) in commands.Commands.Where(c => c.Key != CommandStats.OwnCommand).OrderByDescending(c => c.Value.Calls))

@@ -19,7 +19,7 @@ public static class PrintWaiter
     /// warm-up) are left out of the analysis.
     /// </summary>
     public static async Task<PrintAnalysis> WaitAsync(
-        BenchDeployment deployment, IReadOnlyCollection<MessageKey> accepted, long deadlineMs, Action<string> log, CancellationToken cancellationToken,
+        Deployment deployment, IReadOnlyCollection<MessageKey> accepted, long deadlineMs, Action<string> log, CancellationToken cancellationToken,
         IReadOnlySet<MessageKey>? ignored = null)
     {
         var expected = accepted as IReadOnlySet<MessageKey> ?? new HashSet<MessageKey>(accepted);
@@ -28,12 +28,12 @@ public static class PrintWaiter
         var nextParse = DateTimeOffset.MinValue;
         while (true)
         {
-            var lines = counter.Count(deployment.AllProcesses.Select(p => p.StdoutPath!));
+            var lines = counter.Count(deployment.SiloInstances.Select(p => p.StdoutPath!));
             var timedOut = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() >= deadlineMs;
             if ((lines >= expected.Count && DateTimeOffset.UtcNow >= nextParse) || timedOut)
             {
                 nextParse = DateTimeOffset.UtcNow + ReparseEvery;
-                var outputs = ProcessOutput.Read(deployment.AllProcesses);
+                var outputs = ProcessOutput.Read(deployment.SiloInstances);
                 if (ignored is { Count: > 0 })
                 {
                     outputs = [.. outputs.Select(o => o with { Lines = [.. o.Lines.Where(r => !ignored.Contains(r.Key))] })];

@@ -7,8 +7,8 @@ using EchoAtTime.Bench;
 // Socket completions run on the epoll thread instead of hopping to the thread pool: the load's
 // per-request work is a few microseconds, and the hop cost about a third of the tool's CPU (measured:
 // 35% → 25% of a core at ~17k requests/s), CPU the silos need. Read once, when the first socket is
-// made, so it must be set before that. The silos do not inherit it (BenchDeployment unsets it).
-Environment.SetEnvironmentVariable(BenchDeployment.InlineCompletionsVariable, "1");
+// made, so it must be set before that. The silos do not inherit it (BenchRun unsets it).
+Environment.SetEnvironmentVariable(BenchRun.InlineCompletionsVariable, "1");
 
 var commandLine = new BenchCommandLine();
 var (parsed, exitNow) = await ToolCommandLine.ParseAsync(commandLine.Root, args, "bench");

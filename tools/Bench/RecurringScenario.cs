@@ -23,7 +23,7 @@ public sealed class RecurringScenario : IScenario
         var options = context.Options;
         var n = options.RecurringSchedules;
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
-        var targets = context.Deployment.Targets;
+        var targets = context.Deployment.Urls;
         var createdFromMs = ScenarioContext.NowMs;
         using (var gate = new SemaphoreSlim(ScenarioContext.ScheduleConcurrency * 4))
         {
@@ -63,7 +63,7 @@ public sealed class RecurringScenario : IScenario
                 continue;
             }
 
-            outputs = ProcessOutput.Read(context.Deployment.AllProcesses);
+            outputs = ProcessOutput.Read(context.Deployment.SiloInstances);
             if (InWindow(outputs, fromMs, toMs).Select(l => l.Key).Distinct().LongCount() >= expected || ScenarioContext.NowMs >= deadline)
             {
                 break;

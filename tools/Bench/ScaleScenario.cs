@@ -32,21 +32,21 @@ public sealed class ScaleScenario(string name, ScaleWorkload workload, BenchOpti
     public async Task<ScenarioOutcome> RunAsync(ScenarioContext context, CancellationToken cancellationToken)
     {
         var deployment = context.Deployment;
-        var silos = deployment.Targets.Count;
+        var silos = deployment.Silos.Count;
         var connections = silos * options.ScaleConnectionsPerSilo;
         var due = workload.Window(ScenarioContext.NowMs + (long)(options.ScaleWarmUp + options.ScaleDuration + PrintHeadroom).TotalMilliseconds);
         context.Log($"  {workload.Name}: {workload.Description}, the first {(due.StartMs - ScenarioContext.NowMs) / 60_000.0:0.0} min ahead; "
             + $"{connections} connections, {options.ScaleQuota:0.###} core per silo, {options.ScaleWarmUp.TotalSeconds:0.#} s warm-up + {options.ScaleDuration.TotalSeconds:0.#} s");
 
-        var commandsBefore = await deployment.Stats.CommandStatsAsync();
+        var commandsBefore = await context.Stats.CommandStatsAsync();
 
         // Started together, so the CPU window is the load's measured window to within a few ms.
         var measuring = CpuUsage.MeasureAsync([.. deployment.Current.Select(p => p.Pid)], deployment.StorePids, options.ScaleWarmUp, options.ScaleDuration, cancellationToken);
-        var tally = await SingleRequestLoad.RunAsync(deployment.Targets, connections, options.ScaleWarmUp, options.ScaleDuration, due, context.Random.Next(), cancellationToken);
+        var tally = await SingleRequestLoad.RunAsync(deployment.Urls, connections, options.ScaleWarmUp, options.ScaleDuration, due, context.Random.Next(), cancellationToken);
         var cpu = await measuring;
 
         // Over the whole load, warm-up included: how many messages each Redis call carried (the silos' group commit).
-        var commands = (await deployment.Stats.CommandStatsAsync()).Since(commandsBefore);
+        var commands = (await context.Stats.CommandStatsAsync()).Since(commandsBefore);
 
         var rate = tally.MeasuredAccepted / tally.WindowSeconds;
         var perSilo = rate / silos;
@@ -61,7 +61,7 @@ public sealed class ScaleScenario(string name, ScaleWorkload workload, BenchOpti
         context.Log($"  {rate:0} msg/s accepted ({perSilo:0} per silo, efficiency {efficiency:0.00}); silos used {quotaUsed:0}% of their quota; "
             + $"CPU % of a core: tool {cpu.PercentOfOneCore(cpu.ToolSeconds):0}, redis {cpu.PercentOfOneCore(cpu.RedisSeconds):0}, other {cpu.PercentOfOneCore(cpu.OtherSeconds):0}");
 
-        var store = await StoreCheck.RunAsync(deployment.Stats, tally.Accepted);
+        var store = await StoreCheck.RunAsync(context.Stats, tally.Accepted);
         context.Log($"  store: {store.Elements} elements in {store.Lists} minute lists for {tally.Accepted.Count} accepted ids{(store.Holds ? "" : " — MISMATCH")}");
         if (tally.Rejected.GetValueOrDefault("connection error") is > 0 and var broken)
         {
@@ -69,7 +69,7 @@ public sealed class ScaleScenario(string name, ScaleWorkload workload, BenchOpti
         }
 
         // Nothing is due for minutes: any line printed now was printed early.
-        var printed = PrintAnalysis.Analyze(tally.Accepted, ProcessOutput.Read(deployment.AllProcesses), expectPrints: false);
+        var printed = PrintAnalysis.Analyze(tally.Accepted, ProcessOutput.Read(deployment.SiloInstances), expectPrints: false);
         var figures = new Figures()
             .Add("acceptedPerSecond", "accepted/s (202, measured)", rate, 0)
             .Add("idealAcceptedPerSecond", "ideal N·T(1) accepted/s", ideal, 0)

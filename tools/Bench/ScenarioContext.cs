@@ -3,7 +3,7 @@ namespace EchoAtTime.Bench;
 /// <summary>
 /// What a scenario works with: the options, its own deployment, a batch sender, a seeded random, the log.
 /// </summary>
-public sealed class ScenarioContext(BenchOptions options, BenchDeployment deployment, BatchLoad batches, Random random, Action<string> log)
+public sealed class ScenarioContext(BenchOptions options, Deployment deployment, RedisStats stats, BatchLoad batches, Random random, Action<string> log)
 {
     /// <summary>Batch requests in flight when a scenario schedules a fixed set of messages.</summary>
     public const int ScheduleConcurrency = 4;
@@ -15,7 +15,10 @@ public sealed class ScenarioContext(BenchOptions options, BenchDeployment deploy
 
     public BenchOptions Options => options;
 
-    public BenchDeployment Deployment => deployment;
+    public Deployment Deployment => deployment;
+
+    /// <summary>The store's figures (INFO, commandstats, memory), over a connection of the bench's own.</summary>
+    public RedisStats Stats => stats;
 
     public BatchLoad Batches => batches;
 
@@ -41,7 +44,7 @@ public sealed class ScenarioContext(BenchOptions options, BenchDeployment deploy
     /// given order, a few in flight, round-robin over the silos), as fast as the silos take them.
     /// </summary>
     public Task<LoadTally> ScheduleAsync(IReadOnlyList<long> dueTimes, CancellationToken cancellationToken) =>
-        batches.SendAllAsync(deployment.Targets, ScheduleConcurrency, BatchLoad.Split(dueTimes, options.BatchSize), cancellationToken);
+        batches.SendAllAsync(deployment.Urls, ScheduleConcurrency, BatchLoad.Split(dueTimes, options.BatchSize), cancellationToken);
 
     /// <summary>
     /// Notes when sending ran into the due window it was planned to stay clear of (a request took far

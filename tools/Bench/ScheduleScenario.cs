@@ -18,7 +18,7 @@ public sealed class ScheduleScenario(string name, bool batches) : IScenario
     {
         var options = context.Options;
         var due = DueWindow.AfterSending(options);
-        var meter = await PhaseMeter.StartAsync(context.Deployment);
+        var meter = await PhaseMeter.StartAsync(context);
         context.Log(batches
             ? $"  batches of {options.BatchSize}, {options.BatchConcurrency} in flight, for {options.WarmUp.TotalSeconds:0.#} s warm-up + {options.Duration.TotalSeconds:0.#} s"
             : $"  {options.Connections} connections for {options.WarmUp.TotalSeconds:0.#} s warm-up + {options.Duration.TotalSeconds:0.#} s");
@@ -47,7 +47,7 @@ public sealed class ScheduleScenario(string name, bool batches) : IScenario
     {
         var options = context.Options;
         return SingleRequestLoad.RunAsync(
-            context.Deployment.Targets, options.Connections, options.WarmUp, options.Duration, due, context.Random.Next(), cancellationToken);
+            context.Deployment.Urls, options.Connections, options.WarmUp, options.Duration, due, context.Random.Next(), cancellationToken);
     }
 
     private static Task<LoadTally> SendBatchesAsync(ScenarioContext context, DueWindow due, CancellationToken cancellationToken)
@@ -59,6 +59,6 @@ public sealed class ScheduleScenario(string name, bool batches) : IScenario
 
         // Called under BatchLoad's lock, so the one Random is safe; null ends the sending.
         long[]? NextBatch() => Stopwatch.GetTimestamp() < measureTo ? [.. Enumerable.Range(0, options.BatchSize).Select(_ => due.Draw(random))] : null;
-        return context.Batches.RunAsync(context.Deployment.Targets, options.BatchConcurrency, NextBatch, measureFrom, measureTo, cancellationToken);
+        return context.Batches.RunAsync(context.Deployment.Urls, options.BatchConcurrency, NextBatch, measureFrom, measureTo, cancellationToken);
     }
 }

@@ -50,7 +50,22 @@ public sealed class ChaosRun
         long schedulingEndedAtMs = 0, drainedAtMs = 0;
         var loadAtStart = "";
         RunObservations observations;
-        await using (var deployment = new Deployment(_options, siloDll, gatewayDll, workDir, new LoopbackPorts(new Random(random.Next())), printed, _log))
+        await using (var deployment = new Deployment(new DeploymentPlan(siloDll)
+               {
+                   Name = "chaos",
+                   Silos = _options.Silos,
+                   GatewayDll = _options.Gateway ? gatewayDll : null,
+                   RedisCluster = _options.RedisCluster,
+                   ClusterReplicas = _options.ClusterReplicas,
+                   AppendFsync = _options.AppendFsync,
+                   ExtraArgs = [.. _options.Settings.Select(s => $"--{s.Key}={s.Value}")],
+                   StoreProxies = _options.StoreFaults > TimeSpan.Zero,
+                   Faketime = _options.ClockSteps > TimeSpan.Zero ? Faketime.RequireLibrary("--clock-steps (run without it, or install it)") : null,
+                   OnPrinted = printed.Add,
+                   WorkDir = workDir,
+                   StartTimeout = _options.StartTimeout,
+                   Ports = new LoopbackPorts(new Random(random.Next())),
+               }))
         using (var load = new LoadGenerator(_options, deployment.Targets,
                    new DuePlanner(new Random(random.Next()), _options.DueMin, _options.DueMax, _options.SharedDue), runTag, _clock))
         using (var chaos = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
@@ -193,7 +208,7 @@ public sealed class ChaosRun
                 await Task.Delay(_options.RestartDelay, _clock, cancellationToken);
             }
 
-            var back = await deployment.RestartAsync(victim, cancellationToken);
+            var back = await deployment.RestartAsync(victim, _log, cancellationToken);
             var replacement = victim.Current!;
             _log(back
                 ? $"chaos: {replacement.Name} (pid {replacement.Pid}) ready {replacement.ReadyAtMs - atMs} ms after the kill"
@@ -305,7 +320,7 @@ public sealed class ChaosRun
         _log($"chaos: outage at +{(downAtMs - startedAtMs) / 1000.0:F1} s: every silo and the gateway stopped for {_options.Outage.TotalSeconds:0.#} s");
         await Task.Delay(_options.Outage, _clock, cancellationToken);
         var restartAtMs = NowMs;
-        var back = await Task.WhenAll(deployment.Targets.Select(t => deployment.RestartAsync(t, cancellationToken)));
+        var back = await Task.WhenAll(deployment.Targets.Select(t => deployment.RestartAsync(t, _log, cancellationToken)));
         var firstReady = deployment.Targets.Where(t => t.Current is { ReadyAtMs: > 0 }).Select(t => t.Current!.ReadyAtMs).DefaultIfEmpty(0).Min();
         _log($"chaos: service started again after {(restartAtMs - downAtMs) / 1000.0:F1} s down; {back.Count(b => b)} of {back.Length} ready, the first {firstReady - restartAtMs} ms after the start");
         Record(new Disruption
@@ -333,7 +348,7 @@ public sealed class ChaosRun
                 _log($"chaos: {node.Current?.Name} exited by itself; stderr tail:\n{node.Current?.StderrTail()}");
             }
 
-            await deployment.RestartAsync(node, cancellationToken);
+            await deployment.RestartAsync(node, _log, cancellationToken);
         }
     }
 

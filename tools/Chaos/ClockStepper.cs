@@ -87,7 +87,7 @@ public sealed class ClockStepper(ChaosOptions options, Deployment deployment, Ra
             // Settles how it ended (exited N), so the report does not show it as running.
             await node.KillAsync();
             var exitedAtMs = instance.ExitedAtMs > 0 ? instance.ExitedAtMs : leftAtMs;
-            var back = await deployment.RestartAsync(node, cancellationToken);
+            var back = await deployment.RestartAsync(node, log, cancellationToken);
             var replacement = node.Current!;
             log($"chaos: {instance.Name} left {exitedAtMs - atMs} ms after its clock step (exit {instance.ExitCode}); "
                 + (back ? $"{replacement.Name} (pid {replacement.Pid}) ready {replacement.ReadyAtMs - atMs} ms after the step" : $"{node.Name} did not come back"));

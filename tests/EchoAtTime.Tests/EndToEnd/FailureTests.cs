@@ -70,7 +70,7 @@ public static class FailureTests
     {
         await cluster.WaitForPrintedAsync(p => p.Count(l => l.Message.StartsWith(tag, StringComparison.Ordinal)) >= printedFirst, TimeSpan.FromSeconds(20), "printing did not start");
         var printer = cluster.Printed().Last(l => l.Message.StartsWith(tag, StringComparison.Ordinal)).Instance;
-        var victim = printer.StartsWith("silo0", StringComparison.Ordinal) ? 0 : 1;
+        var victim = cluster.SiloOf(printer);
         var killedAt = NowMs;
         await cluster.KillSiloAsync(victim);
         return (printer, victim, killedAt);
@@ -195,7 +195,7 @@ public static class FailureTests
             await cluster.WaitForPrintedAsync(p => p.Count(l => l.Message.StartsWith(tag, StringComparison.Ordinal)) >= 20, TimeSpan.FromSeconds(20), "printing did not start");
             var printer = cluster.Printed().Last(l => l.Message.StartsWith(tag, StringComparison.Ordinal)).Instance;
             var stoppedAt = NowMs;
-            await cluster.StopSiloAsync(printer.StartsWith("silo0", StringComparison.Ordinal) ? 0 : 1);
+            await cluster.StopSiloAsync(cluster.SiloOf(printer));
 
             await cluster.WaitForPrintedAsync(p => accepted.Keys.All(p.Select(l => l.Message).ToHashSet().Contains), TimeSpan.FromSeconds(40), "not everything printed after the stop");
             var lines = AssertInvariants(cluster, tag, accepted, allowFlagged: false);
@@ -231,7 +231,7 @@ public static class FailureTests
             Assert.DoesNotContain(cluster.Printed(), l => l.Message.StartsWith(tag, StringComparison.Ordinal));
 
             // What the cluster also holds from before: three earlier minutes, accepted out of due order.
-            await using (var redis = await ConnectionMultiplexer.ConnectAsync(cluster.Redis.ConnectionString))
+            await using (var redis = await ConnectionMultiplexer.ConnectAsync(cluster.StoreConnectionString))
             {
                 var store = new SlotStore(redis, Options.Create(new EchoOptions { AppendGrace = EarlierRun.AnyMinute }));
                 var nowSlot = TimeSlot.Of(NowMs);
@@ -302,7 +302,7 @@ public static class FailureTests
             var pids = new[] { cluster.Silo(0).Pid, cluster.Silo(1).Pid };
 
             // Redis dies (kill -9) while messages are falling due, and stays down while clients keep posting for 4 s.
-            await cluster.Redis.KillAsync();
+            await cluster.KillStoreAsync();
             var during = new List<HttpStatusCode>();
             var outageEnds = NowMs + 4_000;
             for (var i = 0; NowMs < outageEnds; i++)
@@ -312,7 +312,7 @@ public static class FailureTests
             }
 
             Assert.All(during, status => Assert.Equal(HttpStatusCode.ServiceUnavailable, status));
-            await cluster.Redis.StartAsync();
+            await cluster.StartStoreAsync();
             await Task.WhenAll(cluster.Silo(0).WaitUntilReadyAsync(cluster.Http, TimeSpan.FromSeconds(30)), cluster.Silo(1).WaitUntilReadyAsync(cluster.Http, TimeSpan.FromSeconds(30)));
             Assert.Equal(pids, new[] { cluster.Silo(0).Pid, cluster.Silo(1).Pid });
             Assert.False(cluster.Silo(0).HasExited || cluster.Silo(1).HasExited);

@@ -25,7 +25,7 @@ public sealed class GatewayClockTests
         {
             var environment = new Dictionary<string, string>(Faketime.Environment(library, clockFile))
             {
-                ["Redis__ConnectionString"] = cluster.Redis.ConnectionString,
+                ["Redis__ConnectionString"] = cluster.StoreConnectionString,
                 ["Orleans__ClusterId"] = cluster.ClusterId,
             };
             await using var gateway = TestService.Start("gateway", TestService.GatewayDll, environment);

@@ -39,7 +39,7 @@ public sealed class OperationsTests(ITestOutputHelper output)
             ["Echo__ShutdownDrainDelay"] = "00:00:00",
             ["Echo__ShutdownTimeout"] = "00:00:05",
         });
-        await cluster.Redis.KillAsync();
+        await cluster.KillStoreAsync();
         var silo = cluster.Silo(0);
 
         var stop = Stopwatch.StartNew();

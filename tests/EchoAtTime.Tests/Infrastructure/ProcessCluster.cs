@@ -5,42 +5,48 @@ using System.Text.Json;
 namespace EchoAtTime.Tests.Infrastructure;
 
 /// <summary>
-/// A deployment of real processes for one failure test: a private redis-server (AOF, fsync always)
-/// and N silos with JSON output, each restartable with the same ports. Every instance ever started
-/// is kept, so lines printed by a silo before it was killed are still counted.
+/// A failure test's <see cref="Deployment"/>: the run's store (durable: appendfsync always) and N silos with JSON
+/// output, each restartable on the same ports, addressed by index. Every instance ever started is kept, so lines
+/// printed by a silo before it was killed are still counted.
 /// </summary>
 public sealed class ProcessCluster : IAsyncDisposable
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(15);
 
-    private readonly List<ServiceProcess> _instances = [];
-    private readonly Dictionary<string, string>[] _environments;
-    private readonly ServiceProcess?[] _silos;
-    private readonly HashSet<string> _killed = new(StringComparer.Ordinal);
+    private readonly Deployment _deployment;
 
-    private ProcessCluster(int silos, IReadOnlyDictionary<string, string>? settings, string? redisPassword)
-    {
-        Redis = new RedisServer(redisPassword);
-        _silos = new ServiceProcess?[silos];
-        _environments = [.. Enumerable.Range(0, silos).Select(_ => TestService.SiloEnvironment(Redis.ConnectionString, ClusterId, settings))];
-    }
+    private ProcessCluster(Deployment deployment) => _deployment = deployment;
 
-    public RedisServer Redis { get; }
+    public string ClusterId => _deployment.ClusterId;
 
-    public string ClusterId { get; } = $"fail-{Guid.NewGuid():N}";
+    public string StoreConnectionString => _deployment.StoreConnectionString;
 
     public HttpClient Http { get; } = new() { Timeout = TimeSpan.FromSeconds(10) };
 
-    public ServiceProcess Silo(int index) => _silos[index] ?? throw new InvalidOperationException($"Silo {index} is not running.");
+    /// <summary>Silo <paramref name="index"/>'s running process.</summary>
+    public ServiceProcess Silo(int index) =>
+        _deployment.Silos[index].Current is { HasExited: false } current ? current : throw new InvalidOperationException($"Silo {index} is not running.");
 
+    /// <summary>Which silo an instance (a printed line's <c>Instance</c>) was a process of.</summary>
+    public int SiloOf(string instance) => _deployment.Silos.ToList().FindIndex(s => s.Instances.Any(i => i.Name == instance));
+
+    /// <param name="settings">Environment for every silo, over the deployment's own.</param>
+    /// <param name="redisPassword">The store's password; then one store, also where the run's store is a cluster.</param>
     public static async Task<ProcessCluster> StartAsync(int silos, IReadOnlyDictionary<string, string>? settings = null, string? redisPassword = null)
     {
-        var cluster = new ProcessCluster(silos, settings, redisPassword);
+        var cluster = new ProcessCluster(new Deployment(new DeploymentPlan(TestService.SiloDll)
+        {
+            Name = "fail",
+            Silos = silos,
+            RedisCluster = RedisServer.Kind == StoreKind.RedisCluster && redisPassword is null ? StoreCluster.DefaultMasters : 0,
+            StorePassword = redisPassword,
+            Settings = settings ?? new Dictionary<string, string>(),
+            StartTimeout = StartTimeout,
+        }));
         try
         {
-            await cluster.Redis.StartAsync();
-            await Task.WhenAll(Enumerable.Range(0, silos).Select(cluster.StartSiloAsync));
+            await cluster._deployment.StartAsync();
             return cluster;
         }
         catch
@@ -50,44 +56,28 @@ public sealed class ProcessCluster : IAsyncDisposable
         }
     }
 
-    /// <summary>
-    /// Starts (or restarts) silo <paramref name="index"/> with its ports and waits until it is ready.
-    /// </summary>
+    /// <summary>Starts silo <paramref name="index"/> again with its ports and waits until it is ready.</summary>
     public async Task StartSiloAsync(int index)
     {
-        var instance = TestService.Start($"silo{index}#{_instances.Count}", TestService.SiloDll, _environments[index]);
-        _instances.Add(instance);
-        _silos[index] = instance;
-        try
+        var silo = _deployment.Silos[index];
+        if (!await silo.StartAsync(Http, StartTimeout))
         {
-            await instance.WaitUntilReadyAsync(Http, StartTimeout);
-        }
-        catch (Exception ex) when (ex is TimeoutException or InvalidOperationException)
-        {
-            throw new InvalidOperationException($"{instance.Name} did not start: {ex.Message}\n{Diagnostics()}", ex);
+            throw new InvalidOperationException($"{silo.Current?.Name} did not start.\n{Diagnostics()}");
         }
     }
 
-    /// <summary>
-    /// The instances ended by <see cref="KillSiloAsync"/>: the ones whose work may be printed again, flagged.
-    /// </summary>
-    public IReadOnlySet<string> Killed => _killed;
+    /// <summary>The instances <c>kill -9</c>ed: the ones whose work may be printed again, flagged.</summary>
+    public IReadOnlySet<string> Killed => _deployment.SiloInstances.Where(i => i.Killed).Select(i => i.Name).ToHashSet(StringComparer.Ordinal);
 
-    public async Task KillSiloAsync(int index)
-    {
-        _killed.Add(Silo(index).Name);
-        await Silo(index).KillAsync();
-        _silos[index] = null;
-    }
+    public Task KillSiloAsync(int index) => _deployment.Silos[index].KillAsync();
 
-    public async Task StopSiloAsync(int index)
-    {
-        await Silo(index).StopAsync(StopTimeout);
-        _silos[index] = null;
-    }
+    public Task StopSiloAsync(int index) => _deployment.Silos[index].StopAsync(StopTimeout);
 
-    public Task StopAllSilosAsync() =>
-        Task.WhenAll(Enumerable.Range(0, _silos.Length).Where(i => _silos[i] is not null).Select(StopSiloAsync));
+    public Task StopAllSilosAsync() => _deployment.StopSilosAsync();
+
+    public Task KillStoreAsync() => _deployment.KillStoreAsync();
+
+    public Task StartStoreAsync() => _deployment.StartStoreAsync();
 
     /// <summary>Posts one message; returns the status and, for a 202, the id.</summary>
     public async Task<(HttpStatusCode Status, MessageId Id)> PostAsync(ServiceProcess target, long dueMs, string message)
@@ -105,33 +95,25 @@ public sealed class ProcessCluster : IAsyncDisposable
     }
 
     /// <summary>Every line every silo instance printed so far.</summary>
-    public List<PrintedLine> Printed() =>
-        _instances.Where(i => i.Name.StartsWith("silo", StringComparison.Ordinal))
-            .SelectMany(i => i.Printed())
-            .ToList();
+    public List<PrintedLine> Printed() => _deployment.Printed();
 
     public Task WaitForPrintedAsync(Func<List<PrintedLine>, bool> condition, TimeSpan timeout, string what) =>
         Conditions.WaitForAsync(() => Task.FromResult(condition(Printed())), timeout, what);
 
     /// <summary>Every line any instance wrote, stdout and stderr.</summary>
-    public IEnumerable<string> AllOutput() => _instances.SelectMany(i => i.StdoutLines().Concat(i.StderrLines()));
+    public IEnumerable<string> AllOutput() => _deployment.AllInstances.SelectMany(i => i.StdoutLines().Concat(i.StderrLines()));
 
-    public string Diagnostics() => string.Join(Environment.NewLine, _instances.Select(p => p.StderrTail()));
+    public string Diagnostics() => _deployment.Diagnostics();
 
     public async ValueTask DisposeAsync()
     {
         try
         {
-            await StopAllSilosAsync();
+            await _deployment.StopSilosAsync();
         }
         finally
         {
-            foreach (var instance in _instances)
-            {
-                await instance.DisposeAsync();
-            }
-
-            await Redis.DisposeAsync();
+            await _deployment.DisposeAsync();
             Http.Dispose();
         }
     }

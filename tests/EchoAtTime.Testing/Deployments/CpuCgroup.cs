@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace EchoAtTime.Bench;
+namespace EchoAtTime.Testing;
 
 /// <summary>
 /// A CPU cgroup of its own with a fixed quota, one per silo in the scale scenario, so that every silo
