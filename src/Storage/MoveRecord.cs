@@ -35,22 +35,31 @@ public enum MoveStep
 
 /// <summary>
 /// A move record: a <see cref="MoveStep.Leaving"/> one carries the new due time and the message as
-/// it was stored (text and deadline), so anyone can finish the move from it alone.
+/// it was stored (text and deadline), so anyone can finish the move from it alone, and the attempt that took it.
 /// </summary>
 public sealed record MoveRecord(MoveStep Step, long NewDueMs = 0, SlotEntry Entry = default, MessageId? NewId = null)
 {
+    /// <summary>
+    /// The nonce of the attempt that took the message (<see cref="MoveStep.Leaving"/>): its arrival is stored under a
+    /// key of that attempt's own, so an attempt called off never stands in the way of a later one. Null in a record
+    /// written before records carried it.
+    /// </summary>
+    public string? Attempt { get; init; }
+
     /// <summary>The record of an arrival: <c>D{due as asked}|{new id}</c>.</summary>
     public static string Arrival(long newDueMs, MessageId newId) => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"D{newDueMs}|{newId}");
 
-    /// <summary>Reads <c>P{due}|{element}</c>, <c>D{due}|{id}</c> or <c>C{due}|{id}</c>.</summary>
+    /// <summary>Reads <c>P{due}/{nonce}|{element}</c> (or <c>P{due}|{element}</c>), <c>D{due}|{id}</c> or <c>C{due}|{id}</c>.</summary>
     public static MoveRecord Parse(string record)
     {
         var bar = record.IndexOf('|', StringComparison.Ordinal);
-        if (bar > 1 && long.TryParse(record.AsSpan(1, bar - 1), System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var due))
+        var slash = bar > 1 && record[0] == 'P' ? record.IndexOf('/', 1, bar - 1) : -1;
+        var dueEnd = slash > 0 ? slash : bar;
+        if (bar > 1 && long.TryParse(record.AsSpan(1, dueEnd - 1), System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var due))
         {
             if (record[0] == 'P')
             {
-                return new MoveRecord(MoveStep.Leaving, due, SlotElement.Read(record[(bar + 1)..]));
+                return new MoveRecord(MoveStep.Leaving, due, SlotElement.Read(record[(bar + 1)..])) { Attempt = slash > 0 ? record[(slash + 1)..bar] : null };
             }
 
             if (record[0] is 'D' or 'C' && MessageId.TryParse(record[(bar + 1)..], out var id))

@@ -93,12 +93,13 @@ public sealed class MessageMover(SlotStore store, MessageWriter writer, EchoMetr
     /// </summary>
     private async Task CallArrivalOffAsync(MoveIntent intent)
     {
-        var standIn = new ScheduleRequest(Math.Max(intent.NewDueMs, NowMs) + 60_000, "", KeyPrefix + intent.Id, Fingerprint(intent.NewDueMs));
+        var standIn = new ScheduleRequest(Math.Max(intent.NewDueMs, NowMs) + 60_000, "", ArrivalKey(intent.Id, intent.Nonce), Fingerprint(intent.NewDueMs));
         var result = (await writer.WriteAsync([standIn]))[0];
         switch (result.Outcome)
         {
             case ScheduleOutcome.KeyConflict:
-                // A move of this message to another time holds the key: its own intent decides its arrival.
+                // Only an arrival of this attempt can hold its key, at the time it asked (a record written before
+                // records carried the attempt keyed every attempt alike): that attempt's own intent decides it.
                 return;
             case ScheduleOutcome.Unavailable:
                 throw new RedisException($"The arrival of {intent.Id} could not be called off: the store did not carry out its append.");
@@ -119,6 +120,13 @@ public sealed class MessageMover(SlotStore store, MessageWriter writer, EchoMetr
     private static string Fingerprint(long newDueMs) => FormattableString.Invariant($"move:{newDueMs}");
 
     /// <summary>
+    /// The idempotency key of an arrival: one per attempt that took the message (<see cref="MoveRecord.Attempt"/>), so
+    /// every retry and recovery of that attempt stores one arrival, and a later attempt, after one called off, a fresh
+    /// one; a record without its attempt has the message's key alone, as all did before.
+    /// </summary>
+    public static string ArrivalKey(MessageId id, string? attempt) => attempt is null ? KeyPrefix + id : $"{KeyPrefix}{id}/{attempt}";
+
+    /// <summary>
     /// Appends the message at its new time (once, whoever asks: counted by the first) and records its new id on its old
     /// minute. Null when the store lost the leave and the message printed at its old time meanwhile (or may have):
     /// the arrival is then called off, so it prints once.
@@ -129,13 +137,13 @@ public sealed class MessageMover(SlotStore store, MessageWriter writer, EchoMetr
         var request = new ScheduleRequest(
             Math.Max(record.NewDueMs, NowMs),
             record.Entry.Message,
-            KeyPrefix + id,
+            ArrivalKey(id, record.Attempt),
             Fingerprint(record.NewDueMs),
             ExpireAfterMs: record.Entry.ExpireAfterMs);
         var result = (await writer.WriteAsync([request]))[0];
         if (result.Outcome == ScheduleOutcome.KeyConflict)
         {
-            // Only one new time is ever recorded for a message, so its key never meets another request.
+            // Only one new time is ever recorded per attempt, so its key never meets another request.
             throw new InvalidOperationException($"The move of {id} met another request under its key.");
         }
 

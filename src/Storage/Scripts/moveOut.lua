@@ -19,6 +19,6 @@ local field = 'mv:' .. ARGV[1]
 local mark = redis.call('HGET', KEYS[4], field)
 if mark and string.find(',' .. string.sub(mark, 2) .. ',', ',' .. ARGV[6] .. ',', 1, true) then return 'aborted' end
 markCanceled(KEYS[3], KEYS[2], ARGV[1])
-local record = 'P' .. ARGV[5] .. '|' .. e
+local record = 'P' .. ARGV[5] .. '/' .. ARGV[6] .. '|' .. e
 redis.call('HSET', KEYS[4], field, record)
 return { 'moved', record }

@@ -32,7 +32,7 @@ public sealed class MoveStoreTests(RedisFixture redis)
         var first = MoveIntent.New(Id(2, 1), Later);
 
         var leaving = await _store.MoveOutAsync(first);
-        Assert.Equal(new MoveRecord(MoveStep.Leaving, Later, new SlotEntry(2, "b", 30_000)), leaving);
+        Assert.Equal(new MoveRecord(MoveStep.Leaving, Later, new SlotEntry(2, "b", 30_000)) { Attempt = first.Nonce }, leaving);
         Assert.Equal(new MessageRecord(MessageStatus.Moved), await _store.LookupAsync(Id(2, 1)));
         Assert.Equal((CancelOutcome.Moved, false), await _store.CancelAsync(Id(2, 1)));
 
