@@ -5,23 +5,24 @@ namespace EchoAtTime.Tests.EndToEnd;
 
 /// <summary>
 /// A short chaos run (tools/Chaos, in-process): three silo processes and the gateway on a private
-/// Redis, a few thousand messages scheduled over 40 s while a random silo is <c>kill -9</c>ed every
-/// 10 s and restarted. The invariants must hold through it; the figures are printed either way.
+/// Redis, two thousand messages and three recurring schedules over 24 s while a random silo is <c>kill -9</c>ed
+/// every 5 s and restarted. The invariants must hold through it; the figures are printed either way. It runs alone, at
+/// the end of the suite, so it is kept short: the long runs are the tool's (tools/Chaos/README.md).
 /// </summary>
 [Collection(ChaosGroup.Name)]
 public sealed class ChaosTests(ITestOutputHelper output)
 {
     [Fact]
-    public async Task Every_accepted_message_and_schedule_occurrence_prints_once_in_order_and_never_early_while_silos_are_killed_every_10_seconds()
+    public async Task Every_accepted_message_and_schedule_occurrence_prints_once_in_order_and_never_early_while_silos_are_killed_every_5_seconds()
     {
         var options = new ChaosOptions
         {
             Silos = 3,
             Gateway = true,
-            Messages = 3_000,
-            Schedules = 2,
-            Duration = TimeSpan.FromSeconds(40),
-            KillEvery = TimeSpan.FromSeconds(10),
+            Messages = 2_000,
+            Schedules = 3,
+            Duration = TimeSpan.FromSeconds(24),
+            KillEvery = TimeSpan.FromSeconds(5),
             DrainTimeout = TimeSpan.FromSeconds(30),
         };
 
@@ -35,7 +36,8 @@ public sealed class ChaosTests(ITestOutputHelper output)
         Assert.Equal(0, report.OrderBreaks);
         Assert.Equal(0, report.EarlyPrints);
         Assert.Equal(0, report.Mismatched);
-        Assert.True(report.Occurrences.Expected >= 2 * 20, $"the schedules need occurrences: {report.Occurrences}");
+        // Every 2 s for 24 s: 12 occurrences per schedule.
+        Assert.True(report.Occurrences.Expected >= 3 * 10, $"the schedules need occurrences: {report.Occurrences}");
         Assert.True(report.Occurrences.Holds, $"{report.Occurrences}\n{string.Join('\n', report.Evidence)}");
 
         // A crash repeats at most the one batch its printer had declared (DESIGN invariant 3): no more
