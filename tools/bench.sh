@@ -12,4 +12,4 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 dotnet build "$ROOT/EchoAtTime.sln" -c Release -nologo -v q >&2
-exec dotnet "$ROOT/tools/Bench/bin/Release/net10.0/EchoAtTime.Bench.dll" --config Release "$@"
+exec dotnet "$ROOT/tools/Drills/bin/Release/net10.0/EchoAtTime.Drills.dll" bench --config Release "$@"

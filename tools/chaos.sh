@@ -9,4 +9,4 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 dotnet build "$ROOT/EchoAtTime.sln" -c Release -nologo -v q >&2
-exec dotnet "$ROOT/tools/Chaos/bin/Release/net10.0/EchoAtTime.Chaos.dll" --config Release "$@"
+exec dotnet "$ROOT/tools/Drills/bin/Release/net10.0/EchoAtTime.Drills.dll" chaos --config Release "$@"

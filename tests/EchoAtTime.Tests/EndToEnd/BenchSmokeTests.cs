@@ -6,7 +6,7 @@ using Xunit.Abstractions;
 namespace EchoAtTime.Tests.EndToEnd;
 
 /// <summary>
-/// tools/Bench with <c>--smoke</c> (every scenario, tiny sizes, one silo), run as the built process
+/// tools/Drills' bench verb with <c>--smoke</c> (every scenario, tiny sizes, one silo), run as the built process
 /// exactly as tools/bench.sh runs it: it must exit 0 and its JSON report must carry every figure with
 /// nothing lost or duplicated. No timing is asserted: figures on a shared 2-core machine are noise.
 /// </summary>
@@ -91,5 +91,5 @@ public sealed class BenchSmokeTests(ITestOutputHelper output)
     // SIGTERM lets the bench stop the silos and the store it started; SIGKILL if it does not within the grace (then
     // its children may outlive it, but the test never hangs).
     private static Task<(int ExitCode, string Stdout, string Stderr)> RunBenchAsync(params string[] args) =>
-        BuiltTool.RunAsync("Bench", RunTimeout, TimeSpan.FromSeconds(30), args);
+        BuiltTool.RunAsync("Drills", RunTimeout, TimeSpan.FromSeconds(30), ["bench", .. args]);
 }

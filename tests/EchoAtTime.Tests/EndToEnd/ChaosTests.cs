@@ -4,10 +4,10 @@ using Xunit.Abstractions;
 namespace EchoAtTime.Tests.EndToEnd;
 
 /// <summary>
-/// A short chaos run (tools/Chaos, in-process): three silo processes and the gateway on a private
+/// A short chaos run (tools/Drills' chaos verb, in-process): three silo processes and the gateway on a private
 /// Redis, two thousand messages and three recurring schedules over 24 s while a random silo is <c>kill -9</c>ed
 /// every 5 s and restarted. The invariants must hold through it; the figures are printed either way. It runs alone, at
-/// the end of the suite, so it is kept short: the long runs are the tool's (tools/Chaos/README.md).
+/// the end of the suite, so it is kept short: the long runs are the tool's (tools/Drills/Chaos/README.md).
 /// </summary>
 [Collection(ChaosGroup.Name)]
 public sealed class ChaosTests(ITestOutputHelper output)

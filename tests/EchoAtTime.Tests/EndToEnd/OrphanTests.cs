@@ -13,9 +13,9 @@ public sealed class OrphanTests
     public async Task The_silo_and_the_store_a_harness_started_die_with_it_when_it_is_killed_with_sigkill()
     {
         var workDir = Directory.CreateTempSubdirectory("echo-orphans-").FullName;
-        var chaosDll = Path.Combine(BuiltService.RepositoryRoot(), "tools", "Chaos", "bin", BuiltService.Configuration, "net10.0", "EchoAtTime.Chaos.dll");
+
         var info = new ProcessStartInfo(ServiceReadiness.DotnetHost) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in (string[])[chaosDll, "--silos", "1", "--gateway", "false", "--messages", "100", "--duration", "300", "--kill-every", "0",
+        foreach (var arg in (string[])[BuiltTool.Dll("Drills"), "chaos", "--silos", "1", "--gateway", "false", "--messages", "100", "--duration", "300", "--kill-every", "0",
                      "--config", BuiltService.Configuration, "--work-dir", workDir, "--report", Path.Combine(workDir, "report.json")])
         {
             info.ArgumentList.Add(arg);

@@ -10,7 +10,7 @@ public sealed class BenchCommandLineTests
     private static BenchOptions Read(params string[] args)
     {
         var commandLine = new BenchCommandLine();
-        var parsed = commandLine.Root.Parse(args);
+        var parsed = commandLine.Command.Parse(args);
         Assert.Empty(parsed.Errors);
         return commandLine.Read(parsed);
     }
@@ -50,13 +50,13 @@ public sealed class BenchCommandLineTests
     [InlineData("--duration", "0")]
     [InlineData("--appendfsync", "no")]
     public void A_value_it_cannot_use_is_a_parse_error(string option, string value) =>
-        Assert.NotEmpty(new BenchCommandLine().Root.Parse([option, value]).Errors);
+        Assert.NotEmpty(new BenchCommandLine().Command.Parse([option, value]).Errors);
 
     [Fact]
     public void A_redis_cluster_of_fewer_than_three_masters_is_refused()
     {
         var commandLine = new BenchCommandLine();
-        var error = Assert.Throws<ArgumentException>(() => commandLine.Read(commandLine.Root.Parse(["--redis-cluster", "2"])));
+        var error = Assert.Throws<ArgumentException>(() => commandLine.Read(commandLine.Command.Parse(["--redis-cluster", "2"])));
         Assert.Contains("--redis-cluster", error.Message, StringComparison.Ordinal);
     }
 
@@ -64,7 +64,7 @@ public sealed class BenchCommandLineTests
     public void An_unknown_scenario_is_refused_naming_the_known_ones()
     {
         var commandLine = new BenchCommandLine();
-        var error = Assert.Throws<ArgumentException>(() => commandLine.Read(commandLine.Root.Parse(["--scenarios", "nope"])));
+        var error = Assert.Throws<ArgumentException>(() => commandLine.Read(commandLine.Command.Parse(["--scenarios", "nope"])));
         Assert.Contains("schedule.single", error.Message, StringComparison.Ordinal);
     }
 }

@@ -8,7 +8,7 @@ public sealed class ChaosCommandLineTests
     private static (ChaosOptions Options, string Report) Read(params string[] args)
     {
         var commandLine = new ChaosCommandLine();
-        var parsed = commandLine.Root.Parse(args);
+        var parsed = commandLine.Command.Parse(args);
         Assert.Empty(parsed.Errors);
         return commandLine.Read(parsed);
     }
@@ -53,7 +53,7 @@ public sealed class ChaosCommandLineTests
     public void Negative_clock_steps_are_refused_naming_the_option()
     {
         var commandLine = new ChaosCommandLine();
-        var error = Assert.Throws<ArgumentException>(() => commandLine.Read(commandLine.Root.Parse(["--clock-steps", "-1"])));
+        var error = Assert.Throws<ArgumentException>(() => commandLine.Read(commandLine.Command.Parse(["--clock-steps", "-1"])));
         Assert.Contains("--clock-steps", error.Message, StringComparison.Ordinal);
     }
 
@@ -63,13 +63,13 @@ public sealed class ChaosCommandLineTests
     [InlineData("--appendfsync", "sometimes")]
     [InlineData("--unknown", "1")]
     public void A_value_it_cannot_read_is_a_parse_error(string option, string value) =>
-        Assert.NotEmpty(new ChaosCommandLine().Root.Parse([option, value]).Errors);
+        Assert.NotEmpty(new ChaosCommandLine().Command.Parse([option, value]).Errors);
 
     [Fact]
     public void Values_that_make_no_sense_together_are_refused_naming_them()
     {
         var commandLine = new ChaosCommandLine();
-        var error = Assert.Throws<ArgumentException>(() => commandLine.Read(commandLine.Root.Parse(["--due-min", "5", "--due-max", "1"])));
+        var error = Assert.Throws<ArgumentException>(() => commandLine.Read(commandLine.Command.Parse(["--due-min", "5", "--due-max", "1"])));
         Assert.Contains("--due-min", error.Message, StringComparison.Ordinal);
     }
 }

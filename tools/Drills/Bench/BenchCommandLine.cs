@@ -38,7 +38,8 @@ public sealed class BenchCommandLine
     public BenchCommandLine()
     {
         _appendFsync.AcceptOnlyFromAmong("always", "everysec");
-        Root = new RootCommand(
+        Command = new Command(
+            "bench",
             "Benchmarks EchoAtTime. Every scenario starts its own store and silos; lateness and burst first have them print 256 warm-up " +
             "messages (left out of the figures), drain measures a cold restart on purpose. scale runs on its own silo counts, each silo in " +
             "a CPU cgroup, and reports accepted/s and the scaling efficiency T(N)/(N·T(1)) per workload (due over an hour, or in one hot " +
@@ -51,7 +52,8 @@ public sealed class BenchCommandLine
         };
     }
 
-    public RootCommand Root { get; }
+    /// <summary>The <c>bench</c> verb of tools/Drills.</summary>
+    public Command Command { get; }
 
     /// <summary>
     /// The options a parse without errors asks for; throws <see cref="ArgumentException"/> for values that make no

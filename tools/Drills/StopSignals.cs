@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace EchoAtTime.Bench;
+namespace EchoAtTime.Drills;
 
 /// <summary>
 /// Ctrl+C or SIGTERM cancels <see cref="Token"/> instead of ending the process at once, so the run

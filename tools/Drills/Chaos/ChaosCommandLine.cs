@@ -69,7 +69,8 @@ public sealed class ChaosCommandLine
     public ChaosCommandLine()
     {
         _appendFsync.AcceptOnlyFromAmong("always", "everysec", "no");
-        Root = new RootCommand(
+        Command = new Command(
+            "chaos",
             "Runs silos, a gateway and a store as real processes, kills them (kill -9), can inject store faults, and checks every " +
             "accepted message: lost, unflagged duplicates, order breaks, early. Exit code: 0 when nothing was lost, duplicated " +
             "without the flag, printed out of order, early or mismatched; 1 otherwise; 2 for bad arguments or a run that could not be carried out.")
@@ -80,7 +81,8 @@ public sealed class ChaosCommandLine
         };
     }
 
-    public RootCommand Root { get; }
+    /// <summary>The <c>chaos</c> verb of tools/Drills.</summary>
+    public Command Command { get; }
 
     /// <summary>
     /// The options a parse without errors asks for; throws <see cref="ArgumentException"/> for values that make no
