@@ -13,6 +13,13 @@ internal sealed partial class SimWorld
 {
     private const int HealRounds = 40;
 
+    // Store and grain calls one RunAll carries out before it calls the cluster stuck: a schedule of a few dozen steps
+    // settles in hundreds. A printer that loops without ever waiting (a drain answered an empty tail, for ever) would
+    // otherwise keep the run busy for hours and never report a seed.
+    private const int CallsUntilQuiet = 20_000;
+
+    private bool _livelocked;
+
     public void Heal()
     {
         _step++;
@@ -56,7 +63,7 @@ internal sealed partial class SimWorld
             }
 
             RunAll();
-            if (IsDone())
+            if (_livelocked || IsDone())
             {
                 return;
             }
@@ -68,10 +75,18 @@ internal sealed partial class SimWorld
         Note($"heal: still pending after {HealRounds} rounds");
     }
 
-    /// <summary>Carries out every waiting call and delivers every grain call until none is left.</summary>
+    /// <summary>
+    /// Carries out every waiting call and delivers every grain call until none is left; past
+    /// <see cref="CallsUntilQuiet"/> a livelock, which is a violation.
+    /// </summary>
     private void RunAll()
     {
-        for (var i = 0; i < 100_000; i++)
+        if (_livelocked)
+        {
+            return;
+        }
+
+        for (var i = 0; i < CallsUntilQuiet; i++)
         {
             if (Gate.Heads() is { Count: > 0 } heads)
             {
@@ -88,6 +103,9 @@ internal sealed partial class SimWorld
                 return;
             }
         }
+
+        _livelocked = true;
+        Errors.Add($"livelock: {CallsUntilQuiet} store and grain calls in a row without the cluster going quiet");
     }
 
     private bool IsDone() =>
