@@ -34,6 +34,26 @@ public sealed class LostWriteTests
         return lost;
     }
 
+    /// <summary>
+    /// A printer's view of "kept" (offset 10) and "lost" (offset 30); then the store loses "lost", as a crash with the
+    /// last write not yet on disk would, and restarts. Returns the view, which still holds both.
+    /// </summary>
+    private static async Task<SlotView> LoadThenLoseLastAsync(RedisServer redis, IOptions<EchoOptions> options, long slot)
+    {
+        var view = new SlotView(TimeSlot.StartMs(slot));
+        await using (var before = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString))
+        {
+            var store = new SlotStore(before, options);
+            await store.AppendAsync(slot, [SlotElement.Encode(10, "kept"), SlotElement.Encode(30, "lost")], 10);
+            PrinterViews.Load(view, await store.LoadAsync(slot));
+            await before.GetDatabase().ListTrimAsync(new RedisKeys(options.Value.KeyPrefix).Messages(slot), 0, 0);
+        }
+
+        await redis.KillAsync();
+        await redis.StartAsync();
+        return view;
+    }
+
     [Fact]
     public async Task The_id_of_a_message_the_store_lost_never_names_the_message_that_took_its_place()
     {
@@ -290,19 +310,8 @@ public sealed class LostWriteTests
         await using var redis = new RedisServer();
         await redis.StartAsync();
         var options = Options.Create(new EchoOptions { KeyPrefix = $"t{Guid.NewGuid():N}:", AppendGrace = EarlierRun.AnyMinute });
-        var keys = new RedisKeys(options.Value.KeyPrefix);
         const long slot = 29_000_100;
-        var view = new SlotView(TimeSlot.StartMs(slot));
-        await using (var before = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString))
-        {
-            var store = new SlotStore(before, options);
-            await store.AppendAsync(slot, [SlotElement.Encode(10, "kept"), SlotElement.Encode(30, "lost")], 10);
-            PrinterViews.Load(view, await store.LoadAsync(slot));
-            await before.GetDatabase().ListTrimAsync(keys.Messages(slot), 0, 0);
-        }
-
-        await redis.KillAsync();
-        await redis.StartAsync();
+        var view = await LoadThenLoseLastAsync(redis, options, slot);
         await using var after = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString);
         var restarted = new SlotStore(after, options);
         Assert.Equal(new[] { 1 }, (await restarted.AppendAsync(slot, [SlotElement.Encode(5, "took its place")], 5)).Seqs);
@@ -392,19 +401,8 @@ public sealed class LostWriteTests
         await using var redis = new RedisServer();
         await redis.StartAsync();
         var options = Options.Create(new EchoOptions { KeyPrefix = $"t{Guid.NewGuid():N}:", AppendGrace = EarlierRun.AnyMinute });
-        var keys = new RedisKeys(options.Value.KeyPrefix);
         const long slot = 29_000_400;
-        var view = new SlotView(TimeSlot.StartMs(slot));
-        await using (var before = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString))
-        {
-            var store = new SlotStore(before, options);
-            await store.AppendAsync(slot, [SlotElement.Encode(10, "kept"), SlotElement.Encode(30, "lost")], 10);
-            PrinterViews.Load(view, await store.LoadAsync(slot));
-            await before.GetDatabase().ListTrimAsync(keys.Messages(slot), 0, 0);
-        }
-
-        await redis.KillAsync();
-        await redis.StartAsync();
+        var view = await LoadThenLoseLastAsync(redis, options, slot);
         await using var after = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString);
         var restarted = new SlotStore(after, options);
 
