@@ -29,6 +29,7 @@ public static class EchoGrainsServiceCollectionExtensions
         services.AddSingleton<StoreClockSync>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<StoreClockSync>());
         services.AddSingleton(sp => new DueClock(sp.GetRequiredService<ClusterClock>(), sp.GetRequiredService<ILogger<DueClock>>()));
+        services.AddSingleton<SlotPrintMemory>();
         services.AddSingleton<SlotSweeper>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<SlotSweeper>());
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, SiloStartupLog>();

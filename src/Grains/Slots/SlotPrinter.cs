@@ -125,13 +125,13 @@ internal sealed class SlotPrinter(SlotStore store, IEchoSink sink, EchoMetrics m
 
     /// <summary>
     /// Starts <paramref name="view"/> over from what the store loaded: its elements, epochs and cancels (see
-    /// <see cref="SlotView.Load"/>). Returns how many messages it flagged, and how many only for lost commits.
+    /// <see cref="SlotView.Load"/>), skipping what it or <paramref name="carried"/> knew printed. Returns how many
+    /// messages it flagged, and how many only for lost commits.
     /// </summary>
-    public static (int Flagged, int LostCommits) Load(SlotView view, SlotSnapshot snapshot, LostCommitWindow lostCommits)
+    public static (int Flagged, int LostCommits) Load(SlotView view, SlotSnapshot snapshot, LostCommitWindow lostCommits, PrintedHere? carried = null)
     {
-        view.SetEpochs(snapshot.Epochs);
         view.CanceledUnder = snapshot.CanceledUnder;
-        return view.Load(snapshot.Version, snapshot.PrintedCursor, snapshot.PrintingCursor, Array.ConvertAll(snapshot.Elements, SlotElement.Read), snapshot.Canceled, lostCommits);
+        return view.Load(snapshot.Version, snapshot.PrintedCursor, snapshot.PrintingCursor, Array.ConvertAll(snapshot.Elements, SlotElement.Read), snapshot.Canceled, lostCommits, carried, snapshot.Epochs);
     }
 
     /// <summary>

@@ -16,9 +16,15 @@ internal sealed class SlotView(long slotStartMs)
     // Canceled sequences known here: a commit sends the set only when its size or its last cancel's epoch differs.
     private readonly HashSet<int> _canceled = [];
 
+    // Printed here above PrintedCursor, which may not pass them while something below is pending: only after a load
+    // that skipped what a store's lost commits made look unprinted (PrintedHere).
+    private readonly SortedSet<long> _printedAbove = [];
+
     // The minute's store epochs (meta 'e'): the text changes only when the store restarts, so most calls reuse the
     // parse.
     private EpochRanges _epochs = EpochRanges.None;
+
+    private bool _loaded;
 
     public long SlotStartMs { get; } = slotStartMs;
 
@@ -67,17 +73,23 @@ internal sealed class SlotView(long slotStartMs)
     /// <summary>
     /// Starts over from the store's snapshot: printed ones are counted, canceled ones skipped, and a
     /// batch declared but never confirmed (a printer cut off) pending again, flagged. So is what
-    /// <paramref name="lostCommits"/> covers: it may have printed under commits the store lost. The
-    /// epochs (<see cref="SetEpochs"/>) must be the snapshot's. Returns how many are flagged, and how
-    /// many of them only for lost commits.
+    /// <paramref name="lostCommits"/> covers: it may have printed under commits the store lost. What this view (or,
+    /// on its first load, <paramref name="carried"/>: an earlier activation on this silo) knew printed is skipped,
+    /// though the store lost the commits that recorded it: this silo's console printed it, or the store had confirmed
+    /// it. <paramref name="epochs"/> is the snapshot's record (<see cref="SetEpochs"/>). Returns how many are flagged,
+    /// and how many of them only for lost commits.
     /// </summary>
-    public (int Flagged, int LostCommits) Load(long version, long printedCursor, long printingCursor, IReadOnlyList<SlotEntry> elements, IEnumerable<int> canceled, LostCommitWindow lostCommits = default)
+    public (int Flagged, int LostCommits) Load(long version, long printedCursor, long printingCursor, IReadOnlyList<SlotEntry> elements, IEnumerable<int> canceled, LostCommitWindow lostCommits = default, PrintedHere? carried = null, string? epochs = null)
     {
+        var before = _loaded ? PrintedHere() : carried;
+        _loaded = true;
+        SetEpochs(epochs);
         Version = version;
         PrintedCursor = printedCursor;
         FloorCursor = Math.Max(printedCursor, printingCursor);
         PrintedCount = 0;
         _pending.Clear();
+        _printedAbove.Clear();
         _canceled.Clear();
         _canceled.UnionWith(canceled);
         var redelivered = 0;
@@ -98,6 +110,14 @@ internal sealed class SlotView(long slotStartMs)
                 continue;
             }
 
+            if (before?.Holds(seq, cursor, _epochs.EpochOf(seq)) == true)
+            {
+                PrintedCount++;
+                _printedAbove.Add(cursor);
+                FloorCursor = Math.Max(FloorCursor, cursor);
+                continue;
+            }
+
             var declared = cursor <= printingCursor;
             var inDoubt = declared || lostCommits.Covers(_epochs.EpochOf(seq), SlotStartMs + offset);
             redelivered += inDoubt ? 1 : 0;
@@ -106,8 +126,14 @@ internal sealed class SlotView(long slotStartMs)
         }
 
         LoadedCount = elements.Count;
+        PassPrintedAbove();
         return (redelivered, lost);
     }
+
+    /// <summary>What this view knows printed, for a later load (null before its first).</summary>
+    public PrintedHere? PrintedHere() => _loaded
+        ? new PrintedHere(PrintedCursor, new SortedSet<long>(_printedAbove), LoadedCount, _epochs, new HashSet<int>(_canceled))
+        : null;
 
     /// <summary>Takes the minute's epoch record (<c>"seq:epoch,seq:epoch…"</c>) as the store returned it.</summary>
     public void SetEpochs(string? epochs)
@@ -224,5 +250,16 @@ internal sealed class SlotView(long slotStartMs)
 
         PrintedCursor = cursor;
         PrintedCount += batch.Count;
+        PassPrintedAbove();
+    }
+
+    // The printed cursor moves over what was printed here above it, up to the first message still pending.
+    private void PassPrintedAbove()
+    {
+        while (_printedAbove.Count > 0 && (_pending.Count == 0 || _printedAbove.Min < _pending.Min!.Cursor))
+        {
+            PrintedCursor = Math.Max(PrintedCursor, _printedAbove.Min);
+            _printedAbove.Remove(_printedAbove.Min);
+        }
     }
 }

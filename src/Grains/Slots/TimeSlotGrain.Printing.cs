@@ -99,7 +99,7 @@ public sealed partial class TimeSlotGrain
         }
 
         var lostCommits = LostCommitWindow.Of(snapshot, NowMs, (long)_options.MaxClockSkew.TotalMilliseconds);
-        var (redelivered, lost) = SlotPrinter.Load(_view, snapshot, lostCommits);
+        var (redelivered, lost) = SlotPrinter.Load(_view, snapshot, lostCommits, printMemory.Recall(_slot));
         _life.Loaded();
         LogLoaded(_slot, _view.PendingCount, _view.PrintedCount, redelivered);
         if (lost > 0)

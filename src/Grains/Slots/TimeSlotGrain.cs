@@ -29,6 +29,7 @@ public sealed partial class TimeSlotGrain(
     IEchoSink sink,
     ClusterClock clock,
     DueClock dueClock,
+    SlotPrintMemory printMemory,
     EchoMetrics metrics,
     IClusterMembershipService membership,
     ILocalSiloDetails localSilo,
@@ -63,6 +64,11 @@ public sealed partial class TimeSlotGrain(
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         _wakeups.Stop();
+        if (_view.PrintedHere() is { } printed)
+        {
+            printMemory.Keep(_slot, printed);
+        }
+
         if (!_life.IsOver && IsNear(NowMs) && AnotherSiloIsActive())
         {
             // Leaving while the slot still has work (its silo shutting down, say): every batch so

@@ -1,7 +1,9 @@
 using EchoAtTime.Grains;
 using EchoAtTime.Grains.Slots;
 using EchoAtTime.Storage;
+using EchoAtTime.Storage.Clock;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace EchoAtTime.Tests.Infrastructure;
 
@@ -27,6 +29,14 @@ public static class PrinterViews
         var view = new SlotView(TimeSlot.StartMs(slot));
         Load(view, await store.LoadAsync(slot));
         return view;
+    }
+
+    /// <summary>The machine's clock, measured against itself: bounded, offset zero.</summary>
+    public static ClusterClock BoundedClock(EchoOptions options)
+    {
+        var clock = new ClusterClock(TimeProvider.System, Options.Create(options));
+        clock.Update(new ClockSample(TimeSpan.Zero, TimeSpan.FromMilliseconds(1), TimeProvider.System.GetTimestamp(), DateTimeOffset.UtcNow));
+        return clock;
     }
 
     /// <summary>The service's instruments, on a meter of their own.</summary>

@@ -34,7 +34,7 @@ public sealed class PrintDeadlineTests
         var view = await PrinterViews.LoadAsync(store, slot);
         var sink = new CapturingSink();
         var metrics = PrinterViews.Metrics();
-        var printer = new SlotPrinter(store, sink, metrics, BoundedClock(options), options, new SlotPrinterLog(NullLogger.Instance));
+        var printer = new SlotPrinter(store, sink, metrics, PrinterViews.BoundedClock(options), options, new SlotPrinterLog(NullLogger.Instance));
 
         // Both are due and within their deadline when the batch is chosen; every store reply then
         // takes longer than the deadline has left.
@@ -45,13 +45,5 @@ public sealed class PrintDeadlineTests
         Assert.Equal(new[] { "no deadline" }, sink.Lines.Select(l => l.Message));
         var expiring = new MessageId(TimeSlot.StartMs(slot) + offset, appended.Seqs[0], appended.Epoch);
         Assert.Equal(MessageStatus.Expired, await store.StatusAsync(expiring));
-    }
-
-    /// <summary>The machine's clock, measured against itself: bounded, offset zero.</summary>
-    private static ClusterClock BoundedClock(EchoOptions options)
-    {
-        var clock = new ClusterClock(TimeProvider.System, Options.Create(options));
-        clock.Update(new ClockSample(TimeSpan.Zero, TimeSpan.FromMilliseconds(1), TimeProvider.System.GetTimestamp(), DateTimeOffset.UtcNow));
-        return clock;
     }
 }

@@ -24,6 +24,7 @@ internal sealed class SimActivation
     private readonly SlotPrinter _printer;
     private readonly Queue<long?> _calls = new();
     private bool _busy;
+    private bool _deactivated;
 
     public SimActivation(SimWorld world, SimSilo silo, long minute, int number)
     {
@@ -48,6 +49,17 @@ internal sealed class SimActivation
     public bool IsOver => _life.IsOver || !_silo.IsAlive;
 
     private long NowMs => _silo.Clock.GetUtcNow().ToUnixTimeMilliseconds();
+
+    /// <summary>Leaves what this activation knew printed with its silo, once, as the grain's deactivation does.</summary>
+    public void Deactivate()
+    {
+        if (!_deactivated && _view.PrintedHere() is { } printed)
+        {
+            _silo.PrintMemory.Keep(Minute, printed);
+        }
+
+        _deactivated = true;
+    }
 
     /// <summary>A call to this activation: a wake (<c>null</c>) or CheckAppended. Queued while a turn runs.</summary>
     public void Call(long? checkAppendedDueMs)
@@ -156,7 +168,7 @@ internal sealed class SimActivation
         // The store's incarnation runs on the world's clock, not the real process's: how long ago it restarted in the
         // schedule.
         snapshot = snapshot with { RestartedAgoMs = snapshot.RestartedAgoMs is null ? null : _world.RestartedAgoMs };
-        SlotPrinter.Load(_view, snapshot, LostCommitWindow.Of(snapshot, NowMs, (long)_world.Options.MaxClockSkew.TotalMilliseconds));
+        SlotPrinter.Load(_view, snapshot, LostCommitWindow.Of(snapshot, NowMs, (long)_world.Options.MaxClockSkew.TotalMilliseconds), _silo.PrintMemory.Recall(Minute));
         _life.Loaded();
         return true;
     }

@@ -51,6 +51,9 @@ internal sealed class SimSilo
 
     public SimSink Sink { get; }
 
+    /// <summary>What this incarnation printed of its minutes, past their activations (gone with a crash).</summary>
+    public SlotPrintMemory PrintMemory { get; } = new();
+
     public MessageWriter Writer { get; }
 
     public MessageMover Mover { get; }

@@ -117,6 +117,12 @@ internal sealed partial class SimWorld : IStoreClock
             return live;
         }
 
+        // Orleans deactivated the ones that are over: each left what it knew printed with its silo, as the grain does.
+        foreach (var over in list.Where(a => a.IsOver && a.Silo.IsAlive))
+        {
+            over.Deactivate();
+        }
+
         var activation = new SimActivation(this, silo, minute, ++_activationCount);
         list.Add(activation);
         return activation;
