@@ -59,6 +59,7 @@ public sealed partial class SimulationTests(ITestOutputHelper output)
     [InlineData("9i0hGet27Jn1")]
     [InlineData("6xbxsXFTYvb1")]
     [InlineData("1VRf5vJYrIT1")]
+    [InlineData("8M4rjryrGGK1")]
     public async Task A_seed_that_found_a_window_on_main_breaks_nothing(string seed)
     {
         var (exitCode, stdout, stderr) = await RunAsync("--seed", seed, "--faults", "all");

@@ -81,10 +81,11 @@ internal static class Verdict
         var mustPrint = candidates.Where(id => !undecided.Contains(id) && !done.Contains(id) && !canceled.Any(c => c.Id == id) && !movedAway.Any(m => m.Id == id))
             .Select(Key)
             .Distinct();
-        // A cancel or move the store may have lost (answered after its last persist, before a loss) can bring the
-        // message back after later ones printed: it may print, and wherever it then comes, it breaks no promise.
-        var revived = canceled.Where(c => ledger.MayBeLost(c.Step)).Select(c => c.Id)
-            .Concat(movedAway.Where(m => ledger.MayBeLost(m.Step)).Select(m => m.Id))
+        // A cancel or move the store may have lost (sent after its last persist, before a loss) can bring the
+        // message back after later ones printed: it may print, and wherever it then comes, it breaks no promise. So
+        // can one whose answer never came (a lost reply): it may have taken the message out before the loss undid it.
+        var revived = ledger.Cancels.Where(c => c.Outcome is CancelOutcome.Canceled or null && ledger.MayBeLost(c.Step)).Select(c => c.Id)
+            .Concat(ledger.Moves.Where(m => m.Record is null or { Step: MoveStep.Arrived or MoveStep.Leaving } && ledger.MayBeLost(m.Step)).Select(m => m.Id))
             .Select(Key)
             .ToHashSet();
         var report = Invariants.Check([.. lines.Where(l => !revived.Contains(l.Key))], mustPrint, world.Crashed);
