@@ -49,7 +49,9 @@ public sealed record MoveRecord(MoveStep Step, long NewDueMs = 0, SlotEntry Entr
     /// <summary>The record of an arrival: <c>D{due as asked}|{new id}</c>.</summary>
     public static string Arrival(long newDueMs, MessageId newId) => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"D{newDueMs}|{newId}");
 
-    /// <summary>Reads <c>P{due}/{nonce}|{element}</c> (or <c>P{due}|{element}</c>), <c>D{due}|{id}</c> or <c>C{due}|{id}</c>.</summary>
+    /// <summary>
+    /// Reads <c>P{due}/{nonce}|{element}</c> (or <c>P{due}|{element}</c>), <c>D{due}|{id}</c> or <c>C{due}|{id}</c>.
+    /// </summary>
     public static MoveRecord Parse(string record)
     {
         var bar = record.IndexOf('|', StringComparison.Ordinal);

@@ -87,8 +87,8 @@ internal static class ScriptReplies
     };
 
     /// <summary>
-    /// What moveAbort answers: the move record when the message left, <see cref="MoveStep.Aborted"/> when the attempt is
-    /// called off now, <see cref="MoveStep.ArrivalCalledOff"/> when a mover left an arrival to call off, else
+    /// What moveAbort answers: the move record when the message left, <see cref="MoveStep.Aborted"/> when the attempt
+    /// is called off now, <see cref="MoveStep.ArrivalCalledOff"/> when a mover left an arrival to call off, else
     /// <see cref="MoveStep.Unknown"/> (no move can start there).
     /// </summary>
     public static MoveRecord MoveAbort(RedisResult result) =>

@@ -9,7 +9,9 @@ namespace EchoAtTime.Testing;
 /// </summary>
 public static class BuiltTool
 {
-    /// <summary><c>tools/{folder}/bin/{configuration}/net10.0/EchoAtTime.{folder}.dll</c>, built as the tests are.</summary>
+    /// <summary>
+    /// <c>tools/{folder}/bin/{configuration}/net10.0/EchoAtTime.{folder}.dll</c>, built as the tests are.
+    /// </summary>
     public static string Dll(string folder)
     {
         var path = Path.Combine(BuiltService.RepositoryRoot(null), "tools", folder, "bin", BuiltService.Configuration, "net10.0", $"EchoAtTime.{folder}.dll");
@@ -17,8 +19,8 @@ public static class BuiltTool
     }
 
     /// <summary>
-    /// Runs the tool to its end; past <paramref name="timeout"/> it gets SIGTERM and <paramref name="stopGrace"/> to stop
-    /// what it started, then SIGKILL, and the run throws <see cref="TimeoutException"/> with what it printed.
+    /// Runs the tool to its end; past <paramref name="timeout"/> it gets SIGTERM and <paramref name="stopGrace"/> to
+    /// stop what it started, then SIGKILL, and the run throws <see cref="TimeoutException"/> with what it printed.
     /// </summary>
     public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(
         string folder, TimeSpan timeout, TimeSpan stopGrace, params string[] args)

@@ -108,7 +108,9 @@ public sealed class MessageMover(SlotStore store, MessageWriter writer, EchoMetr
         await CancelArrivalAsync(intent.Id, result.Id);
     }
 
-    /// <summary>Cancels an arrival of <paramref name="id"/>; should it have printed first, the message stays no more.</summary>
+    /// <summary>
+    /// Cancels an arrival of <paramref name="id"/>; should it have printed first, the message stays no more.
+    /// </summary>
     private async Task CancelArrivalAsync(MessageId id, MessageId arrival)
     {
         if ((await store.CancelAsync(arrival)).Outcome == CancelOutcome.AlreadyPrinted)

@@ -95,7 +95,9 @@ public sealed class MessageWriter
     private static long Minute(ScheduleRequest request, long now) =>
         request.Nonce is null ? TimeSlot.Of(Math.Max(now, request.DueMs)) : request.ReservedSlot;
 
-    /// <summary>The minute every one of <paramref name="writes"/> goes to, when they all go to one and none is answered.</summary>
+    /// <summary>
+    /// The minute every one of <paramref name="writes"/> goes to, when they all go to one and none is answered.
+    /// </summary>
     private static long? OneMinute(PendingWrite[] writes, long now)
     {
         long? minute = null;

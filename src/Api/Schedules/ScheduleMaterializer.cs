@@ -39,7 +39,9 @@ public sealed partial class ScheduleMaterializer(
         return ids.Length;
     }
 
-    /// <summary>Materialises one schedule this process holds the claim of; a failure is logged and left to the lease.</summary>
+    /// <summary>
+    /// Materialises one schedule this process holds the claim of; a failure is logged and left to the lease.
+    /// </summary>
     public async Task TryMaterializeAsync(string id)
     {
         try

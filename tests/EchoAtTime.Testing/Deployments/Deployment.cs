@@ -96,7 +96,9 @@ public sealed class Deployment : IAsyncDisposable
     /// <summary>The stderr tail of every process started, for a failure's message.</summary>
     public string Diagnostics() => string.Join(System.Environment.NewLine, AllInstances.Select(p => p.StderrTail()));
 
-    /// <summary>Each silo's CPU cgroup (index = silo), empty without <see cref="DeploymentPlan.SiloCpuCores"/>.</summary>
+    /// <summary>
+    /// Each silo's CPU cgroup (index = silo), empty without <see cref="DeploymentPlan.SiloCpuCores"/>.
+    /// </summary>
     public IReadOnlyList<CpuCgroup> Cgroups => _cgroups;
 
     public long FailedStarts => Interlocked.Read(ref _failedStarts);
@@ -178,7 +180,9 @@ public sealed class Deployment : IAsyncDisposable
         }
     }
 
-    /// <summary>The end of a run: the service (its stop writes to the store), then the proxies, then the store.</summary>
+    /// <summary>
+    /// The end of a run: the service (its stop writes to the store), then the proxies, then the store.
+    /// </summary>
     public async Task StopAsync()
     {
         await StopServiceAsync();

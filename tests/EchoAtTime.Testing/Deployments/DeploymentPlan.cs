@@ -9,10 +9,14 @@ public sealed record DeploymentPlan(string SiloDll)
     /// <summary>EchoAtTime.Gateway.dll to run a gateway too; null: none.</summary>
     public string? GatewayDll { get; init; }
 
-    /// <summary>The cluster id's prefix, which names the deployment's kind in logs (<c>chaos-…</c>, <c>bench-…</c>).</summary>
+    /// <summary>
+    /// The cluster id's prefix, which names the deployment's kind in logs (<c>chaos-…</c>, <c>bench-…</c>).
+    /// </summary>
     public string Name { get; init; } = "deployment";
 
-    /// <summary>Masters of a Redis Cluster to run on; 0: one store (redis-server, or Garnet where there is none).</summary>
+    /// <summary>
+    /// Masters of a Redis Cluster to run on; 0: one store (redis-server, or Garnet where there is none).
+    /// </summary>
     public int RedisCluster { get; init; }
 
     public int ClusterReplicas { get; init; }
@@ -22,7 +26,9 @@ public sealed record DeploymentPlan(string SiloDll)
     /// <summary>The one store's password (not with a cluster); null: none.</summary>
     public string? StorePassword { get; init; }
 
-    /// <summary>Environment for every service, on top of the deployment's own (store, cluster id, ports, JSON output).</summary>
+    /// <summary>
+    /// Environment for every service, on top of the deployment's own (store, cluster id, ports, JSON output).
+    /// </summary>
     public IReadOnlyDictionary<string, string> Settings { get; init; } = new Dictionary<string, string>();
 
     /// <summary>Command-line arguments of every service.</summary>
@@ -34,13 +40,17 @@ public sealed record DeploymentPlan(string SiloDll)
     /// <summary>Each service reaches the store through a <see cref="RedisFaultProxy"/> of its own.</summary>
     public bool StoreProxies { get; init; }
 
-    /// <summary>libfaketime's path: every silo reads its wall clock from a timestamp file of its own; null: the machine's.</summary>
+    /// <summary>
+    /// libfaketime's path: every silo reads its wall clock from a timestamp file of its own; null: the machine's.
+    /// </summary>
     public string? Faketime { get; init; }
 
     /// <summary>Every silo in a CPU cgroup of its own limited to this many cores; null: no limit.</summary>
     public double? SiloCpuCores { get; init; }
 
-    /// <summary>Where the silos' stdout goes; the gateway prints nothing, and its output goes where the silos' does.</summary>
+    /// <summary>
+    /// Where the silos' stdout goes; the gateway prints nothing, and its output goes where the silos' does.
+    /// </summary>
     public StdoutHandling Stdout { get; init; } = StdoutHandling.Read;
 
     /// <summary>Called with (process, line) for every line a silo prints, as it is read.</summary>

@@ -57,7 +57,9 @@ public sealed class ServiceNode(string name, bool isSilo, ServiceLaunch launch, 
 
     public IReadOnlyList<ServiceProcess> Instances => _instances;
 
-    /// <summary>Starts a fresh process and waits until it is ready. False if it exited or was not ready in time.</summary>
+    /// <summary>
+    /// Starts a fresh process and waits until it is ready. False if it exited or was not ready in time.
+    /// </summary>
     public async Task<bool> StartAsync(HttpClient probe, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         var instanceName = $"{Name}#{_instances.Count.ToString(CultureInfo.InvariantCulture)}";

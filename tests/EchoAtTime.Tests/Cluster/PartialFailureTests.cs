@@ -60,12 +60,12 @@ public sealed class PartialFailureTests(SlotClusterFixture fixture)
     }
 
     /// <summary>
-    /// Found by tools/Simulate (seed <c>cvVUYT3LYbT1</c>, redis-server, schedule 6 241 of a 20 000 run; docs/guarantees.md
-    /// §9): the store lost a move's leave, the mover appended the arrival, learned that the message may have printed
-    /// where it was, and died before it called the arrival off. The recovery found no leave, called the attempt off and
-    /// forgot it: the message printed at its old time and again as the arrival. It now calls the arrival off too — one
-    /// stored is canceled, one still on its way meets a canceled stand-in under its key — and the dead mover's late
-    /// record of the arrival no longer takes the message again.
+    /// Found by tools/Simulate (seed <c>cvVUYT3LYbT1</c>, redis-server, schedule 6 241 of a 20 000 run;
+    /// docs/guarantees.md §9): the store lost a move's leave, the mover appended the arrival, learned that the message
+    /// may have printed where it was, and died before it called the arrival off. The recovery found no leave, called
+    /// the attempt off and forgot it: the message printed at its old time and again as the arrival. It now calls the
+    /// arrival off too — one stored is canceled, one still on its way meets a canceled stand-in under its key — and the
+    /// dead mover's late record of the arrival no longer takes the message again.
     /// </summary>
     [Theory]
     [InlineData(true)]

@@ -81,12 +81,14 @@ public static class FailureTests
     [Fact]
         public async Task A_killed_silo_s_slot_resumes_on_a_survivor_within_ten_seconds_with_no_message_or_occurrence_lost_or_repeated_unflagged()
         {
-            // A claim of 3 s, not 30: the survivor takes the schedule over within the 10 s the killed one planned ahead,
-            // so every occurrence keeps its second (one planned later than the misfire threshold would be re-timed).
+            // A claim of 3 s, not 30: the survivor takes the schedule over within the 10 s the killed one planned
+            // ahead, so every occurrence keeps its second (one planned later than the misfire threshold would be
+            // re-timed).
             await using var cluster = await ProcessCluster.StartAsync(silos: 2, new Dictionary<string, string> { ["Echo__ScheduleLease"] = "00:00:03" });
             var tag = $"kill {Guid.NewGuid():N}";
 
-            // A schedule every second prints in the same minutes, so the killed printer is printing its occurrences too.
+            // A schedule every second prints in the same minutes, so the killed printer is printing its occurrences
+            // too.
             var every = $"every second {Guid.NewGuid():N}";
             var schedule = await CreateScheduleAsync(cluster, cluster.Silo(1), "* * * * * *", every);
             var start = NowMs + 2_000;
@@ -107,13 +109,14 @@ public static class FailureTests
 
         /// <summary>
         /// Each second from the first occurrence through <paramref name="throughMs"/> printed under one id, once or
-        /// repeated flagged, never early; after the DELETE's answer, none more (seen once a message due after it printed).
+        /// repeated flagged, never early; after the DELETE's answer, none more (seen once a message due after it
+        /// printed).
         /// </summary>
         private async Task AssertEveryOccurrencePrintedOnceAsync(ProcessCluster cluster, ServiceProcess survivor, string schedule, string text, long throughMs, long killedAt)
         {
             List<PrintedLine> Occurrences() => [.. cluster.Printed().Where(l => l.Message == text)];
-            // From the first whole second one printed at: an occurrence materialised late is due when it was (the create
-            // materialises the first ones, but a create that took longer than a second still plans one late).
+            // From the first whole second one printed at: an occurrence materialised late is due when it was (the
+            // create materialises the first ones, but a create that took longer than a second still plans one late).
             var first = (Occurrences().Min(l => l.DueMs) + 999) / 1_000 * 1_000;
             var expected = Enumerable.Range(0, (int)((throughMs - first) / 1_000) + 1).Select(i => first + (i * 1_000L)).ToList();
             if (!await Conditions.WaitUntilAsync(() => expected.All(Occurrences().Select(l => l.DueMs).ToHashSet().Contains), TimeSpan.FromSeconds(40), CancellationToken.None))

@@ -41,13 +41,15 @@ public sealed partial class SimulationTests(ITestOutputHelper output)
     /// printed at both times; <c>b3VPhhOW2SD1</c>, the recovery called a move of a lost message off by its sequence,
     /// got back the move of the message that took the sequence and arrived that message a second time;
     /// <c>cvVUYT3LYbT1</c>, a mover that learned the store lost its leave died before it canceled the arrival, and the
-    /// recovery called the move off without it; <c>9i0hGet27Jn1</c> (and <c>6xbxsXFTYvb1</c>, found on Garnet), the store
-    /// lost a cancel a printer knew, a cancel after the restart answered 204, the canceled set's size matched the
+    /// recovery called the move off without it; <c>9i0hGet27Jn1</c> (and <c>6xbxsXFTYvb1</c>, found on Garnet), the
+    /// store lost a cancel a printer knew, a cancel after the restart answered 204, the canceled set's size matched the
     /// printer's count and the commit did not hand it over; <c>1VRf5vJYrIT1</c>, a move after one the recovery called
-    /// off met the called-off attempt's stand-in under the message's arrival key. And two the verdict was wrong about: <c>bQ9EHbKQY7X1</c>, a cancel the
-    /// store lost brought its message back after a later one printed (allowed: the store lost an acknowledged write);
-    /// <c>fR5NF6jFefK1</c>, a message accepted after a lossy restart took the position of one printed before it, and
-    /// printing it second is acceptance order (the verdict ranked them by sequence alone).
+    /// off met the called-off attempt's stand-in under the message's arrival key; <c>8M4rjryrGGK1</c>, a store that
+    /// lost the commits of a printed message made the silo that printed it print it again. And two the verdict was
+    /// wrong about: <c>bQ9EHbKQY7X1</c>, a cancel the store lost brought its message back after a later one printed
+    /// (allowed: the store lost an acknowledged write); <c>fR5NF6jFefK1</c>, a message accepted after a lossy restart
+    /// took the position of one printed before it, and printing it second is acceptance order (the verdict ranked them
+    /// by sequence alone).
     /// </summary>
     [Theory]
     [InlineData("cyRLU2bZ4DV1")]

@@ -32,7 +32,8 @@ public sealed class ProcessCluster : IAsyncDisposable
     public int SiloOf(string instance) => _deployment.Silos.ToList().FindIndex(s => s.Instances.Any(i => i.Name == instance));
 
     /// <param name="settings">Environment for every silo, over the deployment's own.</param>
-    /// <param name="redisPassword">The store's password; then one store, also where the run's store is a cluster.</param>
+    /// <param name="redisPassword">The store's password; then one store, also where the run's store is a
+    /// cluster.</param>
     public static async Task<ProcessCluster> StartAsync(int silos, IReadOnlyDictionary<string, string>? settings = null, string? redisPassword = null)
     {
         var cluster = new ProcessCluster(new Deployment(new DeploymentPlan(TestService.SiloDll)

@@ -127,7 +127,8 @@ public sealed class ChaosAnalysisTests
     [Fact]
     public void A_schedule_s_missing_occurrence_one_under_two_ids_and_one_after_the_delete_each_fail_the_run_and_the_rest_pass()
     {
-        // */2 made just before T0 (an even second), scheduling ended at T0 + 6 s, deleted at T0 + 8.5 s: due T0 .. T0 + 6 s.
+        // */2 made just before T0 (an even second), scheduling ended at T0 + 6 s, deleted at T0 + 8.5 s: due T0 .. T0 +
+        // 6 s.
         var schedule = new RecurringSchedule("s-1", "chaos schedule t 0000", T0 - 1);
         PrintedLine Occurrence(long dueOffset, long seq) =>
             new("silo-1#0", new MessageKey(T0 + dueOffset, seq), T0 + dueOffset + 1, schedule.Text, false, "");

@@ -10,11 +10,16 @@ namespace EchoAtTime.Chaos;
 /// </summary>
 public static class OccurrenceCheck
 {
-    /// <summary>Five fields, or six with seconds first, as <c>POST /schedules</c> takes them; false when neither.</summary>
+    /// <summary>
+    /// Five fields, or six with seconds first, as <c>POST /schedules</c> takes them; false when neither.
+    /// </summary>
     public static bool TryParse(string cron, out CronExpression? expression) =>
         CronExpression.TryParse(cron, cron.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length == 6 ? CronFormat.IncludeSeconds : CronFormat.Standard, out expression);
 
-    /// <summary>The due times of <paramref name="cron"/> (UTC) after <paramref name="afterMs"/>, through <paramref name="throughMs"/>.</summary>
+    /// <summary>
+    /// The due times of <paramref name="cron"/> (UTC) after <paramref name="afterMs"/>, through
+    /// <paramref name="throughMs"/>.
+    /// </summary>
     public static IReadOnlyList<long> Dues(string cron, long afterMs, long throughMs)
     {
         var expression = TryParse(cron, out var parsed) ? parsed! : throw new ArgumentException($"'{cron}' is not a cron", nameof(cron));

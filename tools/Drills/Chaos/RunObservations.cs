@@ -28,7 +28,9 @@ public sealed record RunObservations
 
     public required IReadOnlyList<PrintedLine> Lines { get; init; }
 
-    /// <summary>The schedules made (<c>--schedules</c>), the text their occurrences start with, when they were deleted.</summary>
+    /// <summary>
+    /// The schedules made (<c>--schedules</c>), the text their occurrences start with, when they were deleted.
+    /// </summary>
     public IReadOnlyList<RecurringSchedule> Schedules { get; init; } = [];
 
     public string? OccurrencePrefix { get; init; }

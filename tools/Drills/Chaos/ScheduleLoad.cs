@@ -74,7 +74,9 @@ public sealed class ScheduleLoad(ChaosOptions options, IReadOnlyList<ServiceNode
         log($"chaos: {_made.Count} schedule(s) deleted; marker printed");
     }
 
-    /// <summary>Tries the ready nodes in turn, from <paramref name="first"/>, until one answers as hoped (30 s).</summary>
+    /// <summary>
+    /// Tries the ready nodes in turn, from <paramref name="first"/>, until one answers as hoped (30 s).
+    /// </summary>
     private async Task<string> RetryAsync(HttpClient http, int first, Func<ServiceNode, Task<string?>> attempt, CancellationToken cancellationToken)
     {
         var deadline = NowMs + (long)Retrying.TotalMilliseconds;

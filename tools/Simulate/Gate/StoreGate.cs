@@ -8,7 +8,9 @@ namespace EchoAtTime.Simulate.Gate;
 /// </summary>
 internal sealed class StoreGate
 {
-    /// <summary>The world's store clock, which scripts that read the store's clock read instead (GatedDatabase).</summary>
+    /// <summary>
+    /// The world's store clock, which scripts that read the store's clock read instead (GatedDatabase).
+    /// </summary>
     public IStoreClock? Clock { get; set; }
 
     private readonly Lock _lock = new();

@@ -50,7 +50,9 @@ internal sealed class SimActivation
 
     private long NowMs => _silo.Clock.GetUtcNow().ToUnixTimeMilliseconds();
 
-    /// <summary>Leaves what this activation knew printed with its silo, once, as the grain's deactivation does.</summary>
+    /// <summary>
+    /// Leaves what this activation knew printed with its silo, once, as the grain's deactivation does.
+    /// </summary>
     public void Deactivate()
     {
         if (!_deactivated && _view.PrintedHere() is { } printed)

@@ -99,8 +99,8 @@ internal static class Verdict
     }
 
     /// <summary>
-    /// The id as the invariants rank it: (due, acceptance) is (due, sequence) within one incarnation of the store, but a
-    /// store that lost writes hands the positions of what it lost out again, so a message of a later incarnation can
+    /// The id as the invariants rank it: (due, acceptance) is (due, sequence) within one incarnation of the store, but
+    /// a store that lost writes hands the positions of what it lost out again, so a message of a later incarnation can
     /// have a smaller sequence than one of the same millisecond accepted (and perhaps printed) before the loss. The
     /// sequence is ranked by incarnation first: a line shows it as incarnation × 10⁹ + sequence.
     /// </summary>
