@@ -5,6 +5,7 @@ public static class BenchScenarios
 {
     public const string ScheduleSingle = "schedule.single";
     public const string ScheduleBatch = "schedule.batch";
+    public const string HttpFloor = "http.floor";
     public const string Memory = "memory";
     public const string LatenessLight = "lateness.light";
     public const string LatenessIdle = "lateness.idle";
@@ -18,11 +19,11 @@ public static class BenchScenarios
     /// <summary>
     /// scale last: it is the longest, and its silos are throttled where every other scenario's are not.
     /// </summary>
-    public static IReadOnlyList<string> Names { get; } = [ScheduleSingle, ScheduleBatch, Memory, LatenessLight, LatenessIdle, Burst, Drain, Horizon, Recurring, ScaleSpread, ScaleHot];
+    public static IReadOnlyList<string> Names { get; } = [ScheduleSingle, HttpFloor, ScheduleBatch, Memory, LatenessLight, LatenessIdle, Burst, Drain, Horizon, Recurring, ScaleSpread, ScaleHot];
 
     /// <summary>
     /// The scenarios a <c>--scenarios</c> list names, in run order; an entry may be a whole name or a
-    /// group before the dot (<c>schedule</c>, <c>lateness</c>, <c>scale</c>).
+    /// group before the dot (<c>schedule</c>, <c>http</c>, <c>lateness</c>, <c>scale</c>).
     /// </summary>
     public static IReadOnlyList<string> Select(string list)
     {
@@ -42,6 +43,7 @@ public static class BenchScenarios
     {
         ScheduleSingle => new ScheduleScenario(ScheduleSingle, batches: false),
         ScheduleBatch => new ScheduleScenario(ScheduleBatch, batches: true),
+        HttpFloor => new HttpFloorScenario(),
         Memory => new MemoryScenario(),
         LatenessLight => new LatenessScenario(LatenessLight, options.LatenessLightRate),
         LatenessIdle => new LatenessScenario(LatenessIdle, options.LatenessIdleRate),

@@ -52,6 +52,15 @@ public sealed class RawHttpConnection : IDisposable
         _counterAt = _timeAt + TimeDigits + ",\"message\":\"".Length + messagePrefix.Length;
     }
 
+    private RawHttpConnection(IPEndPoint endPoint, byte[] request) => (_endPoint, _request, _timeAt) = (endPoint, request, -1);
+
+    /// <summary>
+    /// A connection whose every request is <c>GET</c> of a path no endpoint serves: the silo's HTTP floor (Kestrel,
+    /// routing, a 404), on the same kind of connection as the posts. <see cref="PostAsync"/> then sends that.
+    /// </summary>
+    public static RawHttpConnection ForNotFound(IPEndPoint endPoint) =>
+        new(endPoint, Encoding.ASCII.GetBytes($"GET /http-floor HTTP/1.1\r\nHost: {endPoint}\r\n\r\n"));
+
     /// <summary>
     /// Sends one message due at <paramref name="dueMs"/> with <paramref name="counter"/> in its text and
     /// reads the answer. Throws <see cref="IOException"/> or <see cref="SocketException"/> when the
@@ -65,8 +74,12 @@ public sealed class RawHttpConnection : IDisposable
             await ConnectAsync(cancellationToken);
         }
 
-        WriteDigits(_request.AsSpan(_timeAt, TimeDigits), dueMs);
-        WriteDigits(_request.AsSpan(_counterAt, CounterDigits), counter);
+        if (_timeAt >= 0)
+        {
+            WriteDigits(_request.AsSpan(_timeAt, TimeDigits), dueMs);
+            WriteDigits(_request.AsSpan(_counterAt, CounterDigits), counter);
+        }
+
         for (var sent = 0; sent < _request.Length;)
         {
             sent += await _socket!.SendAsync(_request.AsMemory(sent), SocketFlags.None, cancellationToken);

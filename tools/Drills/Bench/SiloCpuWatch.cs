@@ -1,0 +1,15 @@
+namespace EchoAtTime.Bench;
+
+/// <summary>The silos' CPU (from /proc) since <see cref="Start"/>, per unit of work done meanwhile.</summary>
+public sealed class SiloCpuWatch
+{
+    private readonly int[] _pids;
+    private readonly double _startSeconds;
+
+    private SiloCpuWatch(int[] pids) => (_pids, _startSeconds) = (pids, ProcessCpu.Seconds(pids));
+
+    public static SiloCpuWatch Start(Deployment deployment) => new([.. deployment.Current.Select(p => p.Pid)]);
+
+    /// <summary>CPU µs of the silos since the start, per one of <paramref name="units"/>.</summary>
+    public double MicrosecondsPer(long units) => (ProcessCpu.Seconds(_pids) - _startSeconds) * 1_000_000 / Math.Max(1, units);
+}
