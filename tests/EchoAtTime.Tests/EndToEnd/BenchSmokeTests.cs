@@ -16,8 +16,9 @@ public sealed class BenchSmokeTests(ITestOutputHelper output)
 
     private static readonly Dictionary<string, string[]> FiguresByScenario = new()
     {
-        ["schedule.single"] = ["requestsPerSecond", "accepted", "notAccepted", "latencyMsP50", "latencyMsP99", "siloCpuSecondsPer1000", "redisCommandsPerMessage", "redisCommands", "printedPerSecond", "toolCpuPercentWhileSending", "latenessMsP99"],
-        ["schedule.batch"] = ["messagesPerSecond", "accepted", "notAccepted", "latencyMsP50", "latencyMsP99", "siloCpuSecondsPer1000", "redisCommandsPerMessage", "redisCommands", "printedPerSecond", "toolCpuPercentWhileSending", "latenessMsP99"],
+        ["schedule.single"] = ["requestsPerSecond", "accepted", "notAccepted", "latencyMsP50", "latencyMsP99", "siloCpuSecondsPer1000", "redisCommandsPerMessage", "redisCommands", "printedPerSecond", "toolCpuPercentWhileSending", "latenessMsP99", "siloCpuUsecPerAccept", "siloBytesPerRequest"],
+        ["http.floor"] = ["requestsPerSecond", "siloCpuUsecPerRequest", "siloBytesPerRequest", "requests", "notAccepted"],
+        ["schedule.batch"] = ["messagesPerSecond", "accepted", "notAccepted", "latencyMsP50", "latencyMsP99", "siloCpuSecondsPer1000", "redisCommandsPerMessage", "redisCommands", "printedPerSecond", "toolCpuPercentWhileSending", "latenessMsP99", "siloCpuUsecPerAccept", "siloBytesPerRequest"],
         ["memory"] = ["usedMemoryBytesPerMessage", "memoryUsageBytesPerMessage", "keysCreated", "accepted"],
         ["lateness.light"] = ["latenessMsP50", "latenessMsP99", "latenessMsMax", "early", "scheduledAheadMs"],
         ["lateness.idle"] = ["latenessMsP50", "latenessMsP99", "latenessMsMax", "early", "scheduledAheadMs"],
@@ -63,7 +64,19 @@ public sealed class BenchSmokeTests(ITestOutputHelper output)
             Assert.Equal(1, run["silos"]!.GetValue<int>());
             Assert.All(FiguresByScenario[scenario], key => Assert.True(figures.ContainsKey(key), $"{scenario}: figures.{key} is missing"));
             Assert.All(IntegrityKeys, key => Assert.True(integrity.ContainsKey(key), $"{scenario}: integrity.{key} is missing"));
-            Assert.True(integrity["accepted"]!.GetValue<long>() > 0, $"{scenario}: nothing was accepted");
+            if (scenario == "http.floor")
+            {
+                // It schedules nothing: every request is a 404, and each was answered so.
+                Assert.Equal(0, integrity["accepted"]!.GetValue<long>());
+                Assert.True(figures["requests"]!.GetValue<long>() > 0, "http.floor sent no request");
+                Assert.Equal(0, figures["notAccepted"]!.GetValue<long>());
+                Assert.True(figures["siloBytesPerRequest"]!.GetValue<double>() > 0, "http.floor read no allocation");
+            }
+            else
+            {
+                Assert.True(integrity["accepted"]!.GetValue<long>() > 0, $"{scenario}: nothing was accepted");
+            }
+
             Assert.Equal(0, integrity["duplicates"]!.GetValue<long>());
             Assert.Equal(0, integrity["orderBreaks"]!.GetValue<long>());
             Assert.Equal(0, integrity["early"]!.GetValue<long>());
