@@ -110,7 +110,8 @@ internal sealed class SlotView(long slotStartMs)
                 continue;
             }
 
-            if (before?.Holds(seq, cursor, _epochs.EpochOf(seq)) == true)
+            var epoch = _epochs.EpochOf(seq);
+            if (before?.Holds(seq, cursor, epoch) == true)
             {
                 PrintedCount++;
                 _printedAbove.Add(cursor);
@@ -119,7 +120,7 @@ internal sealed class SlotView(long slotStartMs)
             }
 
             var declared = cursor <= printingCursor;
-            var inDoubt = declared || lostCommits.Covers(_epochs.EpochOf(seq), SlotStartMs + offset);
+            var inDoubt = declared || lostCommits.Covers(epoch, SlotStartMs + offset);
             redelivered += inDoubt ? 1 : 0;
             lost += inDoubt && !declared ? 1 : 0;
             _pending.Add(new PendingMessage(offset, seq, message, inDoubt, expireAfter));

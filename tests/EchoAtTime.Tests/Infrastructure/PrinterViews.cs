@@ -1,8 +1,10 @@
 using EchoAtTime.Grains;
+using EchoAtTime.Grains.Output;
 using EchoAtTime.Grains.Slots;
 using EchoAtTime.Storage;
 using EchoAtTime.Storage.Clock;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
 namespace EchoAtTime.Tests.Infrastructure;
@@ -30,6 +32,10 @@ public static class PrinterViews
         Load(view, await store.LoadAsync(slot));
         return view;
     }
+
+    /// <summary>A printer on <paramref name="store"/> printing to <paramref name="sink"/>, on a bounded clock.</summary>
+    internal static SlotPrinter Printer(SlotStore store, IEchoSink sink, EchoOptions options) =>
+        new(store, sink, Metrics(), BoundedClock(options), options, new SlotPrinterLog(NullLogger.Instance));
 
     /// <summary>The machine's clock, measured against itself: bounded, offset zero.</summary>
     public static ClusterClock BoundedClock(EchoOptions options)

@@ -3,7 +3,6 @@ using EchoAtTime.Grains.Output;
 using EchoAtTime.Grains.Slots;
 using EchoAtTime.Storage;
 using EchoAtTime.Tests.Infrastructure;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
@@ -29,7 +28,7 @@ public sealed class LostConfirmationTests
         var offset = (int)(now - TimeSlot.StartMs(slot));
         await store.AppendAsync(slot, [SlotElement.Encode(offset, "first"), SlotElement.Encode(offset, "second")], offset);
         var console = new CapturingSink();
-        var printer = new SlotPrinter(store, new StoreDiesAfterTheConsole(console, redis.KillAsync), PrinterViews.Metrics(), PrinterViews.BoundedClock(options), options, new SlotPrinterLog(NullLogger.Instance));
+        var printer = PrinterViews.Printer(store, new StoreDiesAfterTheConsole(console, redis.KillAsync), options);
         var view = await PrinterViews.LoadAsync(store, slot);
 
         await Assert.ThrowsAnyAsync<RedisException>(() => printer.PrintDueAsync(slot, view));
@@ -40,7 +39,7 @@ public sealed class LostConfirmationTests
         // As the grain does after a store error: reload the same view, and print again.
         var snapshot = await restarted.LoadAsync(slot);
         Assert.Equal(0, PrinterViews.Load(view, snapshot));
-        var again = new SlotPrinter(restarted, console, PrinterViews.Metrics(), PrinterViews.BoundedClock(options), options, new SlotPrinterLog(NullLogger.Instance));
+        var again = PrinterViews.Printer(restarted, console, options);
         Assert.Equal(PrintOutcome.Done, await again.PrintDueAsync(slot, view));
         Assert.Equal(new[] { "first", "second" }, console.Lines.Select(l => l.Message));
 

@@ -1,11 +1,8 @@
 using EchoAtTime.Grains;
-using EchoAtTime.Grains.Clock;
 using EchoAtTime.Grains.Slots;
 using EchoAtTime.Storage;
-using EchoAtTime.Storage.Clock;
 using EchoAtTime.Testing;
 using EchoAtTime.Tests.Infrastructure;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
@@ -33,8 +30,7 @@ public sealed class PrintDeadlineTests
         var appended = await store.AppendAsync(slot, [SlotElement.Encode(offset, "expires within a second", 1_000), SlotElement.Encode(offset, "no deadline")], offset);
         var view = await PrinterViews.LoadAsync(store, slot);
         var sink = new CapturingSink();
-        var metrics = PrinterViews.Metrics();
-        var printer = new SlotPrinter(store, sink, metrics, PrinterViews.BoundedClock(options), options, new SlotPrinterLog(NullLogger.Instance));
+        var printer = PrinterViews.Printer(store, sink, options);
 
         // Both are due and within their deadline when the batch is chosen; every store reply then
         // takes longer than the deadline has left.

@@ -11,19 +11,17 @@ public sealed class PhaseMeter
 {
     private readonly Deployment _deployment;
     private readonly RedisStats _stats;
-    private readonly IReadOnlyList<int> _siloPids;
-    private readonly double _siloCpu;
+    private readonly SiloCpuWatch _silos;
     private readonly double _redisCpu;
     private readonly double _toolCpu;
     private readonly CommandStats _commands;
     private readonly long _startedAt = Stopwatch.GetTimestamp();
 
-    private PhaseMeter(Deployment deployment, RedisStats stats, IReadOnlyList<int> siloPids, double siloCpu, double redisCpu, double toolCpu, CommandStats commands)
+    private PhaseMeter(Deployment deployment, RedisStats stats, SiloCpuWatch silos, double redisCpu, double toolCpu, CommandStats commands)
     {
         _deployment = deployment;
         _stats = stats;
-        _siloPids = siloPids;
-        _siloCpu = siloCpu;
+        _silos = silos;
         _redisCpu = redisCpu;
         _toolCpu = toolCpu;
         _commands = commands;
@@ -33,14 +31,13 @@ public sealed class PhaseMeter
     {
         var (deployment, stats) = (context.Deployment, context.Stats);
         var commands = await stats.CommandStatsAsync();
-        var pids = deployment.Current.Select(p => p.Pid).ToArray();
-        return new PhaseMeter(deployment, stats, pids, ProcessCpu.Seconds(pids), ProcessCpu.Seconds(deployment.StorePids), ProcessCpu.Own(), commands);
+        return new PhaseMeter(deployment, stats, SiloCpuWatch.Start(deployment), ProcessCpu.Seconds(deployment.StorePids), ProcessCpu.Own(), commands);
     }
 
     /// <summary>Ends the phase and adds its cost per message to <paramref name="figures"/>.</summary>
     public async Task AddCostAsync(Figures figures, long messages)
     {
-        var siloCpu = ProcessCpu.Seconds(_siloPids) - _siloCpu;
+        var siloCpu = _silos.Seconds;
         var redisCpu = ProcessCpu.Seconds(_deployment.StorePids) - _redisCpu;
         var toolCpu = ProcessCpu.Own() - _toolCpu;
         var commands = (await _stats.CommandStatsAsync()).Since(_commands);

@@ -10,6 +10,9 @@ public sealed class SiloCpuWatch
 
     public static SiloCpuWatch Start(Deployment deployment) => new([.. deployment.Current.Select(p => p.Pid)]);
 
+    /// <summary>CPU seconds of the silos since the start.</summary>
+    public double Seconds => ProcessCpu.Seconds(_pids) - _startSeconds;
+
     /// <summary>CPU µs of the silos since the start, per one of <paramref name="units"/>.</summary>
-    public double MicrosecondsPer(long units) => (ProcessCpu.Seconds(_pids) - _startSeconds) * 1_000_000 / Math.Max(1, units);
+    public double MicrosecondsPer(long units) => Seconds * 1_000_000 / Math.Max(1, units);
 }
