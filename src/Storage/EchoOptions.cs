@@ -75,9 +75,17 @@ public sealed class EchoOptions
     public TimeSpan ScheduleKeyRetention { get; set; } = TimeSpan.FromMinutes(10);
 
     /// <summary>
-    /// How long a process's claim on a schedule holds before another may materialise it (the claimant died).
+    /// How long a process's claim on a schedule holds before another may materialise it (the claimant died). A claimant
+    /// killed between noting its plan and appending it leaves the schedule to the next claimant at the lease's end, up
+    /// to a sweep interval later; the plan's first occurrence is due a window after the claim, less the sweep interval
+    /// the claim may have come late by. So it must stay at most <see cref="ScheduleWindow"/> minus two
+    /// <see cref="SweepInterval"/>s, or a kill makes occurrences late (<see cref="ScheduleLeaseFitsTheWindow"/>); 30 s
+    /// made them 20 s late in a chaos run.
     /// </summary>
-    public TimeSpan ScheduleLease { get; set; } = TimeSpan.FromSeconds(30);
+    public TimeSpan ScheduleLease { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Whether a schedule whose claimant died is taken over before what it planned falls due.</summary>
+    public bool ScheduleLeaseFitsTheWindow => ScheduleLease <= ScheduleWindow - (2 * SweepInterval);
 
     /// <summary>
     /// Largest offset between this silo's clock and the store's that it still prints with. Beyond it

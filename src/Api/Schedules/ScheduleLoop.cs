@@ -13,6 +13,11 @@ public sealed partial class ScheduleLoop(ScheduleMaterializer materializer, IOpt
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        if (!options.Value.ScheduleLeaseFitsTheWindow)
+        {
+            LogLeaseBeyondWindow(options.Value.ScheduleLease, options.Value.ScheduleWindow, options.Value.SweepInterval);
+        }
+
         using var timer = new PeriodicTimer(options.Value.SweepInterval, clock);
         try
         {
@@ -35,6 +40,9 @@ public sealed partial class ScheduleLoop(ScheduleMaterializer materializer, IOpt
         {
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Echo:ScheduleLease {Lease} is longer than Echo:ScheduleWindow {Window} less two Echo:SweepInterval {Sweep}: a materialiser killed mid-way leaves its schedule's next occurrences late")]
+    private partial void LogLeaseBeyondWindow(TimeSpan lease, TimeSpan window, TimeSpan sweep);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Materialising schedules failed; trying again next round")]
     private partial void LogRoundFailed(Exception exception);

@@ -1,3 +1,4 @@
+using System.Globalization;
 using EchoAtTime.Api.Accept;
 using EchoAtTime.Api.Queries;
 using EchoAtTime.Api.Schedules;
@@ -112,6 +113,56 @@ public sealed class RecurringScheduleTests(SlotClusterFixture fixture)
         Assert.Equal(printed.OrderBy(l => l.Id.DueMs).ThenBy(l => l.Id.Seq).Select(l => l.Id), printed.Select(l => l.Id));
         Assert.All(printed, line => Assert.True(fixture.Sink.ReceivedMs(line) >= line.Id.DueMs, $"{line.Id} printed early"));
     }
+    [Fact]
+    public async Task A_plan_left_by_a_materialiser_killed_before_its_appends_is_taken_over_and_appended_before_its_first_occurrence_is_due()
+    {
+        // The defaults a deployment runs (window, lease, sweep interval); its own schedule index, so the dying claim
+        // takes nothing of the other tests'.
+        var options = new EchoOptions { KeyPrefix = $"{fixture.Options.KeyPrefix}lease{Guid.NewGuid():N}:" };
+        var store = Schedules(options);
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        var id = FormattableString.Invariant($"{now:x11}{Random.Shared.Next():x8}");
+        var tag = $"{Guid.NewGuid():N}:taken-over";
+        // Running for a while: materialised through just before the last occurrence within the window, the round
+        // that claims it now plans that one occurrence, a window ahead.
+        var through = ((now + (long)options.ScheduleWindow.TotalMilliseconds) / 2_000 * 2_000) - 1;
+        var record = new ScheduleRecord(id, "*/2 * * * * *", "UTC", tag, "catchUp", 0, now, through.ToString(CultureInfo.InvariantCulture), "", "0", [], null, false, false);
+        Assert.Equal(ScheduleCreation.Created, await store.CreateAsync(record, "fp", now));
+
+        // The materialiser that is killed: it claims the schedule and notes its plan, and its process is gone before
+        // it appends (kill -9 between the two: what the chaos run met).
+        Assert.Equal([id], await store.ClaimAsync(now, (long)options.ScheduleLease.TotalMilliseconds, ScheduleMaterializer.ClaimsPerRound));
+        var plan = OccurrencePlanner.Plan(Cron(record.Cron), MisfirePolicy.CatchUp, record.ThroughMs, now, (long)options.ScheduleWindow.TotalMilliseconds, (long)options.MisfireThreshold.TotalMilliseconds);
+        Assert.Equal(ScheduleStep.Ok, await store.PlanAsync((await store.ReadAsync(id))!, plan.Plan));
+        var first = plan.Plan[0];
+        Assert.True(first.DueMs >= now + options.ScheduleWindow.TotalMilliseconds - 2_000, $"the plan starts {first.DueMs - now} ms ahead");
+
+        // Another process's loop, a round every sweep interval, until it claims the schedule or the first planned
+        // occurrence falls due.
+        var survivor = new ScheduleMaterializer(store, fixture.Store, fixture.Writer, MsOptions.Create(options), clock, NullLogger<ScheduleMaterializer>.Instance);
+        var takenOver = false;
+        while (!takenOver && clock.GetUtcNow().ToUnixTimeMilliseconds() < first.DueMs)
+        {
+            clock.Advance(options.SweepInterval);
+            takenOver = await survivor.RunOnceAsync() > 0;
+        }
+
+        try
+        {
+            var takenOverAt = clock.GetUtcNow().ToUnixTimeMilliseconds();
+            Assert.True(takenOver, $"no process took the schedule over before its first planned occurrence was due ({first.DueMs - now} ms after the kill; lease {options.ScheduleLease})");
+            var committed = (await store.ReadAsync(id))!;
+            Assert.Equal("", committed.Plan);
+            Assert.Equal(plan.Plan.Select(p => p.OccurrenceMs), committed.Outstanding.Select(o => o.DueMs));
+            Assert.True(first.DueMs - takenOverAt >= options.SweepInterval.TotalMilliseconds, $"appended {first.DueMs - takenOverAt} ms before it was due");
+        }
+        finally
+        {
+            await new ScheduleStopper(store, fixture.Writer, MsOptions.Create(options), TimeProvider.System).StopAsync(id, delete: true);
+        }
+    }
+
     /// <summary>
     /// A daily schedule whose window reaches two days: its occurrences are planned now and due far ahead, so none
     /// prints here.
