@@ -16,9 +16,9 @@ public sealed class BenchSmokeTests(ITestOutputHelper output)
 
     private static readonly Dictionary<string, string[]> FiguresByScenario = new()
     {
-        ["schedule.single"] = ["requestsPerSecond", "accepted", "notAccepted", "latencyMsP50", "latencyMsP99", "siloCpuSecondsPer1000", "redisCommandsPerMessage", "redisCommands", "printedPerSecond", "toolCpuPercentWhileSending", "latenessMsP99", "siloCpuUsecPerAccept", "siloBytesPerRequest"],
-        ["http.floor"] = ["requestsPerSecond", "siloCpuUsecPerRequest", "siloBytesPerRequest", "requests", "notAccepted"],
-        ["schedule.batch"] = ["messagesPerSecond", "accepted", "notAccepted", "latencyMsP50", "latencyMsP99", "siloCpuSecondsPer1000", "redisCommandsPerMessage", "redisCommands", "printedPerSecond", "toolCpuPercentWhileSending", "latenessMsP99", "siloCpuUsecPerAccept", "siloBytesPerRequest"],
+        ["schedule.single"] = ["requestsPerSecond", "accepted", "notAccepted", "latencyMsP50", "latencyMsP99", "siloCpuSecondsPer1000", "redisCommandsPerMessage", "redisCommands", "printedPerSecond", "toolCpuPercentWhileSending", "latenessMsP99", "siloCpuUsecPerAccept", "siloBytesPerRequest", "siloWorkItemsPerRequest"],
+        ["http.floor"] = ["requestsPerSecond", "siloCpuUsecPerRequest", "siloBytesPerRequest", "siloWorkItemsPerRequest", "requests", "notAccepted"],
+        ["schedule.batch"] = ["messagesPerSecond", "accepted", "notAccepted", "latencyMsP50", "latencyMsP99", "siloCpuSecondsPer1000", "redisCommandsPerMessage", "redisCommands", "printedPerSecond", "toolCpuPercentWhileSending", "latenessMsP99", "siloCpuUsecPerAccept", "siloBytesPerRequest", "siloWorkItemsPerRequest"],
         ["memory"] = ["usedMemoryBytesPerMessage", "memoryUsageBytesPerMessage", "keysCreated", "accepted"],
         ["lateness.light"] = ["latenessMsP50", "latenessMsP99", "latenessMsMax", "early", "scheduledAheadMs"],
         ["lateness.idle"] = ["latenessMsP50", "latenessMsP99", "latenessMsMax", "early", "scheduledAheadMs"],
@@ -71,6 +71,7 @@ public sealed class BenchSmokeTests(ITestOutputHelper output)
                 Assert.True(figures["requests"]!.GetValue<long>() > 0, "http.floor sent no request");
                 Assert.Equal(0, figures["notAccepted"]!.GetValue<long>());
                 Assert.True(figures["siloBytesPerRequest"]!.GetValue<double>() > 0, "http.floor read no allocation");
+                Assert.True(figures["siloWorkItemsPerRequest"]!.GetValue<double>() > 0, "http.floor read no thread-pool work item");
             }
             else
             {

@@ -15,14 +15,14 @@ public sealed class HttpFloorScenario : IScenario
         var options = context.Options;
         context.Log($"  {options.Connections} connections for {options.WarmUp.TotalSeconds:0.#} s warm-up + {options.Duration.TotalSeconds:0.#} s, GET of a path nothing serves");
         var silo = SiloCpuWatch.Start(context.Deployment);
-        var allocations = await AllocationWatch.StartAsync(context.Deployment);
+        var counters = await RuntimeCounterWatch.StartAsync(context.Deployment);
         var tally = await SingleRequestLoad.RunNotFoundAsync(context.Deployment.Urls, options.Connections, options.WarmUp, options.Duration, cancellationToken);
         var siloUsec = silo.MicrosecondsPer(tally.Requests);
-        var allocated = await allocations.StopAsync(context.Log);
+        var counts = await counters.StopAsync(context.Log);
         var figures = new Figures()
             .Add("requestsPerSecond", "requests/s (404, measured)", tally.MeasuredAccepted / tally.WindowSeconds, 0)
-            .Add("siloCpuUsecPerRequest", "silo CPU µs / request", siloUsec, 1)
-            .Add("siloBytesPerRequest", "silo bytes allocated / request", (allocated ?? double.NaN) / Math.Max(1, tally.Requests), 0);
+            .Add("siloCpuUsecPerRequest", "silo CPU µs / request", siloUsec, 1);
+        RuntimeCounts.AddPerRequest(figures, counts, tally.Requests);
         LoadFigures.Add(figures, tally);
 
         // Nothing was scheduled: only unparseable output could count against it.

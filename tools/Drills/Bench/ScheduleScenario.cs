@@ -24,10 +24,10 @@ public sealed class ScheduleScenario(string name, bool batches) : IScenario
             : $"  {options.Connections} connections for {options.WarmUp.TotalSeconds:0.#} s warm-up + {options.Duration.TotalSeconds:0.#} s");
         var sending = CpuWatch.Start();
         var siloSending = SiloCpuWatch.Start(context.Deployment);
-        var allocations = await AllocationWatch.StartAsync(context.Deployment);
+        var counters = await RuntimeCounterWatch.StartAsync(context.Deployment);
         var tally = batches ? await SendBatchesAsync(context, due, cancellationToken) : await SendSinglesAsync(context, due, cancellationToken);
         var siloUsecPerAccept = siloSending.MicrosecondsPer(tally.Accepted.Count);
-        var allocated = await allocations.StopAsync(context.Log);
+        var counts = await counters.StopAsync(context.Log);
         var toolPercent = sending.PercentOfOneCore();
         var rate = tally.MeasuredAccepted / tally.WindowSeconds;
         context.Log($"  {rate:0} msg/s accepted; {tally.Accepted.Count} accepted in all; the tool used {toolPercent:0}% of a core sending");
@@ -42,7 +42,7 @@ public sealed class ScheduleScenario(string name, bool batches) : IScenario
         LoadFigures.Add(figures, tally);
         // What accepting costs the silos, before anything prints (compare http.floor's silo CPU per request).
         figures.Add("siloCpuUsecPerAccept", "silo CPU µs / accepted msg, while sending", siloUsecPerAccept, 1);
-        figures.Add("siloBytesPerRequest", "silo bytes allocated / request, while sending", (allocated ?? double.NaN) / Math.Max(1, tally.Requests), 0);
+        RuntimeCounts.AddPerRequest(figures, counts, tally.Requests);
         figures.Add("toolCpuPercentWhileSending", "bench tool CPU % of a core, sending", toolPercent, 0);
         await meter.AddCostAsync(figures, tally.Accepted.Count);
         LoadFigures.AddPrintRate(figures, analysis);

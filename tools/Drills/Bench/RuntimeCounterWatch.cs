@@ -5,18 +5,20 @@ using Microsoft.Diagnostics.Tracing;
 namespace EchoAtTime.Bench;
 
 /// <summary>
-/// The bytes the silos allocated from <see cref="StartAsync"/> to <see cref="StopAsync"/>: the runtime's
-/// <c>alloc-rate</c> counter (<c>System.Runtime</c>, <c>GC.GetTotalAllocatedBytes</c> deltas) read over EventPipe every
-/// 200 ms, as
-/// <c>dotnet-counters</c> reads it. The last interval before the stop is not reported, so a figure is short by up
-/// to 200 ms of allocation.
+/// What the silos' runtimes did from <see cref="StartAsync"/> to <see cref="StopAsync"/>, from their incrementing
+/// counters (<c>System.Runtime</c>) read over EventPipe every 200 ms, as <c>dotnet-counters</c> reads them: the bytes
+/// allocated (<c>alloc-rate</c>, <c>GC.GetTotalAllocatedBytes</c> deltas), the thread-pool work items completed (each a
+/// hand-off from one piece of work to the next: a request's trips between queues and threads) and the lock
+/// contentions. The last interval before the stop is not reported, so a figure is short by up to 200 ms of it.
 /// </summary>
-public sealed class AllocationWatch
+public sealed class RuntimeCounterWatch
 {
     private const string IntervalSeconds = "0.2";
     private readonly List<(EventPipeSession Session, Task Reading)> _sessions = [];
     private readonly Lock _lock = new();
     private double _bytes;
+    private double _workItems;
+    private double _contentions;
     private string? _failure;
 
     /// <summary>
@@ -24,9 +26,9 @@ public sealed class AllocationWatch
     /// the answer with the socket engine, so none of it runs on the caller's thread (often that engine's own, after a
     /// socket's answer); a silo that does not answer within 10 s leaves the figure out.
     /// </summary>
-    public static async Task<AllocationWatch> StartAsync(Deployment deployment)
+    public static async Task<RuntimeCounterWatch> StartAsync(Deployment deployment)
     {
-        var watch = new AllocationWatch();
+        var watch = new RuntimeCounterWatch();
         foreach (var pid in deployment.Current.Select(p => p.Pid))
         {
             try
@@ -49,9 +51,9 @@ public sealed class AllocationWatch
     }
 
     /// <summary>
-    /// The bytes allocated meanwhile; null when a silo's counter could not be read (why: the log line).
+    /// What the silos did meanwhile; null when a silo's counters could not be read (why: the log line).
     /// </summary>
-    public async Task<double?> StopAsync(Action<string> log)
+    public async Task<RuntimeCounts?> StopAsync(Action<string> log)
     {
         foreach (var (session, reading) in _sessions)
         {
@@ -72,13 +74,13 @@ public sealed class AllocationWatch
 
         if (_failure is not null)
         {
-            log($"  note: the silos' allocations could not be read ({_failure})");
+            log($"  note: the silos' runtime counters could not be read ({_failure})");
             return null;
         }
 
         lock (_lock)
         {
-            return _bytes;
+            return new RuntimeCounts(_bytes, _workItems, _contentions);
         }
     }
 
@@ -87,15 +89,40 @@ public sealed class AllocationWatch
         if (e.EventName != "EventCounters"
             || e.PayloadValue(0) is not IDictionary<string, object> outer
             || !outer.TryGetValue("Payload", out var inner) || inner is not IDictionary<string, object> counter
-            || !counter.TryGetValue("Name", out var name) || !Equals(name, "alloc-rate")
+            || !counter.TryGetValue("Name", out var name)
             || !counter.TryGetValue("Increment", out var increment))
         {
             return;
         }
 
+        var value = Convert.ToDouble(increment, System.Globalization.CultureInfo.InvariantCulture);
         lock (_lock)
         {
-            _bytes += Convert.ToDouble(increment, System.Globalization.CultureInfo.InvariantCulture);
+            switch (name as string)
+            {
+                case "alloc-rate":
+                    _bytes += value;
+                    break;
+                case "threadpool-completed-items-count":
+                    _workItems += value;
+                    break;
+                case "monitor-lock-contention-count":
+                    _contentions += value;
+                    break;
+            }
         }
+    }
+}
+
+/// <summary>The silos' runtime counters over a watch, summed over the silos.</summary>
+public sealed record RuntimeCounts(double AllocatedBytes, double WorkItems, double LockContentions)
+{
+    /// <summary>The figures per request: bytes, work items and contentions.</summary>
+    public static void AddPerRequest(Figures figures, RuntimeCounts? counts, long requests)
+    {
+        var per = Math.Max(1, requests);
+        figures.Add("siloBytesPerRequest", "silo bytes allocated / request", (counts?.AllocatedBytes ?? double.NaN) / per, 0);
+        figures.Add("siloWorkItemsPerRequest", "silo thread-pool work items / request", (counts?.WorkItems ?? double.NaN) / per, 2);
+        figures.Add("siloContentionsPerRequest", "silo lock contentions / request", (counts?.LockContentions ?? double.NaN) / per, 3);
     }
 }
