@@ -21,7 +21,7 @@ internal sealed class SlotAppender(SlotStore store, EchoMetrics metrics)
     {
         // Most calls carry no keyed message: they take no copies.
         var plain = anyKeyed ? mine.Where(i => !writes[i].IsKeyed).ToList() : mine;
-        var keyed = anyKeyed ? mine.Where(i => writes[i].IsKeyed).ToList() : [];
+        var keyed = anyKeyed ? mine.Where(i => writes[i].IsKeyed).ToList() : null;
         AppendResult? refusal = null;
         if (plain.Count > 0)
         {
@@ -41,7 +41,7 @@ internal sealed class SlotAppender(SlotStore store, EchoMetrics metrics)
             }
         }
 
-        if (keyed.Count > 0)
+        if (keyed is { Count: > 0 })
         {
             var items = keyed.Select(i => (
                 writes[i].Element(), writes[i].DueMs, writes[i].Request.Nonce!, TimeSlot.Of(writes[i].DueMs) == slot))

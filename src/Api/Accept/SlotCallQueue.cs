@@ -22,7 +22,9 @@ internal sealed class SlotCallQueue(Func<ImmutableArray<ScheduleRequest>, Task<S
     /// <summary>False once the queue went idle and was retired: the caller takes a fresh one.</summary>
     public bool TryEnqueue(ImmutableArray<ScheduleRequest> messages, out Task<ScheduleResult[]> results)
     {
-        var done = new TaskCompletionSource<ScheduleResult[]>(TaskCreationOptions.RunContinuationsAsynchronously);
+        // Completed by the sender once the append is answered, already on a pool thread: the request goes on there,
+        // inline, rather than through one more queue (see AppendGroupCommit.Pending.Done).
+        var done = new TaskCompletionSource<ScheduleResult[]>();
         results = done.Task;
         bool start;
         lock (_lock)
@@ -77,6 +79,12 @@ internal sealed class SlotCallQueue(Func<ImmutableArray<ScheduleRequest>, Task<S
             {
                 var messages = batch.Count == 1 ? batch[0].Messages : [.. batch.SelectMany(b => b.Messages)];
                 var results = await send(messages);
+                if (batch.Count == 1)
+                {
+                    batch[0].Done.SetResult(results);
+                    continue;
+                }
+
                 var offset = 0;
                 foreach (var (part, done) in batch)
                 {

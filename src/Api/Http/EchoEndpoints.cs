@@ -87,7 +87,8 @@ public static partial class EchoEndpoints
                 return KeyConflict(headerKey is not null ? IdempotencyHeader : body.RootElement.TryGetProperty("idempotencyKey", out _) ? "idempotencyKey" : "id");
             }
 
-            return TypedResults.Accepted($"/messages/{result.Id}", new EchoAccepted(result.Id.ToString(), EchoTime.Format(result.Id.DueMs)));
+            var id = result.Id.ToString();
+            return TypedResults.Accepted("/messages/" + id, new EchoAccepted(id, EchoTime.Format(result.Id.DueMs)));
         }
     }
 

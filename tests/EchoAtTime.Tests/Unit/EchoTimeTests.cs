@@ -59,6 +59,30 @@ public sealed class EchoTimeTests
         Assert.False(string.IsNullOrEmpty(error));
     }
 
+    [Theory]
+    [InlineData(EchoTime.MinEpochMs)]
+    [InlineData(EchoTime.MaxEpochMs)]
+    [InlineData(0L)]
+    [InlineData(-1L)]
+    [InlineData(1_709_164_800_123L)] // 2024-02-29, a leap day
+    [InlineData(-30_610_224_000_001L)] // 999-12-31T23:59:59.999Z, a year of three digits
+    public void Format_writes_what_the_framework_s_round_trip_pattern_writes_at_the_edges(long epochMs) =>
+        Assert.Equal(Reference(epochMs), EchoTime.Format(epochMs));
+
+    [Fact]
+    public void Format_writes_what_the_framework_s_round_trip_pattern_writes_over_the_whole_range()
+    {
+        var random = new Random(20261207);
+        for (var i = 0; i < 100_000; i++)
+        {
+            var epochMs = random.NextInt64(EchoTime.MinEpochMs, EchoTime.MaxEpochMs + 1);
+            Assert.Equal(Reference(epochMs), EchoTime.Format(epochMs));
+        }
+    }
+
+    private static string Reference(long epochMs) =>
+        DateTimeOffset.FromUnixTimeMilliseconds(epochMs).ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture);
+
     [Fact]
     public void Format_is_utc_with_milliseconds()
     {
