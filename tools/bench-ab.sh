@@ -18,7 +18,7 @@ ARGS=("$@")
 [ ${#ARGS[@]} -gt 0 ] || ARGS=(--scenarios schedule.single,http.floor --silos 1 --duration 10)
 RUNS=${RUNS:-4}
 LOGS=${LOGS:-/tmp/echo-bench-ab}
-FIGURES=${FIGURES:-'requests/s|silo CPU µs|silo bytes allocated|work items|redis usec'}
+FIGURES=${FIGURES:-'requests/s|messages/s|silo CPU µs|silo bytes allocated|work items|redis usec'}
 mkdir -p "$LOGS"
 WORKTREE=$(mktemp -d /tmp/echo-bench-base.XXXXXX)
 trap 'git -C "$ROOT" worktree remove --force "$WORKTREE" >/dev/null 2>&1 || true' EXIT

@@ -19,11 +19,14 @@ namespace EchoAtTime.Api.Accept;
 /// </summary>
 public sealed class MessageWriter
 {
+    private const int QueuesMadePerPrune = 256;
+
     private readonly ConcurrentDictionary<long, SlotCallQueue> _queues = new();
     private readonly SlotStore _store;
     private readonly SlotWriter _writer;
     private readonly EchoMetrics _metrics;
     private readonly TimeProvider _clock;
+    private long _queuesMade;
 
     public MessageWriter(
         SlotStore store, IGrainFactory grains, EchoMetrics metrics, IOptions<EchoOptions> options, [FromKeyedServices(AcceptClock.Key)] TimeProvider clock)
@@ -272,15 +275,33 @@ public sealed class MessageWriter
                 return results;
             }
 
-            // It went idle and retired between lookup and enqueue: drop it and take a fresh one.
+            // It was retired between lookup and enqueue: drop it and take a fresh one.
             _queues.TryRemove(new KeyValuePair<long, SlotCallQueue>(slot, queue));
         }
     }
 
     private SlotCallQueue NewQueue(long slot)
     {
-        var queue = new SlotCallQueue(messages => WriteMinuteAsync(slot, messages));
-        queue.OnIdle = () => _queues.TryRemove(new KeyValuePair<long, SlotCallQueue>(slot, queue));
-        return queue;
+        if (Interlocked.Increment(ref _queuesMade) % QueuesMadePerPrune == 0)
+        {
+            RetireUnusedQueues();
+        }
+
+        return new SlotCallQueue(messages => WriteMinuteAsync(slot, messages));
+    }
+
+    /// <summary>
+    /// Drops the queues that took nothing since the last time: so many minutes were written meanwhile that these are
+    /// done with. Runs every <see cref="QueuesMadePerPrune"/> new queues, so idle ones never outnumber that twice over.
+    /// </summary>
+    private void RetireUnusedQueues()
+    {
+        foreach (var (slot, queue) in _queues)
+        {
+            if (queue.TryRetireIfUnused())
+            {
+                _queues.TryRemove(new KeyValuePair<long, SlotCallQueue>(slot, queue));
+            }
+        }
     }
 }

@@ -8,7 +8,9 @@ namespace EchoAtTime.Api.Accept;
 /// messages, dense batches) and for keyed messages: while an append to the minute is in flight,
 /// requests for it wait here and go together in the next one. An idle minute's first request goes
 /// at once; under load, N concurrent requests cost one Redis round trip instead of N serialized
-/// ones. Requests keep their order in the call, so acceptance order follows arrival.
+/// ones. Requests keep their order in the call, so acceptance order follows arrival. An idle queue stays for the
+/// minute's next request (a queue per request was a tenth of a single request's allocations) until its owner retires
+/// it (<see cref="TryRetireIfUnused"/>).
 /// </summary>
 internal sealed class SlotCallQueue(Func<ImmutableArray<ScheduleRequest>, Task<ScheduleResult[]>> send)
 {
@@ -17,9 +19,14 @@ internal sealed class SlotCallQueue(Func<ImmutableArray<ScheduleRequest>, Task<S
 
     private readonly Lock _lock = new();
     private readonly Queue<(ImmutableArray<ScheduleRequest> Messages, TaskCompletionSource<ScheduleResult[]> Done)> _waiting = new();
-    private bool _sending;
 
-    /// <summary>False once the queue went idle and was retired: the caller takes a fresh one.</summary>
+    // Only the one sender at a time (_sending) uses it.
+    private readonly List<(ImmutableArray<ScheduleRequest> Messages, TaskCompletionSource<ScheduleResult[]> Done)> _batch = [];
+    private bool _sending;
+    private bool _retired;
+    private bool _used;
+
+    /// <summary>False once the queue was retired: the caller takes a fresh one.</summary>
     public bool TryEnqueue(ImmutableArray<ScheduleRequest> messages, out Task<ScheduleResult[]> results)
     {
         // Completed by the sender once the append is answered, already on a pool thread: the request goes on there,
@@ -29,11 +36,12 @@ internal sealed class SlotCallQueue(Func<ImmutableArray<ScheduleRequest>, Task<S
         bool start;
         lock (_lock)
         {
-            if (Retired)
+            if (_retired)
             {
                 return false;
             }
 
+            _used = true;
             _waiting.Enqueue((messages, done));
             start = !_sending;
             _sending = true;
@@ -47,16 +55,31 @@ internal sealed class SlotCallQueue(Func<ImmutableArray<ScheduleRequest>, Task<S
         return true;
     }
 
-    public bool Retired { get; private set; }
+    /// <summary>
+    /// Retires the queue when nothing waits in it or is being sent and it took nothing since the last call: true when
+    /// retired, and the owner drops it (a caller that still holds it gets false from <see cref="TryEnqueue"/>).
+    /// </summary>
+    public bool TryRetireIfUnused()
+    {
+        lock (_lock)
+        {
+            if (_sending || _waiting.Count > 0 || _used)
+            {
+                _used = false;
+                return false;
+            }
 
-    /// <summary>Called when the queue is idle; the owner then drops it.</summary>
-    public Action? OnIdle { get; set; }
+            _retired = true;
+            return true;
+        }
+    }
 
     private async Task SendAsync()
     {
+        var batch = _batch;
         while (true)
         {
-            var batch = new List<(ImmutableArray<ScheduleRequest> Messages, TaskCompletionSource<ScheduleResult[]> Done)>();
+            batch.Clear();
             lock (_lock)
             {
                 var count = 0;
@@ -70,8 +93,7 @@ internal sealed class SlotCallQueue(Func<ImmutableArray<ScheduleRequest>, Task<S
                 if (batch.Count == 0)
                 {
                     _sending = false;
-                    Retired = true;
-                    break;
+                    return;
                 }
             }
 
@@ -108,7 +130,5 @@ internal sealed class SlotCallQueue(Func<ImmutableArray<ScheduleRequest>, Task<S
                 }
             }
         }
-
-        OnIdle?.Invoke();
     }
 }

@@ -16,7 +16,6 @@ public static class ExpireAfterReader
     {
         expireAfterMs = 0;
         error = default;
-        var name = prefix + "expireAfter";
         if (!item.TryGetProperty("expireAfter", out var field) || field.ValueKind == JsonValueKind.Null)
         {
             return true;
@@ -25,7 +24,7 @@ public static class ExpireAfterReader
         var max = (long)limits.MaxScheduleAhead.TotalMilliseconds;
         if (!TryParse(field, out var ms) || ms < 1 || ms > max)
         {
-            error = ScheduleItemReader.Error(name, $"must be an ISO-8601 duration (e.g. \"PT30S\") or whole milliseconds, from 1 ms to {limits.MaxScheduleAhead.TotalDays:0.##} days");
+            error = ScheduleItemReader.Error(prefix + "expireAfter", $"must be an ISO-8601 duration (e.g. \"PT30S\") or whole milliseconds, from 1 ms to {limits.MaxScheduleAhead.TotalDays:0.##} days");
             return false;
         }
 

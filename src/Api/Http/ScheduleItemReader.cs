@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -12,6 +13,9 @@ namespace EchoAtTime.Api.Http;
 /// </summary>
 public static class ScheduleItemReader
 {
+    // The key's field and its first name, in the order they are read.
+    private static readonly string[] KeyFields = ["idempotencyKey", "id"];
+
     /// <summary>
     /// Reads one item; on failure <paramref name="errors"/> names every offending field at once
     /// (<c>{}</c> answers that both <c>time</c> and <c>message</c> are required), so a client fixes
@@ -141,7 +145,7 @@ public static class ScheduleItemReader
         key = headerKey;
         error = default;
         string? fromBody = null;
-        foreach (var name in (string[])["idempotencyKey", "id"])
+        foreach (var name in KeyFields)
         {
             if (!item.TryGetProperty(name, out var field) || field.ValueKind == JsonValueKind.Null)
             {
@@ -203,7 +207,8 @@ public static class ScheduleItemReader
 
     /// <summary>
     /// False when a property name holds a lone surrogate escape ("\ud800"): looking a property up
-    /// by name would throw on it.
+    /// by name would throw on it. The body's bytes are valid UTF-8 (<see cref="RequestBody"/>), so only a name with an
+    /// escape can: the others are not decoded (a string per name and item, on every request).
     /// </summary>
     internal static bool HasUnicodeNames(JsonElement item)
     {
@@ -211,7 +216,10 @@ public static class ScheduleItemReader
         {
             foreach (var property in item.EnumerateObject())
             {
-                _ = property.Name;
+                if (JsonMarshal.GetRawUtf8PropertyName(property).Contains((byte)'\\'))
+                {
+                    _ = property.Name;
+                }
             }
 
             return true;
