@@ -17,6 +17,9 @@ namespace EchoAtTime.Testing;
 /// </summary>
 public sealed class StoreProcess : IAsyncDisposable
 {
+    /// <summary>The <c>appendfsync</c> that means no AOF at all: a store that keeps nothing over a restart.</summary>
+    public const string NoPersistence = "off";
+
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
 
     private readonly string _dir;
@@ -166,7 +169,7 @@ public sealed class StoreProcess : IAsyncDisposable
     private IReadOnlyList<string> RedisArguments() =>
     [
         "--port", Port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--protected-mode", "no",
-        "--dir", _dir, "--appendonly", "yes", "--appendfsync", _appendFsync, "--save", "",
+        "--dir", _dir, .. (_appendFsync == NoPersistence ? (string[])["--appendonly", "no"] : ["--appendonly", "yes", "--appendfsync", _appendFsync]), "--save", "",
         "--logfile", Path.Combine(_dir, "redis.log"),
         .. (Password is null ? (string[])[] : ["--requirepass", Password]),
         .. (ClusterNode ? (string[])["--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "2000"] : []),

@@ -27,7 +27,7 @@ public sealed class BenchCommandLine
     private readonly Option<double> _scaleQuota = Positive("--scale-quota", "scale: CPU of each silo in cores, its own cgroup (needs root) (default 0.25)", "CORES");
     private readonly Option<double> _scaleSeconds = Positive("--scale-seconds", "scale: measured sending time per run, s, after a 3 s warm-up (default 15; --smoke: 1)", "S");
     private readonly Option<int> _redisCluster = new("--redis-cluster") { Description = "run on a local Redis Cluster of this many masters, no replicas (default 0: one redis-server)", HelpName = "M" };
-    private readonly Option<string> _appendFsync = new("--appendfsync") { Description = "Redis appendfsync (default always)" };
+    private readonly Option<string> _appendFsync = new("--appendfsync") { Description = "Redis appendfsync: always (default), everysec, or off (no persistence, as tools/peer-bench.sh runs BullMQ)" };
     private readonly Option<string> _report = new("--report") { Description = "JSON report (default bench-report.json)", HelpName = "PATH" };
     private readonly Option<bool> _keep = new("--keep") { Description = "keep the work dir: store data, silo stdout/stderr (default: deleted unless a check failed)" };
     private readonly Option<string> _workDir = new("--work-dir") { Description = "where that goes (default /tmp/echo-bench-<guid>)", HelpName = "DIR" };
@@ -37,7 +37,7 @@ public sealed class BenchCommandLine
 
     public BenchCommandLine()
     {
-        _appendFsync.AcceptOnlyFromAmong("always", "everysec");
+        _appendFsync.AcceptOnlyFromAmong("always", "everysec", StoreProcess.NoPersistence);
         Command = new Command(
             "bench",
             "Benchmarks EchoAtTime. Every scenario starts its own store and silos; lateness and burst first have them print 256 warm-up " +

@@ -101,7 +101,10 @@ public sealed record BenchOptions
     /// <summary>Masters of a local Redis Cluster (no replicas) every scenario runs on; 0: one redis-server.</summary>
     public int RedisCluster { get; init; }
 
-    /// <summary>Redis <c>appendfsync</c>: <c>always</c> or <c>everysec</c>.</summary>
+    /// <summary>
+    /// Redis <c>appendfsync</c>: <c>always</c> or <c>everysec</c>; or <c>off</c>, no persistence at all (the peer
+    /// comparison's Redis, <c>tools/peer-bench.sh</c>).
+    /// </summary>
     public string AppendFsync { get; init; } = "always";
 
     public string ReportPath { get; init; } = "bench-report.json";
@@ -173,7 +176,7 @@ public sealed record BenchOptions
         Require(ScaleQuota >= CpuCgroup.MinCores && ScaleQuota <= Environment.ProcessorCount,
             FormattableString.Invariant($"--scale-quota takes cores per silo from {CpuCgroup.MinCores} to {Environment.ProcessorCount}, e.g. 0.25"));
         Require(ScaleDuration > TimeSpan.Zero && ScaleWarmUp >= TimeSpan.Zero && ScaleConnectionsPerSilo >= 1, "the scale durations and connections must be positive");
-        Require(AppendFsync is "always" or "everysec", "--appendfsync must be always or everysec");
+        Require(AppendFsync is "always" or "everysec" or StoreProcess.NoPersistence, "--appendfsync must be always, everysec or off");
         Require(RedisCluster == 0 || RedisCluster is >= 3 and <= 9, "--redis-cluster takes 3 to 9 masters (Redis Cluster needs 3), or 0 for one Redis");
         Require(Configuration.Length > 0, "--config must name a build configuration");
     }
