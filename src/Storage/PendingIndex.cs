@@ -25,19 +25,54 @@ public sealed class PendingIndex(IConnectionMultiplexer redis, RedisKeys keys)
     /// </summary>
     public async Task<long> AddAsync(IEnumerable<long> slots)
     {
-        var byHour = slots.Distinct().GroupBy(HourOf).ToList();
-        var keyList = new RedisKey[byHour.Count + 2];
-        (keyList[0], keyList[1]) = (keys.PendingHours, keys.PendingCount);
-        var values = new List<RedisValue>();
-        for (var h = 0; h < byHour.Count; h++)
+        // Sorted, the minutes of an hour are neighbours (HourOf never decreases): one pass counts the distinct minutes
+        // and hours, one fills the script's arguments; every append's flush runs this, so no LINQ groups.
+        var sorted = slots.ToArray();
+        Array.Sort(sorted);
+        var (hours, minutes) = (0, 0);
+        for (var i = 0; i < sorted.Length; i++)
         {
-            keyList[h + 2] = keys.PendingMinutes(byHour[h].Key);
-            values.Add(byHour[h].Key);
-            values.Add(byHour[h].Count());
-            values.AddRange(byHour[h].Select(s => (RedisValue)s));
+            if (i == 0 || sorted[i] != sorted[i - 1])
+            {
+                minutes++;
+                hours += i == 0 || HourOf(sorted[i]) != HourOf(sorted[i - 1]) ? 1 : 0;
+            }
         }
 
-        return (long)await Db.ScriptEvaluateAsync(PendingIndexScripts.Add, keyList, [.. values]).ConfigureAwait(false);
+        var keyList = new RedisKey[hours + 2];
+        (keyList[0], keyList[1]) = (keys.PendingHours, keys.PendingCount);
+        var values = new RedisValue[(2 * hours) + minutes];
+        var (h, v, countAt, count, current) = (0, 0, -1, 0, 0L);
+        for (var i = 0; i < sorted.Length; i++)
+        {
+            if (i > 0 && sorted[i] == sorted[i - 1])
+            {
+                continue;
+            }
+
+            var hour = HourOf(sorted[i]);
+            if (countAt < 0 || hour != current)
+            {
+                if (countAt >= 0)
+                {
+                    values[countAt] = count;
+                }
+
+                keyList[2 + h++] = keys.PendingMinutes(hour);
+                values[v++] = hour;
+                (countAt, count, current) = (v++, 0, hour);
+            }
+
+            values[v++] = sorted[i];
+            count++;
+        }
+
+        if (countAt >= 0)
+        {
+            values[countAt] = count;
+        }
+
+        return (long)await Db.ScriptEvaluateAsync(PendingIndexScripts.Add, keyList, values).ConfigureAwait(false);
     }
 
     /// <summary>The server that holds the index (on Redis Cluster, the shard of <c>{slots}</c>).</summary>

@@ -53,11 +53,16 @@ public sealed partial class SlotStore
     private async Task FlushAppendsAsync(List<AppendGroupCommit.Pending> batch)
     {
         var cluster = _topology.IsCluster;
-        var chunks = Chunks(batch, cluster);
+        var (chunks, slots) = Chunks(batch, cluster);
         var db = Db;
-        var (replies, indexed) = await IndexThenAsync(chunks.SelectMany(c => c).Select(m => m.Slot), () => chunks.Select(chunk => SendChunkAsync(db, chunk)).ToArray()).ConfigureAwait(false);
+        var (replies, indexed) = await IndexThenAsync(slots, () => SendChunks(db, chunks)).ConfigureAwait(false);
         await Settled(replies).ConfigureAwait(false);
-        var failures = replies.Select(r => r.IsCompletedSuccessfully ? null : r.Exception!.InnerException).ToArray();
+        var failures = new Exception?[replies.Length];
+        for (var i = 0; i < replies.Length; i++)
+        {
+            failures[i] = replies[i].IsCompletedSuccessfully ? null : replies[i].Exception!.InnerException;
+        }
+
         if (_replicaAcks > 0)
         {
             var stored = Enumerable.Range(0, chunks.Count).Where(i => failures[i] is null).ToList();
@@ -76,9 +81,12 @@ public sealed partial class SlotStore
         {
             if (failures[i] is { } failure)
             {
-                foreach (var (pending, position, _) in chunks[i].SelectMany(m => m.Parts))
+                foreach (var share in chunks[i])
                 {
-                    pending.Results[position] = AppendResult.Failed(failure);
+                    for (var p = 0; p < share.Parts.Count; p++)
+                    {
+                        share.Parts[p].Pending.Results[share.Parts[p].Position] = AppendResult.Failed(failure);
+                    }
                 }
             }
         }
@@ -87,6 +95,17 @@ public sealed partial class SlotStore
         {
             pending.Done.TrySetResult(pending.Results);
         }
+    }
+
+    private Task[] SendChunks(IDatabase db, List<List<MinuteShare>> chunks)
+    {
+        var sent = new Task[chunks.Count];
+        for (var i = 0; i < sent.Length; i++)
+        {
+            sent[i] = SendChunkAsync(db, chunks[i]);
+        }
+
+        return sent;
     }
 
     /// <summary>Waits for every task, failed or not: each is looked at on its own.</summary>
@@ -107,7 +126,7 @@ public sealed partial class SlotStore
     /// append, in the callers' order (all stored, or all refused: a refused caller retries anyway) —
     /// in script-sized chunks; on Redis Cluster each chunk within one hash slot.
     /// </summary>
-    private List<List<MinuteShare>> Chunks(List<AppendGroupCommit.Pending> batch, bool cluster)
+    private (List<List<MinuteShare>> Chunks, long[] Slots) Chunks(List<AppendGroupCommit.Pending> batch, bool cluster)
     {
         var minutes = new Dictionary<long, MinuteShare>();
         var order = new List<MinuteShare>();
@@ -126,7 +145,13 @@ public sealed partial class SlotStore
             }
         }
 
-        var groups = cluster ? order.GroupBy(m => redis.HashSlot(_keys.Messages(m.Slot))).Select(g => g.AsEnumerable()) : [order];
+        var slots = new long[order.Count];
+        for (var i = 0; i < slots.Length; i++)
+        {
+            slots[i] = order[i].Slot;
+        }
+
+        IEnumerable<IEnumerable<MinuteShare>> groups = cluster ? order.GroupBy(m => redis.HashSlot(_keys.Messages(m.Slot))) : [order];
         var chunks = new List<List<MinuteShare>>();
         foreach (var group in groups)
         {
@@ -144,14 +169,20 @@ public sealed partial class SlotStore
             }
         }
 
-        return chunks;
+        return (chunks, slots);
     }
 
     /// <summary>One script call for a chunk; writes each minute's result into its callers' results.</summary>
     private async Task SendChunkAsync(IDatabase db, List<MinuteShare> chunk)
     {
         var keys = new RedisKey[chunk.Count * 2];
-        var values = new RedisValue[chunk.Sum(m => m.Elements + 3)];
+        var count = 0;
+        foreach (var share in chunk)
+        {
+            count += share.Elements + 3;
+        }
+
+        var values = new RedisValue[count];
         var v = 0;
         for (var k = 0; k < chunk.Count; k++)
         {
@@ -160,11 +191,12 @@ public sealed partial class SlotStore
             values[v++] = share.Elements;
             values[v++] = share.MinOffsetMs;
             values[v++] = OpenUntilMs(share.Slot);
-            foreach (var (_, _, append) in share.Parts)
+            for (var p = 0; p < share.Parts.Count; p++)
             {
-                foreach (var element in append.Elements)
+                var elements = share.Parts[p].Append.Elements;
+                for (var e = 0; e < elements.Count; e++)
                 {
-                    values[v++] = element;
+                    values[v++] = elements[e];
                 }
             }
         }
@@ -175,8 +207,9 @@ public sealed partial class SlotStore
         {
             var length = (long)reply[(2 * k) + 1];
             var first = length - chunk[k].Elements;
-            foreach (var (pending, position, append) in chunk[k].Parts)
+            for (var p = 0; p < chunk[k].Parts.Count; p++)
             {
+                var (pending, position, append) = chunk[k].Parts[p];
                 pending.Results[position] = length switch
                 {
                     -1 => AppendResult.ClosedAt(StoreNow(reply[(2 * k) + 2])),
@@ -207,14 +240,10 @@ public sealed partial class SlotStore
     /// <summary>What a flush appends to one minute, from one or more callers.</summary>
     private sealed class MinuteShare(long slot)
     {
-        // Most minutes of a flush have one caller: no list for them.
-        private (AppendGroupCommit.Pending Pending, int Position, SlotAppend Append) _first;
-        private List<(AppendGroupCommit.Pending Pending, int Position, SlotAppend Append)>? _more;
-
         public long Slot { get; } = slot;
 
-        public IEnumerable<(AppendGroupCommit.Pending Pending, int Position, SlotAppend Append)> Parts =>
-            _more is null ? [_first] : [_first, .. _more];
+        // Most minutes of a flush have one caller: a list of one.
+        public List<(AppendGroupCommit.Pending Pending, int Position, SlotAppend Append)> Parts { get; } = new(1);
 
         public int Elements { get; private set; }
 
@@ -222,15 +251,7 @@ public sealed partial class SlotStore
 
         public void Add(AppendGroupCommit.Pending pending, int position, SlotAppend append)
         {
-            if (Elements == 0)
-            {
-                _first = (pending, position, append);
-            }
-            else
-            {
-                (_more ??= []).Add((pending, position, append));
-            }
-
+            Parts.Add((pending, position, append));
             Elements += append.Elements.Count;
             MinOffsetMs = Math.Min(MinOffsetMs, append.MinOffsetMs);
         }
