@@ -127,9 +127,9 @@ public sealed class ChaosAnalysisTests
     [Fact]
     public void A_schedule_s_missing_occurrence_one_under_two_ids_and_one_after_the_delete_each_fail_the_run_and_the_rest_pass()
     {
-        // */2 made just before T0 (an even second), scheduling ended at T0 + 6 s, deleted at T0 + 8.5 s: due T0 .. T0 +
-        // 6 s.
-        var schedule = new RecurringSchedule("s-1", "chaos schedule t 0000", T0 - 1);
+        // */2 whose 201 named T0 (an even second) first, scheduling ended at T0 + 6 s, deleted at T0 + 8.5 s: due T0 ..
+        // T0 + 6 s.
+        var schedule = new RecurringSchedule("s-1", "chaos schedule t 0000", T0);
         PrintedLine Occurrence(long dueOffset, long seq) =>
             new("silo-1#0", new MessageKey(T0 + dueOffset, seq), T0 + dueOffset + 1, schedule.Text, false, "");
         PrintedLine[] every = [Occurrence(0, 0), Occurrence(2_000, 1), Occurrence(4_000, 2), Occurrence(6_000, 3)];
@@ -149,6 +149,22 @@ public sealed class ChaosAnalysisTests
         Assert.Equal((0, 0, 1), (afterDelete.Occurrences.Missing, afterDelete.Occurrences.UnderTwoIds, afterDelete.Occurrences.AfterDelete));
         Assert.False(afterDelete.Passed);
         Assert.Contains(afterDelete.Evidence, e => e.StartsWith("occurrence after DELETE:", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_schedule_sent_an_instant_before_a_second_and_made_after_it_owes_only_what_its_201_named()
+    {
+        // CI: the create was sent at 19:59:05.9xx, the server made it at 06.022 (its id says so) and answered "next"
+        // 08.000; the check counted from the sending and called 06.000 missing. The 201's next is where it starts.
+        var schedule = new RecurringSchedule("s-1", "chaos schedule t 0000", T0 + 2_000);
+        PrintedLine Occurrence(long dueOffset, long seq) =>
+            new("silo-1#0", new MessageKey(T0 + dueOffset, seq), T0 + dueOffset + 1, schedule.Text, false, "");
+
+        var report = Occurrences(schedule, [Occurrence(2_000, 0), Occurrence(4_000, 1), Occurrence(6_000, 2)]);
+
+        Assert.Equal((3L, 0L), (report.Occurrences.Expected, report.Occurrences.Missing));
+        Assert.True(report.Passed);
+        Assert.False(Occurrences(schedule, [Occurrence(4_000, 1), Occurrence(6_000, 2)]).Passed);
     }
 
     private static ChaosReport Occurrences(RecurringSchedule schedule, PrintedLine[] lines) =>

@@ -3,7 +3,7 @@ using Cronos;
 namespace EchoAtTime.Chaos;
 
 /// <summary>
-/// The schedules' part of the verdict: every occurrence due from a schedule's making through the end of
+/// The schedules' part of the verdict: every occurrence due from the first one its 201 named through the end of
 /// scheduling printed (MISSING otherwise; one appended late counts for the latest second at or before its due time),
 /// each under one id, and none due after the DELETEs were answered.
 /// Repeats, order (with the one-off messages) and earliness are the shared <see cref="Invariants"/>', over every line.
@@ -17,14 +17,16 @@ public static class OccurrenceCheck
         CronExpression.TryParse(cron, cron.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length == 6 ? CronFormat.IncludeSeconds : CronFormat.Standard, out expression);
 
     /// <summary>
-    /// The due times of <paramref name="cron"/> (UTC) after <paramref name="afterMs"/>, through
+    /// The due times of <paramref name="cron"/> (UTC) from <paramref name="fromMs"/> through
     /// <paramref name="throughMs"/>.
     /// </summary>
-    public static IReadOnlyList<long> Dues(string cron, long afterMs, long throughMs)
+    public static IReadOnlyList<long> Dues(string cron, long fromMs, long throughMs)
     {
         var expression = TryParse(cron, out var parsed) ? parsed! : throw new ArgumentException($"'{cron}' is not a cron", nameof(cron));
-        return [.. expression.GetOccurrences(DateTime.UnixEpoch.AddMilliseconds(afterMs), DateTime.UnixEpoch.AddMilliseconds(throughMs), TimeZoneInfo.Utc, fromInclusive: false, toInclusive: true)
-            .Select(d => (long)(d - DateTime.UnixEpoch).TotalMilliseconds)];
+        return fromMs > throughMs
+            ? []
+            : [.. expression.GetOccurrences(DateTime.UnixEpoch.AddMilliseconds(fromMs), DateTime.UnixEpoch.AddMilliseconds(throughMs), TimeZoneInfo.Utc, fromInclusive: true, toInclusive: true)
+                .Select(d => (long)(d - DateTime.UnixEpoch).TotalMilliseconds)];
     }
 
     public static OccurrenceFigures Check(string cron, IReadOnlyList<RecurringSchedule> schedules, IReadOnlyList<PrintedLine> lines, long throughMs, long deletedAtMs, List<string> evidence)
@@ -36,7 +38,7 @@ public static class OccurrenceCheck
             // An occurrence appended after its second (a materialisation that came late: the first one, planned by the
             // create an instant before its second; one after a claimant died) is due when it was appended, before the
             // next occurrence: it is the occurrence whose second is the latest at or before its due time.
-            var all = Dues(cron, schedule.CreatedAfterMs, Math.Max(throughMs, mine.Count == 0 ? 0 : mine.Max(l => l.DueMs))).ToArray();
+            var all = Dues(cron, schedule.FirstDueMs, Math.Max(throughMs, mine.Count == 0 ? 0 : mine.Max(l => l.DueMs))).ToArray();
             var dues = all.Where(d => d <= throughMs).ToList();
             long Occurrence(long dueMs) => Array.BinarySearch(all, dueMs) is var i && i >= 0 ? all[i] : ~i > 0 ? all[~i - 1] : dueMs;
             var byDue = mine.GroupBy(l => Occurrence(l.DueMs)).ToDictionary(g => g.Key, g => g.Select(l => l.Id).Distinct().Count());

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -31,15 +32,22 @@ public sealed class ScheduleLoad(ChaosOptions options, IReadOnlyList<ServiceNode
         for (var i = 0; i < options.Schedules; i++)
         {
             var text = $"{Prefix}{i:D4}";
-            var createdAfterMs = NowMs;
-            var id = await RetryAsync(http, i, async node =>
+            // The 201 names the first occurrence: the server's clock when it made the schedule decides it, and a
+            // request sent an instant before a second and carried out after it does not have that second.
+            var made = await RetryAsync(http, i, async node =>
             {
                 using var response = await http.PostAsJsonAsync(new Uri(node.BaseUrl, "schedules"), new { cron = options.ScheduleCron, message = text }, cancellationToken);
-                return response.StatusCode == HttpStatusCode.Created
-                    ? JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken)).RootElement.GetProperty("id").GetString()
-                    : null;
+                if (response.StatusCode != HttpStatusCode.Created)
+                {
+                    return null;
+                }
+
+                var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken)).RootElement;
+                var next = body.GetProperty("next").GetString();
+                return new RecurringSchedule(body.GetProperty("id").GetString()!, text,
+                    next is null ? long.MaxValue : DateTimeOffset.Parse(next, CultureInfo.InvariantCulture).ToUnixTimeMilliseconds());
             }, cancellationToken);
-            _made.Add(new RecurringSchedule(id, text, createdAfterMs));
+            _made.Add(made);
         }
 
         log($"chaos: {_made.Count} schedule(s) '{options.ScheduleCron}' made");
@@ -51,7 +59,7 @@ public sealed class ScheduleLoad(ChaosOptions options, IReadOnlyList<ServiceNode
     /// </summary>
     public async Task DeleteAsync(HttpClient http, PrintedLines printed, long throughMs, CancellationToken cancellationToken)
     {
-        var expected = _made.Sum(s => (long)OccurrenceCheck.Dues(options.ScheduleCron, s.CreatedAfterMs, throughMs).Count);
+        var expected = _made.Sum(s => (long)OccurrenceCheck.Dues(options.ScheduleCron, s.FirstDueMs, throughMs).Count);
         await Conditions.WaitForAsync(() => Task.FromResult(printed.Lines().Where(l => l.Message.StartsWith(Prefix, StringComparison.Ordinal) && l.DueMs <= throughMs).Select(l => l.Id).Distinct().LongCount() >= expected), Retrying, "occurrences due by the end of scheduling did not all print")
             .ContinueWith(_ => { }, TaskScheduler.Default);
         for (var i = 0; i < _made.Count; i++)
@@ -77,7 +85,8 @@ public sealed class ScheduleLoad(ChaosOptions options, IReadOnlyList<ServiceNode
     /// <summary>
     /// Tries the ready nodes in turn, from <paramref name="first"/>, until one answers as hoped (30 s).
     /// </summary>
-    private async Task<string> RetryAsync(HttpClient http, int first, Func<ServiceNode, Task<string?>> attempt, CancellationToken cancellationToken)
+    private async Task<T> RetryAsync<T>(HttpClient http, int first, Func<ServiceNode, Task<T?>> attempt, CancellationToken cancellationToken)
+        where T : class
     {
         var deadline = NowMs + (long)Retrying.TotalMilliseconds;
         for (var n = first; ; n++)
@@ -107,5 +116,7 @@ public sealed class ScheduleLoad(ChaosOptions options, IReadOnlyList<ServiceNode
     }
 }
 
-/// <summary>A schedule a run made: its id, its text, and a time before it was made.</summary>
-public sealed record RecurringSchedule(string Id, string Text, long CreatedAfterMs);
+/// <summary>
+/// A schedule a run made: its id, its text, and its first occurrence as the 201 named it (<c>next</c>; never: max).
+/// </summary>
+public sealed record RecurringSchedule(string Id, string Text, long FirstDueMs);
