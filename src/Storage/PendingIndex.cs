@@ -25,51 +25,45 @@ public sealed class PendingIndex(IConnectionMultiplexer redis, RedisKeys keys)
     /// </summary>
     public async Task<long> AddAsync(IEnumerable<long> slots)
     {
-        // Sorted, the minutes of an hour are neighbours (HourOf never decreases): one pass counts the distinct minutes
-        // and hours, one fills the script's arguments; every append's flush runs this, so no LINQ groups.
-        var sorted = slots.ToArray();
-        Array.Sort(sorted);
-        var (hours, minutes) = (0, 0);
-        for (var i = 0; i < sorted.Length; i++)
+        // Sorted and without repeats, an hour's minutes are neighbours (HourOf never decreases): every append's flush
+        // runs this, so no LINQ groups.
+        var minutes = slots.ToArray();
+        Array.Sort(minutes);
+        var n = 0;
+        foreach (var minute in minutes)
         {
-            if (i == 0 || sorted[i] != sorted[i - 1])
+            if (n == 0 || minutes[n - 1] != minute)
             {
-                minutes++;
-                hours += i == 0 || HourOf(sorted[i]) != HourOf(sorted[i - 1]) ? 1 : 0;
+                minutes[n++] = minute;
             }
+        }
+
+        var hours = 0;
+        for (var i = 0; i < n; i++)
+        {
+            hours += i == 0 || HourOf(minutes[i]) != HourOf(minutes[i - 1]) ? 1 : 0;
         }
 
         var keyList = new RedisKey[hours + 2];
         (keyList[0], keyList[1]) = (keys.PendingHours, keys.PendingCount);
-        var values = new RedisValue[(2 * hours) + minutes];
-        var (h, v, countAt, count, current) = (0, 0, -1, 0, 0L);
-        for (var i = 0; i < sorted.Length; i++)
+        var values = new RedisValue[(2 * hours) + n];
+        var (h, v, first) = (0, 0, 0);
+        while (first < n)
         {
-            if (i > 0 && sorted[i] == sorted[i - 1])
+            var hour = HourOf(minutes[first]);
+            var end = first + 1;
+            while (end < n && HourOf(minutes[end]) == hour)
             {
-                continue;
+                end++;
             }
 
-            var hour = HourOf(sorted[i]);
-            if (countAt < 0 || hour != current)
+            keyList[2 + h++] = keys.PendingMinutes(hour);
+            values[v++] = hour;
+            values[v++] = end - first;
+            for (; first < end; first++)
             {
-                if (countAt >= 0)
-                {
-                    values[countAt] = count;
-                }
-
-                keyList[2 + h++] = keys.PendingMinutes(hour);
-                values[v++] = hour;
-                (countAt, count, current) = (v++, 0, hour);
+                values[v++] = minutes[first];
             }
-
-            values[v++] = sorted[i];
-            count++;
-        }
-
-        if (countAt >= 0)
-        {
-            values[countAt] = count;
         }
 
         return (long)await Db.ScriptEvaluateAsync(PendingIndexScripts.Add, keyList, values).ConfigureAwait(false);

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using System.Runtime.InteropServices;
 using EchoAtTime.Storage;
@@ -19,14 +18,11 @@ namespace EchoAtTime.Api.Accept;
 /// </summary>
 public sealed class MessageWriter
 {
-    private const int QueuesMadePerPrune = 256;
-
-    private readonly ConcurrentDictionary<long, SlotCallQueue> _queues = new();
     private readonly SlotStore _store;
     private readonly SlotWriter _writer;
     private readonly EchoMetrics _metrics;
     private readonly TimeProvider _clock;
-    private long _queuesMade;
+    private readonly SlotCallQueues _queues;
 
     public MessageWriter(
         SlotStore store, IGrainFactory grains, EchoMetrics metrics, IOptions<EchoOptions> options, [FromKeyedServices(AcceptClock.Key)] TimeProvider clock)
@@ -35,6 +31,7 @@ public sealed class MessageWriter
         _metrics = metrics;
         _clock = clock;
         _writer = new SlotWriter(store, grains, metrics, options, clock);
+        _queues = new SlotCallQueues(WriteMinuteAsync);
     }
 
     /// <summary>Returns results in input order; completes only when every new message is in Redis.</summary>
@@ -52,7 +49,7 @@ public sealed class MessageWriter
                 messages[i] = writes[i].Request;
             }
 
-            return await SendAsync(minute, ImmutableCollectionsMarshal.AsImmutableArray(messages));
+            return await _queues.SendAsync(minute, ImmutableCollectionsMarshal.AsImmutableArray(messages));
         }
 
         var bySlot = new Dictionary<long, List<int>>();
@@ -84,7 +81,7 @@ public sealed class MessageWriter
 
         var sends = queued.Select(async pair =>
         {
-            var slotResults = await SendAsync(pair.Key, [.. pair.Value.Select(i => writes[i].Request)]);
+            var slotResults = await _queues.SendAsync(pair.Key, [.. pair.Value.Select(i => writes[i].Request)]);
             for (var k = 0; k < pair.Value.Count; k++)
             {
                 writes[pair.Value[k]].Result = slotResults[k];
@@ -263,45 +260,5 @@ public sealed class MessageWriter
 
         var target = await _store.MoveReservationAsync(message.IdempotencyKey!, message.Nonce, slot, TimeSlot.Of(dueMs));
         return message with { DueMs = Math.Max(dueMs, TimeSlot.StartMs(target)), ReservedSlot = target };
-    }
-
-    private Task<ScheduleResult[]> SendAsync(long slot, ImmutableArray<ScheduleRequest> messages)
-    {
-        while (true)
-        {
-            var queue = _queues.GetOrAdd(slot, static (minute, self) => self.NewQueue(minute), this);
-            if (queue.TryEnqueue(messages, out var results))
-            {
-                return results;
-            }
-
-            // It was retired between lookup and enqueue: drop it and take a fresh one.
-            _queues.TryRemove(new KeyValuePair<long, SlotCallQueue>(slot, queue));
-        }
-    }
-
-    private SlotCallQueue NewQueue(long slot)
-    {
-        if (Interlocked.Increment(ref _queuesMade) % QueuesMadePerPrune == 0)
-        {
-            RetireUnusedQueues();
-        }
-
-        return new SlotCallQueue(messages => WriteMinuteAsync(slot, messages));
-    }
-
-    /// <summary>
-    /// Drops the queues that took nothing since the last time: so many minutes were written meanwhile that these are
-    /// done with. Runs every <see cref="QueuesMadePerPrune"/> new queues, so idle ones never outnumber that twice over.
-    /// </summary>
-    private void RetireUnusedQueues()
-    {
-        foreach (var (slot, queue) in _queues)
-        {
-            if (queue.TryRetireIfUnused())
-            {
-                _queues.TryRemove(new KeyValuePair<long, SlotCallQueue>(slot, queue));
-            }
-        }
     }
 }
