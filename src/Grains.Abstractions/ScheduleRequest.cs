@@ -9,6 +9,8 @@ namespace EchoAtTime;
 /// <see cref="ExpireAfterMs"/> (0 = none) is the message's deadline after its due time: past it, it
 /// is marked expired instead of printed. <see cref="KeyRetentionSeconds"/> (0 = <c>Echo:Retention</c>) is how long the
 /// key's reservation lasts: a schedule's occurrences need it only while a materialisation can be repeated.
+/// <see cref="ReservationNonce"/>, when set, is the nonce a new reservation of the key takes instead of a fresh one: a
+/// move's arrival reserves under its attempt, so that a recovery finds what it stored though the store lost the key.
 /// </summary>
 [GenerateSerializer, Immutable]
 [Alias("EchoAtTime.ScheduleRequest")]
@@ -20,4 +22,5 @@ public sealed record ScheduleRequest(
     [property: Id(4)] string? Nonce = null,
     [property: Id(5)] long ReservedSlot = 0,
     [property: Id(6)] long ExpireAfterMs = 0,
-    [property: Id(7)] long KeyRetentionSeconds = 0);
+    [property: Id(7)] long KeyRetentionSeconds = 0,
+    [property: Id(8)] string? ReservationNonce = null);

@@ -35,6 +35,9 @@ internal static class SlotScripts
     /// <summary><c>Scripts/reserve.lua</c>: an idempotency key's reservation.</summary>
     public static readonly string Reserve = ScriptLibrary.Get("reserve");
 
+    /// <summary><c>Scripts/barNonce.lua</c>: what a minute stored under a nonce, or bars the nonce from it.</summary>
+    public static readonly string BarNonce = ScriptLibrary.Get("barNonce");
+
     /// <summary><c>Scripts/moveReservation.lua</c>: moves a reservation on to a later minute.</summary>
     public static readonly string MoveReservation = ScriptLibrary.Get("moveReservation");
 

@@ -70,15 +70,17 @@ public sealed partial class SlotStore
     /// <summary>
     /// Reserves idempotency keys, each in its own round of the same pipeline: per key the
     /// reservation that holds (an earlier request's, or a new one pointing at
-    /// <paramref name="slots"/>), or null when the key is held by a request with another fingerprint.
+    /// <paramref name="slots"/>), or null when the key is held by a request with another fingerprint. A new one takes
+    /// the nonce of <paramref name="nonces"/> when given, else a fresh one.
     /// </summary>
-    public async Task<KeyReservation?[]> ReserveAsync(IReadOnlyList<(string Key, string Fingerprint)> keys, IReadOnlyList<long> slots, IReadOnlyList<long>? retentionSeconds = null)
+    public async Task<KeyReservation?[]> ReserveAsync(
+        IReadOnlyList<(string Key, string Fingerprint)> keys, IReadOnlyList<long> slots, IReadOnlyList<long>? retentionSeconds = null, IReadOnlyList<string?>? nonces = null)
     {
         var db = Db;
         var replies = new Task<RedisResult>[keys.Count];
         for (var i = 0; i < keys.Count; i++)
         {
-            var nonce = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8));
+            var nonce = nonces?[i] ?? Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8));
             replies[i] = db.ScriptEvaluateAsync(SlotScripts.Reserve, [_keys.Idempotency(keys[i].Key)], [keys[i].Fingerprint, nonce, slots[i], retentionSeconds?[i] is > 0 and var own ? own : _retentionSeconds]);
         }
 
@@ -91,6 +93,23 @@ public sealed partial class SlotStore
         }
 
         return [.. replies.Select((r, i) => KeyReservation.Parse((string?)r.Result ?? "", keys[i].Fingerprint))];
+    }
+
+    /// <summary>
+    /// Per minute of <paramref name="slots"/>, the id it stored under <paramref name="nonce"/>; where it stored
+    /// nothing, the nonce is barred from it from now on (<see cref="SlotScripts.BarNonce"/>) and the answer is null.
+    /// </summary>
+    public async Task<MessageId?[]> BarNonceAsync(IReadOnlyList<long> slots, string nonce)
+    {
+        var db = Db;
+        var replies = new Task<RedisResult>[slots.Count];
+        for (var i = 0; i < slots.Count; i++)
+        {
+            replies[i] = db.ScriptEvaluateAsync(SlotScripts.BarNonce, [_keys.Nonces(slots[i])], [nonce, _retentionSeconds]);
+        }
+
+        await Task.WhenAll(replies).ConfigureAwait(false);
+        return [.. replies.Select(r => MessageId.TryParse((string?)r.Result ?? "", out var id) ? id : (MessageId?)null)];
     }
 
     /// <summary>

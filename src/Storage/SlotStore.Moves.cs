@@ -70,11 +70,21 @@ public sealed partial class SlotStore
     public Task RemoveMoveIntentAsync(MoveIntent intent) => Db.SortedSetRemoveAsync(_keys.MoveIntents, intent.ToString());
 
     /// <summary>
-    /// Moves that started at or before <paramref name="startedByMs"/> and are still noted, oldest first.
+    /// Moves that started at or before <paramref name="startedByMs"/> and are still noted, oldest first, with when each
+    /// started (by the clock of the process that noted it).
     /// </summary>
-    public async Task<MoveIntent[]> MoveIntentsAsync(long startedByMs, int take)
+    public async Task<(MoveIntent Intent, long StartedMs)[]> MoveIntentsAsync(long startedByMs, int take)
     {
-        var members = await Db.SortedSetRangeByScoreAsync(_keys.MoveIntents, double.NegativeInfinity, startedByMs, take: take).ConfigureAwait(false);
-        return [.. members.Select(m => MoveIntent.TryParse((string?)m ?? "", out var intent) ? intent : (MoveIntent?)null).OfType<MoveIntent>()];
+        var members = await Db.SortedSetRangeByScoreWithScoresAsync(_keys.MoveIntents, double.NegativeInfinity, startedByMs, take: take).ConfigureAwait(false);
+        var intents = new List<(MoveIntent, long)>(members.Length);
+        foreach (var member in members)
+        {
+            if (MoveIntent.TryParse((string?)member.Element ?? "", out var intent))
+            {
+                intents.Add((intent, (long)member.Score));
+            }
+        }
+
+        return [.. intents];
     }
 }

@@ -56,11 +56,11 @@ public sealed class MessageMover(SlotStore store, MessageWriter writer, EchoMetr
     public async Task<int> RecoverOnceAsync()
     {
         var intents = await store.MoveIntentsAsync(NowMs - (long)RecoverAfter.TotalMilliseconds, RecoveriesPerRound);
-        await Task.WhenAll(intents.Select(RecoverAsync));
+        await Task.WhenAll(intents.Select(i => RecoverAsync(i.Intent, i.StartedMs)));
         return intents.Length;
     }
 
-    private async Task RecoverAsync(MoveIntent intent)
+    private async Task RecoverAsync(MoveIntent intent, long startedMs)
     {
         var record = await store.MoveAbortAsync(intent);
         switch (record.Step)
@@ -73,11 +73,11 @@ public sealed class MessageMover(SlotStore store, MessageWriter writer, EchoMetr
             case MoveStep.ArrivalCalledOff:
                 // Its mover learned the leave was lost and died before it canceled the arrival.
                 await CancelArrivalAsync(intent.Id, record.NewId!.Value);
-                await CallArrivalOffAsync(intent);
+                await CallArrivalOffAsync(intent, startedMs);
                 break;
             default:
                 // Called off, or nothing to take: the message stays where it is (or is done there).
-                await CallArrivalOffAsync(intent);
+                await CallArrivalOffAsync(intent, startedMs);
                 break;
         }
 
@@ -90,10 +90,14 @@ public sealed class MessageMover(SlotStore store, MessageWriter writer, EchoMetr
     /// or still be on its way from that dead process. A canceled stand-in under the move's key, due a minute after
     /// the new time so it cannot print before its cancel, answers every later arrival (a keyed append stores once);
     /// one already stored is canceled instead, and should it have printed first, the message stays no more.
+    /// When the stand-in takes the key afresh, the store may have lost the arrival's reservation after the arrival
+    /// was stored (or while it was on its way): the minutes it could have gone to are asked for the attempt's nonce,
+    /// which the arrival reserved under, and barred to it (<see cref="CallOffUnnamedArrivalAsync"/>).
     /// </summary>
-    private async Task CallArrivalOffAsync(MoveIntent intent)
+    private async Task CallArrivalOffAsync(MoveIntent intent, long startedMs)
     {
-        var standIn = new ScheduleRequest(Math.Max(intent.NewDueMs, NowMs) + 60_000, "", ArrivalKey(intent.Id, intent.Nonce), Fingerprint(intent.NewDueMs));
+        var latest = Math.Max(intent.NewDueMs, NowMs);
+        var standIn = new ScheduleRequest(latest + 60_000, "", ArrivalKey(intent.Id, intent.Nonce), Fingerprint(intent.NewDueMs), ReservationNonce: intent.Nonce);
         var result = (await writer.WriteAsync([standIn]))[0];
         switch (result.Outcome)
         {
@@ -106,6 +110,36 @@ public sealed class MessageMover(SlotStore store, MessageWriter writer, EchoMetr
         }
 
         await CancelArrivalAsync(intent.Id, result.Id);
+        if (result.Outcome == ScheduleOutcome.Accepted)
+        {
+            await CallOffUnnamedArrivalAsync(intent, startedMs, latest);
+        }
+    }
+
+    /// <summary>
+    /// Cancels an arrival stored under <paramref name="intent"/>'s nonce in a minute no reservation names any more, and
+    /// bars the nonce from the minutes that hold none, so one still on its way goes on to the stand-in's minute and
+    /// meets it there. The arrival went to its new time, or to when its mover appended it if that was later: between
+    /// the intent's start (a minute early, for another process's clock) and <paramref name="latestMs"/>; the stand-in
+    /// holds the minute after.
+    /// </summary>
+    private async Task CallOffUnnamedArrivalAsync(MoveIntent intent, long startedMs, long latestMs)
+    {
+        var first = TimeSlot.Of(Math.Max(intent.NewDueMs, startedMs - 60_000));
+        var last = TimeSlot.Of(latestMs);
+        var minutes = new long[Math.Max(0, last - first + 1)];
+        for (var i = 0; i < minutes.Length; i++)
+        {
+            minutes[i] = first + i;
+        }
+
+        foreach (var arrival in await store.BarNonceAsync(minutes, intent.Nonce))
+        {
+            if (arrival is { } id)
+            {
+                await CancelArrivalAsync(intent.Id, id);
+            }
+        }
     }
 
     /// <summary>
@@ -141,7 +175,8 @@ public sealed class MessageMover(SlotStore store, MessageWriter writer, EchoMetr
             record.Entry.Message,
             ArrivalKey(id, record.Attempt),
             Fingerprint(record.NewDueMs),
-            ExpireAfterMs: record.Entry.ExpireAfterMs);
+            ExpireAfterMs: record.Entry.ExpireAfterMs,
+            ReservationNonce: record.Attempt);
         var result = (await writer.WriteAsync([request]))[0];
         if (result.Outcome == ScheduleOutcome.KeyConflict)
         {

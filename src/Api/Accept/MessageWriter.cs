@@ -181,7 +181,8 @@ public sealed class MessageWriter
         var reservations = await _store.ReserveAsync(
             [.. fresh.Select(i => (requests[i].IdempotencyKey!, requests[i].Fingerprint ?? ""))],
             [.. fresh.Select(i => TimeSlot.Of(Math.Max(now, requests[i].DueMs)))],
-            [.. fresh.Select(i => requests[i].KeyRetentionSeconds)]);
+            [.. fresh.Select(i => requests[i].KeyRetentionSeconds)],
+            [.. fresh.Select(i => requests[i].ReservationNonce)]);
         for (var k = 0; k < fresh.Count; k++)
         {
             var i = fresh[k];

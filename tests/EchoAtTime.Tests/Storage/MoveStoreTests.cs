@@ -104,9 +104,9 @@ public sealed class MoveStoreTests(RedisFixture redis)
         await _store.AddMoveIntentAsync(keys[0], 1_000);
         await _store.AddMoveIntentAsync(keys[2], 9_000);
 
-        var due = (await _store.MoveIntentsAsync(5_000, 10)).Where(keys.Contains).ToArray();
+        var due = (await _store.MoveIntentsAsync(5_000, 10)).Select(i => i.Intent).Where(keys.Contains).ToArray();
         Assert.Equal([keys[0], keys[1]], due);
         await _store.RemoveMoveIntentAsync(keys[0]);
-        Assert.Equal([keys[1], keys[2]], (await _store.MoveIntentsAsync(10_000, 10)).Where(keys.Contains));
+        Assert.Equal([keys[1], keys[2]], (await _store.MoveIntentsAsync(10_000, 10)).Select(i => i.Intent).Where(keys.Contains));
     }
 }
