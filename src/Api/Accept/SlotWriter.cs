@@ -82,6 +82,14 @@ internal sealed class SlotWriter(SlotStore store, IGrainFactory grains, EchoMetr
                 {
                     earliestAppended = Math.Min(earliestAppended ?? long.MaxValue, writes[i].DueMs);
                 }
+                else if (writes[i].Result is { Outcome: ScheduleOutcome.Repeated, Id: var original }
+                    && TimeSlot.Of(original.DueMs) == slot && original.DueMs >= now - TimeSlot.LengthMs)
+                {
+                    // The original's append may have lost its reply, and its notice with it: the printer hears of it
+                    // now, not at the sweep or the next commit (a printer that knew it ignores the notice). One due
+                    // over a minute ago was found by the sweep long since: its minute is not woken for a late retry.
+                    earliestAppended = Math.Min(earliestAppended ?? long.MaxValue, original.DueMs);
+                }
             }
 
             if (refusal is { IsClosed: true })

@@ -9,7 +9,10 @@ namespace EchoAtTime.Tests.EndToEnd;
 
 /// <summary>
 /// One healthy silo whose store connection loses the reply to an append that Redis ran: the client
-/// gets 503 and retries with the same idempotency key, as the API documents.
+/// gets 503 and retries with the same idempotency key, as the API documents. The retry's answer (the
+/// original's id) must wake the minute's printer as an append does: the lost reply took the append's notice with it,
+/// and nothing else is appended before the message is due. The sweep, the net under lost notices, runs every 20 s
+/// here, so a printer that learns of the message only from it, or from the next message's commit, prints it late.
 /// </summary>
 public sealed class ReplyLossTests
 {
@@ -30,6 +33,7 @@ public sealed class ReplyLossTests
             ["Orleans__SiloPort"] = RedisServer.FreePort().ToString(CultureInfo.InvariantCulture),
             ["Orleans__GatewayPort"] = RedisServer.FreePort().ToString(CultureInfo.InvariantCulture),
             ["Echo__Output"] = "json",
+            ["Echo__SweepInterval"] = "00:00:20",
         });
         await silo.WaitUntilReadyAsync(http, TimeSpan.FromSeconds(30));
 
@@ -55,20 +59,20 @@ public sealed class ReplyLossTests
             return status == HttpStatusCode.Accepted;
         }, TimeSpan.FromSeconds(15), "the retry was not accepted");
         var retryAcceptedMs = NowMs;
-        Assert.Equal(HttpStatusCode.Accepted, (await PostAsync(http, silo, start + 6_000, tag + " b", key: null)).Status);
 
         List<PrintedLine> Printed() => [.. silo.Printed().Where(l => l.Message.StartsWith(tag, StringComparison.Ordinal))];
-        await Conditions.WaitForAsync(() => Task.FromResult(Printed().Count >= 3), TimeSpan.FromSeconds(30), "three lines were not printed");
+        await Conditions.WaitForAsync(() => Task.FromResult(Printed().Count >= 2), TimeSpan.FromSeconds(30), "two lines were not printed");
         var printed = Printed();
-        Assert.Equal(new[] { tag + " a", tag + " b", tag + " c" }, printed.Select(l => l.Message));
+        Assert.Equal(new[] { tag + " a", tag + " c" }, printed.Select(l => l.Message));
         Assert.Equal(retriedId, printed[0].Id);
         Assert.All(printed, l => Assert.False(l.Redelivered));
         var report = Invariants.Check(printed);
         Assert.True(report.Holds && report.Flagged == 0, report.ToString());
 
-        // On time: printed at its own due time, not found later when the next message's batch was committed.
+        // On time: printed at its own due time (or at the retry, should that come after it), not found later by the
+        // sweep or when the next message's batch was committed.
         Assert.True(printed[0].PrintedMs < printed[1].DueMs, $"the lost append printed {printed[0].PrintedMs - printed[0].DueMs} ms late (503 at {lostAnsweredMs - printed[0].DueMs} ms, retry accepted at {retryAcceptedMs - printed[0].DueMs} ms, from its due time)");
-        Assert.Equal(3, Printed().Count);
+        Assert.Equal(2, Printed().Count);
     }
 
     private static async Task<(HttpStatusCode Status, string? Id)> PostAsync(HttpClient http, ServiceProcess silo, long dueMs, string message, string? key)

@@ -12,13 +12,13 @@ namespace EchoAtTime.Tests.Storage;
 [Collection(RedisFixture.Name)]
 public sealed class AppendGraceTests(RedisFixture redis)
 {
-    private static readonly string Prefix = $"t{Guid.NewGuid():N}:";
+    private readonly string _prefix = $"t{Guid.NewGuid():N}:";
 
     // Two minutes before now: over by more than the default grace whatever the second now is.
     private readonly long _over = TimeSlot.Of(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()) - 2 - Random.Shared.Next(100);
 
     private SlotStore Store(TimeSpan? grace = null) =>
-        new(redis.Multiplexer, Options.Create(new EchoOptions { KeyPrefix = Prefix, AppendGrace = grace ?? new EchoOptions().AppendGrace }));
+        new(redis.Multiplexer, Options.Create(new EchoOptions { KeyPrefix = _prefix, AppendGrace = grace ?? new EchoOptions().AppendGrace }));
 
     [Fact]
     public async Task An_append_to_a_minute_over_by_the_store_s_clock_is_refused_as_closed_with_the_store_s_now()
@@ -34,7 +34,7 @@ public sealed class AppendGraceTests(RedisFixture redis)
         Assert.True(keyed.IsClosed);
         Assert.Equal([true], keyed.Moved!);
         Assert.InRange(keyed.StoreNowMs!.Value, before - 1_000, after + 1_000);
-        Assert.Equal(0, await redis.Multiplexer.GetDatabase().ListLengthAsync(new RedisKeys(Prefix).Messages(_over)));
+        Assert.Equal(0, await redis.Multiplexer.GetDatabase().ListLengthAsync(new RedisKeys(_prefix).Messages(_over)));
     }
 
     [Fact]

@@ -12,7 +12,7 @@ public sealed partial class ScriptLibraryTests
     [Fact]
     public void Every_script_the_store_is_sent_is_a_file_that_loads_with_its_includes_resolved()
     {
-        Assert.Equal(24, Scripts.Length);
+        Assert.Equal(25, Scripts.Length);
         Assert.Equal(12, Includes.Length);
         foreach (var name in Scripts)
         {
