@@ -51,7 +51,8 @@ public sealed partial class SimulationTests(ITestOutputHelper output)
     /// wrong about: <c>bQ9EHbKQY7X1</c>, a cancel the store lost brought its message back after a later one printed
     /// (allowed: the store lost an acknowledged write); <c>fR5NF6jFefK1</c>, a message accepted after a lossy restart
     /// took the position of one printed before it, and printing it second is acceptance order (the verdict ranked them
-    /// by sequence alone).
+    /// by sequence alone); <c>eSL4acRGUSP1</c>, a write the store ran before a lossy restart, answered after it, was
+    /// lost with the store's writes (the verdict judged the loss by the answer's step alone).
     /// </summary>
     [Theory]
     [InlineData("cyRLU2bZ4DV1")]
@@ -65,6 +66,7 @@ public sealed partial class SimulationTests(ITestOutputHelper output)
     [InlineData("1VRf5vJYrIT1")]
     [InlineData("8M4rjryrGGK1")]
     [InlineData("9ydnfLqyrDh1")]
+    [InlineData("eSL4acRGUSP1")]
     public async Task A_seed_that_found_a_window_on_main_breaks_nothing(string seed)
     {
         var (exitCode, stdout, stderr) = await RunAsync("--seed", seed, "--faults", "all");

@@ -29,9 +29,13 @@ internal sealed class Ledger
     /// <summary>Minutes whose retention passed, at which step.</summary>
     public Dictionary<long, int> Expired { get; } = [];
 
-    public void Answered(SentMessage message, ScheduleResult? result, int step)
+    /// <summary>
+    /// A write's answer at <paramref name="step"/> to what was sent at <paramref name="sentStep"/>: the store ran it at
+    /// one step between the two.
+    /// </summary>
+    public void Answered(SentMessage message, ScheduleResult? result, int sentStep, int step)
     {
-        message.Answers.Add((result, step));
+        message.Answers.Add((result, step, sentStep));
         if (result is { Outcome: ScheduleOutcome.Accepted or ScheduleOutcome.Repeated } r && !Accepted.Contains(r.Id))
         {
             Accepted.Add(r.Id);
@@ -41,7 +45,14 @@ internal sealed class Ledger
     /// <summary>
     /// Whether what was answered at <paramref name="step"/> may have been undone by a store that lost writes.
     /// </summary>
-    public bool MayBeLost(int step) => Losses.Any(l => step > l.PersistedAt && step < l.LostAt);
+    public bool MayBeLost(int step) => MayBeLost(step, step);
+
+    /// <summary>
+    /// Whether a write the store ran at some step from <paramref name="sentStep"/> to <paramref name="answeredStep"/>
+    /// may have been undone: one it ran before a loss may be answered after it (the reply was on its way), and the
+    /// store lost it all the same.
+    /// </summary>
+    public bool MayBeLost(int sentStep, int answeredStep) => Losses.Any(l => answeredStep > l.PersistedAt && sentStep < l.LostAt);
 
     /// <summary>
     /// Whether a store loss came after <paramref name="step"/>: a later retry may then find nothing of it.
@@ -52,7 +63,7 @@ internal sealed class Ledger
 /// <summary>One message as its client sent it.</summary>
 internal sealed record SentMessage(string Text, long DueMs, string? Key)
 {
-    public List<(ScheduleResult? Result, int Step)> Answers { get; } = [];
+    public List<(ScheduleResult? Result, int Step, int SentStep)> Answers { get; } = [];
 
     public string Fingerprint => $"{DueMs}|{Text}";
 

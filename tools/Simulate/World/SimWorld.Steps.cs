@@ -137,7 +137,7 @@ internal sealed partial class SimWorld
         {
             for (var i = 0; i < messages.Count; i++)
             {
-                Ledger.Answered(messages[i], results?[i], _step);
+                Ledger.Answered(messages[i], results?[i], step, _step);
             }
         });
     }

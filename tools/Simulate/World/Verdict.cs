@@ -54,7 +54,7 @@ internal static class Verdict
         {
             var answered = message.Answers.Where(a => a.Result is { Outcome: ScheduleOutcome.Accepted or ScheduleOutcome.Repeated }).ToList();
             var ids = answered.Select(a => a.Result!.Value.Id).Distinct().ToList();
-            var forgiven = answered.Any(a => ledger.MayBeLost(a.Step)) || (message.Key is not null && ledger.Losses.Count > 0);
+            var forgiven = answered.Any(a => ledger.MayBeLost(a.SentStep, a.Step)) || (message.Key is not null && ledger.Losses.Count > 0);
             var expiredFirst = ledger.Expired.Count > 0;
             if (ids.Count > 1 && !forgiven && !expiredFirst)
             {
@@ -67,7 +67,7 @@ internal static class Verdict
                 violations.Add($"one message printed under {printedUnder.Count} ids: {message.Text} as {string.Join(", ", printedUnder)}");
             }
 
-            candidates.AddRange(answered.Where(a => !ledger.MayBeLost(a.Step)).Select(a => a.Result!.Value.Id));
+            candidates.AddRange(answered.Where(a => !ledger.MayBeLost(a.SentStep, a.Step)).Select(a => a.Result!.Value.Id));
         }
 
         candidates.AddRange(movedAway.Where(m => !ledger.MayBeLost(m.Step)).Select(m => m.Record!.NewId!.Value));
