@@ -47,7 +47,7 @@ public sealed class PartialFailureTests(SlotClusterFixture fixture)
         var keys = new RedisKeys(fixture.Options.KeyPrefix);
         var original = (await fixture.Writer.WriteAsync([new ScheduleRequest(TimeSlot.StartMs(slot) + 1_000, $"{Guid.NewGuid():N} moving")]))[0];
         await fixture.Multiplexer.GetDatabase().StringSetAsync(keys.Nonces(slot + 1), "not a hash");
-        var metrics = new ServiceCollection().AddMetrics().AddSingleton<EchoMetrics>().BuildServiceProvider().GetRequiredService<EchoMetrics>();
+        var metrics = Metrics();
         var mover = new MessageMover(fixture.Store, fixture.Writer, metrics, TimeProvider.System);
 
         await Assert.ThrowsAnyAsync<StackExchange.Redis.RedisException>(() => mover.MoveAsync(original.Id, TimeSlot.StartMs(slot + 1) + 500));
@@ -72,24 +72,14 @@ public sealed class PartialFailureTests(SlotClusterFixture fixture)
     [InlineData(false)]
     public async Task A_recovered_move_whose_leave_the_store_lost_leaves_the_message_where_it_was_and_no_arrival_printable(bool arrivedBeforeRecovery)
     {
-        var slot = TimeSlot.Of(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()) + Random.Shared.Next(3_000, 90_000);
-        var keys = new RedisKeys(fixture.Options.KeyPrefix);
-        var db = fixture.Multiplexer.GetDatabase();
-        var text = $"{Guid.NewGuid():N} staying";
-        var original = (await fixture.Writer.WriteAsync([new ScheduleRequest(TimeSlot.StartMs(slot) + 1_000, text)]))[0].Id;
-        var newDue = TimeSlot.StartMs(slot + 1) + 500;
-        var intent = MoveIntent.New(original, newDue);
-        await fixture.Store.AddMoveIntentAsync(intent, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - 60_000);
-        Assert.Equal(MoveStep.Leaving, (await fixture.Store.MoveOutAsync(intent)).Step);
+        var (slot, text, original, newDue, intent) = await LeavingAsync();
 
         // The leave never reached the disk; the mover goes on to append the arrival, as it saw the leave.
-        await db.SetRemoveAsync(keys.Canceled(slot), original.Seq);
-        await db.HashDeleteAsync(keys.Nonces(slot), $"mv:{original.Seq}");
+        await LoseLeaveAsync(slot, original);
         var arrival = new ScheduleRequest(newDue, text, MessageMover.ArrivalKey(original, intent.Nonce), $"move:{newDue}");
         var early = arrivedBeforeRecovery ? (await fixture.Writer.WriteAsync([arrival]))[0].Id : (MessageId?)null;
 
-        var metrics = new ServiceCollection().AddMetrics().AddSingleton<EchoMetrics>().BuildServiceProvider().GetRequiredService<EchoMetrics>();
-        await new MessageMover(fixture.Store, fixture.Writer, metrics, TimeProvider.System).RecoverOnceAsync();
+        await new MessageMover(fixture.Store, fixture.Writer, Metrics(), TimeProvider.System).RecoverOnceAsync();
 
         // The dead mover's late steps: the arrival (again, or for the first time), then its record.
         var late = (await fixture.Writer.WriteAsync([arrival]))[0];
@@ -115,29 +105,19 @@ public sealed class PartialFailureTests(SlotClusterFixture fixture)
     [InlineData(false)]
     public async Task A_recovered_move_whose_arrival_key_the_store_lost_cancels_the_arrival_it_stored(bool arrivedBeforeRecovery)
     {
-        var slot = TimeSlot.Of(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()) + Random.Shared.Next(3_000, 90_000);
-        var keys = new RedisKeys(fixture.Options.KeyPrefix);
-        var db = fixture.Multiplexer.GetDatabase();
-        var text = $"{Guid.NewGuid():N} staying";
-        var original = (await fixture.Writer.WriteAsync([new ScheduleRequest(TimeSlot.StartMs(slot) + 1_000, text)]))[0].Id;
-        var newDue = TimeSlot.StartMs(slot + 1) + 500;
-        var intent = MoveIntent.New(original, newDue);
-        await fixture.Store.AddMoveIntentAsync(intent, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - 60_000);
-        Assert.Equal(MoveStep.Leaving, (await fixture.Store.MoveOutAsync(intent)).Step);
+        var (slot, text, original, newDue, intent) = await LeavingAsync();
 
         // The mover reserves the arrival's key; the store then loses the leave and the reservation, and the mover,
         // which saw both, appends the arrival under the nonce it reserved (before the recovery, or after it).
         var key = MessageMover.ArrivalKey(original, intent.Nonce);
         var reservation = (await fixture.Store.ReserveAsync([(key, $"move:{newDue}")], [slot + 1], nonces: [intent.Nonce]))[0]!;
-        await db.SetRemoveAsync(keys.Canceled(slot), original.Seq);
-        await db.HashDeleteAsync(keys.Nonces(slot), $"mv:{original.Seq}");
-        await db.KeyDeleteAsync(keys.Idempotency(key));
+        await LoseLeaveAsync(slot, original);
+        await fixture.Multiplexer.GetDatabase().KeyDeleteAsync(new RedisKeys(fixture.Options.KeyPrefix).Idempotency(key));
         var arrival = new ScheduleRequest(newDue, text, key, $"move:{newDue}", Nonce: reservation.Nonce, ReservedSlot: reservation.Slot);
         ScheduleResult? early = arrivedBeforeRecovery ? (await fixture.Writer.WriteAsync([arrival]))[0] : null;
         Assert.Equal(arrivedBeforeRecovery ? ScheduleOutcome.Accepted : null, early?.Outcome);
 
-        var metrics = new ServiceCollection().AddMetrics().AddSingleton<EchoMetrics>().BuildServiceProvider().GetRequiredService<EchoMetrics>();
-        await new MessageMover(fixture.Store, fixture.Writer, metrics, TimeProvider.System).RecoverOnceAsync();
+        await new MessageMover(fixture.Store, fixture.Writer, Metrics(), TimeProvider.System).RecoverOnceAsync();
 
         var late = (await fixture.Writer.WriteAsync([arrival]))[0];
         Assert.Equal(ScheduleOutcome.Repeated, late.Outcome);
@@ -166,7 +146,7 @@ public sealed class PartialFailureTests(SlotClusterFixture fixture)
         var slot = TimeSlot.Of(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()) + Random.Shared.Next(3_000, 90_000);
         var original = (await fixture.Writer.WriteAsync([new ScheduleRequest(TimeSlot.StartMs(slot) + 1_000, $"{Guid.NewGuid():N} moving")]))[0].Id;
         var firstDue = TimeSlot.StartMs(slot + 1) + 500;
-        var metrics = new ServiceCollection().AddMetrics().AddSingleton<EchoMetrics>().BuildServiceProvider().GetRequiredService<EchoMetrics>();
+        var metrics = Metrics();
         var mover = new MessageMover(fixture.Store, fixture.Writer, metrics, TimeProvider.System);
 
         // A mover that recorded its intent and died: the recovery calls the attempt off.
@@ -181,4 +161,29 @@ public sealed class PartialFailureTests(SlotClusterFixture fixture)
         Assert.Equal(MessageStatus.Scheduled, await fixture.Store.StatusAsync(moved.NewId!.Value));
         Assert.Equal(MessageStatus.Moved, (await fixture.Store.LookupAsync(original)).Status);
     }
+
+    /// <summary>A message a minute or more ahead, taken out of its minute by a move to the next minute.</summary>
+    private async Task<(long Slot, string Text, MessageId Original, long NewDue, MoveIntent Intent)> LeavingAsync()
+    {
+        var slot = TimeSlot.Of(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()) + Random.Shared.Next(3_000, 90_000);
+        var text = $"{Guid.NewGuid():N} staying";
+        var original = (await fixture.Writer.WriteAsync([new ScheduleRequest(TimeSlot.StartMs(slot) + 1_000, text)]))[0].Id;
+        var newDue = TimeSlot.StartMs(slot + 1) + 500;
+        var intent = MoveIntent.New(original, newDue);
+        await fixture.Store.AddMoveIntentAsync(intent, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - 60_000);
+        Assert.Equal(MoveStep.Leaving, (await fixture.Store.MoveOutAsync(intent)).Step);
+        return (slot, text, original, newDue, intent);
+    }
+
+    /// <summary>The leave never reached the disk: the message is back in its minute, with no move record.</summary>
+    private async Task LoseLeaveAsync(long slot, MessageId original)
+    {
+        var keys = new RedisKeys(fixture.Options.KeyPrefix);
+        var db = fixture.Multiplexer.GetDatabase();
+        await db.SetRemoveAsync(keys.Canceled(slot), original.Seq);
+        await db.HashDeleteAsync(keys.Nonces(slot), $"mv:{original.Seq}");
+    }
+
+    private static EchoMetrics Metrics() =>
+        new ServiceCollection().AddMetrics().AddSingleton<EchoMetrics>().BuildServiceProvider().GetRequiredService<EchoMetrics>();
 }
