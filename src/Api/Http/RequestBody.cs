@@ -32,19 +32,28 @@ internal static class RequestBody
             return (null, TooLarge(limits));
         }
 
+        // A body streamed past the limit (no Content-Length) is read on to its end, up to as much again, before the
+        // 413: a server that answers and closes on unread bytes resets a client still sending, which then never reads
+        // the answer (seen in the fuzz through the gateway: "Error while copying content to a stream"). Past that
+        // allowance the server refuses to read on and the connection closes, as it did at the limit before.
         if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
         {
-            size.MaxRequestBodySize = limits.MaxBodyBytes;
+            size.MaxRequestBodySize = limits.MaxBodyBytes > long.MaxValue / 2 ? long.MaxValue : limits.MaxBodyBytes * 2;
         }
 
         JsonDocument document;
         try
         {
-            document = await JsonDocument.ParseAsync(request.Body, ParseOptions, request.HttpContext.RequestAborted);
+            document = await JsonDocument.ParseAsync(new CappedBody(request.Body, limits.MaxBodyBytes), ParseOptions, request.HttpContext.RequestAborted);
         }
         catch (JsonException ex)
         {
             return (null, NotJson(ex.Message));
+        }
+        catch (BodyOverLimitException)
+        {
+            await DrainAsync(request);
+            return (null, TooLarge(limits));
         }
         catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
@@ -64,6 +73,18 @@ internal static class RequestBody
         }
 
         return (document, null);
+    }
+
+    private static async Task DrainAsync(HttpRequest request)
+    {
+        try
+        {
+            await request.Body.CopyToAsync(Stream.Null, request.HttpContext.RequestAborted);
+        }
+        catch (BadHttpRequestException)
+        {
+            // Past the allowance, or a broken body: the 413 stands and the connection closes after it.
+        }
     }
 
     private static ProblemHttpResult NotJson(string detail) =>

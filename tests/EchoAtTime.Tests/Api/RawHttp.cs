@@ -50,7 +50,43 @@ internal static class RawHttp
 
     public static byte[] HeaderLine(string name, string value) => Encoding.Latin1.GetBytes($"{name}: {value}");
 
-    private static ApiResponse Parse(byte[] raw)
+    /// <summary>
+    /// Writes <paramref name="requests"/> (whole requests, back to back, the last one with <c>Connection: close</c>)
+    /// on one connection and reads every answer until the server closes it: fewer answers than requests means the
+    /// server closed the connection early.
+    /// </summary>
+    public static async Task<IReadOnlyList<ApiResponse>> SendOnOneConnectionAsync(Uri baseUrl, byte[] requests)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using var client = new TcpClient();
+        await client.ConnectAsync(baseUrl.Host, baseUrl.Port, timeout.Token);
+        var stream = client.GetStream();
+        var reading = Task.Run(async () =>
+        {
+            using var answer = new MemoryStream();
+            await stream.CopyToAsync(answer, timeout.Token);
+            return answer.ToArray();
+        });
+        await stream.WriteAsync(requests, timeout.Token);
+        var raw = await reading;
+        var answers = new List<ApiResponse>();
+        for (var position = 0; position < raw.Length;)
+        {
+            var (response, length) = Parse(raw.AsSpan(position).ToArray(), framed: true);
+            answers.Add(response);
+            position += length;
+        }
+
+        return answers;
+    }
+
+    private static ApiResponse Parse(byte[] raw) => Parse(raw, framed: false).Response;
+
+    /// <summary>
+    /// One answer from the start of <paramref name="raw"/>; <paramref name="framed"/> takes its body's length from
+    /// its headers (else the rest is its body) and returns how many bytes it took.
+    /// </summary>
+    private static (ApiResponse Response, int Length) Parse(byte[] raw, bool framed)
     {
         var end = raw.AsSpan().IndexOf(HeaderEnd);
         if (end < 0)
@@ -67,17 +103,27 @@ internal static class RawHttp
             headers[line[..colon].Trim()] = line[(colon + 1)..].Trim();
         }
 
-        var body = raw.AsSpan(end + HeaderEnd.Length).ToArray();
+        var start = end + HeaderEnd.Length;
+        var body = raw.AsSpan(start).ToArray();
+        var length = raw.Length;
         if (headers.TryGetValue("Transfer-Encoding", out var te) && te.Contains("chunked", StringComparison.OrdinalIgnoreCase))
         {
-            body = Dechunk(body);
+            (body, var taken) = Dechunk(body);
+            length = start + taken;
+        }
+        else if (framed)
+        {
+            var declared = headers.TryGetValue("Content-Length", out var text) ? int.Parse(text, CultureInfo.InvariantCulture) : 0;
+            body = body[..declared];
+            length = start + declared;
         }
 
         var mediaType = headers.TryGetValue("Content-Type", out var contentType) ? contentType.Split(';')[0].Trim() : null;
-        return new ApiResponse(status, mediaType, headers, body);
+        return (new ApiResponse(status, mediaType, headers, body), length);
     }
 
-    private static byte[] Dechunk(byte[] chunked)
+    /// <summary>The body of a chunked answer and how many bytes its chunks took.</summary>
+    private static (byte[] Body, int Length) Dechunk(byte[] chunked)
     {
         using var body = new MemoryStream();
         var position = 0;
@@ -89,7 +135,8 @@ internal static class RawHttp
             position = lineEnd + 2;
             if (size == 0)
             {
-                return body.ToArray();
+                // The last chunk ends with an empty line (no trailers here).
+                return (body.ToArray(), position + 2);
             }
 
             body.Write(chunked, position, size);
