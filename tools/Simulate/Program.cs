@@ -14,7 +14,7 @@ if (exitNow is { } code)
 }
 
 var faults = SimulateCommandLine.ParseFaults(parsed.GetValue(commandLine.FaultNames)!);
-var seed = parsed.GetValue(commandLine.Seed);
+var seeds = parsed.GetValue(commandLine.Seeds) ?? [];
 var kind = parsed.GetValue(commandLine.Store)?.ToLowerInvariant() switch
 {
     null => StoreProcess.DefaultKind == StoreKind.RedisCluster ? StoreKind.Redis : StoreProcess.DefaultKind,
@@ -27,7 +27,17 @@ using var store = StoreHost.StartAsync(kind).GetAwaiter().GetResult();
 Console.Error.WriteLine($"{StoreProcess.Describe(kind)}; faults: {faults}");
 var run = new SimulationRun(store, faults, parsed.GetValue(commandLine.MaxSteps), parsed.GetValue(commandLine.Trace), parsed.GetValue(commandLine.Strict));
 var clock = Stopwatch.StartNew();
-run.Run(seed, parsed.GetValue(commandLine.Schedules), parsed.GetValue(commandLine.Seconds));
+if (seeds.Length == 0)
+{
+    run.Run(null, parsed.GetValue(commandLine.Schedules), parsed.GetValue(commandLine.Seconds));
+}
+
+// Seeds replayed one after another on the one store: a process and a store start, not one per seed.
+foreach (var seed in seeds)
+{
+    run.Run(seed, 1);
+}
+
 if (run.FirstViolationAt is { } first)
 {
     Console.Error.WriteLine($"first violation at schedule {first}");

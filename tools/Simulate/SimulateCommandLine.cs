@@ -8,7 +8,11 @@ internal sealed class SimulateCommandLine
 {
     public readonly Option<long> Schedules = new("--schedules") { Description = "schedules to run (CsCheck iterations; a failure is shrunk within them)", DefaultValueFactory = _ => 100 };
     public readonly Option<int> Seconds = new("--seconds") { Description = "run schedules for this many seconds instead of a number of them (CI's fixed budget)" };
-    public readonly Option<string?> Seed = new("--seed") { Description = "replay the one schedule of this CsCheck seed, as a failure printed it" };
+    public readonly Option<string[]> Seeds = new("--seed")
+    {
+        Description = "replay the one schedule of this CsCheck seed, as a failure printed it; repeated, each in turn on the one store",
+        AllowMultipleArgumentsPerToken = false,
+    };
     public readonly Option<string> FaultNames = new("--faults")
     {
         Description = "comma-separated: reply, request, crash, duplicate, clock, retention, loss, mail; or all, none",
@@ -23,7 +27,7 @@ internal sealed class SimulateCommandLine
 
     public RootCommand Root => new("Seeded simulator of the slot protocol (issue 25): real product code, real store, every interleaving a step.")
     {
-        Schedules, Seconds, Seed, FaultNames, Store, MaxSteps, Trace, Strict,
+        Schedules, Seconds, Seeds, FaultNames, Store, MaxSteps, Trace, Strict,
     };
 
     public static Faults ParseFaults(string text) => text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)

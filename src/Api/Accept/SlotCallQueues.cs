@@ -5,8 +5,8 @@ namespace EchoAtTime.Api.Accept;
 
 /// <summary>
 /// This process's <see cref="SlotCallQueue"/>s, one per minute written to: a request for one minute goes through its
-/// queue, which <paramref name="writeMinute"/> empties one call at a time. A queue stays while its minute is written to;
-/// every <see cref="MadePerPrune"/> new queues, those unused since the last prune are retired and dropped.
+/// queue, which <paramref name="writeMinute"/> empties one call at a time. A queue stays while its minute is written
+/// to; every <see cref="MadePerPrune"/> new queues, those unused since the last prune are retired and dropped.
 /// </summary>
 internal sealed class SlotCallQueues(Func<long, ImmutableArray<ScheduleRequest>, Task<ScheduleResult[]>> writeMinute)
 {

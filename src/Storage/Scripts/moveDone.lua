@@ -7,8 +7,8 @@
 -- off, the minute keeps that as C{new due ms}|{new id} (over any X mark: the message may have printed, so no attempt
 -- takes it any more), so that a recovery calls it off should the caller die first (moveAbort.lua).
 -- KEYS[1] message list, KEYS[2] meta hash, KEYS[3] canceled set, KEYS[4] nonce hash
--- ARGV[1] sequence, ARGV[2] due offset, ARGV[3] cursor, ARGV[4] epoch, ARGV[5] due ms, ARGV[6] 'D{new due ms}|{new id}',
--- ARGV[7] the attempt's nonce
+-- ARGV[1] sequence, ARGV[2] due offset, ARGV[3] cursor, ARGV[4] epoch, ARGV[5] due ms,
+-- ARGV[6] 'D{new due ms}|{new id}', ARGV[7] the attempt's nonce
 -- Returns: the record as it was; 'retaken' when the leave was lost and is made again now; 'printed' when the leave
 -- was lost and the message printed (or may have); 'aborted' when the leave was lost and the attempt called off;
 -- 'unknown', 'canceled' or 'expired' when there is nothing to take
