@@ -120,13 +120,13 @@ public sealed record BenchOptions
 
     public int Seed { get; init; } = Random.Shared.Next();
 
+    /// <summary>horizon: messages, each due in a minute of its own.</summary>
+    public int HorizonMessages { get; init; } = 100_000;
+
     /// <summary>
     /// Which build of the Silo to run: <c>src/Silo/bin/{Configuration}/net10.0</c>, by default the one this tool was
     /// built in.
     /// </summary>
-    /// <summary>horizon: messages, each due in a minute of its own.</summary>
-    public int HorizonMessages { get; init; } = 100_000;
-
     public string Configuration { get; init; } = BuiltService.Configuration;
 
     /// <summary>The checkout holding EchoAtTime.sln; null finds it above this tool.</summary>
