@@ -9,7 +9,11 @@ namespace EchoAtTime.Testing;
 /// taken again by its fresh process seconds later; a port from the ephemeral range could meanwhile
 /// have become the local end of some outgoing connection, and the restart would fail to bind.
 /// The one allocator of the tests and the tools: no port is handed out twice in a process, whichever
-/// instance asks (tests run in parallel, and the in-suite chaos run has its own seeded instance).
+/// instance asks (tests run in parallel, and the in-suite chaos run has its own seeded instance), nor by two
+/// processes at once: each port given is held by a lock file (<see cref="Held"/>) until the process exits. The suite
+/// runs tools (the bench, the simulator) as processes of their own, with allocators of their own, and a port free
+/// when one looked was taken by the other before its silo bound it (seen: "address already in use" for a silo
+/// restarted beside the bench smoke run).
 /// </summary>
 public sealed class LoopbackPorts
 {
@@ -17,6 +21,8 @@ public sealed class LoopbackPorts
     private const int LowestPort = 10_000;
 
     private static readonly HashSet<int> Given = [];
+    private static readonly string LockDir = Path.Combine(Path.GetTempPath(), "echo-ports");
+    private static readonly List<FileStream> Held = [];
     private readonly Random _random;
     private readonly int _below;
 
@@ -41,7 +47,7 @@ public sealed class LoopbackPorts
 
             lock (Given)
             {
-                if (Given.Contains(port) || !IsFree(port))
+                if (Given.Contains(port) || !IsFree(port) || !TryHold(port))
                 {
                     continue;
                 }
@@ -75,8 +81,16 @@ public sealed class LoopbackPorts
 
             lock (Given)
             {
-                if (Given.Contains(port) || Given.Contains(port + offset) || !IsFree(port) || !IsFree(port + offset))
+                if (Given.Contains(port) || Given.Contains(port + offset) || !IsFree(port) || !IsFree(port + offset)
+                    || !TryHold(port))
                 {
+                    continue;
+                }
+
+                if (!TryHold(port + offset))
+                {
+                    // The pair's first port stays held: given to nobody, it only narrows the range a little.
+                    Given.Add(port);
                     continue;
                 }
 
@@ -87,6 +101,30 @@ public sealed class LoopbackPorts
         }
 
         throw new InvalidOperationException($"No free loopback port pair found in [{LowestPort}, {_below}).");
+    }
+
+    /// <summary>
+    /// Takes the port's lock file for the rest of this process (an exclusive <c>flock</c>, which .NET takes for
+    /// <see cref="FileShare.None"/>, dropped by the kernel when the process ends, however it ends); false when another
+    /// process holds it.
+    /// </summary>
+    private static bool TryHold(int port)
+    {
+        try
+        {
+            Directory.CreateDirectory(LockDir);
+            Held.Add(new FileStream(Path.Combine(LockDir, port.ToString(CultureInfo.InvariantCulture)), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None));
+            return true;
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            // A lock dir of another user's: no lock to take, so this process alone keeps its ports apart, as before.
+            return true;
+        }
     }
 
     private static bool IsFree(int port)
