@@ -251,15 +251,19 @@ public static class FailureTests
 
             // The scenario: the cluster stays down until everything posted is overdue.
             await Task.Delay(TimeSpan.FromMilliseconds(Math.Max(0, Math.Max(accepted.Values.Max(id => id.DueMs) + 500, stoppingAt + 14_000) - NowMs)));
+            // A silo prints as soon as it is up, and on a loaded machine the test can see its readiness a second or more
+            // after that (seen in a suite run: the whole backlog printed over a second before readyAt): what printed
+            // after the restart began is the catch-up.
+            var restartedAt = NowMs;
             await cluster.StartSiloAsync(0);
             var readyAt = NowMs;
 
             await cluster.WaitForPrintedAsync(p => accepted.Keys.All(p.Select(l => l.Message).ToHashSet().Contains), TimeSpan.FromSeconds(30), "the backlog did not drain");
             var lines = AssertInvariants(cluster, tag, accepted, allowFlagged: false);
-            var printedAfterRestart = lines.Where(l => l.PrintedMs >= readyAt - 1_000).ToList();
+            var printedAfterRestart = lines.Where(l => l.PrintedMs >= restartedAt).ToList();
             var firstAfterReady = printedAfterRestart.Min(l => l.PrintedMs) - readyAt;
             var drainMs = printedAfterRestart.Max(l => l.PrintedMs) - printedAfterRestart.Min(l => l.PrintedMs);
-            Report(output, $"catch-up: {printedAfterRestart.Count} overdue messages over 4 minutes of due time; first printed {firstAfterReady} ms after ready, all within {drainMs} ms");
+            Report(output, $"catch-up: {printedAfterRestart.Count} overdue messages over 4 minutes of due time; first printed {firstAfterReady} ms after ready (negative: before the test saw it ready), all within {drainMs} ms");
             Assert.True(firstAfterReady <= 2_000, $"first overdue message printed {firstAfterReady} ms after the silo was ready");
             await AssertMisfirePoliciesAsync(cluster, every, missedFrom: stoppingAt + 5_000, missedTo: readyAt - 3_000, readyAt);
         }

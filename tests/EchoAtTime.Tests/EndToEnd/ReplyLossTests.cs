@@ -34,6 +34,11 @@ public sealed class ReplyLossTests
             ["Orleans__GatewayPort"] = RedisServer.FreePort().ToString(CultureInfo.InvariantCulture),
             ["Echo__Output"] = "json",
             ["Echo__SweepInterval"] = "00:00:20",
+            // The printer loads a minute from WakeLead before it, and a notice earlier than that leaves it to the
+            // sweep. When the due times below fall in the next minute (up to 11 s ahead), 5 s (the default) made the
+            // premise false: the printer had not loaded the minute before the lost append, so the 20 s sweep loaded
+            // it and both messages printed late (seen in a suite run: 7.4 s late). 15 s: it always has.
+            ["Echo__WakeLead"] = "00:00:15",
         });
         await silo.WaitUntilReadyAsync(http, TimeSpan.FromSeconds(30));
 
