@@ -17,7 +17,7 @@ sample() {
   while :; do
     ps -eo pid=,times=,args= | awk '{k=""} /Silo\.dll/{k="silo"} /Gateway\.dll/{k="gateway"} /GarnetHost/{k="garnet"}
       /redis-server/{k="redis-server"} /Drills\.dll/{k="drills"} /Simulate\.dll/{k="simulate"}
-      /EchoAtTime\.Tests\.dll|testhost/{k="testhost"} k!="" {print $1, k, $2}'
+      /testhost\.dll/{k="testhost"} k!="" {print $1, k, $2}'
     sleep 0.5
   done
 }
